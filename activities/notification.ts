@@ -1,0 +1,46 @@
+import type { DecisionRecord, HoldState, Person } from '../workflows/state';
+
+/** Why a message is sent; one template each. */
+export const NOTIFICATION_PURPOSES = [
+  'idea-received',
+  'stage-entered',
+  'stage-overrun',
+  'review-request',
+  'review-reminder',
+  'escalation',
+  'decision',
+  'held',
+  'withdrawn',
+  'recognition',
+] as const;
+export type NotificationPurpose = (typeof NOTIFICATION_PURPOSES)[number];
+
+/** Everything a message needs, decided by the workflow; the activity only renders and delivers it. */
+export interface Notification {
+  purpose: NotificationPurpose;
+  /** The workflow's count of notifications so far; with the idea and the recipient it names the message. */
+  seq: number;
+  to: Person[];
+  idea: {
+    ideaId: string;
+    title: string;
+    description: string;
+    source: string;
+    submitter: Person;
+    champion: Person;
+    processName: string;
+  };
+  stage?: { id: string; name: string; deliverables: string[]; dueAt: string; feedback: string[] };
+  gate?: {
+    id: string;
+    name: string;
+    round: number;
+    deadlineAt: string;
+    criteria: { id: string; label: string; minimum?: number }[];
+    awaiting: string[];
+  };
+  decision?: DecisionRecord;
+  hold?: HoldState;
+  reason?: string;
+  actor?: string;
+}

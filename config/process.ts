@@ -1,0 +1,161 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { durationSchema } from './duration';
+import { ConfigError, readYamlFile } from './yaml';
+import { type PeopleDirectory, type Person, resolvePeople } from './people';
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lowercase id like "idea-screen"');
+
+/** Scores are given on a 1–5 scale. */
+export const SCORE_MIN = 1;
+export const SCORE_MAX = 5;
+const scoreValue = z.number().min(SCORE_MIN).max(SCORE_MAX);
+
+export const criterionSchema = z.object({
+  id: slug,
+  label: z.string().min(1),
+  weight: z.number().positive().default(1),
+  /** A must-meet criterion: any reviewer scoring it below this is a knock-out, so the gate cannot decide go. */
+  minimum: scoreValue.optional(),
+});
+
+export const quorumSchema = z.union([
+  z.enum(['any', 'all', 'majority']),
+  z.object({ atLeast: z.number().int().min(1) }).strict(),
+]);
+export type Quorum = z.infer<typeof quorumSchema>;
+
+const peopleSelectorSchema = z
+  .object({
+    people: z.array(z.email().transform((email) => email.toLowerCase())).default([]),
+    roles: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+  .refine((selector) => selector.people.length + selector.roles.length > 0, 'name at least one person or role');
+
+export const DECISIONS = ['go', 'conditional-go', 'kill', 'hold', 'recycle'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+/** What a gate does when its deadline passes without a decision; never an implicit go. */
+export const NO_DECISION_ACTIONS = ['hold', 'kill', 'recycle', 'escalate'] as const;
+
+export const gateSchema = z
+  .object({
+    id: slug,
+    name: z.string().min(1),
+    reviewers: peopleSelectorSchema,
+    criteria: z.array(criterionSchema).min(1),
+    passScore: scoreValue,
+    quorum: quorumSchema,
+    deadline: durationSchema,
+    reminderEvery: durationSchema,
+    escalateTo: peopleSelectorSchema,
+    onNoDecision: z.enum(NO_DECISION_ACTIONS),
+    revisitAfter: durationSchema.prefault('30d'),
+    allowSelfReview: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((gate, ctx) => {
+    uniqueIds(gate.criteria, ['criteria'], ctx);
+  });
+
+export const stageSchema = z
+  .object({
+    id: slug,
+    name: z.string().min(1),
+    description: z.string().default(''),
+    /** Planned duration; the champion is reminded when the stage overruns it. */
+    duration: durationSchema,
+    reminderEvery: durationSchema.optional(),
+    deliverables: z.array(z.string().min(1)).default([]),
+    gate: gateSchema.optional(),
+  })
+  .strict();
+
+export const processSchema = z
+  .object({
+    id: slug,
+    version: z.number().int().min(1),
+    name: z.string().min(1),
+    description: z.string().default(''),
+    stages: z.array(stageSchema).min(1),
+  })
+  .strict()
+  .superRefine((process, ctx) => {
+    uniqueIds(process.stages, ['stages'], ctx);
+    const gates = process.stages.flatMap((stage, index) => (stage.gate ? [{ id: stage.gate.id, index }] : []));
+    if (gates.length === 0) ctx.addIssue({ code: 'custom', path: ['stages'], message: 'a process needs at least one gate' });
+    const seen = new Set<string>();
+    for (const gate of gates) {
+      if (seen.has(gate.id)) ctx.addIssue({ code: 'custom', path: ['stages', gate.index, 'gate', 'id'], message: `gate id "${gate.id}" is used twice` });
+      seen.add(gate.id);
+    }
+  });
+
+export type ProcessDefinition = z.output<typeof processSchema>;
+export type StageDefinition = ProcessDefinition['stages'][number];
+export type GateDefinition = NonNullable<StageDefinition['gate']>;
+export type Criterion = GateDefinition['criteria'][number];
+
+/** A gate with its reviewers and escalation contacts resolved to people, as snapshotted into an idea. */
+export type ResolvedGate = Omit<GateDefinition, 'reviewers' | 'escalateTo'> & { reviewers: Person[]; escalateTo: Person[] };
+export type ResolvedStage = Omit<StageDefinition, 'gate'> & { gate?: ResolvedGate };
+export type ResolvedProcess = Omit<ProcessDefinition, 'stages'> & { stages: ResolvedStage[] };
+
+function uniqueIds(items: { id: string }[], path: (string | number)[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: [...path, index, 'id'], message: `id "${item.id}" is used twice` });
+    seen.add(item.id);
+  });
+}
+
+export function loadProcessFile(file: string): ProcessDefinition {
+  return readYamlFile(file, processSchema);
+}
+
+/** Every process template in a folder, by id; the highest version wins when a template ships several. */
+export function loadProcesses(folder: string): Map<string, ProcessDefinition> {
+  let files: string[];
+  try {
+    files = readdirSync(folder).filter((name) => /\.ya?ml$/.test(name)).sort();
+  } catch (err) {
+    throw new ConfigError(`${folder}: cannot list process templates (${(err as Error).message})`);
+  }
+  const processes = new Map<string, ProcessDefinition>();
+  for (const name of files) {
+    const process = loadProcessFile(join(folder, name));
+    const known = processes.get(process.id);
+    if (!known || known.version < process.version) processes.set(process.id, process);
+  }
+  return processes;
+}
+
+/**
+ * Resolves every gate's reviewers and escalation contacts against the people directory, for one idea.
+ * The submitter and champion never review their own idea unless the gate allows it.
+ */
+export function resolveProcess(
+  process: ProcessDefinition,
+  directory: PeopleDirectory,
+  idea: { submitter: string; champion: string },
+): ResolvedProcess {
+  const own = new Set([idea.submitter, idea.champion]);
+  const stages = process.stages.map((stage, index): ResolvedStage => {
+    if (!stage.gate) return { ...stage, gate: undefined };
+    const gate = stage.gate;
+    const reviewers = resolvePeople(directory, gate.reviewers).filter((person) => gate.allowSelfReview || !own.has(person.email));
+    const where = `process "${process.id}" stages[${index}].gate (${gate.id})`;
+    if (reviewers.length === 0) {
+      throw new ConfigError(`${where}: no reviewer is left for this idea once its submitter and champion are excluded`);
+    }
+    if (typeof gate.quorum === 'object' && gate.quorum.atLeast > reviewers.length) {
+      throw new ConfigError(`${where}: quorum needs ${gate.quorum.atLeast} reviewers but only ${reviewers.length} can review this idea`);
+    }
+    const escalateTo = resolvePeople(directory, gate.escalateTo);
+    if (escalateTo.length === 0) throw new ConfigError(`${where}: escalateTo names nobody in the people directory`);
+    return { ...stage, gate: { ...gate, reviewers, escalateTo } };
+  });
+  return { ...process, stages };
+}

@@ -1,0 +1,566 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  allHandlersFinished,
+} from '@temporalio/workflow';
+import type { Decision, ResolvedGate, ResolvedStage } from '../config/process';
+import type { Action, Hold, Override, Ready, Vote } from '../client/sdk/inputs';
+import type { createActivities } from '../activities';
+import type { Notification, NotificationPurpose } from '../activities/notification';
+import { decideGate, isQuorumMet, votesNeeded } from './gate-rules';
+import {
+  castVoteUpdate,
+  holdUpdate,
+  markConditionsMetUpdate,
+  markReadyUpdate,
+  overrideDecisionUpdate,
+  type Rejection,
+  resumeUpdate,
+  stageKey,
+  statusKey,
+  statusQuery,
+  withdrawUpdate,
+} from './messages';
+import type {
+  DecidedBy,
+  DecisionRecord,
+  EventType,
+  IdeaJourneyInput,
+  IdeaOutcome,
+  IdeaStatus,
+  IdeaStatusName,
+  OpenRound,
+  Person,
+  VoteReceipt,
+} from './state';
+import { ENDED_STATUSES } from './state';
+
+const { recordEvent, notify } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** How long an idea parked outside a gate waits before it comes back by itself. */
+const STAGE_HOLD_REVISIT_MS = 30 * 24 * 60 * 60 * 1000;
+
+function reject(type: Rejection, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+const iso = (millis: number = Date.now()) => new Date(millis).toISOString();
+
+/**
+ * One idea's journey through its process: each stage's work, then its gate, until the idea is
+ * launched, killed or withdrawn. Everything it does is recorded as an event and told to the people concerned.
+ */
+export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): Promise<IdeaOutcome> {
+  const firstStage = process.stages[0]!;
+  const state: IdeaStatus = {
+    ideaId: idea.ideaId,
+    title: idea.title,
+    source: idea.source,
+    category: idea.category,
+    horizon: idea.horizon,
+    submitter: idea.submitter,
+    champion: idea.champion,
+    process: { id: process.id, version: process.version, name: process.name },
+    status: 'in-stage',
+    submittedAt: iso(),
+    stage: stageState(firstStage, 0, false),
+    conditions: [],
+    decisions: [],
+    timeline: [],
+  };
+  /** Requests that handlers leave for the journey to act on. */
+  const requests: { override?: Override; hold?: Hold; resume?: Action; withdraw?: Action } = {};
+  const rounds = new Map<string, number>();
+  let notificationSeq = 0;
+
+  // ---- telling and recording --------------------------------------------------------------
+
+  async function record(type: EventType, detail: Record<string, unknown> = {}, actor?: string): Promise<void> {
+    const entry = {
+      seq: state.timeline.length + 1,
+      type,
+      at: iso(),
+      stage: state.stage.id,
+      gate: state.round?.gate,
+      round: state.round?.round,
+      actor,
+      detail,
+    };
+    state.timeline.push(entry);
+    await recordEvent({ ...entry, ideaId: idea.ideaId, process: process.id, processVersion: process.version, source: idea.source });
+  }
+
+  async function tell(purpose: NotificationPurpose, to: Person[], extra: Partial<Notification> = {}): Promise<void> {
+    const recipients = uniquePeople(to);
+    if (recipients.length === 0) return;
+    notificationSeq += 1;
+    await notify({
+      purpose,
+      seq: notificationSeq,
+      to: recipients,
+      idea: {
+        ideaId: idea.ideaId,
+        title: idea.title,
+        description: idea.description,
+        source: idea.source,
+        submitter: idea.submitter,
+        champion: idea.champion,
+        processName: process.name,
+      },
+      ...extra,
+    });
+  }
+
+  function setStatus(status: IdeaStatusName): void {
+    state.status = status;
+    upsertSearchAttributes([
+      { key: statusKey, value: status },
+      { key: stageKey, value: state.stage.id },
+    ]);
+  }
+
+  const isAdmin = (email: string) => admins.includes(email);
+  const openConditions = () => state.conditions.filter((c) => !c.met);
+
+  // ---- handlers -----------------------------------------------------------------------------
+
+  setHandler(statusQuery, () => state);
+
+  setHandler(
+    castVoteUpdate,
+    async (vote: Vote): Promise<VoteReceipt> => {
+      const round = state.round!;
+      const reviewer = round.reviewers.find((person) => person.email === vote.reviewer)!;
+      reviewer.voted = true;
+      const castAt = iso();
+      round.votes.push({ ...vote, reviewerName: reviewer.name, castAt });
+      const receipt: VoteReceipt = {
+        ideaId: idea.ideaId,
+        gate: round.gate,
+        round: round.round,
+        reviewer: vote.reviewer,
+        decision: vote.decision,
+        castAt,
+        votesIn: round.votes.length,
+        votesNeeded: round.votesNeeded,
+      };
+      await record('vote_cast', { decision: vote.decision, scores: vote.scores, comment: vote.comment, conditions: vote.conditions }, vote.reviewer);
+      return receipt;
+    },
+    { validator: (vote: Vote) => validateVote(vote) },
+  );
+
+  function validateVote(vote: Vote): void {
+    const round = state.round;
+    if (!round || state.status !== 'in-review') {
+      const last = state.decisions[state.decisions.length - 1];
+      reject('gate-closed', last ? `No gate round is open: ${last.gateName} round ${last.round} was decided ${last.decision} by ${last.actor ?? last.decidedBy} at ${last.at}.` : `No gate round is open: the idea is ${state.status}.`);
+    }
+    if (vote.round !== undefined && vote.round !== round.round) {
+      reject('gate-closed', `Round ${vote.round} of ${round.gateName} is closed; round ${round.round} is open now.`);
+    }
+    if (!round.reviewers.some((person) => person.email === vote.reviewer)) {
+      reject('not-a-reviewer', `${vote.reviewer} is not a reviewer of ${round.gateName} for this idea.`);
+    }
+    const earlier = round.votes.find((cast) => cast.reviewer === vote.reviewer);
+    if (earlier) {
+      reject('already-voted', `${vote.reviewer} already voted ${earlier.decision} in round ${round.round} of ${round.gateName} at ${earlier.castAt}.`);
+    }
+    const gate = currentGate();
+    const missing = gate.criteria.filter((criterion) => vote.scores[criterion.id] === undefined).map((criterion) => criterion.id);
+    const unknown = Object.keys(vote.scores).filter((id) => !gate.criteria.some((criterion) => criterion.id === id));
+    const outOfRange = Object.entries(vote.scores).filter(([, score]) => !Number.isInteger(score) || score < 1 || score > 5);
+    if (missing.length || unknown.length || outOfRange.length) {
+      const problems = [
+        missing.length ? `missing scores for ${missing.join(', ')}` : '',
+        unknown.length ? `${unknown.join(', ')} ${unknown.length > 1 ? 'are not criteria' : 'is not a criterion'} of ${gate.name}` : '',
+        outOfRange.length ? `${outOfRange.map(([id, score]) => `${id}=${score}`).join(', ')} outside 1–5` : '',
+      ].filter(Boolean);
+      reject('invalid-scores', `Scores rejected: ${problems.join('; ')}.`);
+    }
+    if (vote.decision === 'conditional-go' && vote.conditions.length === 0) {
+      reject('invalid-scores', 'A conditional go needs at least one condition.');
+    }
+  }
+
+  setHandler(
+    markReadyUpdate,
+    async (ready: Ready) => {
+      state.stage.ready = { by: ready.by, at: iso(), notes: ready.notes, links: ready.links };
+      await record('ready_for_review', { notes: ready.notes, links: ready.links }, ready.by);
+    },
+    {
+      validator: (ready: Ready) => {
+        requireActive();
+        if (ready.by !== idea.champion.email && !isAdmin(ready.by)) reject('not-allowed', `Only the champion (${idea.champion.email}) or an admin can mark this idea ready for review.`);
+        if (state.status !== 'in-stage' || !state.stage.awaitingReady || state.stage.ready) reject('wrong-status', `${state.stage.name} is not waiting for its work to be marked ready (the idea is ${state.status}).`);
+      },
+    },
+  );
+
+  setHandler(
+    markConditionsMetUpdate,
+    async (action: Action) => {
+      const met = openConditions();
+      for (const open of met) open.met = true;
+      await record('conditions_met', { conditions: met.map((c) => c.text), note: action.reason }, action.by);
+    },
+    {
+      validator: (action: Action) => {
+        requireActive();
+        if (action.by !== idea.champion.email && !isAdmin(action.by)) reject('not-allowed', `Only the champion (${idea.champion.email}) or an admin can mark conditions met.`);
+        if (openConditions().length === 0) reject('wrong-status', 'This idea has no open conditions.');
+      },
+    },
+  );
+
+  setHandler(
+    overrideDecisionUpdate,
+    (override: Override) => {
+      requests.override = override;
+    },
+    {
+      validator: (override: Override) => {
+        requireActive();
+        if (state.status !== 'in-review' || !state.round) reject('wrong-status', `Only an open gate round can be decided; the idea is ${state.status}.`);
+        const contacts = currentGate().escalateTo.map((person) => person.email);
+        if (!isAdmin(override.by) && !contacts.includes(override.by)) reject('not-allowed', `${override.by} is neither an admin nor an escalation contact of ${state.round.gateName}.`);
+        if (requests.override || requests.hold) reject('wrong-status', 'A decision for this round is already being applied.');
+      },
+    },
+  );
+
+  setHandler(
+    holdUpdate,
+    (hold: Hold) => {
+      requests.hold = hold;
+    },
+    {
+      validator: (hold: Hold) => {
+        requireActive();
+        if (!isAdmin(hold.by)) reject('not-allowed', `Only an admin can put an idea on hold; ${hold.by} is not one.`);
+        if (state.status === 'on-hold' || requests.hold) reject('wrong-status', 'The idea is already on hold.');
+      },
+    },
+  );
+
+  setHandler(
+    resumeUpdate,
+    (action: Action) => {
+      requests.resume = action;
+    },
+    {
+      validator: (action: Action) => {
+        requireActive();
+        if (!isAdmin(action.by)) reject('not-allowed', `Only an admin can resume an idea; ${action.by} is not one.`);
+        if (state.status !== 'on-hold' || requests.resume) reject('wrong-status', `Only an idea on hold can be resumed; this one is ${state.status}.`);
+      },
+    },
+  );
+
+  setHandler(
+    withdrawUpdate,
+    (action: Action) => {
+      requests.withdraw = action;
+    },
+    {
+      validator: (action: Action) => {
+        requireActive();
+        if (action.by !== idea.submitter.email && !isAdmin(action.by)) reject('not-allowed', `Only the submitter (${idea.submitter.email}) or an admin can withdraw this idea.`);
+      },
+    },
+  );
+
+  function requireActive(): void {
+    if (requests.withdraw) reject('idea-ended', 'The idea is being withdrawn; nothing more can change.');
+    if (ENDED_STATUSES.includes(state.status)) reject('idea-ended', `The idea is ${state.status}; nothing more can change.`);
+  }
+
+  function currentGate(): ResolvedGate {
+    return process.stages[state.stage.index]!.gate!;
+  }
+
+  // ---- the journey --------------------------------------------------------------------------
+
+  await record(
+    'submitted',
+    {
+      title: idea.title,
+      category: idea.category,
+      horizon: idea.horizon,
+      strategicGoals: idea.strategicGoals,
+      estimatedCost: idea.estimatedCost,
+      estimatedBenefit: idea.estimatedBenefit,
+      submitter: idea.submitter.email,
+      champion: idea.champion.email,
+    },
+    idea.submitter.email,
+  );
+  await tell('idea-received', [idea.submitter]);
+
+  // A withdrawal can come at any moment: the journey runs in a scope that it cancels.
+  const journey = new CancellationScope();
+  const walked = journey.run(walkStages);
+  const withdrawal = condition(() => requests.withdraw !== undefined).then(() => 'withdrawn' as const);
+  const first = await Promise.race([walked, withdrawal]);
+  let outcome: IdeaOutcome;
+  if (first === 'withdrawn') {
+    journey.cancel();
+    await walked.catch((err) => {
+      if (!isCancellation(err)) throw err;
+    });
+    outcome = await withdraw(requests.withdraw!);
+  } else {
+    outcome = first;
+  }
+  await condition(allHandlersFinished);
+  return outcome;
+
+  async function walkStages(): Promise<IdeaOutcome> {
+    for (let index = 0; index < process.stages.length; index++) {
+      const stage = process.stages[index]!;
+      await enterStage(stage, index, false);
+      await finishStageWork(stage);
+      if (stage.gate && (await passGate(stage, stage.gate, index)) === 'kill') {
+        return end('killed', state.decisions[state.decisions.length - 1]!.reasons.join(' '));
+      }
+    }
+    // Conditions set at the last gate must be met before launch.
+    await finishStageWork(process.stages[process.stages.length - 1]!);
+    return launch();
+  }
+
+  async function enterStage(stage: ResolvedStage, index: number, rework: boolean): Promise<void> {
+    const feedback = rework ? reviewerFeedback() : [];
+    state.stage = stageState(stage, index, rework);
+    setStatus('in-stage');
+    await record('stage_entered', { name: stage.name, rework, dueAt: state.stage.dueAt });
+    if (state.stage.awaitingReady) {
+      await tell('stage-entered', [idea.champion], { stage: stageFacts(stage, feedback) });
+    }
+  }
+
+  /** Waits for the champion's "ready for review" and for open conditions, reminding the champion when the stage overruns. */
+  async function finishStageWork(stage: ResolvedStage): Promise<void> {
+    const done = () => (!state.stage.awaitingReady || state.stage.ready !== undefined) && openConditions().length === 0;
+    const every = stage.reminderEvery ?? stage.duration;
+    let remindAt = Date.parse(state.stage.dueAt);
+    while (!done()) {
+      await condition(() => done() || requests.hold !== undefined, Math.max(1, remindAt - Date.now()));
+      if (done()) break;
+      if (requests.hold) {
+        const hold = requests.hold;
+        await parkOnHold('stage', hold.revisitAfter ?? STAGE_HOLD_REVISIT_MS, hold.by, hold.reason);
+        setStatus('in-stage');
+        remindAt = Math.max(remindAt, Date.now() + every);
+      } else {
+        await tell('stage-overrun', [idea.champion], { stage: stageFacts(stage, []) });
+        await record('reminder_sent', { to: [idea.champion.email], purpose: 'stage-overrun' });
+        remindAt = Date.now() + every;
+      }
+    }
+  }
+
+  /** Rounds of one gate until it lets the idea go on or kills it. */
+  async function passGate(stage: ResolvedStage, gate: ResolvedGate, index: number): Promise<'go' | 'kill'> {
+    for (;;) {
+      const decision = await runGateRound(gate);
+      switch (decision.decision) {
+        case 'go':
+          return 'go';
+        case 'conditional-go':
+          state.conditions.push(...decision.conditions.map((text) => ({ gate: gate.id, text, met: false })));
+          return 'go';
+        case 'kill':
+          return 'kill';
+        case 'hold':
+          await parkOnHold('gate', requests.hold?.revisitAfter ?? gate.revisitAfter, decision.actor ?? decision.decidedBy, decision.reasons.join(' '));
+          break;
+        case 'recycle':
+          await enterStage(stage, index, true);
+          await finishStageWork(stage);
+          break;
+      }
+    }
+  }
+
+  /** One gate round: ask the reviewers, remind those who have not voted, escalate at the deadline, decide. */
+  async function runGateRound(gate: ResolvedGate): Promise<DecisionRecord> {
+    const round = (rounds.get(gate.id) ?? 0) + 1;
+    rounds.set(gate.id, round);
+    const openedAt = Date.now();
+    const deadline = openedAt + gate.deadline;
+    const open: OpenRound = {
+      gate: gate.id,
+      gateName: gate.name,
+      round,
+      openedAt: iso(openedAt),
+      deadlineAt: iso(deadline),
+      quorum: gate.quorum,
+      votesNeeded: votesNeeded(gate.quorum, gate.reviewers.length),
+      reviewers: gate.reviewers.map((person) => ({ ...person, voted: false })),
+      votes: [],
+      escalated: false,
+    };
+    state.round = open;
+    setStatus('in-review');
+    await record('gate_opened', {
+      name: gate.name,
+      reviewers: gate.reviewers.map((person) => person.email),
+      deadlineAt: open.deadlineAt,
+      quorum: gate.quorum,
+      votesNeeded: open.votesNeeded,
+    });
+    await tell('review-request', gate.reviewers, { gate: gateFacts(gate, open) });
+
+    const quorumMet = () => isQuorumMet(gate.quorum, gate.reviewers.length, open.votes);
+    let remindAt = openedAt + gate.reminderEvery;
+    let decision: DecisionRecord | undefined;
+    while (!decision) {
+      const wakeAt = open.escalated ? remindAt : Math.min(remindAt, deadline);
+      await condition(() => requests.override !== undefined || requests.hold !== undefined || quorumMet(), Math.max(1, wakeAt - Date.now()));
+      if (requests.override) {
+        const override = requests.override;
+        requests.override = undefined;
+        decision = closeRound(gate, open, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions });
+      } else if (requests.hold) {
+        const hold = requests.hold;
+        decision = closeRound(gate, open, { decision: 'hold', decidedBy: 'admin', actor: hold.by, reasons: [hold.reason], conditions: [] });
+      } else if (quorumMet()) {
+        const outcome = decideGate(gate, open.votes);
+        decision = closeRound(gate, open, { ...outcome, decidedBy: 'reviewers' });
+      } else if (!open.escalated && Date.now() >= deadline) {
+        open.escalated = true;
+        const awaiting = open.reviewers.filter((person) => !person.voted);
+        await record('escalated', { to: gate.escalateTo.map((person) => person.email), awaiting: awaiting.map((person) => person.email), onNoDecision: gate.onNoDecision });
+        await tell('escalation', gate.escalateTo, { gate: gateFacts(gate, open) });
+        if (gate.onNoDecision !== 'escalate') {
+          decision = closeRound(gate, open, {
+            decision: gate.onNoDecision,
+            decidedBy: 'deadline',
+            reasons: [`No decision by the deadline (${open.deadlineAt}): ${gate.name} applies its rule for no decision, ${gate.onNoDecision}.`],
+            conditions: [],
+          });
+        }
+        remindAt = Math.max(remindAt, Date.now() + gate.reminderEvery);
+      } else {
+        const awaiting = open.reviewers.filter((person) => !person.voted);
+        await tell('review-reminder', awaiting, { gate: gateFacts(gate, open) });
+        await record('reminder_sent', { to: awaiting.map((person) => person.email), purpose: 'review-reminder' });
+        remindAt += gate.reminderEvery;
+      }
+    }
+    await record('decided', { ...decision }, decision.actor);
+    const concerned = decision.decidedBy === 'reviewers' ? [idea.submitter, idea.champion] : [idea.submitter, idea.champion, ...gate.reviewers];
+    await tell('decision', concerned, { decision, gate: gateFacts(gate, open) });
+    state.round = undefined;
+    return decision;
+  }
+
+  function closeRound(
+    gate: ResolvedGate,
+    open: OpenRound,
+    result: { decision: Decision; decidedBy: DecidedBy; actor?: string; reasons: string[]; conditions: string[]; score?: number },
+  ): DecisionRecord {
+    const decision: DecisionRecord = {
+      gate: gate.id,
+      gateName: gate.name,
+      round: open.round,
+      decision: result.decision,
+      decidedBy: result.decidedBy,
+      actor: result.actor,
+      at: iso(),
+      score: result.score,
+      reasons: result.reasons,
+      conditions: result.conditions,
+      comments: open.votes.map((vote) => ({ reviewer: vote.reviewerName, decision: vote.decision, comment: vote.comment })),
+    };
+    state.decisions.push(decision);
+    return decision;
+  }
+
+  /** Parks the idea until an admin resumes it or its revisit date comes. */
+  async function parkOnHold(returnTo: 'stage' | 'gate', revisitAfter: number, by: string, reason: string): Promise<void> {
+    requests.hold = undefined;
+    const revisitAt = Date.now() + revisitAfter;
+    state.hold = { by, reason, at: iso(), revisitAt: iso(revisitAt), returnTo };
+    setStatus('on-hold');
+    await record('held', { reason, revisitAt: state.hold.revisitAt, returnTo }, by);
+    await tell('held', [idea.submitter, idea.champion], { hold: state.hold, reason });
+    const resumedByHand = await condition(() => requests.resume !== undefined, revisitAfter);
+    const resume = requests.resume;
+    requests.resume = undefined;
+    state.hold = undefined;
+    await record('resumed', { reason: resume?.reason || (resumedByHand ? '' : 'the revisit date came') }, resume?.by);
+  }
+
+  async function launch(): Promise<IdeaOutcome> {
+    const outcome = await end('launched', `${idea.title} is launched.`);
+    await record('recognised', { people: uniquePeople([idea.submitter, idea.champion]).map((person) => person.email) });
+    await tell('recognition', [idea.submitter, idea.champion]);
+    return outcome;
+  }
+
+  async function withdraw(action: Action): Promise<IdeaOutcome> {
+    const reviewers = state.round?.reviewers ?? [];
+    const outcome = await end('withdrawn', action.reason || 'withdrawn', action.by);
+    await tell('withdrawn', [idea.submitter, idea.champion, ...reviewers], { reason: action.reason, actor: action.by });
+    return outcome;
+  }
+
+  async function end(status: IdeaOutcome['status'], reason: string, actor?: string): Promise<IdeaOutcome> {
+    state.endedAt = iso();
+    setStatus(status);
+    await record(status, { reason }, actor);
+    state.round = undefined;
+    return { ideaId: idea.ideaId, status, at: state.endedAt, reason };
+  }
+
+  function reviewerFeedback(): string[] {
+    const last = state.decisions[state.decisions.length - 1];
+    if (!last) return [];
+    return [...last.reasons, ...last.comments.filter((c) => c.comment).map((c) => `${c.reviewer} (${c.decision}): ${c.comment}`)];
+  }
+
+  function gateFacts(gate: ResolvedGate, open: OpenRound): Notification['gate'] {
+    return {
+      id: gate.id,
+      name: gate.name,
+      round: open.round,
+      deadlineAt: open.deadlineAt,
+      criteria: gate.criteria.map((criterion) => ({ id: criterion.id, label: criterion.label, minimum: criterion.minimum })),
+      awaiting: open.reviewers.filter((person) => !person.voted).map((person) => person.name),
+    };
+  }
+
+  function stageFacts(stage: ResolvedStage, feedback: string[]): Notification['stage'] {
+    return { id: stage.id, name: stage.name, deliverables: stage.deliverables, dueAt: state.stage.dueAt, feedback };
+  }
+
+  function stageState(stage: ResolvedStage, index: number, rework: boolean): IdeaStatus['stage'] {
+    const now = Date.now();
+    return {
+      id: stage.id,
+      name: stage.name,
+      index,
+      of: process.stages.length,
+      enteredAt: iso(now),
+      dueAt: iso(now + stage.duration),
+      deliverables: stage.deliverables,
+      awaitingReady: rework || stage.deliverables.length > 0,
+    };
+  }
+}
+
+function uniquePeople(people: Person[]): Person[] {
+  const seen = new Set<string>();
+  return people.filter((person) => !seen.has(person.email) && seen.add(person.email));
+}

@@ -1,0 +1,1 @@
+export { ideaJourney } from './idea';

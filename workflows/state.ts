@@ -1,0 +1,159 @@
+import type { Decision, Quorum, ResolvedProcess } from '../config/process';
+import type { Idea, Vote } from '../client/sdk/inputs';
+
+/** The shapes an idea journey keeps and answers with; plain data, safe in workflow code. */
+
+export const IDEA_STATUSES = ['in-stage', 'in-review', 'on-hold', 'launched', 'killed', 'withdrawn'] as const;
+export type IdeaStatusName = (typeof IDEA_STATUSES)[number];
+export const ENDED_STATUSES: readonly IdeaStatusName[] = ['launched', 'killed', 'withdrawn'];
+
+export const EVENT_TYPES = [
+  'submitted',
+  'stage_entered',
+  'ready_for_review',
+  'gate_opened',
+  'review_opened',
+  'vote_cast',
+  'decided',
+  'reminder_sent',
+  'escalated',
+  'held',
+  'resumed',
+  'conditions_met',
+  'kpi_recorded',
+  'kpi_alert',
+  'pilot_ended',
+  'launched',
+  'killed',
+  'withdrawn',
+  'recognised',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface Person {
+  email: string;
+  name: string;
+}
+
+export interface IdeaJourneyInput {
+  idea: Idea;
+  /** The process as it was when the idea was submitted, reviewers resolved. */
+  process: ResolvedProcess;
+  /** People who may override, hold, resume and withdraw any idea. */
+  admins: string[];
+}
+
+/** One step of the journey, as shown by `idea show` and written to the events store. */
+export interface TimelineEntry {
+  /** Position in the journey; with the idea id, it makes the event's idempotency key. */
+  seq: number;
+  type: EventType;
+  at: string;
+  stage?: string;
+  gate?: string;
+  round?: number;
+  actor?: string;
+  detail: Record<string, unknown>;
+}
+
+export interface RecordedVote extends Vote {
+  reviewerName: string;
+  castAt: string;
+}
+
+export interface ReviewerStatus extends Person {
+  voted: boolean;
+}
+
+export interface OpenRound {
+  gate: string;
+  gateName: string;
+  round: number;
+  openedAt: string;
+  deadlineAt: string;
+  quorum: Quorum;
+  votesNeeded: number;
+  reviewers: ReviewerStatus[];
+  votes: RecordedVote[];
+  escalated: boolean;
+}
+
+export type DecidedBy = 'reviewers' | 'admin' | 'deadline';
+
+export interface DecisionRecord {
+  gate: string;
+  gateName: string;
+  round: number;
+  decision: Decision;
+  decidedBy: DecidedBy;
+  actor?: string;
+  at: string;
+  score?: number;
+  reasons: string[];
+  conditions: string[];
+  /** What each reviewer said, passed on to the submitter and champion. */
+  comments: { reviewer: string; decision: Decision; comment: string }[];
+}
+
+export interface Condition {
+  gate: string;
+  text: string;
+  met: boolean;
+}
+
+export interface HoldState {
+  by: string;
+  reason: string;
+  at: string;
+  revisitAt: string;
+  /** Where the idea returns on resume: its stage's work, or a new round of the gate. */
+  returnTo: 'stage' | 'gate';
+}
+
+export interface IdeaStatus {
+  ideaId: string;
+  title: string;
+  source: Idea['source'];
+  category: Idea['category'];
+  horizon: Idea['horizon'];
+  submitter: Person;
+  champion: Person;
+  process: { id: string; version: number; name: string };
+  status: IdeaStatusName;
+  submittedAt: string;
+  stage: {
+    id: string;
+    name: string;
+    index: number;
+    of: number;
+    enteredAt: string;
+    dueAt: string;
+    deliverables: string[];
+    awaitingReady: boolean;
+    ready?: { by: string; at: string; notes: string; links: string[] };
+  };
+  round?: OpenRound;
+  conditions: Condition[];
+  hold?: HoldState;
+  decisions: DecisionRecord[];
+  endedAt?: string;
+  timeline: TimelineEntry[];
+}
+
+export interface VoteReceipt {
+  ideaId: string;
+  gate: string;
+  round: number;
+  reviewer: string;
+  decision: Decision;
+  castAt: string;
+  votesIn: number;
+  votesNeeded: number;
+}
+
+export interface IdeaOutcome {
+  ideaId: string;
+  status: Extract<IdeaStatusName, 'launched' | 'killed' | 'withdrawn'>;
+  at: string;
+  reason: string;
+}
