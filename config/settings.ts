@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import type { ConnectionOptions } from '@temporalio/client';
+import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { durationSchema } from './duration';
 import { ConfigError, parseWith, readYamlValue } from './yaml';
@@ -83,7 +83,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
 }
 
 export interface TemporalConnection {
-  connectionOptions: ConnectionOptions;
+  connectionOptions: NativeConnectionOptions;
   namespace: string;
 }
 
@@ -100,7 +100,7 @@ export function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): Te
   }
   const { connectionOptions } = loaded;
   return {
-    connectionOptions: { ...connectionOptions, address: connectionOptions.address ?? 'localhost:7233' } as ConnectionOptions,
+    connectionOptions: { ...connectionOptions, address: connectionOptions.address ?? 'localhost:7233' },
     namespace: loaded.namespace ?? 'default',
   };
 }

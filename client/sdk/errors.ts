@@ -1,0 +1,62 @@
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  isGrpcDeadlineError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import type { z } from 'zod';
+import { ConfigError, formatIssues } from '../../config/yaml';
+import { REJECTIONS, type Rejection } from '../../workflows/messages';
+
+export type StageGateErrorCode =
+  | Rejection
+  | 'invalid-input'
+  | 'unknown-idea'
+  | 'unknown-process'
+  | 'no-reviewers'
+  | 'no-worker'
+  | 'config';
+
+/** Every failure the SDK reports: a code to branch on and a message that says what was wrong. */
+export class StageGateError extends Error {
+  override readonly name = 'StageGateError';
+  constructor(
+    readonly code: StageGateErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function invalidInput(what: string, error: z.ZodError): StageGateError {
+  return new StageGateError('invalid-input', formatIssues(what, error), { cause: error });
+}
+
+/** Turns what Temporal says into a StageGateError, so callers never see transport details. */
+export function explain(err: unknown, ideaId: string, updateTimeoutMs?: number): Error {
+  if (err instanceof StageGateError) return err;
+  if (err instanceof ConfigError) return new StageGateError('config', err.message, { cause: err });
+  if (err instanceof WorkflowNotFoundError) return new StageGateError('unknown-idea', `No idea "${ideaId}" is known.`, { cause: err });
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure && (REJECTIONS as readonly string[]).includes(cause.type ?? '')) {
+      return new StageGateError(cause.type as Rejection, cause.message, { cause: err });
+    }
+    return new StageGateError('not-allowed', cause?.message ?? err.message, { cause: err });
+  }
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err)) {
+    const seconds = updateTimeoutMs ? ` within ${Math.round(updateTimeoutMs / 1000)} s` : '';
+    return new StageGateError(
+      'no-worker',
+      `No stagegate worker answered${seconds}, so nothing was confirmed for idea "${ideaId}". Check that a worker is running (stagegate worker), then look at the idea (stagegate idea show ${ideaId}) before trying again.`,
+      { cause: err },
+    );
+  }
+  if (err instanceof Error && /workflow execution already completed/i.test(err.message)) {
+    return new StageGateError('idea-ended', `Idea "${ideaId}" has ended; nothing more can change.`, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+

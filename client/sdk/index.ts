@@ -1,0 +1,264 @@
+import { randomBytes } from 'node:crypto';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowExecutionInfo,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { z } from 'zod';
+import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../config/people';
+import { loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
+import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
+import { ConfigError } from '../../config/yaml';
+import {
+  castVoteUpdate,
+  holdUpdate,
+  ideaWorkflowId,
+  IDEA_WORKFLOW_PREFIX,
+  markConditionsMetUpdate,
+  markReadyUpdate,
+  overrideDecisionUpdate,
+  processKey,
+  resumeUpdate,
+  sourceKey,
+  stageKey,
+  statusKey,
+  statusQuery,
+  withdrawUpdate,
+} from '../../workflows/messages';
+import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, VoteReceipt } from '../../workflows/state';
+import type { ideaJourney } from '../../workflows';
+import { explain, invalidInput, StageGateError } from './errors';
+import {
+  actionSchema,
+  holdSchema,
+  type ActionInput,
+  type HoldInput,
+  ideaIdSchema,
+  ideaSubmissionSchema,
+  type IdeaSubmission,
+  listFilterSchema,
+  type ListFilter,
+  overrideSchema,
+  type OverrideInput,
+  readySchema,
+  type ReadyInput,
+  voteSchema,
+  type VoteInput,
+} from './inputs';
+
+export { StageGateError, type StageGateErrorCode } from './errors';
+export * from './inputs';
+export type { IdeaOutcome, IdeaStatus, IdeaStatusName, VoteReceipt } from '../../workflows/state';
+
+export interface SubmittedIdea {
+  ideaId: string;
+  workflowId: string;
+  /** False when an idea with this id already existed: the same journey is returned, never a second one. */
+  created: boolean;
+}
+
+export interface IdeaSummary {
+  ideaId: string;
+  title: string;
+  status?: IdeaStatusName;
+  stage?: string;
+  process?: string;
+  source?: string;
+  submittedAt: string;
+}
+
+export interface ConnectOptions {
+  settings?: Settings;
+  /** An open connection to reuse; the client then leaves closing it to the caller. */
+  connection?: Connection;
+  namespace?: string;
+}
+
+/** The one way into stagegate: submit ideas, follow them, and act on them. */
+export class StageGateClient {
+  private processesCache?: Map<string, ProcessDefinition>;
+  private peopleCache?: PeopleDirectory;
+
+  private constructor(
+    readonly client: Client,
+    readonly settings: Settings,
+    private readonly ownsConnection: boolean,
+  ) {}
+
+  /** Connects with Temporal's own environment conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...). */
+  static async connect(options: ConnectOptions = {}): Promise<StageGateClient> {
+    const settings = options.settings ?? loadSettings();
+    const temporal = loadTemporalConnection();
+    const connection = options.connection ?? (await Connection.connect(temporal.connectionOptions));
+    const client = new Client({ connection, namespace: options.namespace ?? temporal.namespace });
+    return new StageGateClient(client, settings, !options.connection);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsConnection) await this.client.connection.close();
+  }
+
+  processes(): Map<string, ProcessDefinition> {
+    this.processesCache ??= loadProcesses(this.settings.processesDir);
+    return this.processesCache;
+  }
+
+  people(): PeopleDirectory {
+    this.peopleCache ??= loadPeopleDirectory(this.settings.peopleFile);
+    return this.peopleCache;
+  }
+
+  /** Starts an idea's journey; submitting an existing id returns that idea's journey (created: false). */
+  async submitIdea(submission: IdeaSubmission): Promise<SubmittedIdea> {
+    const input = parse('idea', ideaSubmissionSchema, submission);
+    const process = this.processes().get(input.process);
+    if (!process) {
+      throw new StageGateError('unknown-process', `No process "${input.process}"; known processes: ${[...this.processes().keys()].join(', ')}.`);
+    }
+    const ideaId = input.ideaId ?? newIdeaId(input.title);
+    const champion = input.champion ?? input.submitter;
+    let resolved;
+    try {
+      resolved = resolveProcess(process, this.people(), { submitter: input.submitter.email, champion: champion.email });
+    } catch (err) {
+      if (err instanceof ConfigError) throw new StageGateError('no-reviewers', err.message, { cause: err });
+      throw err;
+    }
+    const { ideaId: _given, champion: _champion, process: _process, ...fields } = input;
+    const journeyInput: IdeaJourneyInput = {
+      idea: { ...fields, ideaId, champion },
+      process: resolved,
+      admins: this.people().people.filter((person) => person.roles.includes(ADMIN_ROLE)).map((person) => person.email),
+    };
+    const workflowId = ideaWorkflowId(ideaId);
+    try {
+      await this.client.workflow.start<typeof ideaJourney>('ideaJourney', {
+        workflowId,
+        taskQueue: this.settings.taskQueue,
+        args: [journeyInput],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [
+          { key: statusKey, value: 'in-stage' },
+          { key: stageKey, value: resolved.stages[0]!.id },
+          { key: processKey, value: resolved.id },
+          { key: sourceKey, value: input.source },
+        ],
+        memo: { title: input.title, submitter: input.submitter.email },
+      });
+      return { ideaId, workflowId, created: true };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { ideaId, workflowId, created: false };
+      throw explain(err, ideaId);
+    }
+  }
+
+  /** Where an idea stands: stage, status, open gate round, who has voted and who has not, deadlines, timeline. */
+  async getIdea(ideaId: string): Promise<IdeaStatus> {
+    const id = parse('ideaId', ideaIdSchema, ideaId);
+    try {
+      return await this.handle(id).query(statusQuery);
+    } catch (err) {
+      throw explain(err, id);
+    }
+  }
+
+  /** Ideas by stage, status, source or process, newest first, from Temporal's visibility store. */
+  async listIdeas(filter: ListFilter = {}): Promise<IdeaSummary[]> {
+    const { limit, ...by } = parse('filter', listFilterSchema, filter);
+    const clauses = [`WorkflowType = 'ideaJourney'`];
+    const keys = { stage: stageKey, status: statusKey, source: sourceKey, process: processKey };
+    for (const [field, value] of Object.entries(by)) {
+      if (value !== undefined) clauses.push(`${keys[field as keyof typeof keys].name} = '${value.replace(/'/g, "''")}'`);
+    }
+    const ideas: IdeaSummary[] = [];
+    for await (const execution of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+      ideas.push(summarise(execution));
+      if (ideas.length >= limit) break;
+    }
+    return ideas;
+  }
+
+  /** The champion says the stage's work is done and the gate can open. */
+  async markReady(ideaId: string, ready: ReadyInput): Promise<void> {
+    await this.update(ideaId, markReadyUpdate, parse('ready', readySchema, ready));
+  }
+
+  /** One reviewer's decision and scores at the open gate round. */
+  async castVote(ideaId: string, vote: VoteInput): Promise<VoteReceipt> {
+    return this.update(ideaId, castVoteUpdate, parse('vote', voteSchema, vote));
+  }
+
+  /** An admin or escalation contact decides the open gate round, with a reason. */
+  async overrideDecision(ideaId: string, override: OverrideInput): Promise<void> {
+    await this.update(ideaId, overrideDecisionUpdate, parse('decision', overrideSchema, override));
+  }
+
+  async markConditionsMet(ideaId: string, action: ActionInput): Promise<void> {
+    await this.update(ideaId, markConditionsMetUpdate, parse('conditions', actionSchema, action));
+  }
+
+  async hold(ideaId: string, hold: HoldInput): Promise<void> {
+    await this.update(ideaId, holdUpdate, parse('hold', holdSchema, hold));
+  }
+
+  async resume(ideaId: string, action: ActionInput): Promise<void> {
+    await this.update(ideaId, resumeUpdate, parse('resume', actionSchema, action));
+  }
+
+  async withdraw(ideaId: string, action: ActionInput): Promise<void> {
+    await this.update(ideaId, withdrawUpdate, parse('withdraw', actionSchema, action));
+  }
+
+  /** Waits for the journey to end: launched, killed or withdrawn. */
+  async outcome(ideaId: string): Promise<IdeaOutcome> {
+    const id = parse('ideaId', ideaIdSchema, ideaId);
+    try {
+      return await this.handle(id).result();
+    } catch (err) {
+      throw explain(err, id);
+    }
+  }
+
+  private handle(ideaId: string): WorkflowHandle<typeof ideaJourney> {
+    return this.client.workflow.getHandle(ideaWorkflowId(ideaId));
+  }
+
+  private async update<Result, Arg>(ideaId: string, definition: UpdateDefinition<Result, [Arg]>, arg: Arg): Promise<Result> {
+    const id = parse('ideaId', ideaIdSchema, ideaId);
+    const timeout = this.settings.updateTimeout;
+    try {
+      return await this.client.connection.withDeadline(Date.now() + timeout, () => this.handle(id).executeUpdate(definition, { args: [arg] }));
+    } catch (err) {
+      throw explain(err, id, timeout);
+    }
+  }
+}
+
+function parse<Schema extends z.ZodType>(what: string, schema: Schema, value: unknown): z.output<Schema> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalidInput(what, result.error);
+  return result.data;
+}
+
+/** A readable id: the title's first words and a random suffix, like `loyalty-cards-7f3a9c`. */
+function newIdeaId(title: string): string {
+  const words = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
+  return `${words || 'idea'}-${randomBytes(3).toString('hex')}`;
+}
+
+function summarise(execution: WorkflowExecutionInfo): IdeaSummary {
+  const attributes = execution.typedSearchAttributes;
+  return {
+    ideaId: execution.workflowId.slice(IDEA_WORKFLOW_PREFIX.length),
+    title: String(execution.memo?.title ?? ''),
+    status: attributes.get(statusKey) as IdeaStatusName | undefined,
+    stage: attributes.get(stageKey),
+    process: attributes.get(processKey),
+    source: attributes.get(sourceKey),
+    submittedAt: execution.startTime.toISOString(),
+  };
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { Store, storeFile } from '../activities/store';
+import { loadSettings, type Settings } from '../config/settings';
+import { StageGateClient, type IdeaStatus, type IdeaSubmission } from '../client/sdk';
+import { createStageGateWorker, type StageGateWorker } from '../worker/worker';
+import { FIXTURE_PROCESSES_DIR, testRunDir } from './paths';
+
+export const OWNER = 'olivia@cornerbakery.example';
+export const HEAD_BAKER = 'hamid@cornerbakery.example';
+export const SHOP_MANAGER = 'sofia@cornerbakery.example';
+export const COUNTER = 'leo@cornerbakery.example';
+
+/** Settings of one test: its own task queue and data folder, processes from the fixtures unless told. */
+export function testSettings(overrides: Partial<Pick<Settings, 'processesDir'>> & { updateTimeout?: string } = {}): Settings {
+  const name = `t-${randomUUID().slice(0, 8)}`;
+  const dataDir = join(testRunDir(), name);
+  mkdirSync(dataDir, { recursive: true });
+  return loadSettings({ env: {}, overrides: { taskQueue: name, dataDir, processesDir: FIXTURE_PROCESSES_DIR, ...overrides } });
+}
+
+export function workflowBundle(): { code: string } {
+  return { code: readFileSync(process.env.STAGEGATE_TEST_BUNDLE!, 'utf8') };
+}
+
+export async function startWorker(settings: Settings): Promise<StageGateWorker & { running: Promise<void> }> {
+  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const worker = await createStageGateWorker({ settings, connection, workflowBundle: workflowBundle() });
+  const running = worker.run().finally(() => connection.close());
+  return { ...worker, running };
+}
+
+export interface Stack {
+  settings: Settings;
+  client: StageGateClient;
+  store: Store;
+}
+
+/** A worker on the test's own task queue, running while `fn` runs, and an SDK client beside it. */
+export async function withStack<T>(fn: (stack: Stack) => Promise<T>, settings: Settings = testSettings()): Promise<T> {
+  const worker = await startWorker(settings);
+  const client = await StageGateClient.connect({ settings });
+  const store = new Store(storeFile(settings.dataDir));
+  try {
+    return await fn({ settings, client, store });
+  } finally {
+    worker.worker.shutdown();
+    await worker.running;
+    await client.close();
+    store.close();
+  }
+}
+
+export function idea(overrides: Partial<IdeaSubmission> = {}): IdeaSubmission {
+  return {
+    title: 'Pumpkin spice pastry',
+    description: 'Customers keep asking for a seasonal pumpkin pastry in autumn.',
+    source: 'customer',
+    submitter: { email: 'grace@customer.example', name: 'Grace Hall' },
+    champion: { email: COUNTER, name: 'Leo Martin' },
+    category: 'product',
+    horizon: 'incremental',
+    process: 'two-gates',
+    ...overrides,
+  };
+}
+
+/** Polls the idea until `check` holds, returning the status that passed. */
+export async function waitForIdea(client: StageGateClient, ideaId: string, check: (status: IdeaStatus) => boolean, timeoutMs = 20_000): Promise<IdeaStatus> {
+  const until = Date.now() + timeoutMs;
+  let last: IdeaStatus | undefined;
+  for (;;) {
+    try {
+      last = await client.getIdea(ideaId);
+      if (check(last)) return last;
+    } catch (err) {
+      if (Date.now() > until) throw err;
+    }
+    if (Date.now() > until) {
+      throw new Error(`idea ${ideaId} did not reach the expected state in ${timeoutMs} ms; last: ${last?.status} at ${last?.stage.id}, round ${last?.round?.round}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export const inReview = (gate: string, round = 1) => (status: IdeaStatus) => status.status === 'in-review' && status.round?.gate === gate && status.round.round === round;
+export const inStage = (stage: string) => (status: IdeaStatus) => status.status === 'in-stage' && status.stage.id === stage && status.stage.awaitingReady;
+
+export const scores = (value: number, ...criteria: string[]) => Object.fromEntries(criteria.map((id) => [id, value]));

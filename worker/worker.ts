@@ -1,0 +1,63 @@
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { Store, storeFile } from '../activities/store';
+import { loadTemporalConnection, type Settings } from '../config/settings';
+
+/** Bundles the workflow code once; every worker of the process reuses the bundle. */
+export async function bundleWorkflows(): Promise<WorkflowBundle> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+  return { code };
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
+
+export interface StageGateWorker {
+  worker: Worker;
+  /** Runs until SIGINT or SIGTERM (or worker.shutdown()), then releases the store and the connection. */
+  run(): Promise<void>;
+}
+
+export interface CreateWorkerOptions {
+  settings: Settings;
+  workflowBundle?: WorkflowBundle;
+  /** An open connection to reuse; otherwise one is made from Temporal's environment settings. */
+  connection?: NativeConnection;
+  namespace?: string;
+}
+
+export async function createStageGateWorker(options: CreateWorkerOptions): Promise<StageGateWorker> {
+  const temporal = loadTemporalConnection();
+  const connection = options.connection ?? (await NativeConnection.connect(temporal.connectionOptions));
+  const store = new Store(storeFile(options.settings.dataDir));
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: options.namespace ?? temporal.namespace,
+      taskQueue: options.settings.taskQueue,
+      workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+      activities: createActivities(store),
+    });
+    return {
+      worker,
+      async run() {
+        try {
+          await worker.run();
+        } finally {
+          store.close();
+          if (!options.connection) await connection.close();
+        }
+      },
+    };
+  } catch (err) {
+    store.close();
+    if (!options.connection) await connection.close();
+    throw err;
+  }
+}
