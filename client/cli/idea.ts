@@ -1,0 +1,224 @@
+import type { Command } from 'commander';
+import { readYamlValue } from '../../config/yaml';
+import type { IdeaStatus, IdeaSubmission } from '../sdk';
+import { IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES } from '../sdk';
+import type { IdeaSummary } from '../sdk';
+import { action, jsonOption, repeatable } from './command';
+import { CliError, EXIT_USAGE, say, table, when } from './output';
+
+interface SubmitFlags {
+  file?: string;
+  id?: string;
+  title?: string;
+  description?: string;
+  source?: string;
+  submitter?: string;
+  submitterName?: string;
+  champion?: string;
+  championName?: string;
+  category?: string;
+  horizon?: string;
+  goal?: string[];
+  cost?: string;
+  benefit?: string;
+  process?: string;
+}
+
+/** The idea from --file (JSON or YAML), with flags laid over it. */
+function submission(flags: SubmitFlags): IdeaSubmission {
+  const fromFile = flags.file ? readYamlValue(flags.file) : {};
+  if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+    throw new CliError(`${flags.file}: expected an object with the idea's fields`, EXIT_USAGE, 'invalid-input');
+  }
+  const idea: Record<string, unknown> = { ...fromFile };
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) idea[key] = value;
+  };
+  set('ideaId', flags.id);
+  set('title', flags.title);
+  set('description', flags.description);
+  set('source', flags.source);
+  set('category', flags.category);
+  set('horizon', flags.horizon);
+  set('process', flags.process);
+  set('strategicGoals', flags.goal);
+  set('estimatedCost', flags.cost === undefined ? undefined : Number(flags.cost));
+  set('estimatedBenefit', flags.benefit === undefined ? undefined : Number(flags.benefit));
+  if (flags.submitter) idea.submitter = { email: flags.submitter, name: flags.submitterName ?? flags.submitter };
+  if (flags.champion) idea.champion = { email: flags.champion, name: flags.championName ?? flags.champion };
+  return idea as unknown as IdeaSubmission;
+}
+
+export function registerIdeaCommands(program: Command): void {
+  const idea = program.command('idea').description('submit ideas, follow them and act on them');
+
+  idea
+    .command('submit')
+    .description('submit an idea and print its id')
+    .option('--file <file>', 'the idea as JSON or YAML (flags override its fields)')
+    .option('--id <ideaId>', 'your own id for the idea; submitting it again returns the same journey')
+    .option('--title <text>')
+    .option('--description <text>')
+    .option('--source <source>', IDEA_SOURCES.join(' | '))
+    .option('--submitter <email>', "the submitter's email")
+    .option('--submitter-name <name>')
+    .option('--champion <email>', 'who carries the idea through its stages (default: the submitter)')
+    .option('--champion-name <name>')
+    .option('--category <category>', IDEA_CATEGORIES.join(' | '))
+    .option('--horizon <horizon>', IDEA_HORIZONS.join(' | '))
+    .option('--goal <goal>', 'a strategic goal the idea serves (repeatable)', repeatable)
+    .option('--cost <amount>', 'estimated cost')
+    .option('--benefit <amount>', 'estimated benefit')
+    .option('--process <id>', 'process template (default: smb-lite)')
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      `
+Examples:
+  stagegate idea submit --title "Loyalty cards" --description "Stamp cards: the tenth coffee is free" \\
+    --source employee --submitter leo@cornerbakery.example --submitter-name "Leo Martin" --category service
+  stagegate idea submit --file idea.yaml --process express`,
+    )
+    .action(
+      action(
+        async (context, flags: SubmitFlags) => (await context.client()).submitIdea(submission(flags)),
+        (result: { ideaId: string; created: boolean }) => {
+          say(result.ideaId);
+          if (!result.created) process.stderr.write(`An idea with id ${result.ideaId} already existed: nothing new was started.\n`);
+        },
+      ),
+    );
+
+  idea
+    .command('list')
+    .description('list ideas, newest first')
+    .option('--stage <stage>', 'only ideas in this stage')
+    .option('--status <status>', 'in-stage | in-review | on-hold | launched | killed | withdrawn')
+    .option('--source <source>', IDEA_SOURCES.join(' | '))
+    .option('--process <id>', 'only ideas following this process')
+    .option('--limit <n>', 'at most this many', '100')
+    .addOption(jsonOption())
+    .action(
+      action(
+        async (context, flags: { stage?: string; status?: string; source?: string; process?: string; limit: string }) =>
+          (await context.client()).listIdeas({ ...flags, limit: Number(flags.limit) } as never),
+        (ideas: IdeaSummary[]) => {
+          if (ideas.length === 0) return void process.stderr.write('No ideas match.\n');
+          say(table(['IDEA', 'TITLE', 'STATUS', 'STAGE', 'PROCESS', 'SOURCE', 'SUBMITTED'], ideas.map((i) => [i.ideaId, i.title, i.status, i.stage, i.process, i.source, when(i.submittedAt)])));
+        },
+      ),
+    );
+
+  idea
+    .command('show')
+    .description("an idea's whole story: stage, status, open gate round, decisions, timeline")
+    .argument('<idea>', 'idea id')
+    .addOption(jsonOption())
+    .action(action(async (context, ideaId: string) => (await context.client()).getIdea(ideaId), showIdea));
+
+  idea
+    .command('ready')
+    .description("the champion marks the stage's work ready for review")
+    .argument('<idea>', 'idea id')
+    .requiredOption('--by <email>', 'the champion (or an admin)')
+    .option('--notes <text>', 'what was done', '')
+    .option('--link <url>', 'a link to a deliverable (repeatable)', repeatable, [])
+    .addOption(jsonOption())
+    .action(
+      action(async (context, ideaId: string, flags: { by: string; notes: string; link: string[] }) => {
+        await (await context.client()).markReady(ideaId, { by: flags.by, notes: flags.notes, links: flags.link });
+        return { ideaId, ready: true };
+      }, () => say('Marked ready for review: the gate opens now.')),
+    );
+
+  idea
+    .command('conditions-met')
+    .description("the champion marks the conditions of a conditional go as met")
+    .argument('<idea>', 'idea id')
+    .requiredOption('--by <email>', 'the champion (or an admin)')
+    .option('--note <text>', 'how they were met', '')
+    .addOption(jsonOption())
+    .action(
+      action(async (context, ideaId: string, flags: { by: string; note: string }) => {
+        await (await context.client()).markConditionsMet(ideaId, { by: flags.by, reason: flags.note });
+        return { ideaId, conditionsMet: true };
+      }, () => say('Conditions marked met.')),
+    );
+
+  idea
+    .command('hold')
+    .description('park an idea (admins); it comes back on resume or at its revisit date')
+    .argument('<idea>', 'idea id')
+    .requiredOption('--by <email>', 'an admin')
+    .requiredOption('--reason <text>', 'why, told to the submitter')
+    .option('--revisit-after <duration>', 'when it comes back by itself, e.g. 30d (default: the gate\'s)')
+    .addOption(jsonOption())
+    .action(
+      action(async (context, ideaId: string, flags: { by: string; reason: string; revisitAfter?: string }) => {
+        await (await context.client()).hold(ideaId, { by: flags.by, reason: flags.reason, revisitAfter: flags.revisitAfter });
+        return { ideaId, held: true };
+      }, () => say('On hold.')),
+    );
+
+  idea
+    .command('resume')
+    .description('bring an idea back from hold (admins)')
+    .argument('<idea>', 'idea id')
+    .requiredOption('--by <email>', 'an admin')
+    .option('--reason <text>', 'why now', '')
+    .addOption(jsonOption())
+    .action(
+      action(async (context, ideaId: string, flags: { by: string; reason: string }) => {
+        await (await context.client()).resume(ideaId, flags);
+        return { ideaId, resumed: true };
+      }, () => say('Resumed.')),
+    );
+
+  idea
+    .command('withdraw')
+    .description('withdraw an idea (its submitter or an admin)')
+    .argument('<idea>', 'idea id')
+    .requiredOption('--by <email>', 'the submitter or an admin')
+    .option('--reason <text>', 'why', '')
+    .addOption(jsonOption())
+    .action(
+      action(async (context, ideaId: string, flags: { by: string; reason: string }) => {
+        await (await context.client()).withdraw(ideaId, flags);
+        return { ideaId, withdrawn: true };
+      }, () => say('Withdrawn.')),
+    );
+}
+
+function showIdea(idea: IdeaStatus): void {
+  say(`${idea.title}  (${idea.ideaId})`);
+  say(`  ${idea.status} · stage ${idea.stage.index + 1} of ${idea.stage.of}: ${idea.stage.name} · ${idea.process.name} v${idea.process.version}`);
+  say(`  ${idea.source} idea from ${idea.submitter.name} <${idea.submitter.email}>, champion ${idea.champion.name} <${idea.champion.email}>`);
+  say(`  ${idea.category}, ${idea.horizon}; submitted ${when(idea.submittedAt)}`);
+  if (idea.status === 'in-stage') {
+    say(`  ${idea.stage.awaitingReady ? (idea.stage.ready ? 'marked ready' : 'waiting for the champion to mark it ready') : 'moving on'}; stage due ${when(idea.stage.dueAt)}`);
+    for (const deliverable of idea.stage.deliverables) say(`    - ${deliverable}`);
+  }
+  if (idea.round) {
+    const round = idea.round;
+    say('');
+    say(`${round.gateName}, round ${round.round}: ${round.votes.length} of ${round.votesNeeded} votes needed; deadline ${when(round.deadlineAt)}${round.escalated ? ' (escalated)' : ''}`);
+    say(table(['REVIEWER', 'EMAIL', 'VOTE', 'AT'], round.reviewers.map((person) => {
+      const vote = round.votes.find((cast) => cast.reviewer === person.email);
+      return [person.name, person.email, vote?.decision ?? 'waiting', when(vote?.castAt)];
+    })).replace(/^/gm, '  '));
+  }
+  if (idea.hold) say(`\nOn hold since ${when(idea.hold.at)} by ${idea.hold.by}: ${idea.hold.reason}. Revisit by ${when(idea.hold.revisitAt)}.`);
+  if (idea.conditions.length > 0) {
+    say('\nConditions:');
+    for (const condition of idea.conditions) say(`  [${condition.met ? 'x' : ' '}] ${condition.text} (${condition.gate})`);
+  }
+  if (idea.decisions.length > 0) {
+    say('\nDecisions:');
+    for (const decision of idea.decisions) {
+      say(`  ${when(decision.at)}  ${decision.gateName} round ${decision.round}: ${decision.decision}${decision.score !== undefined ? ` (score ${decision.score})` : ''} by ${decision.actor ?? decision.decidedBy}`);
+      for (const reason of decision.reasons) say(`      ${reason}`);
+    }
+  }
+  say('\nTimeline:');
+  say(table(['AT', 'EVENT', 'STAGE', 'GATE', 'BY'], idea.timeline.map((entry) => [when(entry.at), entry.type, entry.stage, entry.gate ? `${entry.gate} #${entry.round}` : '', entry.actor])).replace(/^/gm, '  '));
+}

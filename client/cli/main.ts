@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerDevCommands } from './dev';
+import { registerGateCommands } from './gate';
+import { registerIdeaCommands } from './idea';
+import { EXIT_USAGE } from './output';
+import { registerOutboxCommands } from './outbox';
+import { registerProcessCommands } from './process';
+
+export function buildProgram(): Command {
+  const program = new Command('stagegate')
+    .description('Stage-gate innovation processes for small and medium businesses, on Temporal.')
+    .option('--config <file>', 'settings file (default: $STAGEGATE_CONFIG, then ./stagegate.yaml)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerDevCommands(program);
+  registerIdeaCommands(program);
+  registerGateCommands(program);
+  registerProcessCommands(program);
+  registerOutboxCommands(program);
+  program.commands.forEach(function exitOverride(command: Command): void {
+    command.exitOverride();
+    command.commands.forEach(exitOverride);
+  });
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const helpShown = err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version';
+      process.exitCode = helpShown ? 0 : EXIT_USAGE;
+      return;
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) {
+  void main();
+}
