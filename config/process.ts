@@ -20,10 +20,10 @@ export const criterionSchema = z.object({
   minimum: scoreValue.optional(),
 });
 
-export const quorumSchema = z.union([
-  z.enum(['any', 'all', 'majority']),
-  z.object({ atLeast: z.number().int().min(1) }).strict(),
-]);
+export const quorumSchema = z.union(
+  [z.enum(['any', 'all', 'majority']), z.object({ atLeast: z.number().int().min(1) }).strict()],
+  { error: (issue) => `expected any, all, majority or { atLeast: N } with N ≥ 1, got ${JSON.stringify(issue.input)}` },
+);
 export type Quorum = z.infer<typeof quorumSchema>;
 
 const peopleSelectorSchema = z
@@ -141,7 +141,7 @@ export function resolveProcess(
   directory: PeopleDirectory,
   idea: { submitter: string; champion: string },
 ): ResolvedProcess {
-  const own = new Set([idea.submitter, idea.champion]);
+  const own = new Set([idea.submitter.toLowerCase(), idea.champion.toLowerCase()]);
   const stages = process.stages.map((stage, index): ResolvedStage => {
     if (!stage.gate) return { ...stage, gate: undefined };
     const gate = stage.gate;

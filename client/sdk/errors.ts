@@ -38,6 +38,9 @@ export function invalidInput(what: string, error: z.ZodError): StageGateError {
 export function explain(err: unknown, ideaId: string, updateTimeoutMs?: number): Error {
   if (err instanceof StageGateError) return err;
   if (err instanceof ConfigError) return new StageGateError('config', err.message, { cause: err });
+  if (err instanceof Error && /workflow execution already completed/i.test(err.message)) {
+    return new StageGateError('idea-ended', `Idea "${ideaId}" has ended; nothing more can change.`, { cause: err });
+  }
   if (err instanceof WorkflowNotFoundError) return new StageGateError('unknown-idea', `No idea "${ideaId}" is known.`, { cause: err });
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
@@ -53,9 +56,6 @@ export function explain(err: unknown, ideaId: string, updateTimeoutMs?: number):
       `No stagegate worker answered${seconds}, so nothing was confirmed for idea "${ideaId}". Check that a worker is running (stagegate worker), then look at the idea (stagegate idea show ${ideaId}) before trying again.`,
       { cause: err },
     );
-  }
-  if (err instanceof Error && /workflow execution already completed/i.test(err.message)) {
-    return new StageGateError('idea-ended', `Idea "${ideaId}" has ended; nothing more can change.`, { cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));
 }

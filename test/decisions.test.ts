@@ -1,0 +1,193 @@
+import { StageGateError } from '../client/sdk';
+import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, eventually, idea, messageTo, inReview, inStage, scores, waitForIdea, withStack } from './helpers';
+
+const good = scores(4, 'feasibility', 'impact');
+
+describe('gate decisions', () => {
+  test('kill ends the journey and tells the submitter why', async () => {
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'kill', scores: scores(1, 'feasibility', 'impact'), comment: 'We have no oven space in autumn' });
+      await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'kill', scores: scores(2, 'feasibility', 'impact'), comment: 'Too close to Christmas' });
+
+      expect(await client.outcome(ideaId)).toMatchObject({ status: 'killed' });
+      const decision = await messageTo(store, ideaId, 'grace@customer.example', 'decision');
+      expect(decision.subject).toContain('decided kill');
+      expect(decision.text).toContain('We have no oven space in autumn');
+      expect(decision.text).toContain('Most reviewers voted kill (2 of 2)');
+      await eventually(() => expect(store.events({ ideaId }).map((event) => event.type).slice(-2)).toEqual(['decided', 'killed']));
+    });
+  });
+
+  test('recycle sends the idea back with the feedback, and round 2 decides', async () => {
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'recycle', scores: good, comment: 'Bring a costing' });
+      await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'recycle', scores: good, comment: 'Which shops?' });
+
+      const rework = await waitForIdea(client, ideaId, inStage('idea'));
+      expect(rework.decisions.map((d) => d.decision)).toEqual(['recycle']);
+      const feedback = await messageTo(store, ideaId, COUNTER, 'stage-entered');
+      expect(feedback.text).toContain('Bring a costing');
+      expect(feedback.text).toContain('Which shops?');
+
+      await expect(client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: good })).rejects.toMatchObject({ code: 'gate-closed' });
+      await client.markReady(ideaId, { by: COUNTER, notes: 'Costing attached; two shops' });
+      const round2 = await waitForIdea(client, ideaId, inReview('screen', 2));
+      expect(round2.round!.votes).toEqual([]);
+      await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: good, round: 2 });
+      await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'go', scores: good, round: 2 });
+      const after = await waitForIdea(client, ideaId, inStage('build'));
+      expect(after.decisions.map((d) => [d.round, d.decision])).toEqual([
+        [1, 'recycle'],
+        [2, 'go'],
+      ]);
+    });
+  });
+
+  test('a must-meet knock-out turns a go into rework, naming the criterion', async () => {
+    await withStack(async ({ client }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: { feasibility: 1, impact: 5 } });
+      await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'go', scores: { feasibility: 5, impact: 5 } });
+      const status = await waitForIdea(client, ideaId, inStage('idea'));
+      expect(status.decisions[0]).toMatchObject({ decision: 'recycle', decidedBy: 'reviewers' });
+      expect(status.decisions[0]!.reasons.join(' ')).toContain('Must-meet criterion "feasibility" scored 1');
+    });
+  });
+
+  test('hold parks the idea; resume opens a new round', async () => {
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      await expect(client.hold(ideaId, { by: HEAD_BAKER, reason: 'busy' })).rejects.toMatchObject({ code: 'not-allowed' });
+      await client.hold(ideaId, { by: OWNER, reason: 'After the Christmas rush', revisitAfter: '60d' });
+      const held = await waitForIdea(client, ideaId, (s) => s.status === 'on-hold');
+      expect(held.hold).toMatchObject({ by: OWNER, reason: 'After the Christmas rush', returnTo: 'gate' });
+      expect(Date.parse(held.hold!.revisitAt) - Date.parse(held.hold!.at)).toBeGreaterThanOrEqual(60 * 24 * 3600 * 1000 - 1000);
+      await eventually(() => expect(store.outbox({ ideaId, to: 'grace@customer.example' }).map((m) => m.purpose)).toContain('held'));
+      await expect(client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: good })).rejects.toMatchObject({ code: 'gate-closed' });
+
+      await client.resume(ideaId, { by: OWNER, reason: 'January is quiet' });
+      await waitForIdea(client, ideaId, inReview('screen', 2));
+      await eventually(() => expect(store.events({ ideaId }).map((e) => e.type)).toEqual(expect.arrayContaining(['held', 'resumed'])));
+    });
+  });
+
+  test('a conditional go carries conditions the champion must mark met before the next gate opens', async () => {
+    await withStack(async ({ client }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'conditional-go', scores: good, conditions: ['Check allergens with the supplier'] });
+      await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'go', scores: good });
+      const building = await waitForIdea(client, ideaId, inStage('build'));
+      expect(building.decisions[0]).toMatchObject({ decision: 'conditional-go', conditions: ['Check allergens with the supplier'] });
+      expect(building.conditions).toEqual([{ gate: 'screen', text: 'Check allergens with the supplier', met: false }]);
+
+      await client.markReady(ideaId, { by: COUNTER, notes: 'Plan done' });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const waiting = await client.getIdea(ideaId);
+      expect(waiting).toMatchObject({ status: 'in-stage', stage: { id: 'build' } });
+
+      await client.markConditionsMet(ideaId, { by: COUNTER, reason: 'Supplier confirmed: no nuts' });
+      const review = await waitForIdea(client, ideaId, inReview('final'));
+      expect(review.conditions[0]!.met).toBe(true);
+    });
+  });
+
+  test('an admin overrides an open round with a reason; others cannot', async () => {
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      await expect(client.overrideDecision(ideaId, { by: COUNTER, decision: 'go', reason: 'I like it' })).rejects.toMatchObject({ code: 'not-allowed' });
+      await client.overrideDecision(ideaId, { by: OWNER, decision: 'go', reason: 'Our autumn range needs it now' });
+      const status = await waitForIdea(client, ideaId, inStage('build'));
+      expect(status.decisions[0]).toMatchObject({ decision: 'go', decidedBy: 'admin', actor: OWNER, reasons: ['Our autumn range needs it now'] });
+      // The reviewers whose round was decided for them are told too.
+      await eventually(() => expect(store.outbox({ ideaId, to: HEAD_BAKER }).map((m) => m.purpose)).toContain('decision'));
+    });
+  });
+
+  test('the submitter withdraws; nobody else but an admin may', async () => {
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      await expect(client.withdraw(ideaId, { by: HEAD_BAKER })).rejects.toMatchObject({ code: 'not-allowed' });
+      await client.withdraw(ideaId, { by: 'grace@customer.example', reason: 'Found one at the market' });
+      expect(await client.outcome(ideaId)).toMatchObject({ status: 'withdrawn', reason: 'Found one at the market' });
+      expect(store.outbox({ ideaId, to: SHOP_MANAGER }).map((m) => m.purpose)).toContain('withdrawn');
+      expect(store.events({ ideaId }).at(-1)).toMatchObject({ type: 'withdrawn', actor: 'grace@customer.example' });
+      await expect(client.withdraw(ideaId, { by: OWNER })).rejects.toMatchObject({ code: 'idea-ended' });
+    });
+  });
+
+  test('submitting the same id twice returns the same journey, even after it ended', async () => {
+    await withStack(async ({ client }) => {
+      const ideaId = `same-${Date.now()}`;
+      const first = await client.submitIdea(idea({ ideaId }));
+      const again = await client.submitIdea(idea({ ideaId, title: 'Something else' }));
+      expect(first).toMatchObject({ ideaId, created: true });
+      expect(again).toMatchObject({ ideaId, workflowId: first.workflowId, created: false });
+      expect((await client.getIdea(ideaId)).title).toBe('Pumpkin spice pastry');
+      await client.withdraw(ideaId, { by: OWNER });
+      await client.outcome(ideaId);
+      expect(await client.submitIdea(idea({ ideaId }))).toMatchObject({ created: false });
+    });
+  });
+
+  test('ideas are listed by stage, status, source and process through search attributes', async () => {
+    await withStack(async ({ client }) => {
+      const inIdea = await client.submitIdea(idea({ source: 'partner' }));
+      const inBuild = await client.submitIdea(idea({ source: 'partner', title: 'Dessert platters' }));
+      await waitForIdea(client, inBuild.ideaId, inReview('screen'));
+      await client.overrideDecision(inBuild.ideaId, { by: OWNER, decision: 'go', reason: 'Caterer asked twice' });
+      await waitForIdea(client, inBuild.ideaId, inStage('build'));
+
+      const listed = async (filter: Parameters<typeof client.listIdeas>[0], id: string) => {
+        const until = Date.now() + 10_000;
+        for (;;) {
+          const ids = (await client.listIdeas(filter)).map((summary) => summary.ideaId);
+          if (ids.includes(id) || Date.now() > until) return ids;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      };
+      expect(await listed({ stage: 'build', process: 'two-gates' }, inBuild.ideaId)).toContain(inBuild.ideaId);
+      expect(await listed({ stage: 'build', process: 'two-gates' }, inBuild.ideaId)).not.toContain(inIdea.ideaId);
+      expect(await listed({ status: 'in-review', source: 'partner' }, inIdea.ideaId)).toContain(inIdea.ideaId);
+      const summary = (await client.listIdeas({ stage: 'build' })).find((s) => s.ideaId === inBuild.ideaId);
+      expect(summary).toMatchObject({ title: 'Dessert platters', status: 'in-stage', stage: 'build', process: 'two-gates', source: 'partner' });
+    });
+  });
+});
+
+describe('rejected commands', () => {
+  test('unknown ideas and unknown processes are named', async () => {
+    await withStack(async ({ client }) => {
+      await expect(client.getIdea('no-such-idea')).rejects.toMatchObject({ code: 'unknown-idea' });
+      await expect(client.submitIdea(idea({ process: 'nope' }))).rejects.toMatchObject({ code: 'unknown-process', message: expect.stringContaining('two-gates') });
+      await expect(client.submitIdea(idea({ title: '' }))).rejects.toThrow(/idea: title: /);
+    });
+  });
+
+  test('without a worker, a vote says nothing was confirmed instead of hanging', async () => {
+    const { StageGateClient } = await import('../client/sdk');
+    const { testSettings } = await import('./helpers');
+    const settings = testSettings({ updateTimeout: '2s' });
+    const { ideaId } = await withStack(async ({ client }) => {
+      const submitted = await client.submitIdea(idea());
+      await waitForIdea(client, submitted.ideaId, inReview('screen'));
+      return submitted;
+    }, settings);
+    const client = await StageGateClient.connect({ settings });
+    try {
+      const error = await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: good }).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(StageGateError);
+      expect(error).toMatchObject({ code: 'no-worker', message: expect.stringContaining('nothing was confirmed') });
+    } finally {
+      await client.close();
+    }
+  });
+});
