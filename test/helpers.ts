@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Store, storeFile } from '../activities/store';
 import { loadSettings, type Settings } from '../config/settings';
 import { StageGateClient, type IdeaStatus, type IdeaSubmission } from '../client/sdk';
 import { createStageGateWorker, type StageGateWorker } from '../worker/worker';
 import { FIXTURE_PROCESSES_DIR, testRunDir } from './paths';
+
+// Workers in tests speak up only when something is wrong.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export const OWNER = 'olivia@cornerbakery.example';
 export const HEAD_BAKER = 'hamid@cornerbakery.example';

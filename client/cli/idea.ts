@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readYamlValue } from '../../config/yaml';
 import type { IdeaStatus, IdeaSubmission } from '../sdk';
 import { IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES } from '../sdk';
-import type { IdeaSummary } from '../sdk';
+import type { IdeaSummary, ListFilter } from '../sdk';
 import { action, jsonOption, repeatable } from './command';
 import { CliError, EXIT_USAGE, say, table, when } from './output';
 
@@ -100,8 +100,8 @@ Examples:
     .addOption(jsonOption())
     .action(
       action(
-        async (context, flags: { stage?: string; status?: string; source?: string; process?: string; limit: string }) =>
-          (await context.client()).listIdeas({ ...flags, limit: Number(flags.limit) } as never),
+        async (context, { stage, status, source, process, limit }: { stage?: string; status?: string; source?: string; process?: string; limit: string }) =>
+          (await context.client()).listIdeas({ stage, status, source, process, limit: Number(limit) } as ListFilter),
         (ideas: IdeaSummary[]) => {
           if (ideas.length === 0) return void process.stderr.write('No ideas match.\n');
           say(table(['IDEA', 'TITLE', 'STATUS', 'STAGE', 'PROCESS', 'SOURCE', 'SUBMITTED'], ideas.map((i) => [i.ideaId, i.title, i.status, i.stage, i.process, i.source, when(i.submittedAt)])));

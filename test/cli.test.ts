@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Settings } from '../config/settings';
+import { HEAD_BAKER, SHOP_MANAGER, inReview, inStage, waitForIdea, withStack } from './helpers';
+
+const CLI = join(__dirname, '..', 'dist', 'client', 'cli', 'main.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `stagegate` command as a separate process, as an admin would. */
+function stagegate(settings: Settings, ...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: {
+        PATH: process.env.PATH,
+        TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+        TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE,
+        STAGEGATE_TASK_QUEUE: settings.taskQueue,
+        STAGEGATE_DATA_DIR: settings.dataDir,
+        STAGEGATE_PROCESSES_DIR: settings.processesDir,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const submitFlags = [
+  'idea', 'submit',
+  '--title', 'Loyalty cards',
+  '--description', 'Stamp cards: the tenth coffee is free',
+  '--source', 'employee',
+  '--submitter', 'leo@cornerbakery.example', '--submitter-name', 'Leo Martin',
+  '--category', 'service',
+  '--process', 'two-gates',
+];
+
+describe('the stagegate CLI, spawned as a process', () => {
+  test('submit, show, vote and list, with --json and exit codes', async () => {
+    await withStack(async ({ client, settings }) => {
+      const submitted = await stagegate(settings, ...submitFlags, '--json');
+      expect(submitted).toMatchObject({ code: 0 });
+      const { ideaId, created } = JSON.parse(submitted.stdout);
+      expect(created).toBe(true);
+      await waitForIdea(client, ideaId, inReview('screen'));
+
+      const plain = await stagegate(settings, ...submitFlags, '--id', 'loyalty-plain');
+      expect(plain).toMatchObject({ code: 0, stdout: 'loyalty-plain\n' });
+
+      const shown = await stagegate(settings, 'idea', 'show', ideaId, '--json');
+      expect(shown.code).toBe(0);
+      expect(JSON.parse(shown.stdout)).toMatchObject({ ideaId, status: 'in-review', round: { gate: 'screen', round: 1 } });
+      const human = await stagegate(settings, 'idea', 'show', ideaId);
+      expect(human.stdout).toContain('Screen, round 1');
+      expect(human.stdout).toMatch(/Hamid Karimi\s+hamid@cornerbakery.example\s+waiting/);
+
+      const vote = ['gate', 'vote', ideaId, '--reviewer', HEAD_BAKER, '--decision', 'go', '--score', 'feasibility=4', '--score', 'impact=5', '--comment', 'Cheap to try'];
+      const voted = await stagegate(settings, ...vote, '--json');
+      expect(voted.code).toBe(0);
+      expect(JSON.parse(voted.stdout)).toMatchObject({ reviewer: HEAD_BAKER, decision: 'go', round: 1, votesIn: 1, votesNeeded: 2 });
+
+      const again = await stagegate(settings, ...vote, '--json');
+      expect(again.code).toBe(1);
+      expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: 'already-voted' } });
+      expect(again.stderr).toContain('already voted go');
+
+      const outOfRange = await stagegate(settings, 'gate', 'vote', ideaId, '--reviewer', SHOP_MANAGER, '--decision', 'go', '--score', 'feasibility=9', '--score', 'impact=5');
+      expect(outOfRange.code).toBe(2);
+      expect(outOfRange.stderr).toContain('scores.feasibility: Too big');
+
+      const badPair = await stagegate(settings, 'gate', 'vote', ideaId, '--reviewer', SHOP_MANAGER, '--decision', 'go', '--score', 'feasibility');
+      expect(badPair.code).toBe(2);
+      expect(badPair.stderr).toContain('expected criterion=score');
+
+      await stagegate(settings, 'gate', 'vote', ideaId, '--reviewer', SHOP_MANAGER, '--decision', 'go', '--score', 'feasibility=5', '--score', 'impact=5');
+      await waitForIdea(client, ideaId, inStage('build'));
+      const listed = await stagegate(settings, 'idea', 'list', '--stage', 'build', '--json');
+      expect(listed.code).toBe(0);
+      // Visibility is eventually consistent; the idea shows up within moments.
+      let ids = (JSON.parse(listed.stdout) as { ideaId: string }[]).map((summary) => summary.ideaId);
+      for (let i = 0; i < 50 && !ids.includes(ideaId); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        ids = (JSON.parse((await stagegate(settings, 'idea', 'list', '--stage', 'build', '--json')).stdout) as { ideaId: string }[]).map((s) => s.ideaId);
+      }
+      expect(ids).toContain(ideaId);
+
+      const outbox = await stagegate(settings, 'outbox', 'list', '--idea', ideaId, '--json');
+      expect(JSON.parse(outbox.stdout).map((message: { purpose: string }) => message.purpose)).toEqual(expect.arrayContaining(['idea-received', 'review-request', 'decision']));
+
+      const unknown = await stagegate(settings, 'idea', 'show', 'no-such-idea');
+      expect(unknown).toMatchObject({ code: 1 });
+      expect(unknown.stderr).toContain('No idea "no-such-idea" is known.');
+    });
+  });
+
+  test('submit --file takes JSON or YAML, and flags win over it', async () => {
+    await withStack(async ({ client, settings }) => {
+      const file = join(settings.dataDir, 'idea.yaml');
+      writeFileSync(
+        file,
+        [
+          'title: Coffee and pastry of the month',
+          'description: A monthly pairing proposed by our coffee supplier',
+          'source: partner',
+          'submitter: { email: beans@supplier.example, name: Bean Co }',
+          'category: business-model',
+          'strategicGoals: [More regulars]',
+          'process: two-gates',
+        ].join('\n'),
+      );
+      const run = await stagegate(settings, 'idea', 'submit', '--file', file, '--id', 'pairing', '--horizon', 'incremental', '--json');
+      expect(run.code).toBe(0);
+      const status = await waitForIdea(client, 'pairing', inReview('screen'));
+      expect(status).toMatchObject({ title: 'Coffee and pastry of the month', source: 'partner', category: 'business-model', submitter: { email: 'beans@supplier.example' } });
+    });
+  });
+
+  test('bad usage exits 2, a failed operation 1, with the reason on stderr', async () => {
+    await withStack(async ({ settings }) => {
+      expect((await stagegate(settings, 'idea', 'frobnicate')).code).toBe(2);
+      expect((await stagegate(settings, 'gate', 'vote', 'x', '--decision', 'go')).code).toBe(2);
+      const missingTitle = await stagegate(settings, 'idea', 'submit', '--description', 'x', '--source', 'employee', '--submitter', 'a@b.example', '--category', 'product');
+      expect(missingTitle.code).toBe(2);
+      expect(missingTitle.stderr).toContain('idea: title:');
+
+      const help = await stagegate(settings, 'gate', 'vote', '--help');
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('--score <criterion=score>');
+
+      const bad = join(settings.dataDir, 'bad-process.yaml');
+      writeFileSync(bad, 'id: broken\nversion: 1\nname: Broken\nstages:\n  - id: one\n    name: One\n    duration: soon\n');
+      const validated = await stagegate(settings, 'process', 'validate', bad);
+      expect(validated.code).toBe(1);
+      expect(validated.stderr).toContain(`${bad}: stages[0].duration: expected a duration like 3d, 12h, 30s, got "soon"`);
+
+      const processes = await stagegate(settings, 'process', 'list', '--json');
+      expect(JSON.parse(processes.stdout).map((p: { id: string }) => p.id).sort()).toEqual(['fast-timers', 'slow-stage', 'two-gates']);
+
+      const settingsFile = join(settings.dataDir, 'stagegate.yaml');
+      writeFileSync(settingsFile, 'taskQueue: ""\nupdateTimeout: forever\n');
+      const badSettings = await stagegate(settings, '--config', settingsFile, 'idea', 'list');
+      expect(badSettings.code).toBe(1);
+      expect(badSettings.stderr).toContain(`${settingsFile}: taskQueue:`);
+      expect(badSettings.stderr).toContain(`${settingsFile}: updateTimeout: expected a duration`);
+    });
+  });
+});

@@ -1,0 +1,24 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from './helpers';
+
+/**
+ * Histories recorded from journeys of earlier releases must replay on today's workflow code:
+ * a change that breaks one needs `patched()` or worker versioning. Record new ones with
+ * `temporal workflow show --workflow-id idea-<id> --output json` after a journey worth keeping.
+ */
+const HISTORIES_DIR = join(__dirname, 'fixtures', 'histories');
+
+describe('replay of recorded idea journeys', () => {
+  const files = readdirSync(HISTORIES_DIR).filter((name) => name.endsWith('.json'));
+
+  test('there are recorded histories to replay', () => {
+    expect(files.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test.each(files)('%s replays without nondeterminism', async (file) => {
+    const history = JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8'));
+    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, file)).resolves.toBeUndefined();
+  });
+});
