@@ -19,6 +19,46 @@ function findPackageRoot(start: string): string {
 export const SHIPPED_PROCESSES_DIR = join(PACKAGE_ROOT, 'config', 'processes');
 export const SHIPPED_PEOPLE_FILE = join(PACKAGE_ROOT, 'config', 'people.yaml');
 
+const port = z.coerce.number().int().min(0).max(65_535);
+const flag = z.union([z.boolean(), z.stringbool()]);
+
+/** Outgoing mail: without `smtp`, messages stay in the local outbox (the embedded default). */
+export const mailSettingsSchema = z
+  .object({
+    from: z.string().min(3).default('stagegate <stagegate@localhost>'),
+    smtp: z
+      .object({
+        host: z.string().min(1),
+        port: port.default(587),
+        /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+        secure: flag.default(false),
+        user: z.string().min(1).optional(),
+        pass: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type MailSettings = z.output<typeof mailSettingsSchema>;
+
+/** Working days, holidays and a time zone: when given, gate deadlines and reminders count business days only. */
+export const calendarSchema = z
+  .object({
+    timeZone: z.string().refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected an IANA time zone like Europe/Berlin'),
+    /** ISO weekdays: 1 is Monday, 7 is Sunday. */
+    workingDays: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
+    holidays: z.array(z.iso.date()).default([]),
+  })
+  .strict();
+export type Calendar = z.output<typeof calendarSchema>;
+
 export const settingsSchema = z
   .object({
     taskQueue: z.string().min(1).default('stagegate'),
@@ -28,26 +68,65 @@ export const settingsSchema = z
     peopleFile: z.string().min(1).default(SHIPPED_PEOPLE_FILE),
     /** How long a caller waits for a worker to accept or reject a vote or command before saying nothing was confirmed. */
     updateTimeout: durationSchema.prefault('15s'),
+    /** Where people reach the web server; links in messages start with it. */
+    publicUrl: z.url().default('http://localhost:3000'),
+    webHost: z.string().min(1).default('127.0.0.1'),
+    webPort: port.default(3000),
+    /** The key that signs reviewers' links; at least 32 characters. Generated into the data folder by `stagegate dev`. */
+    linkSecret: z.string().min(32, 'expected at least 32 characters').optional(),
+    /** How long a link in a message stays valid; every reminder carries a fresh one. */
+    linkTtl: durationSchema.prefault('14d'),
+    mail: mailSettingsSchema.prefault({}),
+    calendar: calendarSchema.optional(),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema>;
-const settingsFileSchema = z.object(settingsSchema.shape).partial().strict().nullable();
 
-/** Environment variables that override the settings file, one per setting. */
-const ENVIRONMENT: Record<keyof Settings, string> = {
-  taskQueue: 'STAGEGATE_TASK_QUEUE',
-  dataDir: 'STAGEGATE_DATA_DIR',
-  processesDir: 'STAGEGATE_PROCESSES_DIR',
-  peopleFile: 'STAGEGATE_PEOPLE_FILE',
-  updateTimeout: 'STAGEGATE_UPDATE_TIMEOUT',
-};
+/** Environment variables that override the settings file, each naming one setting. */
+const ENVIRONMENT: [variable: string, path: string[]][] = [
+  ['STAGEGATE_TASK_QUEUE', ['taskQueue']],
+  ['STAGEGATE_DATA_DIR', ['dataDir']],
+  ['STAGEGATE_PROCESSES_DIR', ['processesDir']],
+  ['STAGEGATE_PEOPLE_FILE', ['peopleFile']],
+  ['STAGEGATE_UPDATE_TIMEOUT', ['updateTimeout']],
+  ['STAGEGATE_PUBLIC_URL', ['publicUrl']],
+  ['STAGEGATE_WEB_HOST', ['webHost']],
+  ['STAGEGATE_WEB_PORT', ['webPort']],
+  ['STAGEGATE_LINK_SECRET', ['linkSecret']],
+  ['STAGEGATE_LINK_TTL', ['linkTtl']],
+  ['STAGEGATE_MAIL_FROM', ['mail', 'from']],
+  ['STAGEGATE_SMTP_HOST', ['mail', 'smtp', 'host']],
+  ['STAGEGATE_SMTP_PORT', ['mail', 'smtp', 'port']],
+  ['STAGEGATE_SMTP_SECURE', ['mail', 'smtp', 'secure']],
+  ['STAGEGATE_SMTP_USER', ['mail', 'smtp', 'user']],
+  ['STAGEGATE_SMTP_PASS', ['mail', 'smtp', 'pass']],
+];
+
+type Tree = Record<string, unknown>;
+const isTree = (value: unknown): value is Tree => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Lays `top` over `base`, section by section. */
+function overlay(base: Tree, top: Tree): Tree {
+  const merged: Tree = { ...base };
+  for (const [key, value] of Object.entries(top)) {
+    if (value === undefined) continue;
+    merged[key] = isTree(value) && isTree(merged[key]) ? overlay(merged[key] as Tree, value) : value;
+  }
+  return merged;
+}
+
+function setPath(tree: Tree, path: string[], value: unknown): void {
+  const [head, ...rest] = path;
+  if (rest.length === 0) tree[head!] = value;
+  else setPath((tree[head!] = isTree(tree[head!]) ? tree[head!] : {}) as Tree, rest, value);
+}
 
 export interface LoadSettingsOptions {
   /** A settings file; defaults to $STAGEGATE_CONFIG, then ./stagegate.yaml when it exists. */
   file?: string;
   env?: NodeJS.ProcessEnv;
   /** Values that win over the file and the environment (SDK callers, tests). */
-  overrides?: Partial<z.input<typeof settingsSchema>>;
+  overrides?: { [Key in keyof z.input<typeof settingsSchema>]?: z.input<typeof settingsSchema>[Key] };
 }
 
 /**
@@ -58,21 +137,22 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const env = options.env ?? process.env;
   const file = options.file ?? env.STAGEGATE_CONFIG ?? (existsSync('stagegate.yaml') ? 'stagegate.yaml' : undefined);
   // The file is checked on its own first, so its errors name the file and the field.
-  const raw: Record<string, unknown> = {};
+  let raw: Tree = {};
   if (file) {
-    const value = readYamlValue(file);
-    parseWith(file, settingsFileSchema, value);
-    Object.assign(raw, value);
+    const value = readYamlValue(file) ?? {};
+    parseWith(file, settingsSchema, value);
+    raw = value as Tree;
   }
-  const fromEnvironment: string[] = [];
-  for (const [key, variable] of Object.entries(ENVIRONMENT)) {
+  const fromEnvironment: Tree = {};
+  const variables: string[] = [];
+  for (const [variable, path] of ENVIRONMENT) {
     const value = env[variable];
     if (value === undefined || value === '') continue;
-    raw[key] = value;
-    fromEnvironment.push(variable);
+    setPath(fromEnvironment, path, value);
+    variables.push(variable);
   }
-  Object.assign(raw, options.overrides);
-  const source = [file, ...fromEnvironment].filter(Boolean).join(' + ') || 'settings';
+  raw = overlay(overlay(raw, fromEnvironment), (options.overrides ?? {}) as Tree);
+  const source = [file, ...variables].filter(Boolean).join(' + ') || 'settings';
   const settings = parseWith(source, settingsSchema, raw);
   return {
     ...settings,

@@ -281,8 +281,23 @@ describe('loadSettings', () => {
       dataDir: resolve('.stagegate'),
       processesDir: SHIPPED_PROCESSES_DIR,
       peopleFile: SHIPPED_PEOPLE_FILE,
+      publicUrl: 'http://localhost:3000',
+      webHost: '127.0.0.1',
+      webPort: 3000,
+      linkTtl: 14 * 24 * 3600 * 1000,
+      mail: { from: 'stagegate <stagegate@localhost>' },
     });
     expect(isAbsolute(settings.dataDir)).toBe(true);
+  });
+
+  test('mail and calendar settings come from the file and STAGEGATE_SMTP_* variables, each checked', () => {
+    const file = writeYaml({ mail: { from: 'Corner Bakery <ideas@cornerbakery.example>', smtp: { host: 'smtp.example', port: 465 } }, calendar: { timeZone: 'Europe/London', holidays: ['2026-12-25'] } });
+    const settings = loadSettings({ env: { STAGEGATE_SMTP_SECURE: 'true', STAGEGATE_SMTP_USER: 'bakery', STAGEGATE_SMTP_PORT: '2525' }, file });
+    expect(settings.mail).toEqual({ from: 'Corner Bakery <ideas@cornerbakery.example>', smtp: { host: 'smtp.example', port: 2525, secure: true, user: 'bakery' } });
+    expect(settings.calendar).toEqual({ timeZone: 'Europe/London', workingDays: [1, 2, 3, 4, 5], holidays: ['2026-12-25'] });
+    expect(() => loadSettings({ env: {}, file: writeYaml({ calendar: { timeZone: 'Mars/Olympus' } }) })).toThrow(/calendar\.timeZone: expected an IANA time zone/);
+    expect(() => loadSettings({ env: { STAGEGATE_SMTP_PORT: 'twenty' }, file: writeYaml({ mail: { smtp: { host: 'smtp.example' } } }) })).toThrow(/STAGEGATE_SMTP_PORT: mail\.smtp\.port:/);
+    expect(() => loadSettings({ env: { STAGEGATE_LINK_SECRET: 'short' } })).toThrow(/linkSecret: expected at least 32 characters/);
   });
 
   test('the file overrides the defaults', () => {
