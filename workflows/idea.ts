@@ -7,11 +7,14 @@ import {
   setHandler,
   upsertSearchAttributes,
   allHandlersFinished,
+  ActivityFailure,
 } from '@temporalio/workflow';
 import type { Decision, ResolvedGate, ResolvedStage } from '../config/process';
 import type { Action, Hold, Override, Ready, Vote } from '../client/sdk/inputs';
 import type { createActivities } from '../activities';
 import type { Notification, NotificationPurpose } from '../activities/notification';
+import { addBusinessTime } from './calendar';
+import { packageFingerprint } from './gate-package';
 import { decideGate, isQuorumMet, votesNeeded } from './gate-rules';
 import {
   castVoteUpdate,
@@ -21,6 +24,7 @@ import {
   overrideDecisionUpdate,
   type Rejection,
   resumeUpdate,
+  reviewOpenedSignal,
   stageKey,
   statusKey,
   statusQuery,
@@ -58,11 +62,15 @@ const iso = (millis: number = Date.now()) => new Date(millis).toISOString();
  * One idea's journey through its process: each stage's work, then its gate, until the idea is
  * launched, killed or withdrawn. Everything it does is recorded as an event and told to the people concerned.
  */
-export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): Promise<IdeaOutcome> {
+export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourneyInput): Promise<IdeaOutcome> {
   const firstStage = process.stages[0]!;
   const state: IdeaStatus = {
     ideaId: idea.ideaId,
     title: idea.title,
+    description: idea.description,
+    strategicGoals: idea.strategicGoals,
+    estimatedCost: idea.estimatedCost,
+    estimatedBenefit: idea.estimatedBenefit,
     source: idea.source,
     category: idea.category,
     horizon: idea.horizon,
@@ -74,11 +82,14 @@ export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): 
     stage: stageState(firstStage, 0, false),
     conditions: [],
     decisions: [],
+    undelivered: [],
     timeline: [],
   };
   /** Requests that handlers leave for the journey to act on. */
   const requests: { override?: Override; hold?: Hold; resume?: Action; withdraw?: Action } = {};
   const rounds = new Map<string, number>();
+  /** Review pages opened, recorded by the journey's own loop so handlers stay synchronous. */
+  const pendingOpens: { reviewer: string; first: boolean; sinceOpenedMs: number }[] = [];
   let notificationSeq = 0;
 
   // ---- telling and recording --------------------------------------------------------------
@@ -102,7 +113,7 @@ export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): 
     const recipients = uniquePeople(to);
     if (recipients.length === 0) return;
     notificationSeq += 1;
-    await notify({
+    const notification: Notification = {
       purpose,
       seq: notificationSeq,
       to: recipients,
@@ -116,7 +127,14 @@ export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): 
         processName: process.name,
       },
       ...extra,
-    });
+    };
+    try {
+      await notify(notification);
+    } catch (err) {
+      // A message the mail server refused for good must not stop the journey: it is kept as undelivered.
+      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
+      state.undelivered.push({ purpose, to: recipients.map((person) => person.email), at: iso(), error: err.cause.message });
+    }
   }
 
   function setStatus(status: IdeaStatusName): void {
@@ -133,6 +151,13 @@ export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): 
   // ---- handlers -----------------------------------------------------------------------------
 
   setHandler(statusQuery, () => state);
+
+  setHandler(reviewOpenedSignal, ({ reviewer, round }) => {
+    const open = state.round;
+    if (!open || open.round !== round || !open.reviewers.some((person) => person.email === reviewer)) return;
+    const first = !state.timeline.some((entry) => entry.type === 'review_opened' && entry.round === round && entry.actor === reviewer);
+    pendingOpens.push({ reviewer, first, sinceOpenedMs: Date.now() - Date.parse(open.openedAt) });
+  });
 
   setHandler(
     castVoteUpdate,
@@ -152,7 +177,11 @@ export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): 
         votesIn: round.votes.length,
         votesNeeded: round.votesNeeded,
       };
-      await record('vote_cast', { decision: vote.decision, scores: vote.scores, comment: vote.comment, conditions: vote.conditions }, vote.reviewer);
+      await record(
+        'vote_cast',
+        { decision: vote.decision, scores: vote.scores, comment: vote.comment, conditions: vote.conditions, via: vote.via, fingerprint: vote.fingerprint },
+        vote.reviewer,
+      );
       return receipt;
     },
     { validator: (vote: Vote) => validateVote(vote) },
@@ -194,14 +223,21 @@ export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): 
   setHandler(
     markReadyUpdate,
     async (ready: Ready) => {
-      state.stage.ready = { by: ready.by, at: iso(), notes: ready.notes, links: ready.links };
-      await record('ready_for_review', { notes: ready.notes, links: ready.links }, ready.by);
+      const fingerprint = packageFingerprint(ready);
+      const revised = state.status === 'in-review';
+      state.stage.ready = { by: ready.by, at: iso(), notes: ready.notes, links: ready.links, fingerprint };
+      if (revised) state.round!.packageFingerprint = fingerprint;
+      await record('ready_for_review', { notes: ready.notes, links: ready.links, fingerprint, ...(revised ? { revised } : {}) }, ready.by);
     },
     {
       validator: (ready: Ready) => {
         requireActive();
         if (ready.by !== idea.champion.email && !isAdmin(ready.by)) reject('not-allowed', `Only the champion (${idea.champion.email}) or an admin can mark this idea ready for review.`);
-        if (state.status !== 'in-stage' || !state.stage.awaitingReady || state.stage.ready) reject('wrong-status', `${state.stage.name} is not waiting for its work to be marked ready (the idea is ${state.status}).`);
+        // During a gate round the champion may hand in a revised package; votes cast on the earlier one are flagged.
+        const revising = state.status === 'in-review' && state.stage.ready !== undefined;
+        if (!revising && (state.status !== 'in-stage' || !state.stage.awaitingReady || state.stage.ready)) {
+          reject('wrong-status', `${state.stage.name} is not waiting for its work to be marked ready (the idea is ${state.status}).`);
+        }
       },
     },
   );
@@ -360,11 +396,11 @@ export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): 
         const hold = requests.hold;
         await parkOnHold('stage', hold.revisitAfter ?? STAGE_HOLD_REVISIT_MS, hold.by, hold.reason);
         setStatus('in-stage');
-        remindAt = Math.max(remindAt, Date.now() + every);
+        remindAt = Math.max(remindAt, addBusinessTime(Date.now(), every, calendar));
       } else {
         await tell('stage-overrun', [idea.champion], { stage: stageFacts(stage, []) });
         await record('reminder_sent', { to: [idea.champion.email], purpose: 'stage-overrun' });
-        remindAt = Date.now() + every;
+        remindAt = addBusinessTime(Date.now(), every, calendar);
       }
     }
   }
@@ -397,7 +433,7 @@ export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): 
     const round = (rounds.get(gate.id) ?? 0) + 1;
     rounds.set(gate.id, round);
     const openedAt = Date.now();
-    const deadline = openedAt + gate.deadline;
+    const deadline = addBusinessTime(openedAt, gate.deadline, calendar);
     const open: OpenRound = {
       gate: gate.id,
       gateName: gate.name,
@@ -406,6 +442,8 @@ export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): 
       deadlineAt: iso(deadline),
       quorum: gate.quorum,
       votesNeeded: votesNeeded(gate.quorum, gate.reviewers.length),
+      criteria: gate.criteria,
+      packageFingerprint: state.stage.ready?.fingerprint,
       reviewers: gate.reviewers.map((person) => ({ ...person, voted: false })),
       votes: [],
       escalated: false,
@@ -422,12 +460,15 @@ export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): 
     await tell('review-request', gate.reviewers, { gate: gateFacts(gate, open) });
 
     const quorumMet = () => isQuorumMet(gate.quorum, gate.reviewers.length, open.votes);
-    let remindAt = openedAt + gate.reminderEvery;
+    let remindAt = addBusinessTime(openedAt, gate.reminderEvery, calendar);
     let decision: DecisionRecord | undefined;
     while (!decision) {
       const wakeAt = open.escalated ? remindAt : Math.min(remindAt, deadline);
-      await condition(() => requests.override !== undefined || requests.hold !== undefined || quorumMet(), Math.max(1, wakeAt - Date.now()));
-      if (requests.override) {
+      await condition(() => requests.override !== undefined || requests.hold !== undefined || quorumMet() || pendingOpens.length > 0, Math.max(1, wakeAt - Date.now()));
+      if (pendingOpens.length > 0) {
+        const opened = pendingOpens.shift()!;
+        await record('review_opened', { first: opened.first, sinceOpenedMs: opened.sinceOpenedMs }, opened.reviewer);
+      } else if (requests.override) {
         const override = requests.override;
         requests.override = undefined;
         decision = closeRound(gate, open, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions });
@@ -450,12 +491,12 @@ export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): 
             conditions: [],
           });
         }
-        remindAt = Math.max(remindAt, Date.now() + gate.reminderEvery);
+        remindAt = Math.max(remindAt, addBusinessTime(Date.now(), gate.reminderEvery, calendar));
       } else {
         const awaiting = open.reviewers.filter((person) => !person.voted);
         await tell('review-reminder', awaiting, { gate: gateFacts(gate, open) });
         await record('reminder_sent', { to: awaiting.map((person) => person.email), purpose: 'review-reminder' });
-        remindAt += gate.reminderEvery;
+        remindAt = addBusinessTime(remindAt, gate.reminderEvery, calendar);
       }
     }
     await record('decided', { ...decision }, decision.actor);
@@ -553,7 +594,7 @@ export async function ideaJourney({ idea, process, admins }: IdeaJourneyInput): 
       index,
       of: process.stages.length,
       enteredAt: iso(now),
-      dueAt: iso(now + stage.duration),
+      dueAt: iso(addBusinessTime(now, stage.duration, calendar)),
       deliverables: stage.deliverables,
       awaitingReady: rework || stage.deliverables.length > 0,
     };

@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Action, Hold, Override, Ready, Vote } from '../client/sdk/inputs';
 import type { IdeaStatus, VoteReceipt } from './state';
@@ -14,6 +14,8 @@ export const holdUpdate = defineUpdate<void, [Hold]>('hold');
 export const resumeUpdate = defineUpdate<void, [Action]>('resume');
 export const withdrawUpdate = defineUpdate<void, [Action]>('withdraw');
 export const markConditionsMetUpdate = defineUpdate<void, [Action]>('markConditionsMet');
+/** A reviewer opened the review page of a round; no answer needed, so a signal. */
+export const reviewOpenedSignal = defineSignal<[{ reviewer: string; round: number }]>('reviewOpened');
 
 /** Why an update was turned away; the SDK raises each as a typed error carrying the same code. */
 export const REJECTIONS = [

@@ -1,4 +1,5 @@
-import type { Decision, Quorum, ResolvedProcess } from '../config/process';
+import type { Criterion, Decision, Quorum, ResolvedProcess } from '../config/process';
+import type { Calendar } from '../config/settings';
 import type { Idea, Vote } from '../client/sdk/inputs';
 
 /** The shapes an idea journey keeps and answers with; plain data, safe in workflow code. */
@@ -41,6 +42,8 @@ export interface IdeaJourneyInput {
   process: ResolvedProcess;
   /** People who may override, hold, resume and withdraw any idea. */
   admins: string[];
+  /** When given, deadlines, reminders and planned durations count business days only. */
+  calendar?: Calendar;
 }
 
 /** One step of the journey, as shown by `idea show` and written to the events store. */
@@ -73,6 +76,9 @@ export interface OpenRound {
   deadlineAt: string;
   quorum: Quorum;
   votesNeeded: number;
+  criteria: Criterion[];
+  /** The fingerprint of the gate package under review; a vote on another one was cast on an earlier version. */
+  packageFingerprint?: string;
   reviewers: ReviewerStatus[];
   votes: RecordedVote[];
   escalated: boolean;
@@ -113,6 +119,10 @@ export interface HoldState {
 export interface IdeaStatus {
   ideaId: string;
   title: string;
+  description: string;
+  strategicGoals: string[];
+  estimatedCost?: number;
+  estimatedBenefit?: number;
   source: Idea['source'];
   category: Idea['category'];
   horizon: Idea['horizon'];
@@ -130,12 +140,14 @@ export interface IdeaStatus {
     dueAt: string;
     deliverables: string[];
     awaitingReady: boolean;
-    ready?: { by: string; at: string; notes: string; links: string[] };
+    ready?: { by: string; at: string; notes: string; links: string[]; fingerprint: string };
   };
   round?: OpenRound;
   conditions: Condition[];
   hold?: HoldState;
   decisions: DecisionRecord[];
+  /** Messages the mail server refused for good; the journey went on without them. */
+  undelivered: { purpose: string; to: string[]; at: string; error: string }[];
   endedAt?: string;
   timeline: TimelineEntry[];
 }

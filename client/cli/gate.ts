@@ -46,6 +46,7 @@ Example:
             comment: flags.comment,
             conditions: flags.condition,
             round: flags.round === undefined ? undefined : Number(flags.round),
+            via: 'cli',
           }),
         (receipt: VoteReceipt) =>
           say(`Recorded: ${receipt.decision} by ${receipt.reviewer} at ${when(receipt.castAt)} (${receipt.gate}, round ${receipt.round}; ${receipt.votesIn} of ${receipt.votesNeeded} votes needed).`),

@@ -23,6 +23,7 @@ import {
   overrideDecisionUpdate,
   processKey,
   resumeUpdate,
+  reviewOpenedSignal,
   sourceKey,
   stageKey,
   statusKey,
@@ -34,6 +35,7 @@ import type { ideaJourney } from '../../workflows';
 import { explain, invalidInput, StageGateError } from './errors';
 import {
   actionSchema,
+  contributorSchema,
   holdSchema,
   type ActionInput,
   type HoldInput,
@@ -69,6 +71,15 @@ export interface IdeaSummary {
   process?: string;
   source?: string;
   submittedAt: string;
+}
+
+export interface PendingReview {
+  ideaId: string;
+  title: string;
+  gate: string;
+  gateName: string;
+  round: number;
+  deadlineAt: string;
 }
 
 export interface ConnectOptions {
@@ -133,6 +144,7 @@ export class StageGateClient {
       idea: { ...fields, ideaId, champion },
       process: resolved,
       admins: this.people().people.filter((person) => person.roles.includes(ADMIN_ROLE)).map((person) => person.email),
+      calendar: this.settings.calendar,
     };
     const workflowId = ideaWorkflowId(ideaId);
     try {
@@ -180,6 +192,33 @@ export class StageGateClient {
       if (ideas.length >= limit) break;
     }
     return ideas;
+  }
+
+  /**
+   * Open gate rounds waiting on this reviewer's vote, oldest deadline first. Looks at every idea
+   * in review: fine for the tens of ideas a small firm has open at once.
+   */
+  async pendingReviews(reviewer: string): Promise<PendingReview[]> {
+    const email = parse('reviewer', contributorSchema.shape.email, reviewer);
+    const inReview = await this.listIdeas({ status: 'in-review', limit: 1000 });
+    const pending: PendingReview[] = [];
+    for (const summary of inReview) {
+      const idea = await this.getIdea(summary.ideaId).catch(() => undefined);
+      const round = idea?.status === 'in-review' ? idea.round : undefined;
+      if (!idea || !round || !round.reviewers.some((person) => person.email === email && !person.voted)) continue;
+      pending.push({ ideaId: idea.ideaId, title: idea.title, gate: round.gate, gateName: round.gateName, round: round.round, deadlineAt: round.deadlineAt });
+    }
+    return pending.sort((a, b) => a.deadlineAt.localeCompare(b.deadlineAt));
+  }
+
+  /** Tells the journey a reviewer opened the review page (time to open, opened but never voted). */
+  async reviewOpened(ideaId: string, opened: { reviewer: string; round: number }): Promise<void> {
+    const id = parse('ideaId', ideaIdSchema, ideaId);
+    try {
+      await this.handle(id).signal(reviewOpenedSignal, opened);
+    } catch (err) {
+      throw explain(err, id);
+    }
   }
 
   /** The champion says the stage's work is done and the gate can open. */

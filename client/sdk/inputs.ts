@@ -57,6 +57,10 @@ export const voteSchema = z
     conditions: z.array(text(500)).default([]),
     /** The gate round the reviewer was asked about; a vote for an older round is rejected. */
     round: z.number().int().min(1).optional(),
+    /** The fingerprint of the gate package the reviewer saw. */
+    fingerprint: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+    /** How the vote came: `link` means from an emailed link, cast as the person it was sent to. */
+    via: z.enum(['link', 'cli', 'sdk']).default('sdk'),
   })
   .strict()
   .superRefine((vote, ctx) => {
