@@ -144,7 +144,7 @@ describe('the stagegate CLI, spawned as a process', () => {
       expect(validated.stderr).toContain(`${bad}: stages[0].duration: expected a duration like 3d, 12h, 30s, got "soon"`);
 
       const processes = await stagegate(settings, 'process', 'list', '--json');
-      expect(JSON.parse(processes.stdout).map((p: { id: string }) => p.id).sort()).toEqual(['fast-timers', 'slow-stage', 'two-gates']);
+      expect(JSON.parse(processes.stdout).map((p: { id: string }) => p.id).sort()).toEqual(['fast-timers', 'package-review', 'slow-stage', 'two-gates']);
 
       const settingsFile = join(settings.dataDir, 'stagegate.yaml');
       writeFileSync(settingsFile, 'taskQueue: ""\nupdateTimeout: forever\n');

@@ -191,3 +191,14 @@ describe('rejected commands', () => {
     }
   });
 });
+
+describe('races a person could cause', () => {
+  test('a "ready" given the moment an idea is submitted is kept, not lost when the journey enters the stage', async () => {
+    await withStack(async ({ client }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'package-review' }));
+      await client.markReady(ideaId, { by: COUNTER, notes: 'Plan done before anyone asked' });
+      const status = await waitForIdea(client, ideaId, inReview('final'));
+      expect(status.stage.ready).toMatchObject({ by: COUNTER, notes: 'Plan done before anyone asked' });
+    });
+  });
+});

@@ -376,7 +376,9 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
 
   async function enterStage(stage: ResolvedStage, index: number, rework: boolean): Promise<void> {
     const feedback = rework ? reviewerFeedback() : [];
-    state.stage = stageState(stage, index, rework);
+    // The first stage is shown from submission on: a "ready" accepted before the journey entered it stands.
+    const early = !rework && state.stage.index === index ? state.stage.ready : undefined;
+    state.stage = { ...stageState(stage, index, rework), ready: early };
     setStatus('in-stage');
     await record('stage_entered', { name: stage.name, rework, dueAt: state.stage.dueAt });
     if (state.stage.awaitingReady) {

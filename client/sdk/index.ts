@@ -172,7 +172,8 @@ export class StageGateClient {
   async getIdea(ideaId: string): Promise<IdeaStatus> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
     try {
-      return await this.handle(id).query(statusQuery);
+      // A query needs a worker too: without one, say so rather than hang.
+      return await this.client.connection.withDeadline(Date.now() + this.settings.updateTimeout, () => this.handle(id).query(statusQuery));
     } catch (err) {
       throw explain(err, id);
     }
@@ -181,7 +182,8 @@ export class StageGateClient {
   /** Ideas by stage, status, source or process, newest first, from Temporal's visibility store. */
   async listIdeas(filter: ListFilter = {}): Promise<IdeaSummary[]> {
     const { limit, ...by } = parse('filter', listFilterSchema, filter);
-    const clauses = [`WorkflowType = 'ideaJourney'`];
+    // Scoped to this deployment's task queue, so several stagegates can share a namespace.
+    const clauses = [`WorkflowType = 'ideaJourney'`, `TaskQueue = '${this.settings.taskQueue.replace(/'/g, "''")}'`];
     const keys = { stage: stageKey, status: statusKey, source: sourceKey, process: processKey };
     for (const [field, value] of Object.entries(by)) {
       if (value !== undefined) clauses.push(`${keys[field as keyof typeof keys].name} = '${value.replace(/'/g, "''")}'`);

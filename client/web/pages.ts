@@ -1,0 +1,191 @@
+import { DECISIONS, type Criterion, type Decision } from '../../config/process';
+import type { IdeaStatus, PendingReview, VoteReceipt } from '../sdk';
+import { html, type Html } from './html';
+
+/** The pages reviewers and escalation contacts see; each a function of what it shows. */
+
+export const DECISION_LABELS: Record<Decision, { label: string; hint: string }> = {
+  go: { label: 'Go', hint: 'On to the next stage.' },
+  'conditional-go': { label: 'Conditional go', hint: 'On to the next stage, once the conditions you set are met.' },
+  kill: { label: 'Kill', hint: 'Stop here; the submitter hears why.' },
+  hold: { label: 'Hold', hint: 'Park it for now; it comes back for review later.' },
+  recycle: { label: 'Recycle', hint: 'Send it back for rework, then review it again.' },
+};
+
+export type Clock = (isoTime: string) => string;
+
+export function clock(timeZone = 'UTC'): Clock {
+  const format = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' });
+  return (isoTime) => format.format(new Date(isoTime));
+}
+
+export interface VoteForm {
+  decision?: string;
+  scores: Record<string, string>;
+  comment: string;
+  conditions: string;
+  fingerprint?: string;
+}
+
+export const EMPTY_FORM: VoteForm = { scores: {}, comment: '', conditions: '' };
+
+function ideaSummary(idea: IdeaStatus, when: Clock): Html {
+  const money = (value?: number) => (value === undefined ? undefined : value.toLocaleString('en-GB'));
+  return html`<section aria-labelledby="idea-heading">
+  <h2 id="idea-heading">The idea</h2>
+  <p>${idea.description}</p>
+  <p class="meta">A ${idea.source} idea from ${idea.submitter.name}, submitted ${when(idea.submittedAt)}. Champion: ${idea.champion.name}.
+  ${idea.category} · ${idea.horizon}${idea.estimatedCost !== undefined ? html` · estimated cost ${money(idea.estimatedCost)}` : ''}${idea.estimatedBenefit !== undefined ? html` · estimated benefit ${money(idea.estimatedBenefit)}` : ''}</p>
+  ${idea.strategicGoals.length ? html`<p class="meta">Serves: ${idea.strategicGoals.join(', ')}</p>` : ''}
+</section>`;
+}
+
+function gatePackage(idea: IdeaStatus, when: Clock): Html {
+  const ready = idea.stage.ready;
+  return html`<section aria-labelledby="package-heading">
+  <h2 id="package-heading">What the champion handed in</h2>
+  ${idea.stage.deliverables.length ? html`<p>${idea.stage.name} was to deliver:</p><ul class="plain">${idea.stage.deliverables.map((item) => html`<li>${item}</li>`)}</ul>` : ''}
+  ${ready
+    ? html`<p>${ready.notes || 'No notes.'}</p>
+  ${ready.links.length ? html`<ul class="plain">${ready.links.map((link) => html`<li><a href="${link}" rel="noreferrer noopener">${link}</a></li>`)}</ul>` : ''}
+  <p class="meta">Marked ready by ${ready.by}, ${when(ready.at)}. Package fingerprint <code>${ready.fingerprint}</code>.</p>`
+    : html`<p class="meta">The idea as submitted.</p>`}
+</section>`;
+}
+
+function earlierRounds(idea: IdeaStatus, when: Clock): Html {
+  if (idea.decisions.length === 0) return html``;
+  return html`<section aria-labelledby="earlier-heading">
+  <h2 id="earlier-heading">What earlier rounds said</h2>
+  ${idea.decisions.map(
+    (decision) => html`<div class="card">
+    <p><strong>${decision.gateName}, round ${decision.round}: ${DECISION_LABELS[decision.decision].label}</strong>${decision.score !== undefined ? ` (score ${decision.score})` : ''} <span class="meta">${when(decision.at)}</span></p>
+    <ul class="plain">${decision.reasons.map((reason) => html`<li>${reason}</li>`)}${decision.comments.filter((c) => c.comment).map((c) => html`<li>${c.reviewer} (${DECISION_LABELS[c.decision].label}): ${c.comment}</li>`)}</ul>
+  </div>`,
+  )}
+</section>`;
+}
+
+/** Votes cast on a package the champion has since revised. */
+export function staleVotes(idea: IdeaStatus): { reviewerName: string; decision: Decision }[] {
+  const round = idea.round;
+  if (!round?.packageFingerprint) return [];
+  return round.votes.filter((vote) => vote.fingerprint && vote.fingerprint !== round.packageFingerprint).map((vote) => ({ reviewerName: vote.reviewerName, decision: vote.decision }));
+}
+
+function scoreField(criterion: Criterion, value: string | undefined, error: boolean): Html {
+  const name = `score.${criterion.id}`;
+  return html`<fieldset${error ? html` aria-invalid="true"` : ''}>
+  <legend>${criterion.label}${criterion.minimum ? html` <span class="meta">(must be at least ${criterion.minimum})</span>` : ''}</legend>
+  <div class="scale">
+    ${[1, 2, 3, 4, 5].map((score) => html`<label><input type="radio" name="${name}" value="${score}" required${value === String(score) ? html` checked` : ''}> ${score}</label>`)}
+  </div>
+  <p class="hint">1 is poor, 5 is excellent.</p>
+</fieldset>`;
+}
+
+export function reviewPage(args: { idea: IdeaStatus; reviewer: string; form: VoteForm; errors: string[]; action: string; pendingLink?: string; when: Clock }): Html {
+  const { idea, reviewer, form, errors, when } = args;
+  const round = idea.round!;
+  const me = round.reviewers.find((person) => person.email === reviewer);
+  const stale = staleVotes(idea);
+  return html`<h1>${round.gateName} for “${idea.title}”</h1>
+<p class="meta">Round ${round.round} · your decision is needed by <strong>${when(round.deadlineAt)}</strong> · reviewing as ${me?.name ?? reviewer} (${reviewer})</p>
+${errors.length ? html`<div class="notice error" role="alert"><p><strong>Nothing was recorded yet.</strong></p><ul class="plain">${errors.map((error) => html`<li>${error}</li>`)}</ul></div>` : ''}
+${stale.length ? html`<div class="notice warning" role="status">The champion revised the package after ${stale.map((vote) => `${vote.reviewerName} voted ${DECISION_LABELS[vote.decision].label.toLowerCase()}`).join(', ')}: those votes were cast on an earlier version.</div>` : ''}
+${ideaSummary(idea, when)}
+${gatePackage(idea, when)}
+${earlierRounds(idea, when)}
+<section aria-labelledby="vote-heading">
+  <h2 id="vote-heading">Your vote</h2>
+  <p class="meta">${round.votes.length} of ${round.votesNeeded} votes needed so far; waiting on ${round.reviewers.filter((person) => !person.voted).map((person) => person.name).join(', ') || 'nobody'}.</p>
+  <form method="post" action="${args.action}">
+    <input type="hidden" name="fingerprint" value="${form.fingerprint ?? idea.stage.ready?.fingerprint ?? ''}">
+    ${round.criteria.map((criterion) => scoreField(criterion, form.scores[criterion.id], errors.some((error) => error.includes(criterion.id))))}
+    <fieldset>
+      <legend>Your decision</legend>
+      <div class="choices">
+        ${DECISIONS.map((decision) => html`<label><input type="radio" name="decision" value="${decision}" required${form.decision === decision ? html` checked` : ''}><span>${DECISION_LABELS[decision].label}<small>${DECISION_LABELS[decision].hint}</small></span></label>`)}
+      </div>
+    </fieldset>
+    <label class="field" for="conditions">Conditions, one per line</label>
+    <textarea id="conditions" name="conditions" rows="3" aria-describedby="conditions-hint">${form.conditions}</textarea>
+    <p class="hint" id="conditions-hint">Needed with a conditional go: what the champion must do before the next gate.</p>
+    <label class="field" for="comment">Your reasons</label>
+    <textarea id="comment" name="comment" rows="4" aria-describedby="comment-hint">${form.comment}</textarea>
+    <p class="hint" id="comment-hint">${idea.submitter.name} will read them with the decision.</p>
+    <p><button type="submit">Record my vote</button></p>
+  </form>
+</section>
+${args.pendingLink ? html`<p><a href="${args.pendingLink}">Everything waiting on you</a></p>` : ''}`;
+}
+
+export function votedPage(args: { idea: IdeaStatus; receipt: VoteReceipt; reviewerName: string; when: Clock; repeated: boolean }): Html {
+  const { idea, receipt, when } = args;
+  const complete = receipt.votesIn >= receipt.votesNeeded;
+  return html`<div class="notice success" role="status"><p><strong>${args.repeated ? 'Already recorded' : 'Recorded'}: ${DECISION_LABELS[receipt.decision].label.toLowerCase()}, by you, at ${when(receipt.castAt)}.</strong></p></div>
+<h1>Thank you, ${args.reviewerName}</h1>
+<p>Your vote on “${idea.title}” at ${idea.round?.gateName ?? receipt.gate}, round ${receipt.round}, is in.</p>
+<h2>What happens next</h2>
+<p>${complete
+    ? `That completes the votes the gate needs: it decides now, and ${idea.submitter.name} hears the outcome with your reasons.`
+    : `The gate decides once ${receipt.votesNeeded} reviewers have voted (${receipt.votesIn} so far). ${idea.submitter.name} hears the outcome with the reasons.`}</p>`;
+}
+
+export function closedPage(args: { idea: IdeaStatus; gate?: string; round?: number; when: Clock }): Html {
+  const { idea, when } = args;
+  const decided = idea.decisions.find((decision) => decision.gate === args.gate && decision.round === args.round);
+  const open = idea.round && idea.status === 'in-review' ? idea.round : undefined;
+  return html`<h1>This review is closed</h1>
+${decided
+    ? html`<p>${decided.gateName}, round ${decided.round}, for “${idea.title}” was decided <strong>${DECISION_LABELS[decided.decision].label.toLowerCase()}</strong> by ${decided.actor ?? (decided.decidedBy === 'reviewers' ? 'the reviewers' : 'the deadline rule')} on ${when(decided.at)}.</p>
+<ul class="plain">${decided.reasons.map((reason) => html`<li>${reason}</li>`)}</ul>`
+    : html`<p>“${idea.title}” is ${idea.status.replace('-', ' ')}; this round is no longer open.</p>`}
+${open ? html`<p>A newer round is open (${open.gateName}, round ${open.round}); its own message has a link for it.</p>` : ''}
+<p>Nothing was changed.</p>`;
+}
+
+export function problemPage(title: string, lines: string[]): Html {
+  return html`<h1>${title}</h1>${lines.map((line) => html`<p>${line}</p>`)}<p>Nothing was changed.</p>`;
+}
+
+export function decidePage(args: { idea: IdeaStatus; contact: string; form: { decision?: string; reason: string; conditions: string }; errors: string[]; action: string; when: Clock }): Html {
+  const { idea, form, errors, when } = args;
+  const round = idea.round!;
+  return html`<h1>Decide ${round.gateName} for “${idea.title}”</h1>
+<p class="meta">Round ${round.round} passed its deadline (${when(round.deadlineAt)}) without a decision. You are deciding as ${args.contact}.</p>
+${errors.length ? html`<div class="notice error" role="alert"><p><strong>Nothing was recorded yet.</strong></p><ul class="plain">${errors.map((error) => html`<li>${error}</li>`)}</ul></div>` : ''}
+${ideaSummary(idea, when)}
+${gatePackage(idea, when)}
+<section aria-labelledby="votes-heading">
+  <h2 id="votes-heading">Votes so far</h2>
+  ${round.votes.length
+    ? html`<table><thead><tr><th scope="col">Reviewer</th><th scope="col">Vote</th><th scope="col">Reasons</th></tr></thead><tbody>${round.votes.map((vote) => html`<tr><td>${vote.reviewerName}</td><td>${DECISION_LABELS[vote.decision].label}</td><td>${vote.comment}</td></tr>`)}</tbody></table>`
+    : html`<p>Nobody has voted.</p>`}
+  <p class="meta">Waiting on ${round.reviewers.filter((person) => !person.voted).map((person) => person.name).join(', ') || 'nobody'}.</p>
+</section>
+<section aria-labelledby="decide-heading">
+  <h2 id="decide-heading">Your decision</h2>
+  <form method="post" action="${args.action}">
+    <fieldset>
+      <legend>Decision</legend>
+      <div class="choices">
+        ${DECISIONS.map((decision) => html`<label><input type="radio" name="decision" value="${decision}" required${form.decision === decision ? html` checked` : ''}><span>${DECISION_LABELS[decision].label}<small>${DECISION_LABELS[decision].hint}</small></span></label>`)}
+      </div>
+    </fieldset>
+    <label class="field" for="conditions">Conditions, one per line</label>
+    <textarea id="conditions" name="conditions" rows="3">${form.conditions}</textarea>
+    <label class="field" for="reason">Reason</label>
+    <textarea id="reason" name="reason" rows="4" required aria-describedby="reason-hint">${form.reason}</textarea>
+    <p class="hint" id="reason-hint">Told to the submitter, the champion and the reviewers.</p>
+    <p><button type="submit">Record the decision</button></p>
+  </form>
+</section>`;
+}
+
+export function pendingPage(args: { name: string; pending: (PendingReview & { link: string })[]; when: Clock }): Html {
+  return html`<h1>Waiting on you, ${args.name}</h1>
+${args.pending.length
+    ? html`<ul class="plain">${args.pending.map((review) => html`<li><a href="${review.link}">${review.gateName} for “${review.title}”</a> <span class="meta">round ${review.round}, needed by ${args.when(review.deadlineAt)}</span></li>`)}</ul>`
+    : html`<p>No gate is waiting on your vote. Thank you.</p>`}`;
+}

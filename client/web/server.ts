@@ -1,0 +1,271 @@
+import type { Server } from 'node:http';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { LinkError, linkBuilder, verifyLink, type LinkClaims, type LinkPurpose } from '../../activities/links';
+import type { Store } from '../../activities/store';
+import type { Settings } from '../../config/settings';
+import { StageGateError, type IdeaStatus, type StageGateClient } from '../sdk';
+import { html, layout, STYLESHEET, type Html } from './html';
+import { clock, closedPage, decidePage, EMPTY_FORM, pendingPage, problemPage, reviewPage, votedPage, type VoteForm } from './pages';
+import { outboxRoutes } from './outbox';
+
+export interface WebServerOptions {
+  client: StageGateClient;
+  settings: Settings;
+  /** The local outbox to show at /outbox; only the embedded default has one. */
+  outbox?: Store;
+  /** Requests per minute one address may make to the link pages. */
+  rateLimitPerMinute?: number;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  // Token pages must never leak their address to the sites their links point to.
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Cache-Control': 'no-store',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
+};
+
+function send(response: Response, status: number, title: string, body: Html): void {
+  response.status(status).type('html').send(layout(title, body));
+}
+
+/** Why a link cannot be used, as a page with the right status; nothing changes. */
+class PageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly body: Html,
+  ) {
+    super(title);
+  }
+}
+
+export function createWebApp(options: WebServerOptions): express.Express {
+  const { client, settings } = options;
+  if (!settings.linkSecret) throw new Error('The web server needs STAGEGATE_LINK_SECRET (at least 32 characters), the same key the workers sign links with.');
+  const secret = settings.linkSecret;
+  const links = linkBuilder(settings);
+  const when = clock(settings.calendar?.timeZone);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use((_request, response, next) => {
+    response.set(SECURITY_HEADERS);
+    next();
+  });
+  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
+
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  app.get('/assets/style.css', (_request, response) => {
+    response.set('Cache-Control', 'public, max-age=3600').type('css').send(STYLESHEET);
+  });
+
+  const linkPages = rateLimit({
+    windowMs: 60_000,
+    limit: options.rateLimitPerMinute ?? 60,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_request, response) => send(response, 429, 'Too many requests', problemPage('Too many requests', ['Please wait a minute and try again.'])),
+  });
+  app.use(['/review', '/decide', '/reviewer'], linkPages);
+
+  /** The verified claims of a link for this page, or a page saying why not. */
+  function claimsFor(token: string, purpose: LinkPurpose): LinkClaims {
+    let claims: LinkClaims;
+    try {
+      claims = verifyLink(secret, token);
+    } catch (err) {
+      if (!(err instanceof LinkError)) throw err;
+      const status = err.problem === 'expired' ? 410 : 403;
+      throw new PageError(status, err.problem === 'expired' ? 'This link has expired' : 'This link is not valid', problemPage(err.problem === 'expired' ? 'This link has expired' : 'This link is not valid', [err.message]));
+    }
+    if (claims.purpose !== purpose) throw new PageError(403, 'This link is not valid', problemPage('This link is not valid', ['This link is for another page.']));
+    return claims;
+  }
+
+  /** The idea a round link names, if that round is still open; otherwise a page saying who decided what. */
+  async function openRound(claims: LinkClaims): Promise<IdeaStatus> {
+    let idea: IdeaStatus;
+    try {
+      idea = await client.getIdea(claims.ideaId!);
+    } catch (err) {
+      if (err instanceof StageGateError && err.code === 'unknown-idea') throw new PageError(404, 'Unknown idea', problemPage('This idea is not known', ['The link names an idea this stagegate does not have.']));
+      throw err;
+    }
+    const round = idea.round;
+    if (idea.status !== 'in-review' || !round || round.gate !== claims.gate || round.round !== claims.round) {
+      throw new PageError(410, 'This review is closed', closedPage({ idea, gate: claims.gate, round: claims.round, when }));
+    }
+    return idea;
+  }
+
+  /** The open round of a review link, for a reviewer of that round. */
+  async function reviewRound(claims: LinkClaims): Promise<IdeaStatus> {
+    const idea = await openRound(claims);
+    if (!idea.round!.reviewers.some((person) => person.email === claims.email)) {
+      throw new PageError(403, 'Not a reviewer', problemPage('You are not a reviewer of this gate', [`${claims.email} is not among the reviewers of ${idea.round!.gateName}.`]));
+    }
+    return idea;
+  }
+
+  const action = (handler: (request: Request, response: Response) => Promise<void>) => (request: Request, response: Response, next: NextFunction) => {
+    handler(request, response).catch(next);
+  };
+
+  app.get(
+    '/review/:token',
+    action(async (request, response) => {
+      const claims = claimsFor(String(request.params.token), 'review');
+      const idea = await reviewRound(claims);
+      const earlier = idea.round!.votes.find((vote) => vote.reviewer === claims.email);
+      if (earlier) {
+        const receipt = { ideaId: idea.ideaId, gate: idea.round!.gate, round: idea.round!.round, reviewer: earlier.reviewer, decision: earlier.decision, castAt: earlier.castAt, votesIn: idea.round!.votes.length, votesNeeded: idea.round!.votesNeeded };
+        return send(response, 200, 'Vote recorded', votedPage({ idea, receipt, reviewerName: earlier.reviewerName, when, repeated: true }));
+      }
+      // Opening the page changes nothing; it is only noted, so prefetching scanners approve nothing.
+      await client.reviewOpened(idea.ideaId, { reviewer: claims.email, round: claims.round! }).catch(() => undefined);
+      send(response, 200, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form: EMPTY_FORM, errors: [], action: request.originalUrl, pendingLink: links.pending(claims.email), when }));
+    }),
+  );
+
+  app.post(
+    '/review/:token',
+    action(async (request, response) => {
+      const claims = claimsFor(String(request.params.token), 'review');
+      // A vote after the gate closed gets a page saying who decided what and when.
+      const idea = await reviewRound(claims);
+      const form = voteForm(request.body as Record<string, unknown>);
+      const problems: string[] = [];
+      const scores: Record<string, number> = {};
+      for (const criterion of idea.round!.criteria) {
+        const value = Number(form.scores[criterion.id]);
+        if (!Number.isInteger(value) || value < 1 || value > 5) problems.push(`Give ${criterion.label} (${criterion.id}) a score from 1 to 5.`);
+        else scores[criterion.id] = value;
+      }
+      if (!form.decision) problems.push('Choose a decision.');
+      const conditions = form.conditions.split('\n').map((line) => line.trim()).filter(Boolean);
+      if (form.decision === 'conditional-go' && conditions.length === 0) problems.push('A conditional go needs at least one condition.');
+      const retry = (status: number, errors: string[]) =>
+        send(response, status, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form, errors, action: request.originalUrl, pendingLink: links.pending(claims.email), when }));
+      if (problems.length) return retry(422, problems);
+      try {
+        const receipt = await client.castVote(idea.ideaId, {
+          reviewer: claims.email,
+          decision: form.decision as never,
+          scores,
+          comment: form.comment,
+          conditions: form.decision === 'conditional-go' ? conditions : [],
+          round: claims.round,
+          fingerprint: form.fingerprint || undefined,
+          via: 'link',
+        });
+        const name = idea.round!.reviewers.find((person) => person.email === claims.email)?.name ?? claims.email;
+        send(response, 200, 'Vote recorded', votedPage({ idea: await client.getIdea(idea.ideaId), receipt, reviewerName: name, when, repeated: false }));
+      } catch (err) {
+        if (!(err instanceof StageGateError)) throw err;
+        const now = await client.getIdea(idea.ideaId);
+        const earlier = now.round?.votes.find((vote) => vote.reviewer === claims.email);
+        if (err.code === 'already-voted' && earlier) {
+          const receipt = { ideaId: now.ideaId, gate: now.round!.gate, round: now.round!.round, reviewer: earlier.reviewer, decision: earlier.decision, castAt: earlier.castAt, votesIn: now.round!.votes.length, votesNeeded: now.round!.votesNeeded };
+          return send(response, 200, 'Vote recorded', votedPage({ idea: now, receipt, reviewerName: earlier.reviewerName, when, repeated: true }));
+        }
+        if (err.code === 'already-voted' || err.code === 'gate-closed' || err.code === 'idea-ended') {
+          return send(response, 410, 'This review is closed', closedPage({ idea: now, gate: claims.gate, round: claims.round, when }));
+        }
+        if (err.code === 'no-worker') return retry(503, [err.message]);
+        return retry(422, [err.message]);
+      }
+    }),
+  );
+
+  app.get(
+    '/decide/:token',
+    action(async (request, response) => {
+      const claims = claimsFor(String(request.params.token), 'decide');
+      const idea = await openRound(claims);
+      send(response, 200, `Decide ${idea.round!.gateName}`, decidePage({ idea, contact: claims.email, form: { reason: '', conditions: '' }, errors: [], action: request.originalUrl, when }));
+    }),
+  );
+
+  app.post(
+    '/decide/:token',
+    action(async (request, response) => {
+      const claims = claimsFor(String(request.params.token), 'decide');
+      const idea = await openRound(claims);
+      const body = request.body as Record<string, unknown>;
+      const form = { decision: typeof body.decision === 'string' ? body.decision : undefined, reason: text(body.reason), conditions: text(body.conditions) };
+      const conditions = form.conditions.split('\n').map((line) => line.trim()).filter(Boolean);
+      const retry = (status: number, errors: string[]) => send(response, status, `Decide ${idea.round!.gateName}`, decidePage({ idea, contact: claims.email, form, errors, action: request.originalUrl, when }));
+      const problems = [!form.decision && 'Choose a decision.', !form.reason.trim() && 'Give a reason: the submitter and the reviewers will read it.', form.decision === 'conditional-go' && conditions.length === 0 && 'A conditional go needs at least one condition.'].filter((p): p is string => typeof p === 'string');
+      if (problems.length) return retry(422, problems);
+      try {
+        await client.overrideDecision(idea.ideaId, { by: claims.email, decision: form.decision as never, reason: form.reason, conditions: form.decision === 'conditional-go' ? conditions : [] });
+      } catch (err) {
+        if (!(err instanceof StageGateError)) throw err;
+        return retry(err.code === 'no-worker' ? 503 : 422, [err.message]);
+      }
+      send(response, 200, 'Decision recorded', html`<div class="notice success" role="status"><p><strong>Recorded: ${form.decision}.</strong></p></div><h1>Thank you</h1><p>The submitter, the champion and the reviewers of “${idea.title}” are told, with your reason.</p>`);
+    }),
+  );
+
+  app.get(
+    '/reviewer/:token',
+    action(async (request, response) => {
+      const claims = claimsFor(String(request.params.token), 'reviewer');
+      const pending = await client.pendingReviews(claims.email);
+      const person = client.people().people.find((candidate) => candidate.email === claims.email);
+      send(response, 200, 'Waiting on you', pendingPage({ name: person?.name ?? claims.email, pending: pending.map((review) => ({ ...review, link: links.review(review.ideaId, review.gate, review.round, claims.email) })), when }));
+    }),
+  );
+
+  if (options.outbox) app.use('/outbox', outboxRoutes(options.outbox, when));
+
+  app.use((_request, response) => send(response, 404, 'Not found', problemPage('Not found', ['There is no page here.'])));
+  app.use((err: unknown, _request: Request, response: Response, _next: NextFunction) => {
+    if (err instanceof PageError) return send(response, err.status, err.title, err.body);
+    if (err instanceof StageGateError && err.code === 'no-worker') return send(response, 503, 'Try again', problemPage('stagegate is busy', [err.message]));
+    console.error(err);
+    send(response, 500, 'Something went wrong', problemPage('Something went wrong', ['Please try again in a moment.']));
+  });
+  return app;
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
+function voteForm(body: Record<string, unknown>): VoteForm {
+  const scores: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key.startsWith('score.') && typeof value === 'string') scores[key.slice('score.'.length)] = value;
+  }
+  return {
+    decision: typeof body.decision === 'string' ? body.decision : undefined,
+    scores,
+    comment: text(body.comment),
+    conditions: text(body.conditions),
+    fingerprint: typeof body.fingerprint === 'string' ? body.fingerprint : undefined,
+  };
+}
+
+/** Starts the web server; resolves once it listens, with its address. */
+export async function startWebServer(options: WebServerOptions & { host?: string; port?: number }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const app = createWebApp(options);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(options.port ?? options.settings.webPort, options.host ?? options.settings.webHost, (err?: Error) => (err ? reject(err) : resolve(listening)));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.settings.webPort;
+  return {
+    server,
+    url: `http://${options.host ?? options.settings.webHost}:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,216 @@
+import { signLink, linkBuilder } from '../activities/links';
+import { startWebServer } from '../client/web/server';
+import { ideaWorkflowId } from '../workflows/messages';
+import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, inStage, testSettings, waitForIdea, withStack, type Stack } from './helpers';
+
+const SECRET = 'web-test-link-secret-0123456789abcdef';
+
+interface Page {
+  status: number;
+  body: string;
+  headers: Headers;
+}
+
+async function get(url: string): Promise<Page> {
+  const response = await fetch(url, { redirect: 'manual' });
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
+async function post(url: string, fields: Record<string, string>): Promise<Page> {
+  const response = await fetch(url, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
+/** A worker, an SDK client and the web server on a free port, with links signed by the test key. */
+async function withWeb<T>(fn: (stack: Stack & { url: string; links: ReturnType<typeof linkBuilder> }) => Promise<T>, rateLimitPerMinute = 1000): Promise<T> {
+  const settings = { ...testSettings(), linkSecret: SECRET };
+  return withStack(async (stack) => {
+    const web = await startWebServer({ client: stack.client, settings, outbox: stack.store, port: 0, rateLimitPerMinute });
+    const links = linkBuilder({ ...settings, publicUrl: web.url });
+    try {
+      return await fn({ ...stack, url: web.url, links });
+    } finally {
+      await web.close();
+    }
+  }, settings);
+}
+
+const goVote = { decision: 'go', 'score.feasibility': '4', 'score.impact': '5', comment: 'Customers ask every autumn', conditions: '' };
+
+describe('reviewer pages behind signed links', () => {
+  test('GET shows the idea and the form and changes nothing; POST casts the vote; a second POST says it is already recorded', async () => {
+    await withWeb(async ({ client, links, store }) => {
+      const { ideaId } = await client.submitIdea(idea({ description: 'Pumpkin <b>spice</b> in autumn' }));
+      await waitForIdea(client, ideaId, inReview('screen'));
+      const link = links.review(ideaId, 'screen', 1, HEAD_BAKER);
+
+      const page = await get(link);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('Screen for “Pumpkin spice pastry”');
+      expect(page.body).toContain('Pumpkin &lt;b&gt;spice&lt;/b&gt; in autumn');
+      expect(page.body).toMatch(/<legend>Feasibility <span class="meta">\(must be at least 2\)<\/span><\/legend>/);
+      expect(page.body).toContain('<label><input type="radio" name="decision" value="conditional-go" required>');
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(page.headers.get('cache-control')).toBe('no-store');
+      // A prefetching mail scanner opens the link twice: no vote, only a note that it was opened.
+      await get(link);
+      const status = await client.getIdea(ideaId);
+      expect(status.round!.votes).toEqual([]);
+      await waitForIdea(client, ideaId, (s) => s.timeline.filter((e) => e.type === 'review_opened').length === 2);
+      const opened = (await client.getIdea(ideaId)).timeline.filter((e) => e.type === 'review_opened');
+      expect(opened.map((e) => [e.actor, e.detail.first])).toEqual([
+        [HEAD_BAKER, true],
+        [HEAD_BAKER, false],
+      ]);
+
+      const voted = await post(link, goVote);
+      expect(voted.status).toBe(200);
+      expect(voted.body).toMatch(/Recorded: go, by you, at /);
+      expect(voted.body).toContain('The gate decides once 2 reviewers have voted (1 so far).');
+      const recorded = (await client.getIdea(ideaId)).round!.votes;
+      expect(recorded).toEqual([expect.objectContaining({ reviewer: HEAD_BAKER, decision: 'go', via: 'link', comment: 'Customers ask every autumn', scores: { feasibility: 4, impact: 5 } })]);
+
+      const again = await post(link, goVote);
+      expect(again.status).toBe(200);
+      expect(again.body).toMatch(/Already recorded: go, by you, at /);
+      expect((await client.getIdea(ideaId)).round!.votes).toHaveLength(1);
+      expect(store.events({ ideaId }).filter((e) => e.type === 'vote_cast')).toHaveLength(1);
+    });
+  });
+
+  test('an incomplete form comes back with what was entered and records nothing', async () => {
+    await withWeb(async ({ client, links }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      const link = links.review(ideaId, 'screen', 1, SHOP_MANAGER);
+      const page = await post(link, { decision: 'conditional-go', 'score.feasibility': '4', comment: 'Nice <idea>', conditions: '' });
+      expect(page.status).toBe(422);
+      expect(page.body).toContain('Nothing was recorded yet.');
+      expect(page.body).toContain('Give Impact (impact) a score from 1 to 5.');
+      expect(page.body).toContain('A conditional go needs at least one condition.');
+      expect(page.body).toContain('>Nice &lt;idea&gt;</textarea>');
+      expect(page.body).toContain('name="score.feasibility" value="4" required checked');
+      expect((await client.getIdea(ideaId)).round!.votes).toEqual([]);
+    });
+  });
+
+  test('every bad link gets a clear page, the right status, and leaves the history unchanged', async () => {
+    await withWeb(async ({ client, links, url }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      const handle = client.client.workflow.getHandle(ideaWorkflowId(ideaId));
+      const historyLength = async () => (await handle.fetchHistory()).events!.length;
+      const before = await historyLength();
+      const good = links.review(ideaId, 'screen', 1, HEAD_BAKER);
+      const token = good.split('/review/')[1]!;
+      const [body, signature] = token.split('.') as [string, string];
+      const forged = Buffer.from(Buffer.from(body, 'base64url').toString().replace(HEAD_BAKER, OWNER)).toString('base64url');
+      const expired = signLink(SECRET, { purpose: 'review', email: HEAD_BAKER, ideaId, gate: 'screen', round: 1, expiresAt: Date.now() - 1000 });
+      const otherKey = signLink('another-key-of-32-characters-or-more!', { purpose: 'review', email: HEAD_BAKER, ideaId, gate: 'screen', round: 1, expiresAt: Date.now() + 60_000 });
+      const cases: [string, string, number, string][] = [
+        ['tampered', `${url}/review/${forged}.${signature}`, 403, 'This link is not valid'],
+        ['signed with another key', `${url}/review/${otherKey}`, 403, 'This link is not valid'],
+        ['truncated', `${url}/review/${body}`, 403, 'This link is incomplete'],
+        ['expired', `${url}/review/${expired}`, 410, 'This link has expired'],
+        ['another idea', links.review('no-such-idea', 'screen', 1, HEAD_BAKER), 404, 'This idea is not known'],
+        ['another round', links.review(ideaId, 'screen', 2, HEAD_BAKER), 410, 'This review is closed'],
+        ['another gate', links.review(ideaId, 'final', 1, OWNER), 410, 'This review is closed'],
+        ['not a reviewer', links.review(ideaId, 'screen', 1, COUNTER), 403, 'You are not a reviewer of this gate'],
+        ['a link for another page', links.pending(HEAD_BAKER).replace('/reviewer/', '/review/'), 403, 'This link is for another page'],
+      ];
+      for (const [name, link, status, words] of cases) {
+        for (const page of [await get(link), await post(link, goVote)]) {
+          expect({ name, status: page.status }).toEqual({ name, status });
+          expect(page.body).toContain(words);
+          expect(page.body).toContain('Nothing was changed.');
+        }
+      }
+      expect(await historyLength()).toBe(before);
+      expect((await client.getIdea(ideaId)).round!.votes).toEqual([]);
+    });
+  });
+
+  test('a vote after the gate closed says who decided what and when', async () => {
+    await withWeb(async ({ client, links }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      const late = links.review(ideaId, 'screen', 1, SHOP_MANAGER);
+      await client.overrideDecision(ideaId, { by: OWNER, decision: 'kill', reason: 'We stop seasonal lines' });
+      await client.outcome(ideaId);
+      for (const page of [await get(late), await post(late, goVote)]) {
+        expect(page.status).toBe(410);
+        expect(page.body).toContain('This review is closed');
+        expect(page.body).toMatch(/Screen, round 1, for “Pumpkin spice pastry” was decided <strong>kill<\/strong> by olivia@cornerbakery.example on /);
+        expect(page.body).toContain('We stop seasonal lines');
+      }
+    });
+  });
+
+  test("a reviewer's own page lists every gate waiting on them, and the escalation contact decides from a link", async () => {
+    await withWeb(async ({ client, links }) => {
+      const first = await client.submitIdea(idea({ title: 'Dessert platters' }));
+      const second = await client.submitIdea(idea({ title: 'Gluten-free bread' }));
+      await waitForIdea(client, first.ideaId, inReview('screen'));
+      await waitForIdea(client, second.ideaId, inReview('screen'));
+      await client.castVote(second.ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: { feasibility: 4, impact: 4 } });
+
+      let mine = await get(links.pending(HEAD_BAKER));
+      for (let i = 0; i < 50 && !mine.body.includes('Dessert platters'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        mine = await get(links.pending(HEAD_BAKER));
+      }
+      expect(mine.status).toBe(200);
+      expect(mine.body).toContain('Waiting on you, Hamid Karimi');
+      expect(mine.body).toContain('Screen for “Dessert platters”');
+      expect(mine.body).not.toContain('Gluten-free bread');
+
+      const decide = links.decide(first.ideaId, 'screen', 1, OWNER);
+      const form = await get(decide);
+      expect(form.status).toBe(200);
+      expect(form.body).toContain('Decide Screen for “Dessert platters”');
+      const missing = await post(decide, { decision: 'go', reason: '' });
+      expect(missing.status).toBe(422);
+      const decided = await post(decide, { decision: 'go', reason: 'The caterer needs an answer this week', conditions: '' });
+      expect(decided.status).toBe(200);
+      const status = await waitForIdea(client, first.ideaId, inStage('build'));
+      expect(status.decisions[0]).toMatchObject({ decision: 'go', decidedBy: 'admin', actor: OWNER, reasons: ['The caterer needs an answer this week'] });
+    });
+  });
+
+  test('a revised package flags the votes cast on the earlier one to the other reviewers', async () => {
+    await withWeb(async ({ client, links }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'package-review' }));
+      await waitForIdea(client, ideaId, inStage('build'));
+      await client.markReady(ideaId, { by: COUNTER, notes: 'Plan v1' });
+      const round = await waitForIdea(client, ideaId, inReview('final'));
+      const first = round.stage.ready!.fingerprint;
+      const hamid = await get(links.review(ideaId, 'final', 1, HEAD_BAKER));
+      expect(hamid.body).toContain(`<code>${first}</code>`);
+      expect((await post(links.review(ideaId, 'final', 1, HEAD_BAKER), { decision: 'go', 'score.impact': '4', fingerprint: first, comment: '', conditions: '' })).status).toBe(200);
+
+      await client.markReady(ideaId, { by: COUNTER, notes: 'Plan v2: two shops, not one' });
+      const revised = await client.getIdea(ideaId);
+      expect(revised.round!.packageFingerprint).not.toBe(first);
+      expect(revised.timeline.find((entry) => entry.type === 'ready_for_review' && entry.detail.revised)).toMatchObject({ detail: { notes: 'Plan v2: two shops, not one' } });
+
+      const olivia = await get(links.review(ideaId, 'final', 1, OWNER));
+      expect(olivia.body).toContain('Plan v2: two shops, not one');
+      expect(olivia.body).toContain('The champion revised the package after Hamid Karimi voted go: those votes were cast on an earlier version.');
+      const vote = revised.timeline.find((entry) => entry.type === 'vote_cast');
+      expect(vote!.detail).toMatchObject({ fingerprint: first, via: 'link' });
+    });
+  });
+
+  test('link pages are rate limited; /healthz answers', async () => {
+    await withWeb(async ({ url, links }) => {
+      expect((await get(`${url}/healthz`)).status).toBe(200);
+      const link = links.pending(HEAD_BAKER);
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) statuses.push((await get(link)).status);
+      expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+      expect(statuses.slice(5)).toEqual([429, 429]);
+      expect((await get(`${url}/healthz`)).status).toBe(200);
+    }, 5);
+  });
+});
