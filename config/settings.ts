@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
@@ -183,4 +184,18 @@ export function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): Te
     connectionOptions: { ...connectionOptions, address: connectionOptions.address ?? 'localhost:7233' },
     namespace: loaded.namespace ?? 'default',
   };
+}
+
+/**
+ * The embedded default's link-signing key: generated once and kept in the data folder, so links in
+ * the local outbox keep working across restarts. Elsewhere STAGEGATE_LINK_SECRET is required.
+ */
+export function withEmbeddedLinkSecret(settings: Settings): Settings {
+  if (settings.linkSecret) return settings;
+  const file = join(settings.dataDir, 'link-secret');
+  if (!existsSync(file)) {
+    mkdirSync(settings.dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  return { ...settings, linkSecret: readFileSync(file, 'utf8').trim() };
 }

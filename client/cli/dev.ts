@@ -1,61 +1,102 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadTemporalConnection } from '../../config/settings';
+import { Store, storeFile } from '../../activities/store';
+import { loadTemporalConnection, withEmbeddedLinkSecret } from '../../config/settings';
 import { startDevServer } from '../../worker/dev-server';
 import { createStageGateWorker } from '../../worker/worker';
-import { action } from './command';
+import { StageGateClient } from '../sdk';
+import { startWebServer } from '../web/server';
+import { action, jsonOption } from './command';
+import { loadDemo } from './demo';
 import { CliError, note } from './output';
 
 /** Long-running commands: they stop cleanly on Ctrl-C (SIGINT) or SIGTERM. */
 export function registerDevCommands(program: Command): void {
   program
     .command('dev')
-    .description('run stagegate on its embedded defaults: a local Temporal dev server with its Web UI, the worker and the local outbox')
+    .description('run stagegate on its embedded defaults: a local Temporal dev server with its Web UI, the worker, the web server and the local outbox')
     .option('--port <port>', 'Temporal port', '7233')
     .option('--ui-port <port>', 'Temporal Web UI port', '8233')
+    .option('--demo', 'load the demo bakery\'s sample ideas, so review messages wait in the outbox')
     .action(
-      action(async (context, flags: { port: string; uiPort: string }) => {
-      const settings = context.settings();
-      mkdirSync(settings.dataDir, { recursive: true });
-      note('Starting the Temporal dev server...');
-      const env = await startDevServer({ dbFilename: join(settings.dataDir, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort), log: note }).catch((err: Error) => {
-        throw new CliError(`the Temporal dev server did not start (${err.message}). Is port ${flags.port} or ${flags.uiPort} already in use?`);
-      });
-      try {
-        const worker = await createStageGateWorker({ settings, connection: env.nativeConnection, namespace: env.namespace ?? 'default' });
-        note(`
+      action(async (context, flags: { port: string; uiPort: string; demo?: boolean }) => {
+        const settings = withEmbeddedLinkSecret(context.settings());
+        mkdirSync(settings.dataDir, { recursive: true });
+        note('Starting the Temporal dev server...');
+        const env = await startDevServer({ dbFilename: join(settings.dataDir, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort), log: note }).catch((err: Error) => {
+          throw new CliError(`the Temporal dev server did not start (${err.message}). Is port ${flags.port} or ${flags.uiPort} already in use?`);
+        });
+        const outbox = new Store(storeFile(settings.dataDir));
+        const client = await StageGateClient.connect({ settings, connection: env.connection, namespace: env.namespace });
+        try {
+          const worker = await createStageGateWorker({ settings, connection: env.nativeConnection, namespace: env.namespace ?? 'default' });
+          const web = await startWebServer({ client, settings, outbox }).catch((err: Error) => {
+            throw new CliError(`the web server did not start on ${settings.webHost}:${settings.webPort} (${err.message}); set STAGEGATE_WEB_PORT to another port`);
+          });
+          const running = worker.run();
+          note(`
 stagegate is running (Ctrl-C stops everything)
+  Outbox       ${settings.publicUrl}/outbox   (every message, with its links: play any role)
+  Web          ${web.url}
   Temporal     localhost:${flags.port}, namespace ${env.namespace ?? 'default'}
   Web UI       http://localhost:${flags.uiPort}
   Data folder  ${settings.dataDir} (ideas survive a restart)
-  Outbox       stagegate outbox list
-  Processes    stagegate process list
 
 Try it from another terminal:
   npx stagegate idea submit --title "Loyalty cards" --description "Stamp cards: the tenth coffee is free" \\
     --source employee --submitter leo@cornerbakery.example --submitter-name "Leo Martin" --category service
   npx stagegate idea list
 `);
-        await worker.run();
-      } finally {
-        note('Stopping the Temporal dev server...');
-        await env.teardown();
-      }
+          if (flags.demo) {
+            const loaded = await loadDemo(client, note);
+            note(`Demo loaded: ${loaded.length} ideas. Review requests wait at ${settings.publicUrl}/outbox\n`);
+          }
+          await running;
+          await web.close();
+        } finally {
+          note('Stopping the Temporal dev server...');
+          await client.close();
+          outbox.close();
+          await env.teardown();
+        }
       }),
     );
+
+  program
+    .command('demo')
+    .description("load the demo bakery's sample ideas into a running stagegate (what `stagegate dev --demo` does)")
+    .addOption(jsonOption())
+    .action(action(async (context) => ({ loaded: await loadDemo(await context.client(), note) }), (result: { loaded: string[] }) => note(`Loaded ${result.loaded.length} demo ideas.`)));
 
   program
     .command('worker')
     .description('run a worker against the Temporal named by TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (Ctrl-C drains and stops it)')
     .action(
       action(async (context) => {
-      const settings = context.settings();
-      const temporal = loadTemporalConnection();
-      const worker = await createStageGateWorker({ settings });
-      note(`stagegate worker polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace})`);
-      await worker.run();
-      note('stagegate worker stopped.');
+        const settings = context.settings();
+        const temporal = loadTemporalConnection();
+        const worker = await createStageGateWorker({ settings });
+        note(`stagegate worker polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace})`);
+        await worker.run();
+        note('stagegate worker stopped.');
+      }),
+    );
+
+  program
+    .command('web')
+    .description('run the web server for reviewers\' links (needs STAGEGATE_LINK_SECRET and STAGEGATE_PUBLIC_URL); Ctrl-C stops it')
+    .action(
+      action(async (context) => {
+        const settings = context.settings();
+        const client = await context.client();
+        const web = await startWebServer({ client, settings });
+        note(`stagegate web listening on ${web.url}, links start with ${settings.publicUrl}`);
+        await new Promise<void>((resolve) => {
+          for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+        });
+        await web.close();
+        note('stagegate web stopped.');
       }),
     );
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { DECISIONS } from '../../config/process';
-import type { VoteReceipt } from '../sdk';
+import type { PendingReview, VoteReceipt } from '../sdk';
 import { action, jsonOption, repeatable } from './command';
-import { CliError, EXIT_USAGE, say, when } from './output';
+import { CliError, EXIT_USAGE, say, table, when } from './output';
 
 /** `--score feasibility=4` pairs into { feasibility: 4 }. */
 function parseScores(pairs: string[]): Record<string, number> {
@@ -50,6 +50,21 @@ Example:
           }),
         (receipt: VoteReceipt) =>
           say(`Recorded: ${receipt.decision} by ${receipt.reviewer} at ${when(receipt.castAt)} (${receipt.gate}, round ${receipt.round}; ${receipt.votesIn} of ${receipt.votesNeeded} votes needed).`),
+      ),
+    );
+
+  gate
+    .command('pending')
+    .description('open gate rounds waiting on a reviewer, soonest deadline first')
+    .requiredOption('--reviewer <email>', 'the reviewer')
+    .addOption(jsonOption())
+    .action(
+      action(
+        async (context, flags: { reviewer: string }) => (await context.client()).pendingReviews(flags.reviewer),
+        (pending: PendingReview[]) => {
+          if (pending.length === 0) return void process.stderr.write('Nothing is waiting on this reviewer.\n');
+          say(table(['IDEA', 'TITLE', 'GATE', 'ROUND', 'DEADLINE'], pending.map((p) => [p.ideaId, p.title, p.gateName, p.round, when(p.deadlineAt)])));
+        },
       ),
     );
 

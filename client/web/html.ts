@@ -42,12 +42,13 @@ section, .card { background: var(--paper); border: 1px solid var(--line); border
 .notice.success { border-color: var(--go); background: #ecf7ef; }
 fieldset { border: 1px solid var(--line); border-radius: 10px; margin: 0 0 1rem; padding: .75rem 1rem 1rem; }
 legend { font-weight: 600; padding: 0 .25rem; }
-.scale { display: flex; gap: .5rem; flex-wrap: wrap; }
+.scale { display: grid; grid-template-columns: repeat(5, 1fr); gap: .4rem; }
+.scale label { justify-content: center; padding: .25rem; }
 .scale label, .choices label { display: flex; align-items: center; gap: .35rem; min-height: 44px; padding: .25rem .75rem; border: 1px solid var(--line); border-radius: 8px; background: var(--paper); cursor: pointer; }
 .choices { display: grid; gap: .5rem; }
 .choices label { align-items: flex-start; }
 .choices small { display: block; color: var(--muted); }
-input[type=radio] { width: 1.2rem; height: 1.2rem; margin: .15rem 0 0; accent-color: var(--accent); }
+input[type=radio] { flex: none; width: 1.2rem; height: 1.2rem; margin: .15rem 0 0; accent-color: var(--accent); }
 textarea, select, input[type=text] { width: 100%; font: inherit; padding: .6rem; border: 1px solid #8e8e93; border-radius: 8px; }
 label.field { display: block; font-weight: 600; margin: 0 0 .35rem; }
 .hint { color: var(--muted); font-size: .9rem; margin: .25rem 0 0; }

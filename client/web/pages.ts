@@ -98,7 +98,7 @@ ${gatePackage(idea, when)}
 ${earlierRounds(idea, when)}
 <section aria-labelledby="vote-heading">
   <h2 id="vote-heading">Your vote</h2>
-  <p class="meta">${round.votes.length} of ${round.votesNeeded} votes needed so far; waiting on ${round.reviewers.filter((person) => !person.voted).map((person) => person.name).join(', ') || 'nobody'}.</p>
+  <p class="meta">The gate decides once ${round.votesNeeded} of ${round.reviewers.length} reviewers have voted; ${round.votes.length ? `${round.votes.length} have so far` : 'nobody has yet'}. Waiting on ${round.reviewers.filter((person) => !person.voted).map((person) => person.name).join(', ')}.</p>
   <form method="post" action="${args.action}">
     <input type="hidden" name="fingerprint" value="${form.fingerprint ?? idea.stage.ready?.fingerprint ?? ''}">
     ${round.criteria.map((criterion) => scoreField(criterion, form.scores[criterion.id], errors.some((error) => error.includes(criterion.id))))}
