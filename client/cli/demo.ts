@@ -40,6 +40,7 @@ export const DEMO_IDEAS: DemoIdea[] = [
       estimatedBenefit: 3000,
       process: 'smb-lite',
     },
+    play: (client, ideaId) => until(client, ideaId, inReview('idea-screen')),
   },
   {
     idea: {
@@ -54,6 +55,7 @@ export const DEMO_IDEAS: DemoIdea[] = [
       estimatedCost: 150,
       process: 'express',
     },
+    play: (client, ideaId) => until(client, ideaId, inReview('quick-decision')),
   },
   {
     idea: {
