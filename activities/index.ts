@@ -1,29 +1,65 @@
-import { renderMessage } from './messages';
-import type { Notification } from './notification';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Settings } from '../config/settings';
+import { messageIdFor, SmtpRejection, type Mailer } from './email/mailer';
+import { renderEmail } from './email/templates';
+import { linkBuilder } from './links';
+import { SMTP_REJECTED, type Notification, type SmtpRejectedDetails } from './notification';
 import type { Store, StoredEvent } from './store';
 
-/** The activities of an idea journey, bound to the worker's store. */
-export function createActivities(store: Store) {
+export interface ActivityContext {
+  store: Store;
+  settings: Pick<Settings, 'publicUrl' | 'linkSecret' | 'linkTtl' | 'mail' | 'calendar'>;
+  /** Sends the messages by SMTP; without one they stay in the outbox. The worker makes one when `mail.smtp` is set. */
+  mailer?: Mailer;
+}
+
+/** The activities of an idea journey, bound to the worker's store, link key and mail server. Throws without a link key. */
+export function createActivities({ store, settings, mailer }: ActivityContext) {
+  const links = linkBuilder(settings);
+  const timeZone = settings.calendar?.timeZone;
+
   return {
     /** Appends one step of a journey to the events table; a retry of the same step is a no-op. */
     async recordEvent(event: Omit<StoredEvent, 'id'>): Promise<void> {
       store.appendEvent({ ...event, id: `${event.ideaId}:${event.seq}` });
     },
 
-    /** Writes one message per recipient to the outbox, each with an id that a retried send repeats. */
+    /**
+     * Keeps one message per recipient in the outbox, each with an id that a retried activity
+     * repeats, and sends it when there is a mail server. A retry sends only what was not sent yet.
+     * Messages the server refuses for good are tried once; the others still go, then the activity
+     * fails without retrying (`smtp-rejected`, with the refusals as details).
+     */
     async notify(notification: Notification): Promise<void> {
       const scope = notification.gate ? `${notification.gate.id}/${notification.gate.round}` : (notification.stage?.id ?? 'idea');
+      const rejected: SmtpRejectedDetails['rejected'] = [];
       for (const to of notification.to) {
-        const { subject, text } = renderMessage(notification, to);
-        store.addToOutbox({
-          id: `${notification.idea.ideaId}/${scope}/${notification.purpose}/${to.email}/${notification.seq}`,
-          ideaId: notification.idea.ideaId,
-          purpose: notification.purpose,
-          to,
-          subject,
-          text,
-          createdAt: new Date().toISOString(),
-        });
+        const id = `${notification.idea.ideaId}/${scope}/${notification.purpose}/${to.email}/${notification.seq}`;
+        let kept = store.outbox({ id, limit: 1 })[0];
+        if (!kept) {
+          const { subject, text, html } = await renderEmail(notification, to, { links, timeZone });
+          const messageId = messageIdFor(id, settings.mail.from);
+          store.addToOutbox({ id, ideaId: notification.idea.ideaId, purpose: notification.purpose, to, subject, text, html, messageId, createdAt: new Date().toISOString() });
+          kept = store.outbox({ id, limit: 1 })[0]!;
+        }
+        if (!mailer || kept.sentAt) continue;
+        if (kept.rejection) {
+          rejected.push({ to: to.email, response: kept.rejection });
+          continue;
+        }
+        try {
+          await mailer.send({ messageId: kept.messageId ?? messageIdFor(id, settings.mail.from), to: kept.to, subject: kept.subject, text: kept.text, html: kept.html });
+          store.markSent(id, new Date().toISOString());
+        } catch (err) {
+          if (!(err instanceof SmtpRejection)) throw err;
+          store.markRejected(id, err.response);
+          rejected.push({ to: to.email, response: err.response });
+        }
+      }
+      if (rejected.length > 0) {
+        const details: SmtpRejectedDetails = { rejected };
+        const who = rejected.map((rejection) => `${rejection.to} (${rejection.response})`).join(', ');
+        throw ApplicationFailure.nonRetryable(`The mail server refused the ${notification.purpose} message for good: ${who}`, SMTP_REJECTED, details);
       }
     },
   };

@@ -59,10 +59,15 @@ export interface LinkSettings {
   linkTtl: number;
 }
 
+/** The link-signing key; without it no message can carry a link, so workers refuse to start. */
+export function requireLinkSecret(settings: Pick<LinkSettings, 'linkSecret'>): string {
+  if (!settings.linkSecret) throw new Error('No link-signing key: set STAGEGATE_LINK_SECRET (at least 32 characters) for the worker and the web server.');
+  return settings.linkSecret;
+}
+
 /** Builds the links messages carry; each call signs a fresh token. */
 export function linkBuilder(settings: LinkSettings, now: () => number = Date.now) {
-  const secret = settings.linkSecret;
-  if (!secret) throw new Error('No link-signing key: set STAGEGATE_LINK_SECRET (at least 32 characters) for the worker and the web server.');
+  const secret = requireLinkSecret(settings);
   const base = settings.publicUrl.replace(/\/+$/, '');
   const token = (claims: Omit<LinkClaims, 'expiresAt'>) => signLink(secret, { ...claims, expiresAt: now() + settings.linkTtl });
   return {

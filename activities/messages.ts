@@ -1,15 +1,52 @@
+import type { LinkBuilder } from './links';
 import type { Notification } from './notification';
 import type { Person } from '../workflows/state';
 
-/** Subject and plain text of each message, in the words the firm uses. Email templates build on the same facts. */
+/**
+ * What each message says, in the words the firm uses: one `Message` per notification and
+ * recipient, laid out as plain text here and as HTML by the email templates, so both parts
+ * always say the same thing.
+ */
 
-export interface RenderedMessage {
-  subject: string;
-  text: string;
+/** A run of words; `strong` ones stand out in HTML (a deadline, a decision). */
+export type Words = string | { strong: string };
+
+export type Block =
+  | { paragraph: Words[] }
+  /** A titled list: deliverables, reasons, comments, conditions, criteria. */
+  | { list: string; items: string[] }
+  /** Someone's own text shown as it was written: the idea's description. */
+  | { quote: string }
+  /** A stagegate command the reader can run. */
+  | { command: string };
+
+export interface MessageLink {
+  label: string;
+  url: string;
 }
 
-const when = (isoTime: string) =>
-  new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(isoTime)) + ' UTC';
+export interface Message {
+  subject: string;
+  /** What the message is about (the idea's title), over the headline of the HTML part. */
+  topic: string;
+  /** The headline of the HTML part. */
+  heading: string;
+  greeting: string;
+  body: Block[];
+  /** The one thing to do, a button in HTML. */
+  action?: MessageLink;
+  /** A smaller link under the action. */
+  aside?: MessageLink;
+  /** What a reader may want to know before acting, after the action. */
+  details: Block[];
+  signature: string;
+}
+
+export interface MessageOptions {
+  links: LinkBuilder;
+  /** Times are shown in this IANA time zone (the business calendar's); UTC when absent. */
+  timeZone?: string;
+}
 
 const DECISION_WORDS: Record<string, string> = {
   go: 'go',
@@ -19,87 +56,177 @@ const DECISION_WORDS: Record<string, string> = {
   recycle: 'recycle (rework and review again)',
 };
 
-const list = (items: string[]) => items.map((item) => `  - ${item}`).join('\n');
+const formats = new Map<string, { when: Intl.DateTimeFormat; day: Intl.DateTimeFormat }>();
 
-export function renderMessage(notification: Notification, recipient: Person): RenderedMessage {
+/** Formatters per time zone: making one is far slower than using it. */
+function clockFor(timeZone = 'UTC') {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = {
+      when: new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' }),
+      day: new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', timeZone }),
+    };
+    formats.set(timeZone, format);
+  }
+  const { when, day } = format;
+  return {
+    /** "Thursday 5 November 2026 at 17:00 CET" */
+    when: (isoTime: string) => when.format(new Date(isoTime)),
+    /** "Thursday 5 November", short enough for a subject */
+    day: (isoTime: string) => day.format(new Date(isoTime)),
+  };
+}
+
+const paragraph = (...words: Words[]): Block => ({ paragraph: words });
+
+/** Everything one message says to one recipient; review and escalation messages carry freshly signed links. */
+export function composeMessage(notification: Notification, recipient: Person, options: MessageOptions): Message {
   const { idea, stage, gate, decision, hold } = notification;
+  const { when, day } = clockFor(options.timeZone);
   const title = `"${idea.title}"`;
-  const greeting = `Hello ${recipient.name},`;
-  const footer = `\n\n-- \nstagegate · ${idea.processName} · idea ${idea.ideaId}`;
-  const lines = (...parts: (string | false | undefined)[]) => [greeting, '', ...parts.filter((part): part is string => typeof part === 'string')].join('\n') + footer;
+  const base = { topic: idea.title, greeting: `Hello ${recipient.name},`, details: [] as Block[], signature: `stagegate · ${idea.processName} · idea ${idea.ideaId}` };
+  const lists = (...entries: [title: string, items: string[]][]): Block[] => entries.filter(([, items]) => items.length > 0).map(([list, items]) => ({ list, items }));
+  const markReady = [paragraph('When the work is ready, mark it ready for review:'), { command: `stagegate idea ready ${idea.ideaId} --by ${idea.champion.email} --notes "..."` }];
 
   switch (notification.purpose) {
     case 'idea-received':
       return {
+        ...base,
         subject: `Thank you: your idea ${title} is in`,
-        text: lines(`Thank you for your idea ${title}. It now follows the ${idea.processName} process, and you will hear about every decision and the reasons for it.`),
+        heading: 'Thank you for your idea',
+        body: [paragraph(`Thank you for your idea ${title}. It now follows the ${idea.processName} process, and you will hear about every decision and the reasons for it.`)],
       };
     case 'stage-entered':
       return {
+        ...base,
         subject: `${title}: ${stage!.name} has started`,
-        text: lines(
-          `${title} is now in the stage ${stage!.name}, planned to finish by ${when(stage!.dueAt)}.`,
-          stage!.deliverables.length > 0 && `\nWhat the gate will want to see:\n${list(stage!.deliverables)}`,
-          stage!.feedback.length > 0 && `\nWhat the reviewers asked for:\n${list(stage!.feedback)}`,
-          `\nWhen the work is ready, mark it ready for review:\n  stagegate idea ready ${idea.ideaId} --by ${idea.champion.email} --notes "..."`,
-        ),
+        heading: `${stage!.name} has started`,
+        body: [
+          paragraph(`${title} is now in the stage ${stage!.name}, planned to finish by `, { strong: when(stage!.dueAt) }, '.'),
+          ...lists(['What the reviewers asked for', stage!.feedback], ['What the gate will want to see', stage!.deliverables]),
+          ...markReady,
+        ],
       };
     case 'stage-overrun':
       return {
-        subject: `Reminder: ${stage!.name} for ${title} was due ${when(stage!.dueAt)}`,
-        text: lines(
-          `${stage!.name} for ${title} was planned to finish by ${when(stage!.dueAt)} and is not marked ready for review yet.`,
-          stage!.deliverables.length > 0 && `\nStill expected:\n${list(stage!.deliverables)}`,
-          `\nMark it ready with:\n  stagegate idea ready ${idea.ideaId} --by ${idea.champion.email} --notes "..."`,
-        ),
+        ...base,
+        subject: `Reminder: ${stage!.name} for ${title} was due ${day(stage!.dueAt)}`,
+        heading: `${stage!.name} is overdue`,
+        body: [
+          paragraph(`${stage!.name} for ${title} was planned to finish by `, { strong: when(stage!.dueAt) }, ' and is not marked ready for review yet.'),
+          ...lists(['Still expected', stage!.deliverables]),
+          ...markReady,
+        ],
       };
     case 'review-request':
-    case 'review-reminder':
+    case 'review-reminder': {
+      const reminder = notification.purpose === 'review-reminder';
       return {
-        subject: `${notification.purpose === 'review-reminder' ? 'Reminder: ' : ''}${gate!.name} for ${title}: your decision is needed by ${when(gate!.deadlineAt)}`,
-        text: lines(
-          `${title} (${idea.source} idea from ${idea.submitter.name}) is at ${gate!.name}, round ${gate!.round}. Your decision is needed by ${when(gate!.deadlineAt)}.`,
-          `\n${idea.description}`,
-          `\nScore each criterion from 1 (poor) to 5 (excellent):\n${list(gate!.criteria.map((c) => `${c.label} (${c.id})${c.minimum ? `, must be at least ${c.minimum}` : ''}`))}`,
-          `\nDecide go, conditional-go, kill, hold or recycle:\n  stagegate gate vote ${idea.ideaId} --reviewer ${recipient.email} --decision go ${gate!.criteria.map((c) => `--score ${c.id}=4`).join(' ')} --comment "..."`,
-        ),
+        ...base,
+        subject: `${reminder ? 'Reminder: ' : ''}${gate!.name} for ${title}: your decision is needed by ${day(gate!.deadlineAt)}`,
+        heading: reminder ? 'Your decision is still needed' : 'Your decision is needed',
+        body: [
+          paragraph(`${title} (${idea.source} idea from ${idea.submitter.name}) is at ${gate!.name}, round ${gate!.round}. Your decision is needed by `, { strong: when(gate!.deadlineAt) }, '.'),
+          paragraph('Opening the review page changes nothing: you decide go, conditional go, kill, hold or recycle on the page.'),
+        ],
+        action: { label: 'Review and decide', url: options.links.review(idea.ideaId, gate!.id, gate!.round, recipient.email) },
+        aside: { label: 'Everything waiting on you', url: options.links.pending(recipient.email) },
+        details: [
+          { quote: idea.description },
+          ...lists(['Score each criterion from 1 (poor) to 5 (excellent)', gate!.criteria.map((c) => `${c.label}${c.minimum ? `, must be at least ${c.minimum}` : ''}`)]),
+        ],
       };
+    }
     case 'escalation':
       return {
+        ...base,
         subject: `Escalation: ${gate!.name} for ${title} has no decision`,
-        text: lines(
-          `${gate!.name} for ${title} passed its deadline (${when(gate!.deadlineAt)}) without a decision.`,
-          gate!.awaiting.length > 0 && `Still waiting on: ${gate!.awaiting.join(', ')}.`,
-          `\nAs escalation contact you can decide for the gate:\n  stagegate gate decide ${idea.ideaId} --by ${recipient.email} --decision go --reason "..."`,
-        ),
+        heading: `${gate!.name} has no decision`,
+        body: [
+          paragraph(`${gate!.name} for ${title} passed its deadline (`, { strong: when(gate!.deadlineAt) }, ') without a decision.'),
+          ...(gate!.awaiting.length > 0 ? [paragraph(`Still waiting on: ${gate!.awaiting.join(', ')}.`)] : []),
+          paragraph('As escalation contact you can decide for the gate.'),
+        ],
+        action: { label: 'Decide for the gate', url: options.links.decide(idea.ideaId, gate!.id, gate!.round, recipient.email) },
       };
-    case 'decision':
+    case 'decision': {
+      const toChampion = recipient.email === idea.champion.email;
+      const conditions: Block[] =
+        decision!.conditions.length === 0
+          ? []
+          : toChampion
+            ? [
+                ...lists(['Conditions you must meet before the next gate', decision!.conditions]),
+                paragraph('When they are met, mark them met:'),
+                { command: `stagegate idea conditions-met ${idea.ideaId} --by ${idea.champion.email}` },
+              ]
+            : lists([`Conditions ${idea.champion.name} must meet before the next gate`, decision!.conditions]);
       return {
+        ...base,
         subject: `${title}: ${gate!.name} decided ${DECISION_WORDS[decision!.decision]}`,
-        text: lines(
-          `${gate!.name} (round ${decision!.round}) decided ${DECISION_WORDS[decision!.decision]} for ${title}${decision!.score !== undefined ? `, with a weighted score of ${decision!.score} out of 5` : ''}.`,
-          `\nWhy:\n${list(decision!.reasons)}`,
-          decision!.comments.length > 0 && `\nWhat the reviewers said:\n${list(decision!.comments.map((c) => `${c.reviewer} (${DECISION_WORDS[c.decision]})${c.comment ? `: ${c.comment}` : ''}`))}`,
-          decision!.conditions.length > 0 && `\nConditions to meet before the next gate:\n${list(decision!.conditions)}`,
-        ),
+        heading: `${gate!.name} decided ${DECISION_WORDS[decision!.decision]}`,
+        body: [
+          paragraph(
+            `${gate!.name} (round ${decision!.round}) decided `,
+            { strong: DECISION_WORDS[decision!.decision]! },
+            ` for ${title}${decision!.score !== undefined ? `, with a weighted score of ${decision!.score} out of 5` : ''}.`,
+          ),
+          ...lists(
+            ['Why', decision!.reasons],
+            ['What the reviewers said', decision!.comments.map((c) => `${c.reviewer} (${DECISION_WORDS[c.decision]})${c.comment ? `: ${c.comment}` : ''}`)],
+          ),
+          ...conditions,
+        ],
       };
+    }
     case 'held':
       return {
+        ...base,
         subject: `${title} is on hold`,
-        text: lines(`${title} is on hold: ${hold!.reason}`, `It comes back for review by ${when(hold!.revisitAt)} at the latest.`),
+        heading: 'On hold',
+        body: [paragraph(`${title} is on hold: ${hold!.reason}`), paragraph('It comes back for review by ', { strong: when(hold!.revisitAt) }, ' at the latest.')],
       };
     case 'withdrawn':
       return {
+        ...base,
         subject: `${title} was withdrawn`,
-        text: lines(`${title} was withdrawn by ${notification.actor}${notification.reason ? `: ${notification.reason}` : '.'}`, 'No further review is needed.'),
+        heading: 'Withdrawn',
+        body: [paragraph(`${title} was withdrawn by ${notification.actor}${notification.reason ? `: ${notification.reason}` : '.'}`), paragraph('No further review is needed.')],
       };
     case 'recognition':
       return {
+        ...base,
         subject: `${title} is launched: thank you, ${recipient.name}`,
-        text: lines(
-          `${title} is launched. Thank you, ${recipient.name}: ideas like yours are how we get better.`,
-          `Submitted by ${idea.submitter.name}, championed by ${idea.champion.name}.`,
-        ),
+        heading: `Thank you, ${recipient.name}`,
+        body: [
+          paragraph(`${title} is launched. Thank you, ${recipient.name}: ideas like yours are how we get better.`),
+          paragraph(`Submitted by ${idea.submitter.name}, championed by ${idea.champion.name}.`),
+        ],
       };
   }
+}
+
+/** The words of a block without emphasis. */
+export function plainWords(words: Words[]): string {
+  return words.map((run) => (typeof run === 'string' ? run : run.strong)).join('');
+}
+
+function blockText(block: Block): string {
+  if ('paragraph' in block) return plainWords(block.paragraph);
+  if ('list' in block) return `${block.list}:\n${block.items.map((item) => `  - ${item}`).join('\n')}`;
+  if ('quote' in block) return block.quote;
+  return `  ${block.command}`;
+}
+
+const linkText = (link: MessageLink) => `${link.label}:\n  ${link.url}`;
+
+/** The plain-text part: every block, the links written out, and the signature. */
+export function renderText(message: Message): string {
+  const parts = [
+    message.greeting,
+    ...message.body.map(blockText),
+    ...[message.action, message.aside].filter((link): link is MessageLink => link !== undefined).map(linkText),
+    ...message.details.map(blockText),
+  ];
+  return `${parts.join('\n\n')}\n\n-- \n${message.signature}`;
 }

@@ -44,3 +44,11 @@ export interface Notification {
   reason?: string;
   actor?: string;
 }
+
+/** The type of the non-retryable failure of `notify` when the mail server refused messages for good. */
+export const SMTP_REJECTED = 'smtp-rejected';
+
+/** The details of that failure: who did not get the message and what the server said. */
+export interface SmtpRejectedDetails {
+  rejected: { to: string; response: string }[];
+}

@@ -33,8 +33,18 @@ export interface OutboxMessage {
   to: { email: string; name: string };
   subject: string;
   text: string;
+  /** The email's HTML part; absent on messages kept before email. */
+  html?: string;
+  /** The email's Message-ID header, derived from the id, so a resent message is recognisable. */
+  messageId?: string;
   createdAt: string;
+  /** When the mail server accepted it; absent while it is only in the outbox. */
+  sentAt?: string;
+  /** The mail server's permanent refusal; such a message is never tried again. */
+  rejection?: string;
 }
+
+export type NewOutboxMessage = Omit<OutboxMessage, 'sentAt' | 'rejection'>;
 
 const MIGRATIONS = [
   `CREATE TABLE events (
@@ -65,6 +75,10 @@ const MIGRATIONS = [
      created_at TEXT NOT NULL
    );
    CREATE INDEX outbox_by_time ON outbox (created_at);`,
+  `ALTER TABLE outbox ADD COLUMN html TEXT;
+   ALTER TABLE outbox ADD COLUMN message_id TEXT;
+   ALTER TABLE outbox ADD COLUMN sent_at TEXT;
+   ALTER TABLE outbox ADD COLUMN rejection TEXT;`,
 ];
 
 export class Store {
@@ -128,19 +142,44 @@ export class Store {
   }
 
   /** Keeps a message in the outbox; false when a retried send had already kept it. */
-  addToOutbox(message: OutboxMessage): boolean {
+  addToOutbox(message: NewOutboxMessage): boolean {
     const result = this.db
       .prepare(
-        `INSERT OR IGNORE INTO outbox (id, idea_id, purpose, to_email, to_name, subject, body, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO outbox (id, idea_id, purpose, to_email, to_name, subject, body, html, message_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(message.id, message.ideaId, message.purpose, message.to.email, message.to.name, message.subject, message.text, message.createdAt);
+      .run(
+        message.id,
+        message.ideaId,
+        message.purpose,
+        message.to.email,
+        message.to.name,
+        message.subject,
+        message.text,
+        message.html ?? null,
+        message.messageId ?? null,
+        message.createdAt,
+      );
     return result.changes === 1;
   }
 
-  outbox(filter: { ideaId?: string; to?: string; limit?: number } = {}): OutboxMessage[] {
+  /** Records that the mail server accepted the message: a retried send skips it. */
+  markSent(id: string, at: string): void {
+    this.db.prepare('UPDATE outbox SET sent_at = ? WHERE id = ?').run(at, id);
+  }
+
+  /** Records the mail server's permanent refusal: a retried send does not try again. */
+  markRejected(id: string, rejection: string): void {
+    this.db.prepare('UPDATE outbox SET rejection = ? WHERE id = ?').run(rejection, id);
+  }
+
+  outbox(filter: { id?: string; ideaId?: string; to?: string; limit?: number } = {}): OutboxMessage[] {
     const where: string[] = [];
     const params: unknown[] = [];
+    if (filter.id) {
+      where.push('id = ?');
+      params.push(filter.id);
+    }
     if (filter.ideaId) {
       where.push('idea_id = ?');
       params.push(filter.ideaId);
@@ -151,7 +190,7 @@ export class Store {
     }
     const rows = this.db
       .prepare(`SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid LIMIT ?`)
-      .all(...params, filter.limit ?? 1000) as Record<string, string>[];
+      .all(...params, filter.limit ?? 1000) as Record<string, string | null>[];
     return rows.map((row) => ({
       id: row.id!,
       ideaId: row.idea_id!,
@@ -159,7 +198,11 @@ export class Store {
       to: { email: row.to_email!, name: row.to_name! },
       subject: row.subject!,
       text: row.body!,
+      html: row.html ?? undefined,
+      messageId: row.message_id ?? undefined,
       createdAt: row.created_at!,
+      sentAt: row.sent_at ?? undefined,
+      rejection: row.rejection ?? undefined,
     }));
   }
 

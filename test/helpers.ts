@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Store, storeFile } from '../activities/store';
-import { loadSettings, type Settings } from '../config/settings';
+import { loadSettings, type LoadSettingsOptions, type Settings } from '../config/settings';
 import { StageGateClient, type IdeaStatus, type IdeaSubmission } from '../client/sdk';
 import { createStageGateWorker, type StageGateWorker } from '../worker/worker';
 import { FIXTURE_PROCESSES_DIR, testRunDir } from './paths';
@@ -16,12 +16,15 @@ export const HEAD_BAKER = 'hamid@cornerbakery.example';
 export const SHOP_MANAGER = 'sofia@cornerbakery.example';
 export const COUNTER = 'leo@cornerbakery.example';
 
+/** The key test workers sign links with. */
+export const TEST_LINK_SECRET = 'test-link-secret-0123456789abcdef0123';
+
 /** Settings of one test: its own task queue and data folder, processes from the fixtures unless told. */
-export function testSettings(overrides: Partial<Pick<Settings, 'processesDir'>> & { updateTimeout?: string } = {}): Settings {
+export function testSettings(overrides: LoadSettingsOptions['overrides'] = {}): Settings {
   const name = `t-${randomUUID().slice(0, 8)}`;
   const dataDir = join(testRunDir(), name);
   mkdirSync(dataDir, { recursive: true });
-  return loadSettings({ env: {}, overrides: { taskQueue: name, dataDir, processesDir: FIXTURE_PROCESSES_DIR, ...overrides } });
+  return loadSettings({ env: {}, overrides: { taskQueue: name, dataDir, processesDir: FIXTURE_PROCESSES_DIR, linkSecret: TEST_LINK_SECRET, ...overrides } });
 }
 
 export function workflowBundle(): { code: string } {
@@ -141,5 +144,14 @@ export async function messageTo(store: Store, ideaId: string, to: string, purpos
     const found = store.outbox({ ideaId, to }).find((message) => message.purpose === purpose);
     if (!found) throw new Error(`no ${purpose} message to ${to} about ${ideaId} yet`);
     return found;
+  });
+}
+
+/** Waits until the journey has nothing in flight (no activity, no workflow task), so its history holds still. */
+export async function settled(client: StageGateClient, ideaId: string): Promise<void> {
+  const handle = client.client.workflow.getHandle(`idea-${ideaId}`);
+  await eventually(async () => {
+    const { raw } = await handle.describe();
+    if ((raw.pendingActivities?.length ?? 0) > 0 || raw.pendingWorkflowTask) throw new Error(`idea ${ideaId} is still busy`);
   });
 }

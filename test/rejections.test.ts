@@ -1,5 +1,5 @@
 import { ideaWorkflowId } from '../workflows/messages';
-import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, scores, waitForIdea, withStack } from './helpers';
+import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, scores, waitForIdea, withStack, settled } from './helpers';
 
 describe('bad votes are rejected before they touch workflow history', () => {
   test('each kind of rejection says why and leaves the history unchanged', async () => {
@@ -9,6 +9,7 @@ describe('bad votes are rejected before they touch workflow history', () => {
       await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: scores(4, 'feasibility', 'impact') });
       const handle = client.client.workflow.getHandle(ideaWorkflowId(ideaId));
       const historyLength = async () => (await handle.fetchHistory()).events!.length;
+      await settled(client, ideaId);
       const before = await historyLength();
 
       const attempts: [string, Promise<unknown>][] = [

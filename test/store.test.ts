@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createActivities } from '../activities';
 import { Store, storeFile } from '../activities/store';
+import { loadSettings } from '../config/settings';
+import { TEST_LINK_SECRET } from './helpers';
 
 const event = {
   ideaId: 'loyalty-cards',
@@ -20,10 +22,11 @@ const event = {
 
 describe('the events store on SQLite', () => {
   const dir = () => mkdtempSync(join(tmpdir(), 'stagegate-store-'));
+  const settings = loadSettings({ env: {}, overrides: { linkSecret: TEST_LINK_SECRET } });
 
   test('a retried recordEvent activity never counts twice', async () => {
     const store = new Store(storeFile(dir()));
-    const { recordEvent } = createActivities(store);
+    const { recordEvent } = createActivities({ store, settings });
     await recordEvent(event);
     await recordEvent(event);
     await recordEvent({ ...event, seq: 2, type: 'stage_entered', detail: {} });
@@ -37,7 +40,7 @@ describe('the events store on SQLite', () => {
 
   test('a retried notify activity keeps one message per recipient', async () => {
     const store = new Store(storeFile(dir()));
-    const { notify } = createActivities(store);
+    const { notify } = createActivities({ store, settings });
     const notification = {
       purpose: 'idea-received' as const,
       seq: 1,
@@ -69,7 +72,21 @@ describe('the events store on SQLite', () => {
     expect(second.events()).toHaveLength(1);
     second.close();
     const raw = new Database(storeFile(folder));
-    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.pragma('user_version', { simple: true })).toBe(2);
     raw.close();
+  });
+
+  test('an outbox kept before email gains the email columns and keeps its messages', () => {
+    const folder = dir();
+    const old = new Database(storeFile(folder));
+    old.exec(`CREATE TABLE outbox (id TEXT PRIMARY KEY, idea_id TEXT NOT NULL, purpose TEXT NOT NULL, to_email TEXT NOT NULL, to_name TEXT NOT NULL,
+              subject TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL); PRAGMA user_version = 1;`);
+    old.prepare('INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run('loyalty-cards/idea/idea-received/leo@cornerbakery.example/1', 'loyalty-cards', 'idea-received', 'leo@cornerbakery.example', 'Leo Martin', 'Thank you', 'Hello Leo', '2026-11-02T09:00:00.000Z');
+    old.close();
+    const store = new Store(storeFile(folder));
+    expect(store.outbox()).toEqual([
+      { id: 'loyalty-cards/idea/idea-received/leo@cornerbakery.example/1', ideaId: 'loyalty-cards', purpose: 'idea-received', to: { email: 'leo@cornerbakery.example', name: 'Leo Martin' }, subject: 'Thank you', text: 'Hello Leo', createdAt: '2026-11-02T09:00:00.000Z', html: undefined, messageId: undefined, sentAt: undefined, rejection: undefined },
+    ]);
+    store.close();
   });
 });

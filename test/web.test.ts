@@ -1,7 +1,7 @@
 import { signLink, linkBuilder } from '../activities/links';
 import { startWebServer } from '../client/web/server';
 import { ideaWorkflowId } from '../workflows/messages';
-import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, inStage, testSettings, waitForIdea, withStack, type Stack } from './helpers';
+import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, inStage, testSettings, waitForIdea, withStack, type Stack, settled } from './helpers';
 
 const SECRET = 'web-test-link-secret-0123456789abcdef';
 
@@ -101,6 +101,7 @@ describe('reviewer pages behind signed links', () => {
       await waitForIdea(client, ideaId, inReview('screen'));
       const handle = client.client.workflow.getHandle(ideaWorkflowId(ideaId));
       const historyLength = async () => (await handle.fetchHistory()).events!.length;
+      await settled(client, ideaId);
       const before = await historyLength();
       const good = links.review(ideaId, 'screen', 1, HEAD_BAKER);
       const token = good.split('/review/')[1]!;

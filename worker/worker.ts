@@ -1,5 +1,7 @@
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createMailer } from '../activities/email/mailer';
+import { requireLinkSecret } from '../activities/links';
 import { Store, storeFile } from '../activities/store';
 import { loadTemporalConnection, type Settings } from '../config/settings';
 
@@ -20,7 +22,7 @@ const quietBundlerLogger = {
 
 export interface StageGateWorker {
   worker: Worker;
-  /** Runs until SIGINT or SIGTERM (or worker.shutdown()), then releases the store and the connection. */
+  /** Runs until SIGINT or SIGTERM (or worker.shutdown()), then releases the mail connections, the store and the connection. */
   run(): Promise<void>;
 }
 
@@ -33,16 +35,20 @@ export interface CreateWorkerOptions {
 }
 
 export async function createStageGateWorker(options: CreateWorkerOptions): Promise<StageGateWorker> {
+  const { settings } = options;
+  // Before connecting: a worker without the key could not put a link in any message.
+  requireLinkSecret(settings);
   const temporal = loadTemporalConnection();
   const connection = options.connection ?? (await NativeConnection.connect(temporal.connectionOptions));
-  const store = new Store(storeFile(options.settings.dataDir));
+  const store = new Store(storeFile(settings.dataDir));
+  const mailer = settings.mail.smtp ? createMailer(settings.mail) : undefined;
   try {
     const worker = await Worker.create({
       connection,
       namespace: options.namespace ?? temporal.namespace,
-      taskQueue: options.settings.taskQueue,
+      taskQueue: settings.taskQueue,
       workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
-      activities: createActivities(store),
+      activities: createActivities({ store, settings, mailer }),
     });
     return {
       worker,
@@ -50,12 +56,14 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
         try {
           await worker.run();
         } finally {
+          mailer?.close();
           store.close();
           if (!options.connection) await connection.close();
         }
       },
     };
   } catch (err) {
+    mailer?.close();
     store.close();
     if (!options.connection) await connection.close();
     throw err;

@@ -12,7 +12,7 @@ import {
 import type { Decision, ResolvedGate, ResolvedStage } from '../config/process';
 import type { Action, Hold, Override, Ready, Vote } from '../client/sdk/inputs';
 import type { createActivities } from '../activities';
-import type { Notification, NotificationPurpose } from '../activities/notification';
+import { SMTP_REJECTED, type Notification, type NotificationPurpose, type SmtpRejectedDetails } from '../activities/notification';
 import { addBusinessTime } from './calendar';
 import { packageFingerprint } from './gate-package';
 import { decideGate, isQuorumMet, votesNeeded } from './gate-rules';
@@ -132,8 +132,9 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
       await notify(notification);
     } catch (err) {
       // A message the mail server refused for good must not stop the journey: it is kept as undelivered.
-      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
-      state.undelivered.push({ purpose, to: recipients.map((person) => person.email), at: iso(), error: err.cause.message });
+      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === SMTP_REJECTED)) throw err;
+      const { rejected } = (err.cause.details?.[0] ?? { rejected: [] }) as SmtpRejectedDetails;
+      for (const refusal of rejected) state.undelivered.push({ purpose, to: refusal.to, at: iso(), error: refusal.response });
     }
   }
 
@@ -155,7 +156,9 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
   setHandler(reviewOpenedSignal, ({ reviewer, round }) => {
     const open = state.round;
     if (!open || open.round !== round || !open.reviewers.some((person) => person.email === reviewer)) return;
-    const first = !state.timeline.some((entry) => entry.type === 'review_opened' && entry.round === round && entry.actor === reviewer);
+    const first =
+      !state.timeline.some((entry) => entry.type === 'review_opened' && entry.round === round && entry.actor === reviewer) &&
+      !pendingOpens.some((opened) => opened.reviewer === reviewer);
     pendingOpens.push({ reviewer, first, sinceOpenedMs: Date.now() - Date.parse(open.openedAt) });
   });
 
@@ -451,6 +454,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
       escalated: false,
     };
     state.round = open;
+    pendingOpens.length = 0;
     setStatus('in-review');
     await record('gate_opened', {
       name: gate.name,

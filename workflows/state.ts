@@ -147,7 +147,7 @@ export interface IdeaStatus {
   hold?: HoldState;
   decisions: DecisionRecord[];
   /** Messages the mail server refused for good; the journey went on without them. */
-  undelivered: { purpose: string; to: string[]; at: string; error: string }[];
+  undelivered: { purpose: string; to: string; at: string; error: string }[];
   endedAt?: string;
   timeline: TimelineEntry[];
 }

@@ -212,6 +212,10 @@ function showIdea(idea: IdeaStatus): void {
     say('\nConditions:');
     for (const condition of idea.conditions) say(`  [${condition.met ? 'x' : ' '}] ${condition.text} (${condition.gate})`);
   }
+  if (idea.undelivered.length > 0) {
+    say('\nMessages the mail server refused:');
+    for (const failure of idea.undelivered) say(`  ${when(failure.at)}  ${failure.purpose} to ${failure.to}: ${failure.error}`);
+  }
   if (idea.decisions.length > 0) {
     say('\nDecisions:');
     for (const decision of idea.decisions) {

@@ -1,3 +1,5 @@
+import { escapeHtml } from '../../activities/email/escape';
+
 /** Server-rendered HTML with every interpolated value escaped unless it is already Html. */
 
 export class Html {
@@ -7,11 +9,6 @@ export class Html {
   }
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
-}
 
 type Part = Html | string | number | boolean | undefined | null | Part[];
 

@@ -1,0 +1,98 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startWebServer } from '../client/web/server';
+import { HEAD_BAKER, idea, inReview, messageTo, testSettings, waitForIdea, withStack } from './helpers';
+import { ARTEFACTS_DIR } from './paths';
+
+const CHROMIUM = process.env.STAGEGATE_CHROMIUM ?? '/usr/bin/chromium';
+const SECRET = 'browser-test-link-secret-0123456789abcdef';
+
+/** Debian's Chromium, headless, with the flags this machine's closed network needs. */
+async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+describe('a reviewer on a phone, in a real browser', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  test('opens the link from the review email, scores, decides go and sees the confirmation', async () => {
+    const settings = { ...testSettings(), linkSecret: SECRET, webPort: 0 };
+    await withStack(async ({ client, store }) => {
+      const web = await startWebServer({ client, settings: { ...settings }, outbox: store, port: 0 });
+      try {
+        // Links in messages must point at this server: the worker signs them with the same key.
+        const { ideaId } = await client.submitIdea(idea({ title: 'Pumpkin spice pastry', description: 'Customers ask for a seasonal pumpkin pastry every autumn; two shops could try it for four weeks.' }));
+        await waitForIdea(client, ideaId, inReview('screen'));
+        const email = await messageTo(store, ideaId, HEAD_BAKER, 'review-request');
+        const sent = email.html ?? email.text;
+        const link = /https?:\/\/[^\s"<>]+\/review\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/.exec(sent)?.[0];
+        expect(link).toBeDefined();
+        const local = link!.replace(/^https?:\/\/[^/]+/, web.url);
+
+        const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+        const page = await context.newPage();
+
+        if (email.html) {
+          await page.setContent(email.html);
+          await page.screenshot({ path: join(ARTEFACTS_DIR, 'review-request-email.png'), fullPage: true });
+        }
+
+        await page.goto(local);
+        expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Screen for “Pumpkin spice pastry”');
+        await page.screenshot({ path: join(ARTEFACTS_DIR, 'review-page.png'), fullPage: true });
+
+        // Every control is reachable by its label, as a screen reader or a keyboard user would.
+        await page.getByRole('group', { name: /Feasibility/ }).getByLabel('4').check();
+        await page.getByRole('group', { name: /Impact/ }).getByLabel('5').check();
+        await page.getByRole('radio', { name: /^Go On to the next stage/ }).check();
+        await page.getByLabel('Your reasons').fill('Customers ask for it every autumn');
+        await page.getByRole('button', { name: 'Record my vote' }).click();
+        await page.waitForSelector('text=Recorded: go, by you');
+        await page.screenshot({ path: join(ARTEFACTS_DIR, 'review-confirmation.png'), fullPage: true });
+
+        const status = await client.getIdea(ideaId);
+        expect(status.round!.votes).toEqual([expect.objectContaining({ reviewer: HEAD_BAKER, decision: 'go', via: 'link', comment: 'Customers ask for it every autumn' })]);
+
+        // Going back to the form after voting shows the vote already recorded, not a second form.
+        await page.goBack();
+        await page.waitForSelector('text=Already recorded: go, by you');
+        await context.close();
+      } finally {
+        await web.close();
+      }
+    }, { ...settings, publicUrl: 'http://127.0.0.1:1' });
+  });
+
+  test('the outbox of the embedded default lists messages with clickable links', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stagegate-outbox-'));
+    const settings = { ...testSettings(), linkSecret: SECRET, dataDir };
+    await withStack(async ({ client, store }) => {
+      const web = await startWebServer({ client, settings, outbox: store, port: 0 });
+      try {
+        const { ideaId } = await client.submitIdea(idea({ title: 'Dessert platters' }));
+        await waitForIdea(client, ideaId, inReview('screen'));
+        await messageTo(store, ideaId, HEAD_BAKER, 'review-request');
+        const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+        await page.goto(`${web.url}/outbox`);
+        await page.getByRole('link', { name: /Screen for "Dessert platters"/ }).first().click();
+        await page.waitForSelector('h1');
+        expect(await page.textContent('h1')).toContain('Dessert platters');
+        await page.screenshot({ path: join(ARTEFACTS_DIR, 'outbox-message.png'), fullPage: true });
+        await page.close();
+      } finally {
+        await web.close();
+      }
+    }, settings);
+  });
+});

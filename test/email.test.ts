@@ -1,0 +1,314 @@
+import { writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { createActivities } from '../activities';
+import { createMailer, messageIdFor } from '../activities/email/mailer';
+import { verifyLink } from '../activities/links';
+import type { Notification } from '../activities/notification';
+import { Store, storeFile } from '../activities/store';
+import type { StageGateClient } from '../client/sdk';
+import { loadSettings, type Settings } from '../config/settings';
+import { createStageGateWorker } from '../worker/worker';
+import { ideaWorkflowId } from '../workflows/messages';
+import { ARTEFACTS_DIR } from './paths';
+import { HEAD_BAKER, SHOP_MANAGER, TEST_LINK_SECRET, eventually, idea, inReview, scores, testSettings, waitForIdea, withStack } from './helpers';
+
+const PUBLIC_URL = 'https://ideas.cornerbakery.example';
+const FROM = 'Corner Bakery ideas <ideas@cornerbakery.example>';
+
+/** A real SMTP server on loopback that keeps what it receives and refuses recipients when told. */
+class MailServer {
+  readonly received: ParsedMail[] = [];
+  /** Recipient commands per address, refused or not. */
+  readonly attempts = new Map<string, number>();
+  private readonly refusals = new Map<string, number[]>();
+  /** Answers MAIL FROM with this code: the server does not take mail from our sender address. */
+  senderRefusal?: number;
+  private readonly server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onMailFrom: (_address, _session, callback) => {
+      callback(this.senderRefusal ? Object.assign(new Error('Sender address rejected'), { responseCode: this.senderRefusal }) : undefined);
+    },
+    onRcptTo: (address, _session, callback) => {
+      const to = address.address.toLowerCase();
+      this.attempts.set(to, (this.attempts.get(to) ?? 0) + 1);
+      const code = this.refusals.get(to)?.shift();
+      if (code) return callback(Object.assign(new Error(code >= 500 ? 'No such mailbox here' : 'Greylisted, try again later'), { responseCode: code }));
+      callback();
+    },
+    onData: (stream, _session, callback) => {
+      simpleParser(stream).then((mail) => {
+        this.received.push(mail);
+        callback();
+      }, callback);
+    },
+  });
+
+  async start(): Promise<number> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return (this.server.server.address() as AddressInfo).port;
+  }
+
+  /** Answers the next RCPT TO commands for this address with these codes, then accepts. */
+  refuse(address: string, ...codes: number[]): void {
+    this.refusals.set(address, codes);
+  }
+
+  to(address: string, subject?: string): ParsedMail[] {
+    return this.received.filter((mail) => mail.to && !Array.isArray(mail.to) && mail.to.value.some((to) => to.address === address) && (!subject || mail.subject?.includes(subject)));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+let mail: MailServer;
+let port: number;
+beforeEach(async () => {
+  mail = new MailServer();
+  port = await mail.start();
+});
+afterEach(() => mail.close());
+
+const mailSettings = (overrides: Parameters<typeof testSettings>[0] = {}) =>
+  testSettings({ publicUrl: PUBLIC_URL, mail: { from: FROM, smtp: { host: '127.0.0.1', port } }, ...overrides });
+
+/** The one message to this address with this subject, once it has arrived. */
+const arrived = (address: string, subject: string) =>
+  eventually(() => {
+    const found = mail.to(address, subject);
+    if (found.length !== 1) throw new Error(`${found.length} messages "${subject}" to ${address}`);
+    return found[0]!;
+  });
+
+interface ActivityRun {
+  type: string;
+  purpose?: string;
+  attempt: number;
+  failure?: { applicationFailureInfo?: { type?: string | null; nonRetryable?: boolean | null } | null };
+}
+
+/** Each activity of an idea's history with the attempt that ended it: more than 1 means Temporal retried it. */
+async function activityRuns(client: StageGateClient, ideaId: string): Promise<ActivityRun[]> {
+  const { events } = await client.client.workflow.getHandle(ideaWorkflowId(ideaId)).fetchHistory();
+  const runs = new Map<string, ActivityRun>();
+  for (const event of events ?? []) {
+    const id = String(event.eventId);
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      const input = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString('utf8')) as { purpose?: string };
+      runs.set(id, { type: scheduled.activityType!.name!, purpose: input.purpose, attempt: 0 });
+    }
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) runs.get(String(started.scheduledEventId))!.attempt = started.attempt!;
+    const failed = event.activityTaskFailedEventAttributes;
+    if (failed) runs.get(String(failed.scheduledEventId))!.failure = failed.failure!;
+  }
+  return [...runs.values()];
+}
+
+describe('email through a real SMTP server', () => {
+  test('reviewers get a review request with HTML and text parts, a signed review link and a deterministic Message-ID', async () => {
+    await withStack(async ({ client, store, settings }) => {
+      const { ideaId } = await client.submitIdea(idea({ title: 'Loyalty cards', description: 'Stamp cards: the tenth coffee is free.' }));
+      await waitForIdea(client, ideaId, inReview('screen'));
+
+      for (const reviewer of [HEAD_BAKER, SHOP_MANAGER]) {
+        const email = await arrived(reviewer, 'your decision is needed');
+        expect(email.subject).toMatch(/^Screen for "Loyalty cards": your decision is needed by \w+day \d+ \w+$/);
+        expect(email.from?.value).toEqual([{ name: 'Corner Bakery ideas', address: 'ideas@cornerbakery.example' }]);
+        expect(email.text).toContain('Stamp cards: the tenth coffee is free.');
+        expect(email.html).toContain('Stamp cards: the tenth coffee is free.');
+
+        const review = new RegExp(`href="${PUBLIC_URL}/review/([^"]+)"`).exec(email.html as string);
+        expect(verifyLink(TEST_LINK_SECRET, review![1]!)).toMatchObject({ purpose: 'review', email: reviewer, ideaId, gate: 'screen', round: 1 });
+        expect(email.text).toContain(`${PUBLIC_URL}/review/${review![1]}`);
+        const pending = new RegExp(`href="${PUBLIC_URL}/reviewer/([^"]+)"`).exec(email.html as string);
+        expect(verifyLink(TEST_LINK_SECRET, pending![1]!)).toMatchObject({ purpose: 'reviewer', email: reviewer });
+
+        const kept = store.outbox({ ideaId, to: reviewer }).find((message) => message.purpose === 'review-request')!;
+        expect(kept.id).toBe(`${ideaId}/screen/1/review-request/${reviewer}/2`);
+        expect(email.messageId).toBe(messageIdFor(kept.id, settings.mail.from));
+        expect(email.messageId).toMatch(/^<[0-9a-f]{32}@cornerbakery\.example>$/);
+        expect(kept).toMatchObject({ messageId: email.messageId, html: email.html, subject: email.subject });
+        await eventually(() => expect(store.outbox({ id: kept.id })[0]!.sentAt).toBeDefined());
+        if (reviewer === HEAD_BAKER) writeFileSync(join(ARTEFACTS_DIR, 'review-request-email.html'), email.html as string);
+      }
+      expect((await arrived('grace@customer.example', 'your idea')).subject).toBe('Thank you: your idea "Loyalty cards" is in');
+    }, mailSettings());
+  });
+
+  test('text people wrote is escaped in the HTML', async () => {
+    await withStack(async ({ client }) => {
+      const { ideaId } = await client.submitIdea(idea({ title: 'Pumpkin <script>alert("title")</script> pastry', submitter: { email: 'grace@customer.example', name: 'Grace <b>Hall</b>' } }));
+      await waitForIdea(client, ideaId, inReview('screen'));
+      const request = await arrived(HEAD_BAKER, 'your decision is needed');
+      expect(request.html).not.toMatch(/<script|<b>/);
+      expect(request.html).toContain('Pumpkin &lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt; pastry');
+      expect(request.html).toContain('from Grace &lt;b&gt;Hall&lt;/b&gt;');
+
+      const comment = 'Too close to Christmas <script>document.location="https://evil.example"</script>';
+      await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'kill', scores: scores(1, 'feasibility', 'impact'), comment });
+      await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'kill', scores: scores(2, 'feasibility', 'impact') });
+      const decision = await arrived('grace@customer.example', 'decided kill');
+      expect(decision.html).not.toMatch(/<script|<b>/);
+      expect(decision.html).toContain('Too close to Christmas &lt;script&gt;document.location=&quot;https://evil.example&quot;&lt;/script&gt;');
+      expect(decision.text).toContain(comment);
+    }, mailSettings());
+  });
+
+  test('a recipient refused for good (550) is not retried; the others get the message and the journey goes on', async () => {
+    mail.refuse(SHOP_MANAGER, 550);
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      const status = await waitForIdea(client, ideaId, (s) => inReview('screen')(s) && s.undelivered.length > 0);
+      expect(status.undelivered).toEqual([expect.objectContaining({ purpose: 'review-request', to: SHOP_MANAGER, error: expect.stringContaining('550 No such mailbox here') })]);
+
+      await arrived(HEAD_BAKER, 'your decision is needed');
+      expect(mail.to(SHOP_MANAGER)).toEqual([]);
+      expect(mail.attempts.get(SHOP_MANAGER)).toBe(1);
+      const kept = store.outbox({ ideaId, to: SHOP_MANAGER })[0]!;
+      expect(kept).toMatchObject({ purpose: 'review-request', rejection: '550 No such mailbox here' });
+      expect(kept.sentAt).toBeUndefined();
+
+      const request = (await activityRuns(client, ideaId)).find((run) => run.purpose === 'review-request')!;
+      expect(request.attempt).toBe(1);
+      expect(request.failure?.applicationFailureInfo).toMatchObject({ type: 'smtp-rejected', nonRetryable: true });
+
+      // The journey went on: the round is open and decides as usual.
+      await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: scores(4, 'feasibility', 'impact') });
+      await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'go', scores: scores(4, 'feasibility', 'impact') });
+      await waitForIdea(client, ideaId, (s) => s.stage.id === 'build');
+    }, mailSettings());
+  });
+
+  test('a temporary refusal (451) is retried and the message arrives exactly once, as does every other', async () => {
+    mail.refuse(SHOP_MANAGER, 451);
+    await withStack(async ({ client }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      await arrived(SHOP_MANAGER, 'your decision is needed');
+      const request = await eventually(async () => {
+        const run = (await activityRuns(client, ideaId)).find((r) => r.purpose === 'review-request')!;
+        expect(run.attempt).toBeGreaterThan(0);
+        return run;
+      });
+      expect(request.attempt).toBe(2);
+      expect(request.failure).toBeUndefined();
+      expect(mail.attempts.get(SHOP_MANAGER)).toBe(2);
+      // Hamid's message went out on the first attempt; the retry did not send it again.
+      expect(mail.attempts.get(HEAD_BAKER)).toBe(1);
+      expect(mail.to(HEAD_BAKER, 'your decision is needed')).toHaveLength(1);
+      expect(mail.to(SHOP_MANAGER, 'your decision is needed')).toHaveLength(1);
+      expect((await client.getIdea(ideaId)).undelivered).toEqual([]);
+    }, mailSettings());
+  });
+});
+
+describe('the notify activity', () => {
+  const reviewRequest: Notification = {
+    purpose: 'review-request',
+    seq: 2,
+    to: [
+      { email: HEAD_BAKER, name: 'Hamid Karimi' },
+      { email: SHOP_MANAGER, name: 'Sofia Rossi' },
+    ],
+    idea: {
+      ideaId: 'loyalty-cards',
+      title: 'Loyalty cards',
+      description: 'Stamp cards: the tenth coffee is free.',
+      source: 'employee',
+      submitter: { email: 'leo@cornerbakery.example', name: 'Leo Martin' },
+      champion: { email: 'leo@cornerbakery.example', name: 'Leo Martin' },
+      processName: 'SMB lite',
+    },
+    gate: { id: 'idea-screen', name: 'Idea screen', round: 1, deadlineAt: '2026-11-05T16:00:00Z', criteria: [{ id: 'impact', label: 'Impact' }], awaiting: [] },
+  };
+
+  /** The activities as a worker makes them, against the test's SMTP server; `run` gets them and the store. */
+  async function withActivities(run: (activities: ReturnType<typeof createActivities>, store: Store) => Promise<void>, settings: Settings = mailSettings()) {
+    const store = new Store(storeFile(settings.dataDir));
+    const mailer = settings.mail.smtp ? createMailer(settings.mail) : undefined;
+    try {
+      await run(createActivities({ store, settings, mailer }), store);
+    } finally {
+      mailer?.close();
+      store.close();
+    }
+  }
+
+  test('run twice with the same notification, it sends each message once', async () => {
+    await withActivities(async ({ notify }, store) => {
+      await notify(reviewRequest);
+      await notify(reviewRequest);
+      expect(mail.received.map((email) => !Array.isArray(email.to) && email.to?.value[0]?.address).sort()).toEqual([HEAD_BAKER, SHOP_MANAGER]);
+      expect(mail.attempts).toEqual(new Map([[HEAD_BAKER, 1], [SHOP_MANAGER, 1]]));
+      expect(store.outbox({ ideaId: 'loyalty-cards' }).map((message) => message.sentAt)).toEqual([expect.any(String), expect.any(String)]);
+    });
+  });
+
+  test('a refusal for good fails without retrying once the others are sent; a retry neither resends nor asks the server again', async () => {
+    mail.refuse(HEAD_BAKER, 550);
+    await withActivities(async ({ notify }) => {
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const failure = await notify(reviewRequest).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(failure).toBeInstanceOf(ApplicationFailure);
+        expect(failure).toMatchObject({ type: 'smtp-rejected', nonRetryable: true, details: [{ rejected: [{ to: HEAD_BAKER, response: '550 No such mailbox here' }] }] });
+      }
+      expect(mail.received.map((email) => email.subject)).toEqual(['Idea screen for "Loyalty cards": your decision is needed by Thursday 5 November']);
+      expect(mail.attempts).toEqual(new Map([[HEAD_BAKER, 1], [SHOP_MANAGER, 1]]));
+    });
+  });
+
+  test('an unreachable mail server is a retryable failure and the message waits in the outbox', async () => {
+    await mail.close();
+    await withActivities(async ({ notify }, store) => {
+      const failure = await notify(reviewRequest).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failure).not.toBeInstanceOf(ApplicationFailure);
+      expect(failure).toMatchObject({ code: 'ESOCKET', originalCode: 'ECONNREFUSED' });
+      expect(store.outbox({ ideaId: 'loyalty-cards' }).map((message) => [message.to.email, message.sentAt])).toEqual([[HEAD_BAKER, undefined]]);
+    });
+    mail = new MailServer();
+    await mail.start();
+  });
+
+  test('a server refusing our sender address (a worker setting, not the message) is retried', async () => {
+    mail.senderRefusal = 550;
+    await withActivities(async ({ notify }, store) => {
+      const failure = await notify(reviewRequest).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failure).not.toBeInstanceOf(ApplicationFailure);
+      expect(failure).toMatchObject({ command: 'MAIL FROM', responseCode: 550 });
+      expect(store.outbox({ ideaId: 'loyalty-cards' }).map((message) => [message.sentAt, message.rejection])).toEqual([[undefined, undefined]]);
+    });
+  });
+
+  test('without a mail server the messages stay in the outbox, with their HTML part', async () => {
+    await withActivities(async ({ notify }, store) => {
+      await notify(reviewRequest);
+      expect(store.outbox({ ideaId: 'loyalty-cards' }).map((message) => [message.to.email, message.sentAt, message.html?.startsWith('<!doctype html>')])).toEqual([
+        [HEAD_BAKER, undefined, true],
+        [SHOP_MANAGER, undefined, true],
+      ]);
+    }, testSettings());
+  });
+
+  test('a worker without a link-signing key refuses to start, naming STAGEGATE_LINK_SECRET', async () => {
+    const settings = loadSettings({ env: {}, overrides: { dataDir: testSettings().dataDir } });
+    await expect(createStageGateWorker({ settings })).rejects.toThrow(/STAGEGATE_LINK_SECRET/);
+  });
+});
