@@ -37,10 +37,10 @@ section, .card { background: var(--paper); border: 1px solid var(--line); border
 .notice.warning { border-color: #9a5b00; background: #fff6e5; }
 .notice.error { border-color: var(--stop); background: #fdeeee; }
 .notice.success { border-color: var(--go); background: #ecf7ef; }
-fieldset { border: 1px solid var(--line); border-radius: 10px; margin: 0 0 1rem; padding: .75rem 1rem 1rem; }
+fieldset { min-width: 0; border: 1px solid var(--line); border-radius: 10px; margin: 0 0 1rem; padding: .75rem .75rem 1rem; }
 legend { font-weight: 600; padding: 0 .25rem; }
 .scale { display: grid; grid-template-columns: repeat(5, 1fr); gap: .4rem; }
-.scale label { justify-content: center; padding: .25rem; }
+.scale label { justify-content: center; min-width: 0; padding: .25rem 0; gap: .25rem; }
 .scale label, .choices label { display: flex; align-items: center; gap: .35rem; min-height: 44px; padding: .25rem .75rem; border: 1px solid var(--line); border-radius: 8px; background: var(--paper); cursor: pointer; }
 .choices { display: grid; gap: .5rem; }
 .choices label { align-items: flex-start; }
