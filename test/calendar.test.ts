@@ -35,3 +35,20 @@ describe('business time for deadlines and reminders', () => {
     expect(addBusinessTime(at('2026-11-20T10:00:00Z'), days(2), bakery)).toBe(at('2026-11-23T10:00:00Z'));
   });
 });
+
+describe('a journey on a business calendar', () => {
+  test('gate deadlines and stage due dates skip the days the firm does not work', async () => {
+    const { withStack, testSettings, idea, inReview, waitForIdea } = await import('./helpers');
+    // Today and the next six days are holidays: a 1h deadline can only start counting a week from now.
+    const today = new Date();
+    const holidays = [...Array(7).keys()].map((offset) => new Date(today.getTime() + offset * days(1)).toISOString().slice(0, 10));
+    const settings = testSettings({ calendar: { timeZone: 'UTC', workingDays: [1, 2, 3, 4, 5, 6, 7], holidays } });
+    await withStack(async ({ client }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      const status = await waitForIdea(client, ideaId, inReview('screen'));
+      const firstWorkingDay = Date.parse(`${new Date(today.getTime() + days(7)).toISOString().slice(0, 10)}T00:00:00Z`);
+      expect(Date.parse(status.round!.deadlineAt)).toBe(firstWorkingDay + hours(1));
+      expect(Date.parse(status.stage.dueAt)).toBe(firstWorkingDay + hours(1));
+    }, settings);
+  });
+});
