@@ -52,7 +52,7 @@ describe('a reviewer on a phone, in a real browser', () => {
         expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Screen for “Pumpkin spice pastry”');
         await page.screenshot({ path: join(ARTEFACTS_DIR, 'review-page.png'), fullPage: true });
         // Made for a phone: nothing wider than the screen.
-        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+        expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
 
         // Every control is reachable by its label, as a screen reader or a keyboard user would.
         await page.getByRole('group', { name: /Feasibility/ }).getByLabel('4').check();
