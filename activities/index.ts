@@ -20,8 +20,9 @@ export function createActivities({ store, settings, mailer }: ActivityContext) {
 
   return {
     /** Appends one step of a journey to the events table; a retry of the same step is a no-op. */
-    async recordEvent(event: Omit<StoredEvent, 'id'>): Promise<void> {
-      store.appendEvent({ ...event, id: `${event.ideaId}:${event.seq}` });
+    async recordEvent({ stream, ...event }: Omit<StoredEvent, 'id'> & { stream?: string }): Promise<void> {
+      // A child workflow (a pilot) numbers its own events, in a stream of its own.
+      store.appendEvent({ ...event, id: stream ? `${event.ideaId}:${stream}:${event.seq}` : `${event.ideaId}:${event.seq}` });
     },
 
     /**

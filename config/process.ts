@@ -60,6 +60,57 @@ export const gateSchema = z
     uniqueIds(gate.criteria, ['criteria'], ctx);
   });
 
+/** Where a KPI's readings come from: people (CLI, SDK, the entry page) or the firm's own system over HTTP. */
+export const kpiSourceSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('manual') }).strict(),
+  z
+    .object({
+      type: z.literal('http'),
+      url: z.url(),
+      /** Where the number is in the JSON answer, e.g. `$.totals.sales` or `data[0].value`. */
+      jsonPath: z.string().regex(/^(\$\.?)?[A-Za-z0-9_]+(\[\d+\])*(\.[A-Za-z0-9_]+(\[\d+\])*)*$/, 'expected a path like $.totals.sales or data[0].value'),
+    })
+    .strict(),
+]);
+
+export const kpiSchema = z
+  .object({
+    id: slug.or(z.string().regex(/^[a-z0-9][a-z0-9_]*$/, 'expected a lowercase id like "weekly_sales"')),
+    label: z.string().min(1),
+    unit: z.string().default(''),
+    /** Which way is better: `higher` (sales) or `lower` (waste, complaints). */
+    direction: z.enum(['higher', 'lower']),
+    target: z.number(),
+    /** A reading on the wrong side of this alerts the champion. */
+    alertAt: z.number().optional(),
+    /** A reading on the wrong side of this ends the pilot early and opens its gate. */
+    killAt: z.number().optional(),
+    source: kpiSourceSchema.prefault({ type: 'manual' }),
+    /** This KPI's total over the pilot counts as the idea's realised benefit. */
+    countsAsBenefit: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((kpi, ctx) => {
+    const worse = (a: number, b: number) => (kpi.direction === 'higher' ? a <= b : a >= b);
+    if (kpi.alertAt !== undefined && !worse(kpi.alertAt, kpi.target)) {
+      ctx.addIssue({ code: 'custom', path: ['alertAt'], message: `must be ${kpi.direction === 'higher' ? 'below' : 'above'} the target ${kpi.target} when ${kpi.direction} is better` });
+    }
+    if (kpi.killAt !== undefined && !worse(kpi.killAt, kpi.alertAt ?? kpi.target)) {
+      ctx.addIssue({ code: 'custom', path: ['killAt'], message: `must be ${kpi.direction === 'higher' ? 'below' : 'above'} ${kpi.alertAt !== undefined ? 'alertAt' : 'the target'} when ${kpi.direction} is better` });
+    }
+  });
+
+export const pilotSchema = z
+  .object({
+    /** How long the pilot runs; the stage's duration when not given. */
+    duration: durationSchema.optional(),
+    /** How often HTTP readings are pulled and overdue manual readings are asked for. */
+    checkEvery: durationSchema,
+    kpis: z.array(kpiSchema).min(1),
+  })
+  .strict()
+  .superRefine((pilot, ctx) => uniqueIds(pilot.kpis, ['kpis'], ctx));
+
 export const stageSchema = z
   .object({
     id: slug,
@@ -69,6 +120,8 @@ export const stageSchema = z
     duration: durationSchema,
     reminderEvery: durationSchema.optional(),
     deliverables: z.array(z.string().min(1)).default([]),
+    /** A pilot runs the idea for real while the stage lasts; its end opens the stage's gate. */
+    pilot: pilotSchema.optional(),
     gate: gateSchema.optional(),
   })
   .strict();
@@ -97,6 +150,8 @@ export type ProcessDefinition = z.output<typeof processSchema>;
 export type StageDefinition = ProcessDefinition['stages'][number];
 export type GateDefinition = NonNullable<StageDefinition['gate']>;
 export type Criterion = GateDefinition['criteria'][number];
+export type PilotDefinition = NonNullable<StageDefinition['pilot']>;
+export type Kpi = PilotDefinition['kpis'][number];
 
 /** A gate with its reviewers and escalation contacts resolved to people, as snapshotted into an idea. */
 export type ResolvedGate = Omit<GateDefinition, 'reviewers' | 'escalateTo'> & { reviewers: Person[]; escalateTo: Person[] };
