@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Settings } from '../config/settings';
 import { messageIdFor, SmtpRejection, type Mailer } from './email/mailer';
+import { pullKpiReading } from './kpi';
 import { renderEmail } from './email/templates';
 import { linkBuilder } from './links';
 import { SMTP_REJECTED, type Notification, type SmtpRejectedDetails } from './notification';
@@ -20,6 +21,11 @@ export function createActivities({ store, settings, mailer }: ActivityContext) {
 
   return {
     /** Appends one step of a journey to the events table; a retry of the same step is a no-op. */
+    /** One reading of a KPI from the firm's own system, for a pilot's check. */
+    async pullKpi(source: { url: string; jsonPath: string }): Promise<number> {
+      return pullKpiReading(source);
+    },
+
     async recordEvent({ stream, ...event }: Omit<StoredEvent, 'id'> & { stream?: string }): Promise<void> {
       // A child workflow (a pilot) numbers its own events, in a stream of its own.
       store.appendEvent({ ...event, id: stream ? `${event.ideaId}:${stream}:${event.seq}` : `${event.ideaId}:${event.seq}` });

@@ -6,14 +6,14 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * activities sign, the web server verifies.
  */
 
-export const LINK_PURPOSES = ['review', 'decide', 'reviewer'] as const;
+export const LINK_PURPOSES = ['review', 'decide', 'reviewer', 'kpi'] as const;
 export type LinkPurpose = (typeof LINK_PURPOSES)[number];
 
 export interface LinkClaims {
   purpose: LinkPurpose;
   /** The person the link was sent to; whoever opens it acts as them, and the record says it came by link. */
   email: string;
-  /** Set for `review` and `decide` links: the one gate round the link is for. */
+  /** Set for `review` and `decide` links: the one gate round the link is for; for `kpi` links, the pilot's stage and run. */
   ideaId?: string;
   gate?: string;
   round?: number;
@@ -75,6 +75,8 @@ export function linkBuilder(settings: LinkSettings, now: () => number = Date.now
     review: (ideaId: string, gate: string, round: number, email: string) => `${base}/review/${token({ purpose: 'review', email, ideaId, gate, round })}`,
     /** The page where an escalation contact decides a gate round that missed its deadline. */
     decide: (ideaId: string, gate: string, round: number, email: string) => `${base}/decide/${token({ purpose: 'decide', email, ideaId, gate, round })}`,
+    /** The page where the champion enters a pilot's KPI readings. */
+    kpi: (ideaId: string, stage: string, run: number, email: string) => `${base}/kpi/${token({ purpose: 'kpi', email, ideaId, gate: stage, round: run })}`,
     /** Every gate waiting on this reviewer. */
     pending: (email: string) => `${base}/reviewer/${token({ purpose: 'reviewer', email })}`,
   };

@@ -193,6 +193,32 @@ export function composeMessage(notification: Notification, recipient: Person, op
         heading: 'Withdrawn',
         body: [paragraph(`${title} was withdrawn by ${notification.actor}${notification.reason ? `: ${notification.reason}` : '.'}`), paragraph('No further review is needed.')],
       };
+    case 'kpi-reminder':
+      return {
+        ...base,
+        subject: `${title}: the pilot's readings are due`,
+        heading: 'Pilot readings are due',
+        body: [
+          paragraph(`The pilot of ${title} (${notification.pilot!.stageName}) runs until `, { strong: when(notification.pilot!.endsAt) }, '. These readings have not come in since the last check:'),
+          ...lists(['Due', notification.pilot!.due.map((kpi) => `${kpi.label} (target ${kpi.target}${kpi.unit ? ` ${kpi.unit}` : ''})`)]),
+          paragraph('Or from the command line:'),
+          { command: `stagegate pilot record ${idea.ideaId} --by ${recipient.email} ${notification.pilot!.due.map((kpi) => `--kpi ${kpi.id}=...`).join(' ')}` },
+        ],
+        action: { label: 'Enter the readings', url: options.links.kpi(idea.ideaId, notification.pilot!.stage, notification.pilot!.run, recipient.email) },
+      };
+    case 'kpi-alert': {
+      const alert = notification.pilot!.alert!;
+      const unit = alert.unit ? ` ${alert.unit}` : '';
+      return {
+        ...base,
+        subject: `${alert.level === 'kill' ? 'Pilot ended' : 'Alert'}: ${alert.label} for ${title} is ${alert.value}${unit}`,
+        heading: alert.level === 'kill' ? 'The pilot ended early' : `${alert.label} needs attention`,
+        body: [
+          paragraph(`${alert.label} for ${title} read `, { strong: `${alert.value}${unit}` }, `, past the ${alert.level === 'kill' ? 'kill' : 'alert'} threshold of ${alert.threshold}${unit}.`),
+          paragraph(alert.level === 'kill' ? 'The pilot ends early and its gate opens, with the readings so far.' : 'The pilot goes on; the next readings will show whether it recovers.'),
+        ],
+      };
+    }
     case 'recognition':
       return {
         ...base,

@@ -12,6 +12,8 @@ export const NOTIFICATION_PURPOSES = [
   'held',
   'withdrawn',
   'recognition',
+  'kpi-reminder',
+  'kpi-alert',
 ] as const;
 export type NotificationPurpose = (typeof NOTIFICATION_PURPOSES)[number];
 
@@ -41,6 +43,15 @@ export interface Notification {
   };
   decision?: DecisionRecord;
   hold?: HoldState;
+  pilot?: {
+    stage: string;
+    stageName: string;
+    run: number;
+    endsAt: string;
+    /** For a reminder: the KPIs people record by hand that have no reading since the last check. */
+    due: { id: string; label: string; unit: string; target: number }[];
+    alert?: { kpi: string; label: string; unit: string; value: number; threshold: number; level: 'alert' | 'kill' };
+  };
   reason?: string;
   actor?: string;
 }

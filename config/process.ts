@@ -107,6 +107,8 @@ export const pilotSchema = z
     /** How often HTTP readings are pulled and overdue manual readings are asked for. */
     checkEvery: durationSchema,
     kpis: z.array(kpiSchema).min(1),
+    /** The pilot continues as new once its history passes this many events. */
+    historyLimit: z.number().int().min(50).default(2000),
   })
   .strict()
   .superRefine((pilot, ctx) => uniqueIds(pilot.kpis, ['kpis'], ctx));

@@ -44,6 +44,14 @@ function notification(purpose: NotificationPurpose, say: (what: string) => strin
       comments: [{ reviewer: say('Sofia Rossi'), decision: 'go', comment: say('Customers will love it') }],
     },
     hold: { by: 'olivia@cornerbakery.example', reason: say('After the Christmas rush'), at: '2026-11-04T10:00:00Z', revisitAt: '2026-12-04T10:00:00Z', returnTo: 'gate' },
+    pilot: {
+      stage: 'pilot',
+      stageName: say('Pilot in two shops'),
+      run: 1,
+      endsAt: '2026-11-30T16:00:00Z',
+      due: [{ id: 'weekly_sales', label: say('Weekly sales'), unit: say('pastries'), target: 600 }],
+      alert: { kpi: 'weekly_sales', label: say('Weekly sales'), unit: say('pastries'), value: 350, threshold: 400, level: 'alert' },
+    },
     reason: say('We found a supplier who does it already'),
     actor: say('leo@cornerbakery.example'),
   };

@@ -8,6 +8,8 @@ import {
   upsertSearchAttributes,
   allHandlersFinished,
   ActivityFailure,
+  executeChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Decision, ResolvedGate, ResolvedStage } from '../config/process';
 import type { Action, Hold, Override, Ready, Vote } from '../client/sdk/inputs';
@@ -16,13 +18,14 @@ import { SMTP_REJECTED, type Notification, type NotificationPurpose, type SmtpRe
 import { addBusinessTime } from './calendar';
 import { packageFingerprint } from './gate-package';
 import { decideGate, isQuorumMet, votesNeeded } from './gate-rules';
+import { pilotRun } from './pilot';
 import {
   castVoteUpdate,
   holdUpdate,
   markConditionsMetUpdate,
   markReadyUpdate,
   overrideDecisionUpdate,
-  type Rejection,
+  reject,
   resumeUpdate,
   reviewOpenedSignal,
   stageKey,
@@ -51,10 +54,6 @@ const { recordEvent, notify } = proxyActivities<ReturnType<typeof createActiviti
 
 /** How long an idea parked outside a gate waits before it comes back by itself. */
 const STAGE_HOLD_REVISIT_MS = 30 * 24 * 60 * 60 * 1000;
-
-function reject(type: Rejection, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 const iso = (millis: number = Date.now()) => new Date(millis).toISOString();
 
@@ -88,6 +87,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
   /** Requests that handlers leave for the journey to act on. */
   const requests: { override?: Override; hold?: Hold; resume?: Action; withdraw?: Action } = {};
   const rounds = new Map<string, number>();
+  const pilotRuns = new Map<string, number>();
   /** Review pages opened, recorded by the journey's own loop so handlers stay synchronous. */
   const pendingOpens: { reviewer: string; first: boolean; sinceOpenedMs: number }[] = [];
   let notificationSeq = 0;
@@ -367,6 +367,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     for (let index = 0; index < process.stages.length; index++) {
       const stage = process.stages[index]!;
       await enterStage(stage, index, false);
+      if (stage.pilot) await runPilot(stage);
       await finishStageWork(stage);
       if (stage.gate && (await passGate(stage, stage.gate, index)) === 'kill') {
         return end('killed', state.decisions[state.decisions.length - 1]!.reasons.join(' '));
@@ -386,6 +387,48 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     await record('stage_entered', { name: stage.name, rework, dueAt: state.stage.dueAt });
     if (state.stage.awaitingReady) {
       await tell('stage-entered', [idea.champion], { stage: stageFacts(stage, feedback) });
+    }
+  }
+
+  /**
+   * Runs the stage's pilot as a child workflow (its own history, continued as new when long) and
+   * hands its summary to the gate: the pilot's end makes the stage ready for review.
+   */
+  async function runPilot(stage: ResolvedStage): Promise<void> {
+    const pilot = stage.pilot!;
+    const run = (pilotRuns.get(stage.id) ?? 0) + 1;
+    pilotRuns.set(stage.id, run);
+    const startedAt = Date.now();
+    const endsAt = addBusinessTime(startedAt, pilot.duration ?? stage.duration, calendar);
+    const workflowId = `${workflowInfo().workflowId}-pilot-${stage.id}-${run}`;
+    state.stage.pilot = { workflowId, run, startedAt: iso(startedAt), endsAt: iso(endsAt) };
+    const result = await executeChild(pilotRun, {
+      workflowId,
+      args: [
+        {
+          ideaId: idea.ideaId,
+          process: { id: process.id, version: process.version },
+          source: idea.source,
+          stage: { id: stage.id, name: stage.name },
+          run,
+          pilot,
+          startedAt: iso(startedAt),
+          endsAt: iso(endsAt),
+          champion: idea.champion,
+          idea: { ideaId: idea.ideaId, title: idea.title, description: idea.description, source: idea.source, submitter: idea.submitter, champion: idea.champion, processName: process.name },
+          historyLimit: pilot.historyLimit,
+        },
+      ],
+    });
+    state.stage.pilot = { ...state.stage.pilot, endedAt: result.endedAt, reason: result.reason, summary: result.summary };
+    await record('pilot_ended', { reason: result.reason, realisedBenefit: result.realisedBenefit, summary: result.summary });
+    if (!state.stage.ready) {
+      const notes = [
+        `The pilot ended ${result.reason === 'kill-threshold' ? 'early: a reading passed its kill threshold' : 'as planned'}.`,
+        ...result.summary.map((kpi) => `${kpi.label}: ${kpi.latest ?? 'no reading'}${kpi.unit ? ` ${kpi.unit}` : ''} (target ${kpi.target}, ${kpi.met ? 'met' : 'not met'}${kpi.trend ? `, trend ${kpi.trend}` : ''}; ${kpi.readings} readings)`),
+      ].join('\n');
+      const pack = { notes, links: [] };
+      state.stage.ready = { by: 'pilot', at: iso(), ...pack, fingerprint: packageFingerprint(pack) };
     }
   }
 
@@ -427,6 +470,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
           break;
         case 'recycle':
           await enterStage(stage, index, true);
+          if (stage.pilot) await runPilot(stage);
           await finishStageWork(stage);
           break;
       }

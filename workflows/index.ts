@@ -1,1 +1,2 @@
 export { ideaJourney } from './idea';
+export { pilotRun } from './pilot';

@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Action, Hold, Override, Ready, Vote } from '../client/sdk/inputs';
-import type { IdeaStatus, VoteReceipt } from './state';
+import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Action, Hold, KpiReading, Override, Ready, Vote } from '../client/sdk/inputs';
+import type { IdeaStatus, KpiReceipt, PilotStatus, VoteReceipt } from './state';
 
 /** Every message an idea journey answers, defined once for the workflow and the SDK. */
 
@@ -17,6 +17,10 @@ export const markConditionsMetUpdate = defineUpdate<void, [Action]>('markConditi
 /** A reviewer opened the review page of a round; no answer needed, so a signal. */
 export const reviewOpenedSignal = defineSignal<[{ reviewer: string; round: number }]>('reviewOpened');
 
+/** A pilot's KPI reading, sent to the pilot's own workflow; its status, as a query. */
+export const recordKpiUpdate = defineUpdate<KpiReceipt, [KpiReading & { source: 'manual' | 'http' }]>('recordKpi');
+export const pilotStatusQuery = defineQuery<PilotStatus>('pilotStatus');
+
 /** Why an update was turned away; the SDK raises each as a typed error carrying the same code. */
 export const REJECTIONS = [
   'not-a-reviewer',
@@ -26,8 +30,15 @@ export const REJECTIONS = [
   'not-allowed',
   'wrong-status',
   'idea-ended',
+  'unknown-kpi',
+  'pilot-ended',
 ] as const;
 export type Rejection = (typeof REJECTIONS)[number];
+
+/** Turns an update away in its validator: nothing reaches history, and the caller learns why. */
+export function reject(type: Rejection, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
 
 export const statusKey = defineSearchAttributeKey('StageGateStatus', SearchAttributeType.KEYWORD);
 export const stageKey = defineSearchAttributeKey('StageGateStage', SearchAttributeType.KEYWORD);

@@ -1,4 +1,5 @@
-import type { Criterion, Decision, Quorum, ResolvedProcess } from '../config/process';
+import type { Criterion, Decision, PilotDefinition, Quorum, ResolvedProcess } from '../config/process';
+import type { KpiLevel, KpiSummary, KpiTrack } from './kpi-rules';
 import type { Calendar } from '../config/settings';
 import type { Idea, Vote } from '../client/sdk/inputs';
 
@@ -141,6 +142,8 @@ export interface IdeaStatus {
     deliverables: string[];
     awaitingReady: boolean;
     ready?: { by: string; at: string; notes: string; links: string[]; fingerprint: string };
+    /** The stage's pilot, when it has one: running, or ended with its summary. */
+    pilot?: StagePilot;
   };
   round?: OpenRound;
   conditions: Condition[];
@@ -168,4 +171,73 @@ export interface IdeaOutcome {
   status: Extract<IdeaStatusName, 'launched' | 'killed' | 'withdrawn'>;
   at: string;
   reason: string;
+}
+
+export type PilotEnd = 'duration' | 'kill-threshold';
+
+export interface StagePilot {
+  workflowId: string;
+  run: number;
+  startedAt: string;
+  endsAt: string;
+  endedAt?: string;
+  reason?: PilotEnd;
+  summary?: KpiSummary[];
+}
+
+/** What a pilot workflow is started with; `carried` brings its state across continue-as-new. */
+export interface PilotInput {
+  ideaId: string;
+  process: { id: string; version: number };
+  source: string;
+  stage: { id: string; name: string };
+  run: number;
+  pilot: PilotDefinition;
+  startedAt: string;
+  endsAt: string;
+  champion: Person;
+  /** What messages about the idea say (the notification's idea part). */
+  idea: { ideaId: string; title: string; description: string; source: string; submitter: Person; champion: Person; processName: string };
+  /** Continue-as-new once history passes this many events; a few thousand keeps it far from Temporal's limits. */
+  historyLimit: number;
+  carried?: PilotCarry;
+}
+
+export interface PilotCarry {
+  tracks: Record<string, KpiTrack>;
+  eventSeq: number;
+  notificationSeq: number;
+  /** When each manual KPI was last read, to remind only about the overdue ones. */
+  lastManualAt: Record<string, string>;
+  nextCheckAt: string;
+  alerted: string[];
+  runs: number;
+}
+
+export interface PilotResult {
+  reason: PilotEnd;
+  endedAt: string;
+  summary: KpiSummary[];
+  realisedBenefit?: number;
+}
+
+export interface PilotStatus {
+  ideaId: string;
+  stage: string;
+  run: number;
+  startedAt: string;
+  endsAt: string;
+  nextCheckAt: string;
+  /** How many times the pilot continued as new: its history stays small however long it runs. */
+  continuedAsNew: number;
+  summary: KpiSummary[];
+  ended?: PilotEnd;
+}
+
+export interface KpiReceipt {
+  kpi: string;
+  value: number;
+  level: KpiLevel;
+  met: boolean;
+  at: string;
 }

@@ -5,6 +5,7 @@ import { registerGateCommands } from './gate';
 import { registerIdeaCommands } from './idea';
 import { EXIT_USAGE } from './output';
 import { registerOutboxCommands } from './outbox';
+import { registerPilotCommands } from './pilot';
 import { registerProcessCommands } from './process';
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerDevCommands(program);
   registerIdeaCommands(program);
   registerGateCommands(program);
+  registerPilotCommands(program);
   registerProcessCommands(program);
   registerOutboxCommands(program);
   program.commands.forEach(function exitOverride(command: Command): void {

@@ -23,6 +23,8 @@ import {
   overrideDecisionUpdate,
   processKey,
   resumeUpdate,
+  recordKpiUpdate,
+  pilotStatusQuery,
   reviewOpenedSignal,
   sourceKey,
   stageKey,
@@ -30,12 +32,14 @@ import {
   statusQuery,
   withdrawUpdate,
 } from '../../workflows/messages';
-import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, VoteReceipt } from '../../workflows/state';
+import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, VoteReceipt } from '../../workflows/state';
 import type { ideaJourney } from '../../workflows';
 import { explain, invalidInput, StageGateError } from './errors';
 import {
   actionSchema,
   contributorSchema,
+  kpiReadingSchema,
+  type KpiReadingInput,
   holdSchema,
   type ActionInput,
   type HoldInput,
@@ -54,7 +58,7 @@ import {
 
 export { StageGateError, type StageGateErrorCode } from './errors';
 export * from './inputs';
-export type { IdeaOutcome, IdeaStatus, IdeaStatusName, VoteReceipt } from '../../workflows/state';
+export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, VoteReceipt } from '../../workflows/state';
 
 export interface SubmittedIdea {
   ideaId: string;
@@ -221,6 +225,38 @@ export class StageGateClient {
     } catch (err) {
       throw explain(err, id);
     }
+  }
+
+  /** A KPI reading for the idea's running pilot, judged against its target at once. */
+  async recordKpiReading(ideaId: string, reading: KpiReadingInput): Promise<KpiReceipt> {
+    const input = parse('reading', kpiReadingSchema, reading);
+    const workflowId = await this.runningPilot(ideaId);
+    try {
+      return await this.client.connection.withDeadline(Date.now() + this.settings.updateTimeout, () =>
+        this.client.workflow.getHandle(workflowId).executeUpdate(recordKpiUpdate, { args: [{ ...input, source: 'manual' }] }),
+      );
+    } catch (err) {
+      throw explain(err, ideaId, this.settings.updateTimeout);
+    }
+  }
+
+  /** The running pilot's KPIs: readings, latest, trend, target met or not. */
+  async pilotStatus(ideaId: string): Promise<PilotStatus> {
+    const workflowId = await this.runningPilot(ideaId);
+    try {
+      return await this.client.connection.withDeadline(Date.now() + this.settings.updateTimeout, () => this.client.workflow.getHandle(workflowId).query(pilotStatusQuery));
+    } catch (err) {
+      throw explain(err, ideaId, this.settings.updateTimeout);
+    }
+  }
+
+  private async runningPilot(ideaId: string): Promise<string> {
+    const idea = await this.getIdea(ideaId);
+    const pilot = idea.stage.pilot;
+    if (!pilot || pilot.endedAt) {
+      throw new StageGateError('wrong-status', pilot ? `The pilot of ${idea.stage.name} ended ${pilot.endedAt}; readings are closed.` : `"${idea.title}" has no pilot running (it is ${idea.status} in ${idea.stage.name}).`);
+    }
+    return pilot.workflowId;
   }
 
   /** The champion says the stage's work is done and the gate can open. */

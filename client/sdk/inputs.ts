@@ -124,3 +124,14 @@ export const listFilterSchema = z
   })
   .strict();
 export type ListFilter = z.input<typeof listFilterSchema>;
+
+export const kpiReadingSchema = z
+  .object({
+    kpi: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a KPI id like weekly_sales'),
+    value: z.number().finite(),
+    by: email,
+    note: z.string().trim().max(1_000).default(''),
+  })
+  .strict();
+export type KpiReadingInput = z.input<typeof kpiReadingSchema>;
+export type KpiReading = z.output<typeof kpiReadingSchema>;

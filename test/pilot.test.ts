@@ -1,0 +1,164 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { StageGateError } from '../client/sdk';
+import { COUNTER, eventually, idea, inReview, messageTo, testSettings, waitForIdea, withStack } from './helpers';
+
+/** The firm's own system, answering KPI pulls over HTTP with the next of its prepared answers. */
+class KpiSource {
+  readonly answers: unknown[] = [];
+  pulls = 0;
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((_request, response) => {
+      const answer = this.answers[Math.min(this.pulls, this.answers.length - 1)];
+      this.pulls += 1;
+      response.writeHead(answer === undefined ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(answer ?? { error: 'not yet' }));
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/kpis`;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** A process whose only stage is a pilot, with second-long timers, written for this test's KPI source. */
+function pilotProcess(options: { duration: string; checkEvery: string; url: string; historyLimit?: number; manual?: boolean }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stagegate-pilot-'));
+  writeFileSync(
+    join(dir, 'pilot.yaml'),
+    `id: pumpkin-pilot
+version: 1
+name: Pumpkin pilot (test)
+stages:
+  - id: pilot
+    name: Pilot in two shops
+    duration: ${options.duration}
+    deliverables: [Pilot results]
+    pilot:
+      checkEvery: ${options.checkEvery}
+      ${options.historyLimit ? `historyLimit: ${options.historyLimit}` : ''}
+      kpis:
+${options.manual === false ? '' : `        - { id: weekly_sales, label: Weekly sales, unit: pastries, direction: higher, target: 600, alertAt: 400, killAt: 200, countsAsBenefit: true }\n`}        - { id: waste, label: Waste, unit: kg, direction: lower, target: 5, alertAt: 8, source: { type: http, url: "${options.url}", jsonPath: "$.waste.kg" } }
+    gate:
+      id: go-to-launch
+      name: Go to launch
+      reviewers: { people: [olivia@cornerbakery.example] }
+      criteria: [{ id: results, label: Pilot results, weight: 1 }]
+      passScore: 3
+      quorum: any
+      deadline: 1h
+      reminderEvery: 1h
+      escalateTo: { roles: [owner] }
+      onNoDecision: hold
+`,
+  );
+  return dir;
+}
+
+describe('pilots with KPIs (second-long timers)', () => {
+  const source = new KpiSource();
+  beforeEach(async () => {
+    source.answers.length = 0;
+    source.pulls = 0;
+    await source.start();
+  });
+  afterEach(() => source.stop());
+
+  test('manual and pulled readings are judged against targets, breaches alert, and the summary goes to the gate', async () => {
+    source.answers.push({ waste: { kg: 4 } }, { waste: { kg: 9 } }, { waste: { kg: 6 } });
+    const settings = testSettings({ processesDir: pilotProcess({ duration: '6s', checkEvery: '1500ms', url: source.url }) });
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'pumpkin-pilot' }));
+      await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+
+      const onTarget = await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 620, by: COUNTER, note: 'Till report, week 1' });
+      expect(onTarget).toMatchObject({ kpi: 'weekly_sales', value: 620, level: 'on-target', met: true });
+      await expect(client.recordKpiReading(ideaId, { kpi: 'footfall', value: 3, by: COUNTER })).rejects.toMatchObject({ code: 'unknown-kpi' });
+      const low = await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 350, by: COUNTER });
+      expect(low).toMatchObject({ level: 'alert', met: false });
+      const alert = await messageTo(store, ideaId, COUNTER, 'kpi-alert');
+      expect(alert.subject).toBe('Alert: Weekly sales for "Pumpkin spice pastry" is 350 pastries');
+
+      const status = await waitForIdea(client, ideaId, inReview('go-to-launch'), 15_000);
+      expect(status.stage.pilot).toMatchObject({ reason: 'duration', run: 1 });
+      const [sales, waste] = status.stage.pilot!.summary!;
+      expect(sales).toMatchObject({ kpi: 'weekly_sales', readings: 2, latest: 350, total: 970, met: false, trend: 'down' });
+      // Pulled at 1.5s, 3s and 4.5s: 4, 9 (past the alert threshold of 8), then 6.
+      expect(waste).toMatchObject({ kpi: 'waste', readings: 3, latest: 6, met: false });
+      expect(status.stage.ready).toMatchObject({ by: 'pilot' });
+      expect(status.stage.ready!.notes).toContain('Weekly sales: 350 pastries (target 600, not met, trend down; 2 readings)');
+
+      const events = await eventually(async () => {
+        const all = await store.events({ ideaId });
+        if (!all.some((event) => event.type === 'pilot_ended')) throw new Error('not yet');
+        return all;
+      });
+      const alerts = events.filter((event) => event.type === 'kpi_alert').map((event) => [event.detail.kpi, event.detail.value, event.detail.level]);
+      expect(alerts).toEqual([
+        ['weekly_sales', 350, 'alert'],
+        ['waste', 9, 'alert'],
+      ]);
+      expect(events.filter((event) => event.type === 'kpi_recorded')).toHaveLength(5);
+      expect(events.find((event) => event.type === 'pilot_ended')!.detail).toMatchObject({ reason: 'duration', realisedBenefit: 970 });
+      await expect(client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 700, by: COUNTER })).rejects.toBeInstanceOf(StageGateError);
+    }, settings);
+  });
+
+  test('a manual reading that is overdue brings the champion a reminder with a link to enter it', async () => {
+    source.answers.push({ waste: { kg: 4 } });
+    const settings = testSettings({ processesDir: pilotProcess({ duration: '1h', checkEvery: '1500ms', url: source.url }) });
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'pumpkin-pilot' }));
+      const reminder = await messageTo(store, ideaId, COUNTER, 'kpi-reminder');
+      expect(reminder.text).toContain('Weekly sales (target 600 pastries)');
+      expect(reminder.text).toMatch(/\/kpi\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);
+      expect(reminder.text).not.toContain('Waste (target');
+      await client.withdraw(ideaId, { by: 'grace@customer.example', reason: 'done testing' });
+      await client.outcome(ideaId);
+    }, settings);
+  });
+
+  test('a reading past the kill threshold ends the pilot early and opens its gate', async () => {
+    source.answers.push({ waste: { kg: 4 } });
+    const settings = testSettings({ processesDir: pilotProcess({ duration: '1h', checkEvery: '1h', url: source.url }) });
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'pumpkin-pilot' }));
+      await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      const receipt = await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 150, by: COUNTER });
+      expect(receipt.level).toBe('kill');
+      const status = await waitForIdea(client, ideaId, inReview('go-to-launch'));
+      expect(status.stage.pilot).toMatchObject({ reason: 'kill-threshold' });
+      expect(Date.parse(status.stage.pilot!.endedAt!)).toBeLessThan(Date.parse(status.stage.pilot!.endsAt));
+      expect(status.stage.ready!.notes).toContain('The pilot ended early');
+      const ended = await messageTo(store, ideaId, COUNTER, 'kpi-alert');
+      expect(ended.subject).toBe('Pilot ended: Weekly sales for "Pumpkin spice pastry" is 150 pastries');
+    }, settings);
+  });
+
+  test('a long pilot continues as new, its readings carried across runs', async () => {
+    source.answers.push(...[3, 4, 5, 4, 3].map((kg) => ({ waste: { kg } })));
+    const settings = testSettings({ processesDir: pilotProcess({ duration: '12s', checkEvery: '250ms', url: source.url, historyLimit: 50, manual: false }) });
+    await withStack(async ({ client }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'pumpkin-pilot' }));
+      const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      const pilotId = running.stage.pilot!.workflowId;
+      const status = await waitForIdea(client, ideaId, inReview('go-to-launch'), 30_000);
+      const waste = status.stage.pilot!.summary![0]!;
+      // Every pull of the whole pilot is counted, across all its runs.
+      expect(waste.readings).toBe(source.pulls);
+      expect(waste.readings).toBeGreaterThan(5);
+      const runs: number[] = [];
+      for await (const execution of client.client.workflow.list({ query: `WorkflowId = '${pilotId}'` })) runs.push(execution.historyLength);
+      expect(runs.length).toBeGreaterThan(1);
+      // No run's history grew much past its limit.
+      expect(Math.max(...runs)).toBeLessThan(50 + 40);
+    }, settings);
+  });
+});

@@ -1,0 +1,180 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { NotificationPurpose, Notification } from '../activities/notification';
+import type { KpiReading } from '../client/sdk/inputs';
+import type { Kpi } from '../config/process';
+import { addReading, assessReading, meetsTarget, summarise, type KpiTrack } from './kpi-rules';
+import { pilotStatusQuery, recordKpiUpdate, reject } from './messages';
+import type { EventType, KpiReceipt, PilotCarry, PilotInput, PilotResult } from './state';
+
+const { recordEvent, notify } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** Pulls get a few tries; a source that stays down is noted and tried again at the next check. */
+const { pullKpi: pullKpiOnce } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3 },
+});
+
+const iso = (millis: number = Date.now()) => new Date(millis).toISOString();
+
+/**
+ * A pilot: the idea runs for real for a while. KPI readings come in by hand (an update) or are
+ * pulled over HTTP at every check; each is judged against its target, a breach alerts the
+ * champion, and a reading past the kill threshold ends the pilot early. It continues as new
+ * before its history grows large, carrying its state, so a year-long pilot stays small.
+ */
+export async function pilotRun(input: PilotInput): Promise<PilotResult> {
+  const { pilot } = input;
+  const kpis = new Map(pilot.kpis.map((kpi) => [kpi.id, kpi]));
+  const carry: PilotCarry = input.carried ?? {
+    tracks: Object.fromEntries(pilot.kpis.map((kpi): [string, KpiTrack] => [kpi.id, { kpi: kpi.id, readings: 0, total: 0, recent: [] }])),
+    eventSeq: 0,
+    notificationSeq: 0,
+    lastManualAt: {},
+    nextCheckAt: iso(Date.parse(input.startedAt) + pilot.checkEvery),
+    alerted: [],
+    runs: 0,
+  };
+  const endsAt = Date.parse(input.endsAt);
+  const stream = `pilot-${input.stage.id}-${input.run}`;
+  /** Readings accepted by the update handler, recorded and acted on by the loop below. */
+  const arrived: { reading: KpiReading & { source: 'manual' | 'http' }; receipt: KpiReceipt }[] = [];
+  let killedBy: string | undefined;
+
+  async function record(type: EventType, detail: Record<string, unknown>, actor?: string): Promise<void> {
+    carry.eventSeq += 1;
+    await recordEvent({
+      stream,
+      ideaId: input.ideaId,
+      seq: carry.eventSeq,
+      type,
+      at: iso(),
+      process: input.process.id,
+      processVersion: input.process.version,
+      source: input.source,
+      stage: input.stage.id,
+      actor,
+      detail,
+    });
+  }
+
+  async function tell(purpose: NotificationPurpose, facts: Partial<NonNullable<Notification['pilot']>>): Promise<void> {
+    carry.notificationSeq += 1;
+    await notify({
+      purpose,
+      // Numbered apart from the idea's own messages, so their ids never meet.
+      seq: 1_000_000 * input.run + carry.notificationSeq,
+      to: [input.champion],
+      idea: input.idea,
+      stage: { id: input.stage.id, name: input.stage.name, deliverables: [], dueAt: input.endsAt, feedback: [] },
+      pilot: { stage: input.stage.id, stageName: input.stage.name, run: input.run, endsAt: input.endsAt, due: [], ...facts },
+    });
+  }
+
+  setHandler(pilotStatusQuery, () => ({
+    ideaId: input.ideaId,
+    stage: input.stage.id,
+    run: input.run,
+    startedAt: input.startedAt,
+    endsAt: input.endsAt,
+    nextCheckAt: carry.nextCheckAt,
+    continuedAsNew: carry.runs,
+    summary: summarise(pilot.kpis, carry.tracks),
+    ended: killedBy ? 'kill-threshold' : undefined,
+  }));
+
+  setHandler(
+    recordKpiUpdate,
+    (reading) => {
+      const kpi = kpis.get(reading.kpi)!;
+      const at = iso();
+      carry.tracks[kpi.id] = addReading(carry.tracks[kpi.id]!, reading.value, at);
+      if (reading.source === 'manual') carry.lastManualAt[kpi.id] = at;
+      const receipt: KpiReceipt = { kpi: kpi.id, value: reading.value, level: assessReading(kpi, reading.value), met: meetsTarget(kpi, reading.value), at };
+      arrived.push({ reading, receipt });
+      return receipt;
+    },
+    {
+      validator: (reading) => {
+        if (killedBy || Date.now() >= endsAt) reject('pilot-ended', `The pilot of ${input.stage.name} has ended; readings are closed.`);
+        if (!kpis.has(reading.kpi)) reject('unknown-kpi', `"${reading.kpi}" is not a KPI of this pilot; its KPIs are ${[...kpis.keys()].join(', ')}.`);
+      },
+    },
+  );
+
+  async function act(reading: KpiReading & { source: 'manual' | 'http' }, receipt: KpiReceipt): Promise<void> {
+    const kpi = kpis.get(reading.kpi)!;
+    await record('kpi_recorded', { kpi: kpi.id, value: reading.value, unit: kpi.unit, target: kpi.target, direction: kpi.direction, met: receipt.met, level: receipt.level, source: reading.source, note: reading.note }, reading.by);
+    if (receipt.level !== 'alert' && receipt.level !== 'kill') return;
+    const threshold = (receipt.level === 'kill' ? kpi.killAt : kpi.alertAt)!;
+    await record('kpi_alert', { kpi: kpi.id, value: reading.value, threshold, level: receipt.level });
+    await tell('kpi-alert', { alert: { kpi: kpi.id, label: kpi.label, unit: kpi.unit, value: reading.value, threshold, level: receipt.level } });
+    if (receipt.level === 'kill') killedBy ??= kpi.id;
+  }
+
+  /** Pulls every HTTP KPI and asks the champion for manual readings not given since the last check. */
+  async function check(previousCheck: number): Promise<void> {
+    for (const kpi of pilot.kpis) {
+      if (kpi.source.type !== 'http') continue;
+      try {
+        const value = await pullKpiOnce({ url: kpi.source.url, jsonPath: kpi.source.jsonPath });
+        const at = iso();
+        carry.tracks[kpi.id] = addReading(carry.tracks[kpi.id]!, value, at);
+        await act({ kpi: kpi.id, value, by: kpi.source.url, note: '', source: 'http' }, { kpi: kpi.id, value, level: assessReading(kpi, value), met: meetsTarget(kpi, value), at });
+      } catch (err) {
+        await record('kpi_alert', { kpi: kpi.id, level: 'unavailable', error: err instanceof Error ? err.message : String(err) });
+      }
+      if (killedBy) return;
+    }
+    const due = pilot.kpis.filter((kpi) => kpi.source.type === 'manual' && !(Date.parse(carry.lastManualAt[kpi.id] ?? '') >= previousCheck));
+    if (due.length > 0) {
+      await tell('kpi-reminder', { due: due.map((kpi: Kpi) => ({ id: kpi.id, label: kpi.label, unit: kpi.unit, target: kpi.target })) });
+      await record('reminder_sent', { to: [input.champion.email], purpose: 'kpi-reminder', kpis: due.map((kpi) => kpi.id) });
+    }
+  }
+
+  while (!killedBy && Date.now() < endsAt) {
+    const nextCheck = Date.parse(carry.nextCheckAt);
+    await condition(() => arrived.length > 0, Math.max(1, Math.min(nextCheck, endsAt) - Date.now()));
+    while (arrived.length > 0 && !killedBy) {
+      const { reading, receipt } = arrived.shift()!;
+      await act(reading, receipt);
+    }
+    if (killedBy || Date.now() >= endsAt) break;
+    if (Date.now() >= nextCheck) {
+      carry.nextCheckAt = iso(nextCheck + pilot.checkEvery);
+      await check(nextCheck - pilot.checkEvery);
+    }
+    if (workflowInfo().historyLength > input.historyLimit || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      if (arrived.length === 0) {
+        carry.runs += 1;
+        await continueAsNew<typeof pilotRun>({ ...input, carried: carry });
+      }
+    }
+  }
+  // Readings that came in at the very end still count.
+  while (arrived.length > 0) {
+    const { reading, receipt } = arrived.shift()!;
+    await act(reading, receipt);
+  }
+  await condition(allHandlersFinished);
+  const summary = summarise(pilot.kpis, carry.tracks);
+  const benefit = pilot.kpis.filter((kpi) => kpi.countsAsBenefit).map((kpi) => carry.tracks[kpi.id]!.total);
+  return {
+    reason: killedBy ? 'kill-threshold' : 'duration',
+    endedAt: iso(),
+    summary,
+    realisedBenefit: benefit.length > 0 ? benefit.reduce((sum, value) => sum + value, 0) : undefined,
+  };
+}
