@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { StageGateError } from '../client/sdk';
+import { startWebServer } from '../client/web/server';
 import { COUNTER, eventually, idea, inReview, messageTo, testSettings, waitForIdea, withStack } from './helpers';
 
 /** The firm's own system, answering KPI pulls over HTTP with the next of its prepared answers. */
@@ -120,6 +121,24 @@ describe('pilots with KPIs (second-long timers)', () => {
       expect(reminder.text).toContain('Weekly sales (target 600 pastries)');
       expect(reminder.text).toMatch(/\/kpi\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);
       expect(reminder.text).not.toContain('Waste (target');
+
+      // The link opens the KPI entry page, where the champion types the numbers in.
+      const web = await startWebServer({ client, settings, port: 0 });
+      try {
+        const link = /https?:\/\/[^\s]+\/kpi\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/.exec(reminder.text)![0].replace(/^https?:\/\/[^/]+/, web.url);
+        const page = await fetch(link);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain('Pilot readings for “Pumpkin spice pastry”');
+        const wrong = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': 'lots', note: '' }) });
+        expect(wrong.status).toBe(422);
+        expect(await wrong.text()).toContain('Weekly sales: &quot;lots&quot; is not a number.');
+        const right = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': '620', note: 'Till report' }) });
+        expect(right.status).toBe(200);
+        expect(await right.text()).toContain('weekly_sales 620 (on target)');
+        expect((await client.pilotStatus(ideaId)).summary[0]).toMatchObject({ kpi: 'weekly_sales', readings: 1, latest: 620, met: true });
+      } finally {
+        await web.close();
+      }
       await client.withdraw(ideaId, { by: 'grace@customer.example', reason: 'done testing' });
       await client.outcome(ideaId);
     }, settings);

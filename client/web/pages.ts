@@ -1,5 +1,5 @@
 import { DECISIONS, type Criterion, type Decision } from '../../config/process';
-import type { IdeaStatus, PendingReview, VoteReceipt } from '../sdk';
+import type { IdeaStatus, KpiReceipt, PendingReview, PilotStatus, VoteReceipt } from '../sdk';
 import { html, type Html } from './html';
 
 /** The pages reviewers and escalation contacts see; each a function of what it shows. */
@@ -45,8 +45,9 @@ function gatePackage(idea: IdeaStatus, when: Clock): Html {
   return html`<section aria-labelledby="package-heading">
   <h2 id="package-heading">What the champion handed in</h2>
   ${idea.stage.deliverables.length ? html`<p>${idea.stage.name} was to deliver:</p><ul class="plain">${idea.stage.deliverables.map((item) => html`<li>${item}</li>`)}</ul>` : ''}
+  ${idea.stage.pilot?.summary ? kpiTable(idea.stage.pilot.summary) : ''}
   ${ready
-    ? html`<p>${ready.notes || 'No notes.'}</p>
+    ? html`<p style="white-space: pre-line">${ready.notes || 'No notes.'}</p>
   ${ready.links.length ? html`<ul class="plain">${ready.links.map((link) => html`<li><a href="${link}" rel="noreferrer noopener">${link}</a></li>`)}</ul>` : ''}
   <p class="meta">Marked ready by ${ready.by}, ${when(ready.at)}. Package fingerprint <code>${ready.fingerprint}</code>.</p>`
     : html`<p class="meta">The idea as submitted.</p>`}
@@ -188,4 +189,27 @@ export function pendingPage(args: { name: string; pending: (PendingReview & { li
 ${args.pending.length
     ? html`<ul class="plain">${args.pending.map((review) => html`<li><a href="${review.link}">${review.gateName} for “${review.title}”</a> <span class="meta">round ${review.round}, needed by ${args.when(review.deadlineAt)}</span></li>`)}</ul>`
     : html`<p>No gate is waiting on your vote. Thank you.</p>`}`;
+}
+
+function kpiTable(summary: PilotStatus['summary']): Html {
+  return html`<table><caption class="meta">The pilot's KPIs</caption><thead><tr><th scope="col">KPI</th><th scope="col">Latest</th><th scope="col">Target</th><th scope="col">Trend</th><th scope="col">Met</th></tr></thead><tbody>
+${summary.map((kpi) => html`<tr><td>${kpi.label}</td><td>${kpi.latest === undefined ? 'no reading' : `${kpi.latest} ${kpi.unit}`.trim()}<br><span class="meta">${kpi.readings} readings</span></td><td>${kpi.direction === 'higher' ? 'at least' : 'at most'} ${kpi.target}</td><td>${kpi.trend ?? ''}</td><td>${kpi.met ? 'yes' : 'no'}</td></tr>`)}
+</tbody></table>`;
+}
+
+export function kpiEntryPage(args: { idea: IdeaStatus; pilot: PilotStatus; values: Record<string, string>; errors: string[]; recorded: KpiReceipt[]; action: string; when: Clock }): Html {
+  const { idea, pilot, when } = args;
+  return html`<h1>Pilot readings for “${idea.title}”</h1>
+<p class="meta">${idea.stage.name}, until ${when(pilot.endsAt)}.</p>
+${args.recorded.length ? html`<div class="notice success" role="status"><p><strong>Recorded:</strong> ${args.recorded.map((r) => `${r.kpi} ${r.value}${r.met ? ' (on target)' : r.level === 'alert' || r.level === 'kill' ? ` (${r.level})` : ' (below target)'}`).join(', ')}.</p></div>` : ''}
+${args.errors.length ? html`<div class="notice error" role="alert"><ul class="plain">${args.errors.map((error) => html`<li>${error}</li>`)}</ul></div>` : ''}
+${kpiTable(pilot.summary)}
+<form method="post" action="${args.action}">
+  ${pilot.summary.map((kpi) => html`<label class="field" for="kpi-${kpi.kpi}">${kpi.label}${kpi.unit ? ` (${kpi.unit})` : ''}</label>
+  <input type="text" inputmode="decimal" id="kpi-${kpi.kpi}" name="kpi.${kpi.kpi}" value="${args.values[kpi.kpi] ?? ''}" aria-describedby="hint-${kpi.kpi}">
+  <p class="hint" id="hint-${kpi.kpi}">Target: ${kpi.direction === 'higher' ? 'at least' : 'at most'} ${kpi.target}. Leave empty to skip.</p>`)}
+  <label class="field" for="note">Where the numbers come from</label>
+  <input type="text" id="note" name="note" value="${args.values.note ?? ''}">
+  <p><button type="submit">Record the readings</button></p>
+</form>`;
 }

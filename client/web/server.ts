@@ -6,7 +6,7 @@ import type { Store } from '../../activities/store';
 import type { Settings } from '../../config/settings';
 import { StageGateError, type IdeaStatus, type StageGateClient } from '../sdk';
 import { html, layout, STYLESHEET, type Html } from './html';
-import { clock, closedPage, decidePage, EMPTY_FORM, pendingPage, problemPage, reviewPage, votedPage, type VoteForm } from './pages';
+import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, pendingPage, problemPage, reviewPage, votedPage, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
 
 export interface WebServerOptions {
@@ -72,7 +72,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
     legacyHeaders: false,
     handler: (_request, response) => send(response, 429, 'Too many requests', problemPage('Too many requests', ['Please wait a minute and try again.'])),
   });
-  app.use(['/review', '/decide', '/reviewer'], linkPages);
+  app.use(['/review', '/decide', '/reviewer', '/kpi'], linkPages);
 
   /** The verified claims of a link for this page, or a page saying why not. */
   function claimsFor(token: string, purpose: LinkPurpose): LinkClaims {
@@ -220,6 +220,53 @@ export function createWebApp(options: WebServerOptions): express.Express {
       const pending = await client.pendingReviews(claims.email);
       const person = client.people().people.find((candidate) => candidate.email === claims.email);
       send(response, 200, 'Waiting on you', pendingPage({ name: person?.name ?? claims.email, pending: pending.map((review) => ({ ...review, link: links.review(review.ideaId, review.gate, review.round, claims.email) })), when }));
+    }),
+  );
+
+  /** The champion's running pilot that a KPI link names; a page saying why not otherwise. */
+  async function runningPilot(claims: LinkClaims) {
+    const idea = await client.getIdea(claims.ideaId!).catch((err: unknown) => {
+      if (err instanceof StageGateError && err.code === 'unknown-idea') throw new PageError(404, 'Unknown idea', problemPage('This idea is not known', ['The link names an idea this stagegate does not have.']));
+      throw err;
+    });
+    const pilot = idea.stage.pilot;
+    if (idea.stage.id !== claims.gate || !pilot || pilot.run !== claims.round || pilot.endedAt) {
+      throw new PageError(410, 'This pilot has ended', problemPage('This pilot has ended', [`Readings for “${idea.title}” are closed; its gate has the results.`]));
+    }
+    return { idea, pilot: await client.pilotStatus(idea.ideaId) };
+  }
+
+  app.get(
+    '/kpi/:token',
+    action(async (request, response) => {
+      const claims = claimsFor(String(request.params.token), 'kpi');
+      const { idea, pilot } = await runningPilot(claims);
+      send(response, 200, 'Pilot readings', kpiEntryPage({ idea, pilot, values: {}, errors: [], recorded: [], action: request.originalUrl, when }));
+    }),
+  );
+
+  app.post(
+    '/kpi/:token',
+    action(async (request, response) => {
+      const claims = claimsFor(String(request.params.token), 'kpi');
+      const { idea, pilot } = await runningPilot(claims);
+      const body = request.body as Record<string, unknown>;
+      const values: Record<string, string> = { note: text(body.note) };
+      const errors: string[] = [];
+      const readings: { kpi: string; value: number }[] = [];
+      for (const kpi of pilot.summary) {
+        const raw = text(body[`kpi.${kpi.kpi}`]).trim();
+        values[kpi.kpi] = raw;
+        if (!raw) continue;
+        const value = Number(raw.replace(',', '.'));
+        if (!Number.isFinite(value)) errors.push(`${kpi.label}: "${raw}" is not a number.`);
+        else readings.push({ kpi: kpi.kpi, value });
+      }
+      if (readings.length === 0 && errors.length === 0) errors.push('Enter at least one reading.');
+      if (errors.length) return send(response, 422, 'Pilot readings', kpiEntryPage({ idea, pilot, values, errors, recorded: [], action: request.originalUrl, when }));
+      const recorded = [];
+      for (const reading of readings) recorded.push(await client.recordKpiReading(idea.ideaId, { ...reading, by: claims.email, note: values.note }));
+      send(response, 200, 'Pilot readings', kpiEntryPage({ idea, pilot: await client.pilotStatus(idea.ideaId), values: {}, errors: [], recorded, action: request.originalUrl, when }));
     }),
   );
 
