@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Settings } from '../config/settings';
 import { messageIdFor, SmtpRejection, type Mailer } from './email/mailer';
 import { pullKpiReading } from './kpi';
+import type { ActivityMetrics } from './metrics';
 import { renderEmail } from './email/templates';
 import { linkBuilder } from './links';
 import { SMTP_REJECTED, type Notification, type SmtpRejectedDetails } from './notification';
@@ -12,23 +13,29 @@ export interface ActivityContext {
   settings: Pick<Settings, 'publicUrl' | 'linkSecret' | 'linkTtl' | 'mail' | 'calendar'>;
   /** Sends the messages by SMTP; without one they stay in the outbox. The worker makes one when `mail.smtp` is set. */
   mailer?: Mailer;
+  /** Counters for Prometheus; none when not given. */
+  metrics?: ActivityMetrics;
 }
 
 /** The activities of an idea journey, bound to the worker's store, link key and mail server. Throws without a link key. */
-export function createActivities({ store, settings, mailer }: ActivityContext) {
+export function createActivities({ store, settings, mailer, metrics }: ActivityContext) {
   const links = linkBuilder(settings);
   const timeZone = settings.calendar?.timeZone;
 
   return {
-    /** Appends one step of a journey to the events table; a retry of the same step is a no-op. */
     /** One reading of a KPI from the firm's own system, for a pilot's check. */
     async pullKpi(source: { url: string; jsonPath: string }): Promise<number> {
       return pullKpiReading(source);
     },
 
+    /** Appends one step of a journey to the events table; a retry of the same step is a no-op. */
     async recordEvent({ stream, ...event }: Omit<StoredEvent, 'id'> & { stream?: string }): Promise<void> {
       // A child workflow (a pilot) numbers its own events, in a stream of its own.
-      store.appendEvent({ ...event, id: stream ? `${event.ideaId}:${stream}:${event.seq}` : `${event.ideaId}:${event.seq}` });
+      const added = store.appendEvent({ ...event, id: stream ? `${event.ideaId}:${stream}:${event.seq}` : `${event.ideaId}:${event.seq}` });
+      if (added && metrics) {
+        metrics.events.inc({ type: event.type });
+        if (event.type === 'decided') metrics.decisions.inc({ gate: event.gate ?? '', decision: String(event.detail.decision), decided_by: String(event.detail.decidedBy) });
+      }
     },
 
     /**
@@ -57,7 +64,9 @@ export function createActivities({ store, settings, mailer }: ActivityContext) {
         try {
           await mailer.send({ messageId: kept.messageId ?? messageIdFor(id, settings.mail.from), to: kept.to, subject: kept.subject, text: kept.text, html: kept.html });
           store.markSent(id, new Date().toISOString());
+          metrics?.emailsSent.inc({ purpose: notification.purpose });
         } catch (err) {
+          metrics?.emailsFailed.inc({ purpose: notification.purpose, kind: err instanceof SmtpRejection ? 'permanent' : 'temporary' });
           if (!(err instanceof SmtpRejection)) throw err;
           store.markRejected(id, err.response);
           rejected.push({ to: to.email, response: err.response });

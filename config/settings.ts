@@ -78,6 +78,8 @@ export const settingsSchema = z
     /** How long a link in a message stays valid; every reminder carries a fresh one. */
     linkTtl: durationSchema.prefault('14d'),
     mail: mailSettingsSchema.prefault({}),
+    /** Where a worker serves /metrics for Prometheus (its own counters and the Temporal SDK's); 0 turns it off. */
+    metricsPort: port.default(9464),
     calendar: calendarSchema.optional(),
   })
   .strict();
@@ -95,6 +97,7 @@ const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_WEB_PORT', ['webPort']],
   ['STAGEGATE_LINK_SECRET', ['linkSecret']],
   ['STAGEGATE_LINK_TTL', ['linkTtl']],
+  ['STAGEGATE_METRICS_PORT', ['metricsPort']],
   ['STAGEGATE_MAIL_FROM', ['mail', 'from']],
   ['STAGEGATE_SMTP_HOST', ['mail', 'smtp', 'host']],
   ['STAGEGATE_SMTP_PORT', ['mail', 'smtp', 'port']],

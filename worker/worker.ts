@@ -1,6 +1,7 @@
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createMailer } from '../activities/email/mailer';
+import { createActivityMetrics, type ActivityMetrics } from '../activities/metrics';
 import { requireLinkSecret } from '../activities/links';
 import { Store, storeFile } from '../activities/store';
 import { loadTemporalConnection, type Settings } from '../config/settings';
@@ -32,6 +33,8 @@ export interface CreateWorkerOptions {
   /** An open connection to reuse; otherwise one is made from Temporal's environment settings. */
   connection?: NativeConnection;
   namespace?: string;
+  /** Prometheus counters the activities keep; none when not given. */
+  metrics?: ActivityMetrics;
 }
 
 export async function createStageGateWorker(options: CreateWorkerOptions): Promise<StageGateWorker> {
@@ -48,7 +51,7 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
       namespace: options.namespace ?? temporal.namespace,
       taskQueue: settings.taskQueue,
       workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
-      activities: createActivities({ store, settings, mailer }),
+      activities: createActivities({ store, settings, mailer, metrics: options.metrics }),
     });
     return {
       worker,
@@ -68,4 +71,17 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
     if (!options.connection) await connection.close();
     throw err;
   }
+}
+
+/**
+ * For a worker process: the Temporal SDK exports its runtime metrics on the loopback port after
+ * `metricsPort`, and stagegate serves both with its own counters at `metricsPort`. Must run before
+ * anything connects to Temporal.
+ */
+export function installRuntimeMetrics(settings: Pick<Settings, 'metricsPort'>): { metrics: ActivityMetrics; temporalMetricsUrl?: string } {
+  const metrics = createActivityMetrics();
+  if (!settings.metricsPort) return { metrics };
+  const bindAddress = `127.0.0.1:${settings.metricsPort + 1}`;
+  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
+  return { metrics, temporalMetricsUrl: `http://${bindAddress}/metrics` };
 }

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { Store, storeFile } from '../../activities/store';
 import { loadTemporalConnection, withEmbeddedLinkSecret } from '../../config/settings';
 import { startDevServer } from '../../worker/dev-server';
-import { createStageGateWorker } from '../../worker/worker';
+import { serveMetrics } from '../../worker/metrics';
+import { createStageGateWorker, installRuntimeMetrics } from '../../worker/worker';
 import { StageGateClient } from '../sdk';
 import { startWebServer } from '../web/server';
 import { action, jsonOption } from './command';
@@ -23,6 +24,7 @@ export function registerDevCommands(program: Command): void {
       action(async (context, flags: { port: string; uiPort: string; demo?: boolean }) => {
         const settings = withEmbeddedLinkSecret(context.settings());
         mkdirSync(settings.dataDir, { recursive: true });
+        const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
         note('Starting the Temporal dev server...');
         const env = await startDevServer({ dbFilename: join(settings.dataDir, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort), log: note }).catch((err: Error) => {
           throw new CliError(`the Temporal dev server did not start (${err.message}). Is port ${flags.port} or ${flags.uiPort} already in use?`);
@@ -30,7 +32,8 @@ export function registerDevCommands(program: Command): void {
         const outbox = new Store(storeFile(settings.dataDir));
         const client = await StageGateClient.connect({ settings, connection: env.connection, namespace: env.namespace });
         try {
-          const worker = await createStageGateWorker({ settings, connection: env.nativeConnection, namespace: env.namespace ?? 'default' });
+          const worker = await createStageGateWorker({ settings, connection: env.nativeConnection, namespace: env.namespace ?? 'default', metrics });
+          const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, temporalMetricsUrl }) : undefined;
           const web = await startWebServer({ client, settings, outbox }).catch((err: Error) => {
             throw new CliError(`the web server did not start on ${settings.webHost}:${settings.webPort} (${err.message}); set STAGEGATE_WEB_PORT to another port`);
           });
@@ -41,6 +44,7 @@ stagegate is running (Ctrl-C stops everything)
   Web          ${web.url}
   Temporal     localhost:${flags.port}, namespace ${env.namespace ?? 'default'}
   Web UI       http://localhost:${flags.uiPort}
+  Metrics      ${settings.metricsPort ? `http://localhost:${settings.metricsPort}/metrics (worker), ${web.url}/metrics (web)` : 'off'}
   Data folder  ${settings.dataDir} (ideas survive a restart)
 
 Try it from another terminal:
@@ -54,6 +58,7 @@ Try it from another terminal:
           }
           await running;
           await web.close();
+          await served?.close();
         } finally {
           note('Stopping the Temporal dev server...');
           await client.close();
@@ -76,9 +81,13 @@ Try it from another terminal:
       action(async (context) => {
         const settings = context.settings();
         const temporal = loadTemporalConnection();
-        const worker = await createStageGateWorker({ settings });
+        const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
+        const worker = await createStageGateWorker({ settings, metrics });
+        const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, temporalMetricsUrl }) : undefined;
+        if (served) note(`metrics for Prometheus at ${served.url}`);
         note(`stagegate worker polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace})`);
         await worker.run();
+        await served?.close();
         note('stagegate worker stopped.');
       }),
     );

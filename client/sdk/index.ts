@@ -32,6 +32,7 @@ import {
   statusQuery,
   withdrawUpdate,
 } from '../../workflows/messages';
+import { IDEA_STATUSES } from '../../workflows/state';
 import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, VoteReceipt } from '../../workflows/state';
 import type { ideaJourney } from '../../workflows';
 import { explain, invalidInput, StageGateError } from './errors';
@@ -187,7 +188,7 @@ export class StageGateClient {
   async listIdeas(filter: ListFilter = {}): Promise<IdeaSummary[]> {
     const { limit, ...by } = parse('filter', listFilterSchema, filter);
     // Scoped to this deployment's task queue, so several stagegates can share a namespace.
-    const clauses = [`WorkflowType = 'ideaJourney'`, `TaskQueue = '${this.settings.taskQueue.replace(/'/g, "''")}'`];
+    const clauses = [this.scope()];
     const keys = { stage: stageKey, status: statusKey, source: sourceKey, process: processKey };
     for (const [field, value] of Object.entries(by)) {
       if (value !== undefined) clauses.push(`${keys[field as keyof typeof keys].name} = '${value.replace(/'/g, "''")}'`);
@@ -198,6 +199,21 @@ export class StageGateClient {
       if (ideas.length >= limit) break;
     }
     return ideas;
+  }
+
+  /** How many ideas are in each status, from Temporal's visibility store. */
+  async countIdeas(): Promise<Record<IdeaStatusName, number>> {
+    const counts = {} as Record<IdeaStatusName, number>;
+    for (const status of IDEA_STATUSES) {
+      const { count } = await this.client.workflow.count(`${this.scope()} AND ${statusKey.name} = '${status}'`);
+      counts[status] = count;
+    }
+    return counts;
+  }
+
+  /** This deployment's ideas: the journey workflows on its task queue. */
+  private scope(): string {
+    return `WorkflowType = 'ideaJourney' AND TaskQueue = '${this.settings.taskQueue.replace(/'/g, "''")}'`;
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LinkError, linkBuilder, verifyLink, type LinkClaims, type LinkPurpose } from '../../activities/links';
 import type { Store } from '../../activities/store';
 import type { Settings } from '../../config/settings';
@@ -60,6 +61,18 @@ export function createWebApp(options: WebServerOptions): express.Express {
 
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
+  });
+
+  const metrics = webMetrics(client);
+  app.use((request, response, next) => {
+    response.on('finish', () => metrics.requests.inc({ page: request.route?.path ? String(request.baseUrl + request.route.path) : 'other', status: String(response.statusCode) }));
+    next();
+  });
+  app.get('/metrics', (_request, response, next) => {
+    metrics.registry
+      .metrics()
+      .then((body) => response.type(metrics.registry.contentType).send(body))
+      .catch(next);
   });
   app.get('/assets/style.css', (_request, response) => {
     response.set('Cache-Control', 'public, max-age=3600').type('css').send(STYLESHEET);
@@ -153,6 +166,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
       const retry = (status: number, errors: string[]) =>
         send(response, status, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form, errors, action: request.originalUrl, pendingLink: links.pending(claims.email), when }));
       if (problems.length) return retry(422, problems);
+      const stopTimer = metrics.voteLatency.startTimer();
       try {
         const receipt = await client.castVote(idea.ideaId, {
           reviewer: claims.email,
@@ -164,6 +178,8 @@ export function createWebApp(options: WebServerOptions): express.Express {
           fingerprint: form.fingerprint || undefined,
           via: 'link',
         });
+        stopTimer();
+        metrics.votes.inc({ decision: receipt.decision });
         const name = idea.round!.reviewers.find((person) => person.email === claims.email)?.name ?? claims.email;
         send(response, 200, 'Vote recorded', votedPage({ idea: await client.getIdea(idea.ideaId), receipt, reviewerName: name, when, repeated: false }));
       } catch (err) {
@@ -280,6 +296,33 @@ export function createWebApp(options: WebServerOptions): express.Express {
     send(response, 500, 'Something went wrong', problemPage('Something went wrong', ['Please try again in a moment.']));
   });
   return app;
+}
+
+/** What the web server tells Prometheus: ideas by status (asked of Temporal at each scrape), votes and their latency, requests. */
+function webMetrics(client: StageGateClient) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    ideas: new Gauge({
+      name: 'stagegate_ideas',
+      help: 'Ideas by status',
+      labelNames: ['status'],
+      registers: [registry],
+      async collect() {
+        const counts = await client.countIdeas();
+        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+      },
+    }),
+    votes: new Counter({ name: 'stagegate_votes_total', help: 'Votes cast from review pages', labelNames: ['decision'], registers: [registry] }),
+    voteLatency: new Histogram({
+      name: 'stagegate_vote_latency_seconds',
+      help: 'From pressing "Record my vote" to the journey accepting it',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+      registers: [registry],
+    }),
+    requests: new Counter({ name: 'stagegate_http_requests_total', help: 'Web requests by page and status', labelNames: ['page', 'status'], registers: [registry] }),
+  };
 }
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');

@@ -1,0 +1,36 @@
+import { linkBuilder } from '../activities/links';
+import { startWebServer } from '../client/web/server';
+import { testSettings, withStack, type Stack } from './helpers';
+
+export const SECRET = 'web-test-link-secret-0123456789abcdef';
+
+export interface Page {
+  status: number;
+  body: string;
+  headers: Headers;
+}
+
+export async function get(url: string): Promise<Page> {
+  const response = await fetch(url, { redirect: 'manual' });
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
+export async function post(url: string, fields: Record<string, string>): Promise<Page> {
+  const response = await fetch(url, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
+/** A worker, an SDK client and the web server on a free port, with links signed by the test key. */
+export async function withWeb<T>(fn: (stack: Stack & { url: string; links: ReturnType<typeof linkBuilder> }) => Promise<T>, rateLimitPerMinute = 1000): Promise<T> {
+  const settings = { ...testSettings(), linkSecret: SECRET };
+  return withStack(async (stack) => {
+    const web = await startWebServer({ client: stack.client, settings, outbox: stack.store, port: 0, rateLimitPerMinute });
+    const links = linkBuilder({ ...settings, publicUrl: web.url });
+    try {
+      return await fn({ ...stack, url: web.url, links });
+    } finally {
+      await web.close();
+    }
+  }, settings);
+}
+
