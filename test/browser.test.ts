@@ -42,6 +42,10 @@ describe('a reviewer on a phone, in a real browser', () => {
 
         const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
         const page = await context.newPage();
+        const refused: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'error') refused.push(message.text());
+        });
 
         if (email.html) {
           await page.setContent(email.html);
@@ -63,6 +67,8 @@ describe('a reviewer on a phone, in a real browser', () => {
         await page.waitForSelector('text=Recorded: go, by you');
         await page.screenshot({ path: join(ARTEFACTS_DIR, 'review-confirmation.png'), fullPage: true });
 
+        // The pages live within their own Content-Security-Policy: nothing refused.
+        expect(refused.filter((text) => text.includes('Content Security Policy'))).toEqual([]);
         const status = await client.getIdea(ideaId);
         expect(status.round!.votes).toEqual([expect.objectContaining({ reviewer: HEAD_BAKER, decision: 'go', via: 'link', comment: 'Customers ask for it every autumn' })]);
 

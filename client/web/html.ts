@@ -57,6 +57,8 @@ th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--
 .error-text { color: var(--stop); font-weight: 600; }
 ul.plain { padding-left: 1.2rem; margin: .25rem 0; }
 code { font-size: .9em; overflow-wrap: anywhere; }
+pre.message { white-space: pre-wrap; font: inherit; margin: 0; }
+p.notes { white-space: pre-line; }
 `;
 
 export function layout(title: string, body: Html): string {

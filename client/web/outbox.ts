@@ -45,7 +45,7 @@ ${messages.map((message) => html`<tr><td>${when(message.createdAt)}</td><td><a h
 <h1>${message.subject}</h1>
 <p class="meta">To ${message.to.name} &lt;${message.to.email}&gt; · ${when(message.createdAt)} · ${message.purpose}</p>
 ${message.html ? html`<p><a href="/outbox/message/${encodeURIComponent(message.id)}/html">Open the email as the recipient sees it</a></p>` : ''}
-<section><pre style="white-space: pre-wrap; font: inherit">${linked}</pre></section>`,
+<section><pre class="message">${linked}</pre></section>`,
       ),
     );
   });

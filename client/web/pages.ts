@@ -47,7 +47,7 @@ function gatePackage(idea: IdeaStatus, when: Clock): Html {
   ${idea.stage.deliverables.length ? html`<p>${idea.stage.name} was to deliver:</p><ul class="plain">${idea.stage.deliverables.map((item) => html`<li>${item}</li>`)}</ul>` : ''}
   ${idea.stage.pilot?.summary ? kpiTable(idea.stage.pilot.summary) : ''}
   ${ready
-    ? html`<p style="white-space: pre-line">${ready.notes || 'No notes.'}</p>
+    ? html`<p class="notes">${ready.notes || 'No notes.'}</p>
   ${ready.links.length ? html`<ul class="plain">${ready.links.map((link) => html`<li><a href="${link}" rel="noreferrer noopener">${link}</a></li>`)}</ul>` : ''}
   <p class="meta">Marked ready by ${ready.by}, ${when(ready.at)}. Package fingerprint <code>${ready.fingerprint}</code>.</p>`
     : html`<p class="meta">The idea as submitted.</p>`}
