@@ -31,7 +31,7 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
     /** Appends one step of a journey to the events table; a retry of the same step is a no-op. */
     async recordEvent({ stream, ...event }: Omit<StoredEvent, 'id'> & { stream?: string }): Promise<void> {
       // A child workflow (a pilot) numbers its own events, in a stream of its own.
-      const added = store.appendEvent({ ...event, id: stream ? `${event.ideaId}:${stream}:${event.seq}` : `${event.ideaId}:${event.seq}` });
+      const added = await store.appendEvent({ ...event, id: stream ? `${event.ideaId}:${stream}:${event.seq}` : `${event.ideaId}:${event.seq}` });
       if (added && metrics) {
         metrics.events.inc({ type: event.type });
         if (event.type === 'decided') metrics.decisions.inc({ gate: event.gate ?? '', decision: String(event.detail.decision), decided_by: String(event.detail.decidedBy) });
@@ -49,12 +49,12 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
       const rejected: SmtpRejectedDetails['rejected'] = [];
       for (const to of notification.to) {
         const id = `${notification.idea.ideaId}/${scope}/${notification.purpose}/${to.email}/${notification.seq}`;
-        let kept = store.outbox({ id, limit: 1 })[0];
+        let kept = (await store.outbox({ id, limit: 1 }))[0];
         if (!kept) {
           const { subject, text, html } = await renderEmail(notification, to, { links, timeZone });
           const messageId = messageIdFor(id, settings.mail.from);
-          store.addToOutbox({ id, ideaId: notification.idea.ideaId, purpose: notification.purpose, to, subject, text, html, messageId, createdAt: new Date().toISOString() });
-          kept = store.outbox({ id, limit: 1 })[0]!;
+          await store.addToOutbox({ id, ideaId: notification.idea.ideaId, purpose: notification.purpose, to, subject, text, html, messageId, createdAt: new Date().toISOString() });
+          kept = (await store.outbox({ id, limit: 1 }))[0]!;
         }
         if (!mailer || kept.sentAt) continue;
         if (kept.rejection) {
@@ -63,14 +63,16 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
         }
         try {
           await mailer.send({ messageId: kept.messageId ?? messageIdFor(id, settings.mail.from), to: kept.to, subject: kept.subject, text: kept.text, html: kept.html });
-          store.markSent(id, new Date().toISOString());
-          metrics?.emailsSent.inc({ purpose: notification.purpose });
         } catch (err) {
           metrics?.emailsFailed.inc({ purpose: notification.purpose, kind: err instanceof SmtpRejection ? 'permanent' : 'temporary' });
           if (!(err instanceof SmtpRejection)) throw err;
-          store.markRejected(id, err.response);
+          await store.markRejected(id, err.response);
           rejected.push({ to: to.email, response: err.response });
+          continue;
         }
+        // Outside the try: a store that fails after the send is not a failed email.
+        await store.markSent(id, new Date().toISOString());
+        metrics?.emailsSent.inc({ purpose: notification.purpose });
       }
       if (rejected.length > 0) {
         const details: SmtpRejectedDetails = { rejected };

@@ -16,7 +16,7 @@ describe('gate decisions', () => {
       expect(decision.subject).toContain('decided kill');
       expect(decision.text).toContain('We have no oven space in autumn');
       expect(decision.text).toContain('Most reviewers voted kill (2 of 2)');
-      await eventually(() => expect(store.events({ ideaId }).map((event) => event.type).slice(-2)).toEqual(['decided', 'killed']));
+      await eventually(async () => expect((await store.events({ ideaId })).map((event) => event.type).slice(-2)).toEqual(['decided', 'killed']));
     });
   });
 
@@ -68,12 +68,12 @@ describe('gate decisions', () => {
       const held = await waitForIdea(client, ideaId, (s) => s.status === 'on-hold');
       expect(held.hold).toMatchObject({ by: OWNER, reason: 'After the Christmas rush', returnTo: 'gate' });
       expect(Date.parse(held.hold!.revisitAt) - Date.parse(held.hold!.at)).toBeGreaterThanOrEqual(60 * 24 * 3600 * 1000 - 1000);
-      await eventually(() => expect(store.outbox({ ideaId, to: 'grace@customer.example' }).map((m) => m.purpose)).toContain('held'));
+      await eventually(async () => expect((await store.outbox({ ideaId, to: 'grace@customer.example' })).map((m) => m.purpose)).toContain('held'));
       await expect(client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: good })).rejects.toMatchObject({ code: 'gate-closed' });
 
       await client.resume(ideaId, { by: OWNER, reason: 'January is quiet' });
       await waitForIdea(client, ideaId, inReview('screen', 2));
-      await eventually(() => expect(store.events({ ideaId }).map((e) => e.type)).toEqual(expect.arrayContaining(['held', 'resumed'])));
+      await eventually(async () => expect((await store.events({ ideaId })).map((e) => e.type)).toEqual(expect.arrayContaining(['held', 'resumed'])));
     });
   });
 
@@ -107,7 +107,7 @@ describe('gate decisions', () => {
       const status = await waitForIdea(client, ideaId, inStage('build'));
       expect(status.decisions[0]).toMatchObject({ decision: 'go', decidedBy: 'admin', actor: OWNER, reasons: ['Our autumn range needs it now'] });
       // The reviewers whose round was decided for them are told too.
-      await eventually(() => expect(store.outbox({ ideaId, to: HEAD_BAKER }).map((m) => m.purpose)).toContain('decision'));
+      await eventually(async () => expect((await store.outbox({ ideaId, to: HEAD_BAKER })).map((m) => m.purpose)).toContain('decision'));
     });
   });
 
@@ -118,8 +118,8 @@ describe('gate decisions', () => {
       await expect(client.withdraw(ideaId, { by: HEAD_BAKER })).rejects.toMatchObject({ code: 'not-allowed' });
       await client.withdraw(ideaId, { by: 'grace@customer.example', reason: 'Found one at the market' });
       expect(await client.outcome(ideaId)).toMatchObject({ status: 'withdrawn', reason: 'Found one at the market' });
-      expect(store.outbox({ ideaId, to: SHOP_MANAGER }).map((m) => m.purpose)).toContain('withdrawn');
-      expect(store.events({ ideaId }).at(-1)).toMatchObject({ type: 'withdrawn', actor: 'grace@customer.example' });
+      expect((await store.outbox({ ideaId, to: SHOP_MANAGER })).map((m) => m.purpose)).toContain('withdrawn');
+      expect((await store.events({ ideaId })).at(-1)).toMatchObject({ type: 'withdrawn', actor: 'grace@customer.example' });
       await expect(client.withdraw(ideaId, { by: OWNER })).rejects.toMatchObject({ code: 'idea-ended' });
     });
   });

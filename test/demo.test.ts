@@ -16,8 +16,8 @@ describe('the demo bakery', () => {
         ['demo-pastry-of-the-month', 'partner', 'in-stage', 'build', undefined],
       ]);
       expect(statuses[3]!.conditions).toEqual([{ gate: 'idea-screen', text: 'Agree the price split with Bean Co', met: false }]);
-      await eventually(() => {
-        const requests = store.outbox().filter((m) => m.purpose === 'review-request').map((m) => `${m.ideaId} ${m.to.email}`);
+      await eventually(async () => {
+        const requests = (await store.outbox()).filter((m) => m.purpose === 'review-request').map((m) => `${m.ideaId} ${m.to.email}`);
         expect(requests).toEqual(
           expect.arrayContaining([
             `demo-gluten-free-bread ${HEAD_BAKER}`,

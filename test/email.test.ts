@@ -8,7 +8,7 @@ import { createActivities } from '../activities';
 import { createMailer, messageIdFor } from '../activities/email/mailer';
 import { verifyLink } from '../activities/links';
 import type { Notification } from '../activities/notification';
-import { Store, storeFile } from '../activities/store';
+import { openStore, type Store } from '../activities/store';
 import type { StageGateClient } from '../client/sdk';
 import { loadSettings, type Settings } from '../config/settings';
 import { createStageGateWorker } from '../worker/worker';
@@ -132,12 +132,12 @@ describe('email through a real SMTP server', () => {
         const pending = new RegExp(`href="${PUBLIC_URL}/reviewer/([^"]+)"`).exec(email.html as string);
         expect(verifyLink(TEST_LINK_SECRET, pending![1]!)).toMatchObject({ purpose: 'reviewer', email: reviewer });
 
-        const kept = store.outbox({ ideaId, to: reviewer }).find((message) => message.purpose === 'review-request')!;
+        const kept = (await store.outbox({ ideaId, to: reviewer })).find((message) => message.purpose === 'review-request')!;
         expect(kept.id).toBe(`${ideaId}/screen/1/review-request/${reviewer}/2`);
         expect(email.messageId).toBe(messageIdFor(kept.id, settings.mail.from));
         expect(email.messageId).toMatch(/^<[0-9a-f]{32}@cornerbakery\.example>$/);
         expect(kept).toMatchObject({ messageId: email.messageId, html: email.html, subject: email.subject });
-        await eventually(() => expect(store.outbox({ id: kept.id })[0]!.sentAt).toBeDefined());
+        await eventually(async () => expect((await store.outbox({ id: kept.id }))[0]!.sentAt).toBeDefined());
         if (reviewer === HEAD_BAKER) writeFileSync(join(ARTEFACTS_DIR, 'review-request-email.html'), email.html as string);
       }
       expect((await arrived('grace@customer.example', 'your idea')).subject).toBe('Thank you: your idea "Loyalty cards" is in');
@@ -173,7 +173,7 @@ describe('email through a real SMTP server', () => {
       await arrived(HEAD_BAKER, 'your decision is needed');
       expect(mail.to(SHOP_MANAGER)).toEqual([]);
       expect(mail.attempts.get(SHOP_MANAGER)).toBe(1);
-      const kept = store.outbox({ ideaId, to: SHOP_MANAGER })[0]!;
+      const kept = (await store.outbox({ ideaId, to: SHOP_MANAGER }))[0]!;
       expect(kept).toMatchObject({ purpose: 'review-request', rejection: '550 No such mailbox here' });
       expect(kept.sentAt).toBeUndefined();
 
@@ -233,13 +233,13 @@ describe('the notify activity', () => {
 
   /** The activities as a worker makes them, against the test's SMTP server; `run` gets them and the store. */
   async function withActivities(run: (activities: ReturnType<typeof createActivities>, store: Store) => Promise<void>, settings: Settings = mailSettings()) {
-    const store = new Store(storeFile(settings.dataDir));
+    const store = await openStore(settings);
     const mailer = settings.mail.smtp ? createMailer(settings.mail) : undefined;
     try {
       await run(createActivities({ store, settings, mailer }), store);
     } finally {
       mailer?.close();
-      store.close();
+      await store.close();
     }
   }
 
@@ -249,7 +249,7 @@ describe('the notify activity', () => {
       await notify(reviewRequest);
       expect(mail.received.map((email) => !Array.isArray(email.to) && email.to?.value[0]?.address).sort()).toEqual([HEAD_BAKER, SHOP_MANAGER]);
       expect(mail.attempts).toEqual(new Map([[HEAD_BAKER, 1], [SHOP_MANAGER, 1]]));
-      expect(store.outbox({ ideaId: 'loyalty-cards' }).map((message) => message.sentAt)).toEqual([expect.any(String), expect.any(String)]);
+      expect((await store.outbox({ ideaId: 'loyalty-cards' })).map((message) => message.sentAt)).toEqual([expect.any(String), expect.any(String)]);
     });
   });
 
@@ -278,7 +278,7 @@ describe('the notify activity', () => {
       );
       expect(failure).not.toBeInstanceOf(ApplicationFailure);
       expect(failure).toMatchObject({ code: 'ESOCKET', originalCode: 'ECONNREFUSED' });
-      expect(store.outbox({ ideaId: 'loyalty-cards' }).map((message) => [message.to.email, message.sentAt])).toEqual([[HEAD_BAKER, undefined]]);
+      expect((await store.outbox({ ideaId: 'loyalty-cards' })).map((message) => [message.to.email, message.sentAt])).toEqual([[HEAD_BAKER, undefined]]);
     });
     mail = new MailServer();
     await mail.start();
@@ -293,14 +293,14 @@ describe('the notify activity', () => {
       );
       expect(failure).not.toBeInstanceOf(ApplicationFailure);
       expect(failure).toMatchObject({ command: 'MAIL FROM', responseCode: 550 });
-      expect(store.outbox({ ideaId: 'loyalty-cards' }).map((message) => [message.sentAt, message.rejection])).toEqual([[undefined, undefined]]);
+      expect((await store.outbox({ ideaId: 'loyalty-cards' })).map((message) => [message.sentAt, message.rejection])).toEqual([[undefined, undefined]]);
     });
   });
 
   test('without a mail server the messages stay in the outbox, with their HTML part', async () => {
     await withActivities(async ({ notify }, store) => {
       await notify(reviewRequest);
-      expect(store.outbox({ ideaId: 'loyalty-cards' }).map((message) => [message.to.email, message.sentAt, message.html?.startsWith('<!doctype html>')])).toEqual([
+      expect((await store.outbox({ ideaId: 'loyalty-cards' })).map((message) => [message.to.email, message.sentAt, message.html?.startsWith('<!doctype html>')])).toEqual([
         [HEAD_BAKER, undefined, true],
         [SHOP_MANAGER, undefined, true],
       ]);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { Store, storeFile } from '../activities/store';
+import { openStore, type Store } from '../activities/store';
 import { loadSettings, type LoadSettingsOptions, type Settings } from '../config/settings';
 import { StageGateClient, type IdeaStatus, type IdeaSubmission } from '../client/sdk';
 import { createStageGateWorker, type StageGateWorker } from '../worker/worker';
@@ -48,14 +48,14 @@ export interface Stack {
 export async function withStack<T>(fn: (stack: Stack) => Promise<T>, settings: Settings = testSettings()): Promise<T> {
   const worker = await startWorker(settings);
   const client = await StageGateClient.connect({ settings });
-  const store = new Store(storeFile(settings.dataDir));
+  const store = await openStore(settings);
   try {
     return await fn({ settings, client, store });
   } finally {
     worker.worker.shutdown();
     await worker.running;
     await client.close();
-    store.close();
+    await store.close();
   }
 }
 
@@ -140,8 +140,8 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
 
 /** The first message of this purpose to this person about the idea, once the outbox has it. */
 export async function messageTo(store: Store, ideaId: string, to: string, purpose: string) {
-  return eventually(() => {
-    const found = store.outbox({ ideaId, to }).find((message) => message.purpose === purpose);
+  return eventually(async () => {
+    const found = (await store.outbox({ ideaId, to })).find((message) => message.purpose === purpose);
     if (!found) throw new Error(`no ${purpose} message to ${to} about ${ideaId} yet`);
     return found;
   });

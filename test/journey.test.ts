@@ -24,7 +24,7 @@ describe('an idea journey on a real Temporal dev server', () => {
         ['screen', 'go', 4.5],
         ['final', 'go', 4],
       ]);
-      const types = store.events({ ideaId }).map((event) => event.type);
+      const types = (await store.events({ ideaId })).map((event) => event.type);
       expect(types).toEqual([
         'submitted',
         'stage_entered',
@@ -40,7 +40,7 @@ describe('an idea journey on a real Temporal dev server', () => {
         'launched',
         'recognised',
       ]);
-      const toSubmitter = store.outbox({ ideaId, to: 'grace@customer.example' }).map((message) => message.purpose);
+      const toSubmitter = (await store.outbox({ ideaId, to: 'grace@customer.example' })).map((message) => message.purpose);
       expect(toSubmitter).toEqual(['idea-received', 'decision', 'decision', 'recognition']);
     });
   });

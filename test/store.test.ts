@@ -1,11 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createActivities } from '../activities';
-import { Store, storeFile } from '../activities/store';
+import { openStore, storeFile, StoreUnavailable, type StoredEvent } from '../activities/store';
 import { loadSettings } from '../config/settings';
-import { TEST_LINK_SECRET } from './helpers';
+import { driveToLaunch, eventually, idea, TEST_LINK_SECRET, testSettings, withStack } from './helpers';
+import { testRunDir } from './paths';
+import { freshDatabaseUrl, withDatabase } from './postgres';
 
 const event = {
   ideaId: 'loyalty-cards',
@@ -20,26 +21,107 @@ const event = {
   detail: { title: 'Loyalty cards' },
 };
 
-describe('the events store on SQLite', () => {
-  const dir = () => mkdtempSync(join(tmpdir(), 'stagegate-store-'));
+/** Where a store lives: the data folder, and for PostgreSQL a database of its own. */
+type Where = { dataDir: string; databaseUrl?: string };
+
+interface Backend {
+  /** A place no other test uses. */
+  fresh(): Promise<Where>;
+  /** Checks that the backend recorded each migration once. */
+  expectMigrated(where: Where): Promise<void>;
+}
+
+const dataDir = () => mkdtempSync(join(testRunDir(), 'store-'));
+
+const sqlite: Backend = {
+  fresh: async () => ({ dataDir: dataDir() }),
+  async expectMigrated({ dataDir }) {
+    const raw = new Database(storeFile(dataDir));
+    expect(raw.pragma('user_version', { simple: true })).toBe(2);
+    raw.close();
+  },
+};
+
+const postgresql: Backend = {
+  fresh: async () => ({ dataDir: dataDir(), databaseUrl: await freshDatabaseUrl() }),
+  async expectMigrated({ databaseUrl }) {
+    const { rows } = await withDatabase(databaseUrl!, (client) => client.query('SELECT version FROM stagegate_migrations ORDER BY version'));
+    expect(rows.map((row) => row.version)).toEqual([1]);
+  },
+};
+
+/** One step of an idea at a time; ids as recordEvent makes them. */
+const step = (ideaId: string, seq: number, type: StoredEvent['type'], at: string, more: Partial<StoredEvent> = {}): StoredEvent => ({ ...event, ideaId, seq, type, at, id: `${ideaId}:${seq}`, detail: {}, ...more });
+
+describe.each([
+  ['SQLite', sqlite],
+  ['PostgreSQL', postgresql],
+])('the events store on %s', (_name, backend) => {
   const settings = loadSettings({ env: {}, overrides: { linkSecret: TEST_LINK_SECRET } });
 
   test('a retried recordEvent activity never counts twice', async () => {
-    const store = new Store(storeFile(dir()));
+    const store = await openStore(await backend.fresh());
     const { recordEvent } = createActivities({ store, settings });
     await recordEvent(event);
     await recordEvent(event);
     await recordEvent({ ...event, seq: 2, type: 'stage_entered', detail: {} });
-    expect(store.events({ ideaId: 'loyalty-cards' }).map((e) => [e.id, e.type])).toEqual([
+    expect((await store.events({ ideaId: 'loyalty-cards' })).map((e) => [e.id, e.type])).toEqual([
       ['loyalty-cards:1', 'submitted'],
       ['loyalty-cards:2', 'stage_entered'],
     ]);
-    expect(store.events({ ideaId: 'loyalty-cards' })[0]).toMatchObject({ ...event, id: 'loyalty-cards:1', gate: undefined, round: undefined });
-    store.close();
+    expect((await store.events({ ideaId: 'loyalty-cards' }))[0]).toMatchObject({ ...event, id: 'loyalty-cards:1', gate: undefined, round: undefined });
+    expect(await store.appendEvent({ ...event, id: 'loyalty-cards:1' })).toBe(false);
+    expect(await store.appendEvent({ ...event, id: 'loyalty-cards:3', seq: 3 })).toBe(true);
+    await store.close();
+  });
+
+  test('events come ordered by time, idea and sequence, filtered by idea, time range and type', async () => {
+    const store = await openStore(await backend.fresh());
+    const steps = [
+      step('pastry', 2, 'gate_opened', '2026-11-02T10:00:00.000Z', { gate: 'screen', round: 1 }),
+      step('bread', 3, 'vote_cast', '2026-11-03T08:30:00.000Z', { gate: 'screen', round: 1 }),
+      step('pastry', 1, 'submitted', '2026-11-02T10:00:00.000Z'),
+      step('bread', 1, 'submitted', '2026-11-01T23:59:59.999Z'),
+      step('bread', 2, 'gate_opened', '2026-11-02T10:00:00.000Z', { gate: 'screen', round: 1 }),
+      // Another offset, the same instant: times come back in UTC.
+      step('bread', 4, 'decided', '2026-11-03T12:00:00+03:00', { gate: 'screen', round: 1 }),
+    ];
+    for (const each of steps) expect(await store.appendEvent(each)).toBe(true);
+    const ids = (events: StoredEvent[]) => events.map((e) => e.id);
+
+    expect(ids(await store.events())).toEqual(['bread:1', 'bread:2', 'pastry:1', 'pastry:2', 'bread:3', 'bread:4']);
+    expect((await store.events({ ideaId: 'bread' })).map((e) => e.at)).toEqual(['2026-11-01T23:59:59.999Z', '2026-11-02T10:00:00.000Z', '2026-11-03T08:30:00.000Z', '2026-11-03T09:00:00.000Z']);
+    expect(ids(await store.events({ ideaId: 'pastry' }))).toEqual(['pastry:1', 'pastry:2']);
+    // From inclusive, to exclusive; a date alone is midnight UTC.
+    expect(ids(await store.events({ from: '2026-11-02T10:00:00.000Z', to: '2026-11-03T09:00:00.000Z' }))).toEqual(['bread:2', 'pastry:1', 'pastry:2', 'bread:3']);
+    expect(ids(await store.events({ from: '2026-11-02', to: '2026-11-03' }))).toEqual(['bread:2', 'pastry:1', 'pastry:2']);
+    expect(ids(await store.events({ to: '2026-11-02' }))).toEqual(['bread:1']);
+    expect(ids(await store.events({ types: ['gate_opened', 'decided'] }))).toEqual(['bread:2', 'pastry:2', 'bread:4']);
+    expect(ids(await store.events({ types: [] }))).toEqual([]);
+    expect(ids(await store.events({ ideaId: 'bread', types: ['gate_opened', 'vote_cast'], from: '2026-11-02T10:00:00.001Z' }))).toEqual(['bread:3']);
+    await store.close();
+  });
+
+  test('details come back as they went in: nested JSON, unicode and numbers', async () => {
+    const store = await openStore(await backend.fresh());
+    const detail = {
+      title: 'Crème brûlée 🍮 — 抹茶ラテ, «naïve» café, עברית, Ελληνικά',
+      comment: 'He said "go"\\ and left;\n\ttabs, quotes \' and <b>markup</b>',
+      nested: { list: [1, 'two', { three: [true, false, null] }], empty: {}, none: [], deeper: { a: { b: { c: 'd' } } } },
+      numbers: { int: 42, negative: -7, zero: 0, float: 0.1 + 0.2, score: 4.5, safe: Number.MAX_SAFE_INTEGER, huge: 1e21, tiny: 5e-324 },
+      decision: 'conditional-go',
+    };
+    await store.appendEvent(step('flan', 1, 'decided', '2026-11-04T16:45:12.345Z', { gate: 'screen', round: 2, actor: 'sofia@cornerbakery.example', detail }));
+    await store.appendEvent(step('flan', 2, 'launched', '2026-11-05T09:00:00.000Z', { stage: undefined, actor: undefined }));
+    const [decided, launched] = await store.events({ ideaId: 'flan' });
+    expect(decided).toEqual({ ...event, id: 'flan:1', ideaId: 'flan', seq: 1, type: 'decided', at: '2026-11-04T16:45:12.345Z', gate: 'screen', round: 2, actor: 'sofia@cornerbakery.example', detail });
+    expect(launched).toEqual({ ...event, id: 'flan:2', ideaId: 'flan', seq: 2, type: 'launched', at: '2026-11-05T09:00:00.000Z', stage: undefined, actor: undefined, detail: {} });
+    expect(launched).toMatchObject({ stage: undefined, gate: undefined, round: undefined, actor: undefined });
+    await store.close();
   });
 
   test('a retried notify activity keeps one message per recipient', async () => {
-    const store = new Store(storeFile(dir()));
+    const store = await openStore(await backend.fresh());
     const { notify } = createActivities({ store, settings });
     const notification = {
       purpose: 'idea-received' as const,
@@ -57,36 +139,122 @@ describe('the events store on SQLite', () => {
     };
     await notify(notification);
     await notify(notification);
-    const kept = store.outbox({ ideaId: 'loyalty-cards' });
+    const kept = await store.outbox({ ideaId: 'loyalty-cards' });
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({ id: 'loyalty-cards/idea/idea-received/leo@cornerbakery.example/1', subject: 'Thank you: your idea "Loyalty <cards>" is in' });
-    store.close();
+    await store.close();
   });
 
-  test('migrations run once and reopening keeps the data', () => {
-    const folder = dir();
-    const first = new Store(storeFile(folder));
-    first.appendEvent({ ...event, id: 'loyalty-cards:1' });
-    first.close();
-    const second = new Store(storeFile(folder));
-    expect(second.events()).toHaveLength(1);
-    second.close();
-    const raw = new Database(storeFile(folder));
-    expect(raw.pragma('user_version', { simple: true })).toBe(2);
-    raw.close();
+  test('the outbox keeps a message once, oldest first, and remembers what the mail server said', async () => {
+    const store = await openStore(await backend.fresh());
+    const message = (id: string, to: string, createdAt: string) => ({
+      id,
+      ideaId: 'loyalty-cards',
+      purpose: 'review-request',
+      to: { email: to, name: to.split('@')[0]! },
+      subject: `Review “Loyalty cards” ✓`,
+      text: `Hello ${to}`,
+      html: '<p>Hello</p>',
+      messageId: `<${id}@stagegate>`,
+      createdAt,
+    });
+    expect(await store.addToOutbox(message('m-2', 'sofia@cornerbakery.example', '2026-11-02T09:00:00.000Z'))).toBe(true);
+    expect(await store.addToOutbox(message('m-1', 'hamid@cornerbakery.example', '2026-11-02T09:00:00.000Z'))).toBe(true);
+    expect(await store.addToOutbox(message('m-0', 'olivia@cornerbakery.example', '2026-11-01T09:00:00.000Z'))).toBe(true);
+    expect(await store.addToOutbox({ ...message('m-1', 'hamid@cornerbakery.example', '2026-11-03T09:00:00.000Z'), subject: 'changed' })).toBe(false);
+
+    // Equal times keep the order the messages were kept in.
+    expect((await store.outbox()).map((m) => m.id)).toEqual(['m-0', 'm-2', 'm-1']);
+    expect((await store.outbox({ limit: 2 })).map((m) => m.id)).toEqual(['m-0', 'm-2']);
+    expect((await store.outbox({ to: 'Hamid@CornerBakery.example' })).map((m) => m.id)).toEqual(['m-1']);
+    expect(await store.outbox({ id: 'm-1' })).toEqual([{ ...message('m-1', 'hamid@cornerbakery.example', '2026-11-02T09:00:00.000Z'), sentAt: undefined, rejection: undefined }]);
+    expect(await store.outbox({ ideaId: 'another-idea' })).toEqual([]);
+
+    await store.markSent('m-2', '2026-11-02T09:00:01.500Z');
+    await store.markRejected('m-1', '550 5.1.1 hamid@cornerbakery.example: no such user');
+    expect((await store.outbox()).map((m) => [m.id, m.sentAt, m.rejection])).toEqual([
+      ['m-0', undefined, undefined],
+      ['m-2', '2026-11-02T09:00:01.500Z', undefined],
+      ['m-1', undefined, '550 5.1.1 hamid@cornerbakery.example: no such user'],
+    ]);
+    await store.close();
   });
 
-  test('an outbox kept before email gains the email columns and keeps its messages', () => {
-    const folder = dir();
+  test('migrations run once and reopening keeps the data', async () => {
+    const where = await backend.fresh();
+    const first = await openStore(where);
+    await first.appendEvent({ ...event, id: 'loyalty-cards:1' });
+    await first.close();
+    const second = await openStore(where);
+    expect(await second.events()).toHaveLength(1);
+    await second.close();
+    await backend.expectMigrated(where);
+  });
+
+  test('stores opening the same database at once all succeed and share it', async () => {
+    const where = await backend.fresh();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(where)));
+    try {
+      await Promise.all(stores.map((store, index) => store.appendEvent(step('bread', index + 1, 'vote_cast', '2026-11-02T10:00:00.000Z'))));
+      for (const store of stores) expect(await store.events()).toHaveLength(4);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+    await backend.expectMigrated(where);
+  });
+
+  test('a journey run by a real worker lands in this store', async () => {
+    const where = await backend.fresh();
+    await withStack(async ({ client, store, settings }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await driveToLaunch(client, ideaId);
+      // Every step of the journey, as the workflow itself tells it, is a row of the store.
+      const steps = await eventually(async () => {
+        const { timeline } = await client.getIdea(ideaId);
+        expect(timeline.at(-1)?.type).toBe('recognised');
+        const events = await store.events({ ideaId });
+        expect(events.map(({ seq, type, at, stage, gate, round, actor, detail }) => ({ seq, type, at, stage, gate, round, actor, detail }))).toEqual(timeline);
+        return events.length;
+      });
+      await eventually(async () => expect((await store.outbox({ ideaId, to: 'grace@customer.example' })).map((m) => m.purpose)).toEqual(['idea-received', 'decision', 'decision', 'recognition']));
+      if (settings.databaseUrl) {
+        // The rows are in PostgreSQL, and nothing was written to SQLite in the data folder.
+        const { rows } = await withDatabase(settings.databaseUrl, (raw) => raw.query('SELECT type, detail FROM events WHERE idea_id = $1 ORDER BY at, seq', [ideaId]));
+        expect(rows).toHaveLength(steps);
+        expect(rows[0]).toMatchObject({ type: 'submitted', detail: expect.objectContaining({ title: idea().title }) });
+        expect(existsSync(storeFile(settings.dataDir))).toBe(false);
+      }
+    }, testSettings(where));
+  });
+});
+
+describe('the events store on SQLite, from an older data folder', () => {
+  test('an outbox kept before email gains the email columns and keeps its messages', async () => {
+    const folder = dataDir();
     const old = new Database(storeFile(folder));
     old.exec(`CREATE TABLE outbox (id TEXT PRIMARY KEY, idea_id TEXT NOT NULL, purpose TEXT NOT NULL, to_email TEXT NOT NULL, to_name TEXT NOT NULL,
               subject TEXT NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL); PRAGMA user_version = 1;`);
     old.prepare('INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run('loyalty-cards/idea/idea-received/leo@cornerbakery.example/1', 'loyalty-cards', 'idea-received', 'leo@cornerbakery.example', 'Leo Martin', 'Thank you', 'Hello Leo', '2026-11-02T09:00:00.000Z');
     old.close();
-    const store = new Store(storeFile(folder));
-    expect(store.outbox()).toEqual([
+    const store = await openStore({ dataDir: folder });
+    expect(await store.outbox()).toEqual([
       { id: 'loyalty-cards/idea/idea-received/leo@cornerbakery.example/1', ideaId: 'loyalty-cards', purpose: 'idea-received', to: { email: 'leo@cornerbakery.example', name: 'Leo Martin' }, subject: 'Thank you', text: 'Hello Leo', createdAt: '2026-11-02T09:00:00.000Z', html: undefined, messageId: undefined, sentAt: undefined, rejection: undefined },
     ]);
-    store.close();
+    await store.close();
+  });
+});
+
+describe('choosing the events store', () => {
+  test('DATABASE_URL chooses PostgreSQL; anything but a PostgreSQL URL is refused, naming the variable', () => {
+    expect(loadSettings({ env: { DATABASE_URL: 'postgres://stagegate:secret@db.example:5432/stagegate' } }).databaseUrl).toBe('postgres://stagegate:secret@db.example:5432/stagegate');
+    expect(loadSettings({ env: {} }).databaseUrl).toBeUndefined();
+    expect(() => loadSettings({ env: { DATABASE_URL: 'mysql://db.example/stagegate' } })).toThrow('DATABASE_URL: databaseUrl: expected a PostgreSQL URL like postgres://user:pass@host:5432/db');
+  });
+
+  test('a PostgreSQL that cannot be reached stops the store from opening, without showing the password', async () => {
+    const opening = openStore({ dataDir: dataDir(), databaseUrl: 'postgres://stagegate:hunter2@127.0.0.1:1/stagegate' });
+    await expect(opening).rejects.toThrow(StoreUnavailable);
+    await expect(opening).rejects.toThrow('The events store in PostgreSQL (postgres://stagegate:***@127.0.0.1:1/stagegate) is not usable: connect ECONNREFUSED');
+    await expect(opening).rejects.not.toThrow('hunter2');
   });
 });

@@ -13,10 +13,10 @@ describe('every shipped process template carries an idea to launch', () => {
       const { ideaId } = await client.submitIdea(idea({ process: processId, champion: { email: COUNTER, name: 'Leo Martin' } }));
       expect(await driveToLaunch(client, ideaId)).toEqual(expectedGates[processId]);
       expect(await client.outcome(ideaId)).toMatchObject({ ideaId, status: 'launched' });
-      const events = store.events({ ideaId });
+      const events = await store.events({ ideaId });
       expect(events.filter((event) => event.type === 'decided').map((event) => event.detail.decision)).toEqual(expectedGates[processId]!.map(() => 'go'));
       expect(events.map((event) => event.type).slice(-2)).toEqual(['launched', 'recognised']);
-      const thanked = store.outbox({ ideaId }).filter((message) => message.purpose === 'recognition').map((message) => message.to.email);
+      const thanked = (await store.outbox({ ideaId })).filter((message) => message.purpose === 'recognition').map((message) => message.to.email);
       expect(thanked.sort()).toEqual(['grace@customer.example', COUNTER].sort());
     }, testSettings({ processesDir: SHIPPED_PROCESSES_DIR }));
   });

@@ -11,12 +11,12 @@ describe('workflow timers (second-long durations)', () => {
       const outcome = await client.outcome(ideaId);
       expect(outcome).toMatchObject({ status: 'killed' });
 
-      const reminders = store.outbox({ ideaId }).filter((message) => message.purpose === 'review-reminder');
+      const reminders = (await store.outbox({ ideaId })).filter((message) => message.purpose === 'review-reminder');
       expect(reminders.map((message) => message.to.email)).toEqual([SHOP_MANAGER, SHOP_MANAGER]);
       const escalation = await messageTo(store, ideaId, OWNER, 'escalation');
       expect(escalation.text).toContain('Still waiting on: Sofia Rossi');
 
-      const events = store.events({ ideaId });
+      const events = await store.events({ ideaId });
       expect(events.map((event) => event.type)).toEqual([
         'submitted',
         'stage_entered',
@@ -34,7 +34,7 @@ describe('workflow timers (second-long durations)', () => {
       expect(events.find((event) => event.type === 'decided')!.detail).toMatchObject({ decision: 'kill', decidedBy: 'deadline' });
       // Everyone concerned hears the default decision: the submitter, the champion and the reviewers.
       for (const person of ['grace@customer.example', COUNTER, HEAD_BAKER, SHOP_MANAGER]) {
-        expect(store.outbox({ ideaId, to: person }).map((message) => message.purpose)).toContain('decision');
+        expect((await store.outbox({ ideaId, to: person })).map((message) => message.purpose)).toContain('decision');
       }
     });
   });
@@ -47,7 +47,7 @@ describe('workflow timers (second-long durations)', () => {
       await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'kill', scores: { impact: 2 } });
       await client.outcome(ideaId);
       await new Promise((resolve) => setTimeout(resolve, 2000));
-      expect(store.outbox({ ideaId }).filter((message) => ['review-reminder', 'escalation'].includes(message.purpose))).toEqual([]);
+      expect((await store.outbox({ ideaId })).filter((message) => ['review-reminder', 'escalation'].includes(message.purpose))).toEqual([]);
     });
   });
 
@@ -63,7 +63,7 @@ describe('workflow timers (second-long durations)', () => {
       await waitForIdea(client, ideaId, (status) => status.status === 'on-hold');
       // revisitAfter is 2s: the gate comes back by itself with a new round.
       await waitForIdea(client, ideaId, inReview('final', 2), 10_000);
-      await eventually(() => expect(store.events({ ideaId }).find((event) => event.type === 'resumed')?.detail).toEqual({ reason: 'the revisit date came' }));
+      await eventually(async () => expect((await store.events({ ideaId })).find((event) => event.type === 'resumed')?.detail).toEqual({ reason: 'the revisit date came' }));
     });
   });
 });

@@ -43,7 +43,7 @@ describe('reviewer pages behind signed links', () => {
       expect(again.status).toBe(200);
       expect(again.body).toMatch(/Already recorded: go, by you, at /);
       expect((await client.getIdea(ideaId)).round!.votes).toHaveLength(1);
-      expect(store.events({ ideaId }).filter((e) => e.type === 'vote_cast')).toHaveLength(1);
+      expect((await store.events({ ideaId })).filter((e) => e.type === 'vote_cast')).toHaveLength(1);
     });
   });
 

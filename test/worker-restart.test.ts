@@ -1,4 +1,4 @@
-import { Store, storeFile } from '../activities/store';
+import { openStore } from '../activities/store';
 import { StageGateClient } from '../client/sdk';
 import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, inStage, scores, startWorker, testSettings, waitForIdea } from './helpers';
 
@@ -6,7 +6,7 @@ describe('a worker restarted mid-journey', () => {
   test('the journey continues where it was, timers that fired while no worker ran included', async () => {
     const settings = testSettings();
     const client = await StageGateClient.connect({ settings });
-    const store = new Store(storeFile(settings.dataDir));
+    const store = await openStore(settings);
     try {
       let worker = await startWorker(settings);
       const { ideaId } = await client.submitIdea(idea());
@@ -32,19 +32,19 @@ describe('a worker restarted mid-journey', () => {
       await new Promise((resolve) => setTimeout(resolve, 5000));
       worker = await startWorker(settings);
       expect(await client.outcome(timed.ideaId)).toMatchObject({ status: 'killed' });
-      expect(store.outbox({ ideaId: timed.ideaId, to: OWNER }).map((message) => message.purpose)).toContain('escalation');
+      expect((await store.outbox({ ideaId: timed.ideaId, to: OWNER })).map((message) => message.purpose)).toContain('escalation');
 
       await client.markReady(ideaId, { by: COUNTER });
       await waitForIdea(client, ideaId, inReview('final'));
       worker.worker.shutdown();
       await worker.running;
       // No event was written twice across the restarts.
-      const events = store.events({ ideaId });
+      const events = await store.events({ ideaId });
       expect(new Set(events.map((event) => event.seq)).size).toBe(events.length);
       expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
     } finally {
       await client.close();
-      store.close();
+      await store.close();
     }
   });
 });

@@ -9,7 +9,7 @@ import { SEARCH_ATTRIBUTES } from '../workflows/messages';
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 export const TOOLS_BIN = join(PACKAGE_ROOT, '.tools', 'bin');
 
-function executable(file: string): boolean {
+export function executable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;

@@ -3,7 +3,7 @@ import { createActivities } from '../activities';
 import { createMailer } from '../activities/email/mailer';
 import { createActivityMetrics, type ActivityMetrics } from '../activities/metrics';
 import { requireLinkSecret } from '../activities/links';
-import { Store, storeFile } from '../activities/store';
+import { openStore } from '../activities/store';
 import { loadTemporalConnection, type Settings } from '../config/settings';
 
 /** Bundles the workflow code once; every worker of the process reuses the bundle. */
@@ -42,10 +42,17 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
   // Before connecting: a worker without the key could not put a link in any message.
   requireLinkSecret(settings);
   const temporal = loadTemporalConnection();
-  const connection = options.connection ?? (await NativeConnection.connect(temporal.connectionOptions));
-  const store = new Store(storeFile(settings.dataDir));
+  const store = await openStore(settings);
   const mailer = settings.mail.smtp ? createMailer(settings.mail) : undefined;
+  let connection = options.connection;
+  /** Releases the mail connections, the store and the connection the worker made (not one it was handed). */
+  const release = async () => {
+    mailer?.close();
+    await store.close();
+    if (connection && !options.connection) await connection.close();
+  };
   try {
+    connection ??= await NativeConnection.connect(temporal.connectionOptions);
     const worker = await Worker.create({
       connection,
       namespace: options.namespace ?? temporal.namespace,
@@ -59,16 +66,12 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
         try {
           await worker.run();
         } finally {
-          mailer?.close();
-          store.close();
-          if (!options.connection) await connection.close();
+          await release();
         }
       },
     };
   } catch (err) {
-    mailer?.close();
-    store.close();
-    if (!options.connection) await connection.close();
+    await release();
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { StoreUnavailable } from '../../activities/store';
 import { loadSettings, type Settings } from '../../config/settings';
 import { ConfigError } from '../../config/yaml';
 import { StageGateClient, StageGateError } from '../sdk';
@@ -51,6 +52,7 @@ function asCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof StageGateError) return new CliError(err.message, USAGE_CODES.has(err.code) ? EXIT_USAGE : EXIT_FAILED, err.code);
   if (err instanceof ConfigError) return new CliError(err.message, EXIT_FAILED, 'config');
+  if (err instanceof StoreUnavailable) return new CliError(err.message, EXIT_FAILED, 'store-unavailable');
   const message = err instanceof Error ? err.message : String(err);
   if (/connect|ECONNREFUSED|UNAVAILABLE|transport/i.test(message)) {
     return new CliError(`cannot reach Temporal (${message}). Is it running? Start everything with: stagegate dev`, EXIT_FAILED, 'unreachable');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Store, storeFile, type OutboxMessage } from '../../activities/store';
+import { openStore, type OutboxMessage } from '../../activities/store';
 import { action, jsonOption } from './command';
 import { say, table, when } from './output';
 
@@ -17,12 +17,12 @@ export function registerOutboxCommands(program: Command): void {
     .action(
       action(
         async (context, flags: { idea?: string; to?: string; limit: string; full?: boolean }) => {
-          const store = new Store(storeFile(context.settings().dataDir));
+          const store = await openStore(context.settings());
           try {
-            const messages = store.outbox({ ideaId: flags.idea, to: flags.to, limit: Number(flags.limit) });
+            const messages = await store.outbox({ ideaId: flags.idea, to: flags.to, limit: Number(flags.limit) });
             return flags.full || context.json ? messages : messages.map((message) => ({ ...message, text: undefined }));
           } finally {
-            store.close();
+            await store.close();
           }
         },
         (messages: OutboxMessage[]) => {

@@ -1,22 +1,23 @@
 import { Router } from 'express';
-import type { OutboxMessage, Store } from '../../activities/store';
+import type { Store } from '../../activities/store';
 import { html, layout } from './html';
 import type { Clock } from './pages';
 
 /**
  * The local outbox of the embedded default, so a person trying stagegate on a laptop can read
- * every message and click its links, playing every role.
+ * every message and click its links, playing every role. The handlers are async: Express 5 hands
+ * a store's error to the error page.
  */
-function findMessage(store: Store, id: string): (OutboxMessage & { html?: string }) | undefined {
-  return store.outbox({ limit: 100_000 }).find((message) => message.id === id);
+async function findMessage(store: Store, id: string) {
+  return (await store.outbox({ id, limit: 1 }))[0];
 }
 
 export function outboxRoutes(store: Store, when: Clock): Router {
   const router = Router();
 
-  router.get('/', (request, response) => {
+  router.get('/', async (request, response) => {
     const to = typeof request.query.to === 'string' ? request.query.to : undefined;
-    const messages = store.outbox({ to, limit: 500 }).reverse();
+    const messages = (await store.outbox({ to, limit: 500 })).reverse();
     response.type('html').send(
       layout(
         'Outbox',
@@ -31,8 +32,8 @@ ${messages.map((message) => html`<tr><td>${when(message.createdAt)}</td><td><a h
     );
   });
 
-  router.get('/message/:id', (request, response) => {
-    const message = findMessage(store, request.params.id);
+  router.get('/message/:id', async (request, response) => {
+    const message = await findMessage(store, request.params.id);
     if (!message) {
       response.status(404).type('html').send(layout('Not found', html`<h1>No such message</h1><p><a href="/outbox">Back to the outbox</a></p>`));
       return;
@@ -50,8 +51,8 @@ ${message.html ? html`<p><a href="/outbox/message/${encodeURIComponent(message.i
     );
   });
 
-  router.get('/message/:id/html', (request, response) => {
-    const message = findMessage(store, request.params.id);
+  router.get('/message/:id/html', async (request, response) => {
+    const message = await findMessage(store, request.params.id);
     if (!message?.html) {
       response.status(404).type('text').send('No HTML version of this message.');
       return;

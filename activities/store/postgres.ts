@@ -1,0 +1,160 @@
+import { Pool } from 'pg';
+import type { EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from '../store';
+import { DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type EventRow, type OutboxRow } from './rows';
+
+/**
+ * Production: the events and the outbox in PostgreSQL, shared by every worker and web process.
+ * Ids and ideas sort byte by byte (`COLLATE "C"`), as in SQLite, whatever the database's locale.
+ */
+const MIGRATIONS = [
+  `CREATE TABLE events (
+     id TEXT COLLATE "C" PRIMARY KEY,
+     idea_id TEXT COLLATE "C" NOT NULL,
+     seq INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     at TIMESTAMPTZ NOT NULL,
+     process TEXT NOT NULL,
+     process_version INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     stage TEXT,
+     gate TEXT,
+     round INTEGER,
+     actor TEXT,
+     detail JSONB NOT NULL
+   );
+   CREATE INDEX events_by_idea ON events (idea_id, seq);
+   CREATE INDEX events_by_time ON events (at, idea_id, seq);
+   CREATE INDEX events_by_type_time ON events (type, at);
+   CREATE TABLE outbox (
+     id TEXT COLLATE "C" PRIMARY KEY,
+     position BIGINT GENERATED ALWAYS AS IDENTITY,
+     idea_id TEXT COLLATE "C" NOT NULL,
+     purpose TEXT NOT NULL,
+     to_email TEXT NOT NULL,
+     to_name TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     body TEXT NOT NULL,
+     html TEXT,
+     message_id TEXT,
+     created_at TIMESTAMPTZ NOT NULL,
+     sent_at TIMESTAMPTZ,
+     rejection TEXT
+   );
+   CREATE INDEX outbox_by_time ON outbox (created_at, position);
+   CREATE INDEX outbox_by_idea ON outbox (idea_id);`,
+];
+
+/** Held while migrating, so workers starting at once apply each migration exactly once (one lock per database). */
+const MIGRATION_LOCK = 0x73_74_61_67_65; // "stage"
+
+export class PostgresStore implements Store {
+  private constructor(private readonly pool: Pool) {}
+
+  /** Connects and brings the tables up to date; fails with the database named (never its password). */
+  static async open(databaseUrl: string): Promise<PostgresStore> {
+    const pool = new Pool({ connectionString: databaseUrl, application_name: 'stagegate' });
+    // An idle connection the server drops must not crash the process; the next query reconnects.
+    pool.on('error', (err) => console.warn(`stagegate: a PostgreSQL connection of the events store failed: ${err.message}`));
+    const store = new PostgresStore(pool);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await pool.end();
+      throw new StoreUnavailable(`The events store in PostgreSQL (${redacted(databaseUrl)}) is not usable: ${(err as Error).message}`, { cause: err });
+    }
+    return store;
+  }
+
+  /** Applies the missing migrations in one transaction, under a lock that a second worker starting at once waits for. */
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query('CREATE TABLE IF NOT EXISTS stagegate_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+      const { rows } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM stagegate_migrations');
+      for (let version = rows[0]!.version; version < MIGRATIONS.length; version++) {
+        await client.query(MIGRATIONS[version]!);
+        await client.query('INSERT INTO stagegate_migrations (version) VALUES ($1)', [version + 1]);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async appendEvent(event: StoredEvent): Promise<boolean> {
+    const result = await this.pool.query(
+      `INSERT INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        event.id,
+        event.ideaId,
+        event.seq,
+        event.type,
+        isoTime(event.at),
+        event.process,
+        event.processVersion,
+        event.source,
+        event.stage ?? null,
+        event.gate ?? null,
+        event.round ?? null,
+        event.actor ?? null,
+        JSON.stringify(event.detail),
+      ],
+    );
+    return result.rowCount === 1;
+  }
+
+  async events(filter: EventFilter = {}): Promise<StoredEvent[]> {
+    const params: unknown[] = [];
+    const where = eventConditions(filter, (value) => `$${params.push(value)}`);
+    const { rows } = await this.pool.query<EventRow>(`SELECT * FROM events ${where} ORDER BY at, idea_id, seq`, params);
+    return rows.map(eventFromRow);
+  }
+
+  async addToOutbox(message: NewOutboxMessage): Promise<boolean> {
+    const result = await this.pool.query(
+      `INSERT INTO outbox (id, idea_id, purpose, to_email, to_name, subject, body, html, message_id, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (id) DO NOTHING`,
+      [message.id, message.ideaId, message.purpose, message.to.email, message.to.name, message.subject, message.text, message.html ?? null, message.messageId ?? null, isoTime(message.createdAt)],
+    );
+    return result.rowCount === 1;
+  }
+
+  async markSent(id: string, at: string): Promise<void> {
+    await this.pool.query('UPDATE outbox SET sent_at = $1 WHERE id = $2', [isoTime(at), id]);
+  }
+
+  async markRejected(id: string, rejection: string): Promise<void> {
+    await this.pool.query('UPDATE outbox SET rejection = $1 WHERE id = $2', [rejection, id]);
+  }
+
+  async outbox(filter: OutboxFilter = {}): Promise<OutboxMessage[]> {
+    const params: unknown[] = [];
+    const where = outboxConditions(filter, (value) => `$${params.push(value)}`);
+    const limit = `$${params.push(filter.limit ?? DEFAULT_OUTBOX_LIMIT)}`;
+    const { rows } = await this.pool.query<OutboxRow>(`SELECT * FROM outbox ${where} ORDER BY created_at, position LIMIT ${limit}`, params);
+    return rows.map(outboxMessageFromRow);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** The database's address for messages: the password never appears in a log. */
+function redacted(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'an unreadable DATABASE_URL';
+  }
+}

@@ -1,0 +1,107 @@
+import type { EventType } from '../../workflows/state';
+import type { EventFilter, OutboxFilter, OutboxMessage, StoredEvent } from '../store';
+
+// What both backends share: the filters' SQL and reading their rows back.
+
+/** The store cannot be opened (PostgreSQL unreachable, refused, or its tables cannot be brought up to date). */
+export class StoreUnavailable extends Error {
+  override readonly name = 'StoreUnavailable';
+}
+
+/** The same instant as the canonical ISO string both backends store and compare. */
+export function isoTime(time: string): string {
+  const date = new Date(time);
+  if (Number.isNaN(date.getTime())) throw new RangeError(`expected an ISO time, got "${time}"`);
+  return date.toISOString();
+}
+
+/** Adds a parameter to the query and returns its placeholder (`?` in SQLite, `$n` in PostgreSQL). */
+type Bind = (value: unknown) => string;
+
+/** The WHERE clause of an events query, the same SQL on both backends. */
+export function eventConditions(filter: EventFilter, bind: Bind): string {
+  const where: string[] = [];
+  if (filter.ideaId) where.push(`idea_id = ${bind(filter.ideaId)}`);
+  if (filter.from) where.push(`at >= ${bind(isoTime(filter.from))}`);
+  if (filter.to) where.push(`at < ${bind(isoTime(filter.to))}`);
+  if (filter.types) where.push(filter.types.length ? `type IN (${filter.types.map(bind).join(', ')})` : '1 = 0');
+  return where.length ? `WHERE ${where.join(' AND ')}` : '';
+}
+
+export function outboxConditions(filter: OutboxFilter, bind: Bind): string {
+  const where: string[] = [];
+  if (filter.id) where.push(`id = ${bind(filter.id)}`);
+  if (filter.ideaId) where.push(`idea_id = ${bind(filter.ideaId)}`);
+  if (filter.to) where.push(`to_email = ${bind(filter.to.toLowerCase())}`);
+  return where.length ? `WHERE ${where.join(' AND ')}` : '';
+}
+
+export const DEFAULT_OUTBOX_LIMIT = 1000;
+
+/** A row of the events table as either backend returns it: SQLite keeps times and JSON as text. */
+export interface EventRow {
+  id: string;
+  idea_id: string;
+  seq: number;
+  type: string;
+  at: string | Date;
+  process: string;
+  process_version: number;
+  source: string;
+  stage: string | null;
+  gate: string | null;
+  round: number | null;
+  actor: string | null;
+  detail: string | Record<string, unknown>;
+}
+
+export function eventFromRow(row: EventRow): StoredEvent {
+  return {
+    id: row.id,
+    ideaId: row.idea_id,
+    seq: row.seq,
+    type: row.type as EventType,
+    at: row.at instanceof Date ? row.at.toISOString() : row.at,
+    process: row.process,
+    processVersion: row.process_version,
+    source: row.source,
+    stage: row.stage ?? undefined,
+    gate: row.gate ?? undefined,
+    round: row.round ?? undefined,
+    actor: row.actor ?? undefined,
+    detail: typeof row.detail === 'string' ? (JSON.parse(row.detail) as Record<string, unknown>) : row.detail,
+  };
+}
+
+export interface OutboxRow {
+  id: string;
+  idea_id: string;
+  purpose: string;
+  to_email: string;
+  to_name: string;
+  subject: string;
+  body: string;
+  html: string | null;
+  message_id: string | null;
+  created_at: string | Date;
+  sent_at: string | Date | null;
+  rejection: string | null;
+}
+
+const isoOf = (time: string | Date) => (time instanceof Date ? time.toISOString() : time);
+
+export function outboxMessageFromRow(row: OutboxRow): OutboxMessage {
+  return {
+    id: row.id,
+    ideaId: row.idea_id,
+    purpose: row.purpose,
+    to: { email: row.to_email, name: row.to_name },
+    subject: row.subject,
+    text: row.body,
+    html: row.html ?? undefined,
+    messageId: row.message_id ?? undefined,
+    createdAt: isoOf(row.created_at),
+    sentAt: row.sent_at === null ? undefined : isoOf(row.sent_at),
+    rejection: row.rejection ?? undefined,
+  };
+}

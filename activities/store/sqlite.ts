@@ -1,0 +1,132 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from '../store';
+import { DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type EventRow, type OutboxRow } from './rows';
+
+/**
+ * The embedded default: one SQLite file in the data folder. Data folders made before the
+ * PostgreSQL backend carry on: the migrations are counted in `user_version`, as they always were.
+ */
+const MIGRATIONS = [
+  `CREATE TABLE events (
+     id TEXT PRIMARY KEY,
+     idea_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     at TEXT NOT NULL,
+     process TEXT NOT NULL,
+     process_version INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     stage TEXT,
+     gate TEXT,
+     round INTEGER,
+     actor TEXT,
+     detail TEXT NOT NULL
+   );
+   CREATE INDEX events_by_idea ON events (idea_id, seq);
+   CREATE INDEX events_by_type_time ON events (type, at);
+   CREATE TABLE outbox (
+     id TEXT PRIMARY KEY,
+     idea_id TEXT NOT NULL,
+     purpose TEXT NOT NULL,
+     to_email TEXT NOT NULL,
+     to_name TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     body TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX outbox_by_time ON outbox (created_at);`,
+  `ALTER TABLE outbox ADD COLUMN html TEXT;
+   ALTER TABLE outbox ADD COLUMN message_id TEXT;
+   ALTER TABLE outbox ADD COLUMN sent_at TEXT;
+   ALTER TABLE outbox ADD COLUMN rejection TEXT;`,
+];
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const applied = this.db.pragma('user_version', { simple: true }) as number;
+    for (let version = applied; version < MIGRATIONS.length; version++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[version]!);
+        this.db.pragma(`user_version = ${version + 1}`);
+      })();
+    }
+  }
+
+  async appendEvent(event: StoredEvent): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        `INSERT OR IGNORE INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
+         VALUES (@id, @ideaId, @seq, @type, @at, @process, @processVersion, @source, @stage, @gate, @round, @actor, @detail)`,
+      )
+      .run({
+        ...event,
+        // Times are compared as text here: one canonical form keeps the order and the ranges right.
+        at: isoTime(event.at),
+        stage: event.stage ?? null,
+        gate: event.gate ?? null,
+        round: event.round ?? null,
+        actor: event.actor ?? null,
+        detail: JSON.stringify(event.detail),
+      });
+    return result.changes === 1;
+  }
+
+  async events(filter: EventFilter = {}): Promise<StoredEvent[]> {
+    const params: unknown[] = [];
+    const where = eventConditions(filter, (value) => (params.push(value), '?'));
+    const rows = this.db.prepare(`SELECT * FROM events ${where} ORDER BY at, idea_id, seq`).all(...params) as EventRow[];
+    return rows.map(eventFromRow);
+  }
+
+  async addToOutbox(message: NewOutboxMessage): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        `INSERT OR IGNORE INTO outbox (id, idea_id, purpose, to_email, to_name, subject, body, html, message_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        message.id,
+        message.ideaId,
+        message.purpose,
+        message.to.email,
+        message.to.name,
+        message.subject,
+        message.text,
+        message.html ?? null,
+        message.messageId ?? null,
+        message.createdAt,
+      );
+    return result.changes === 1;
+  }
+
+  async markSent(id: string, at: string): Promise<void> {
+    this.db.prepare('UPDATE outbox SET sent_at = ? WHERE id = ?').run(at, id);
+  }
+
+  async markRejected(id: string, rejection: string): Promise<void> {
+    this.db.prepare('UPDATE outbox SET rejection = ? WHERE id = ?').run(rejection, id);
+  }
+
+  async outbox(filter: OutboxFilter = {}): Promise<OutboxMessage[]> {
+    const params: unknown[] = [];
+    const where = outboxConditions(filter, (value) => (params.push(value), '?'));
+    const rows = this.db.prepare(`SELECT * FROM outbox ${where} ORDER BY created_at, rowid LIMIT ?`).all(...params, filter.limit ?? DEFAULT_OUTBOX_LIMIT) as OutboxRow[];
+    return rows.map(outboxMessageFromRow);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
