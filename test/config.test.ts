@@ -286,6 +286,7 @@ describe('loadSettings', () => {
       webPort: 3000,
       linkTtl: 14 * 24 * 3600 * 1000,
       mail: { from: 'stagegate <stagegate@localhost>' },
+      metricsPort: 9464,
     });
     expect(isAbsolute(settings.dataDir)).toBe(true);
   });

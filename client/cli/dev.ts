@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { Store, storeFile } from '../../activities/store';
-import { loadTemporalConnection, withEmbeddedLinkSecret } from '../../config/settings';
+import { openStore } from '../../activities/store';
+import { loadTemporalConnection, withEmbeddedSecrets } from '../../config/settings';
 import { startDevServer } from '../../worker/dev-server';
 import { serveMetrics } from '../../worker/metrics';
 import { createStageGateWorker, installRuntimeMetrics } from '../../worker/worker';
@@ -22,19 +22,19 @@ export function registerDevCommands(program: Command): void {
     .option('--demo', 'load the demo bakery\'s sample ideas, so review messages wait in the outbox')
     .action(
       action(async (context, flags: { port: string; uiPort: string; demo?: boolean }) => {
-        const settings = withEmbeddedLinkSecret(context.settings());
+        const settings = withEmbeddedSecrets(context.settings());
         mkdirSync(settings.dataDir, { recursive: true });
         const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
         note('Starting the Temporal dev server...');
         const env = await startDevServer({ dbFilename: join(settings.dataDir, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort), log: note }).catch((err: Error) => {
           throw new CliError(`the Temporal dev server did not start (${err.message}). Is port ${flags.port} or ${flags.uiPort} already in use?`);
         });
-        const outbox = new Store(storeFile(settings.dataDir));
+        const outbox = await openStore(settings);
         const client = await StageGateClient.connect({ settings, connection: env.connection, namespace: env.namespace });
         try {
           const worker = await createStageGateWorker({ settings, connection: env.nativeConnection, namespace: env.namespace ?? 'default', metrics });
           const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, temporalMetricsUrl }) : undefined;
-          const web = await startWebServer({ client, settings, outbox }).catch((err: Error) => {
+          const web = await startWebServer({ client, settings, outbox, events: outbox }).catch((err: Error) => {
             throw new CliError(`the web server did not start on ${settings.webHost}:${settings.webPort} (${err.message}); set STAGEGATE_WEB_PORT to another port`);
           });
           const running = worker.run();
@@ -42,6 +42,7 @@ export function registerDevCommands(program: Command): void {
 stagegate is running (Ctrl-C stops everything)
   Outbox       ${settings.publicUrl}/outbox   (every message, with its links: play any role)
   Web          ${web.url}
+  Dashboard    ${settings.publicUrl}/dashboard   (user admin, password ${settings.adminKey})
   Temporal     localhost:${flags.port}, namespace ${env.namespace ?? 'default'}
   Web UI       http://localhost:${flags.uiPort}
   Metrics      ${settings.metricsPort ? `http://localhost:${settings.metricsPort}/metrics (worker), ${web.url}/metrics (web)` : 'off'}
@@ -62,7 +63,7 @@ Try it from another terminal:
         } finally {
           note('Stopping the Temporal dev server...');
           await client.close();
-          outbox.close();
+          await outbox.close();
           await env.teardown();
         }
       }),
@@ -99,12 +100,14 @@ Try it from another terminal:
       action(async (context) => {
         const settings = context.settings();
         const client = await context.client();
-        const web = await startWebServer({ client, settings });
+        const store = await openStore(settings);
+        const web = await startWebServer({ client, settings, events: store });
         note(`stagegate web listening on ${web.url}, links start with ${settings.publicUrl}`);
         await new Promise<void>((resolve) => {
           for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
         });
         await web.close();
+        await store.close();
         note('stagegate web stopped.');
       }),
     );

@@ -7,6 +7,7 @@ import { EXIT_USAGE } from './output';
 import { registerOutboxCommands } from './outbox';
 import { registerPilotCommands } from './pilot';
 import { registerProcessCommands } from './process';
+import { registerReportCommands } from './report';
 
 export function buildProgram(): Command {
   const program = new Command('stagegate')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerPilotCommands(program);
   registerProcessCommands(program);
   registerOutboxCommands(program);
+  registerReportCommands(program);
   program.commands.forEach(function exitOverride(command: Command): void {
     command.exitOverride();
     command.commands.forEach(exitOverride);

@@ -5,7 +5,10 @@ import { durationSchema } from '../../config/duration';
 /** Everything the SDK, the CLI and (later) the HTTP API accept, checked before anything reaches Temporal. */
 
 const email = z.email().transform((value) => value.toLowerCase());
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** People's text, without the control characters no store can keep (NUL) or that only confuse. */
+const clean = (value: string) => value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+const text = (max: number) => z.string().transform(clean).pipe(z.string().trim().min(1).max(max));
+const note = (max: number) => z.string().transform(clean).pipe(z.string().trim().max(max));
 
 export const IDEA_SOURCES = ['employee', 'customer', 'partner', 'network', 'other'] as const;
 export const IDEA_CATEGORIES = ['product', 'process', 'service', 'business-model'] as const;
@@ -52,7 +55,7 @@ export const voteSchema = z
     decision: z.enum(DECISIONS),
     /** One score per criterion of the gate, 1–5. */
     scores: z.record(z.string().min(1), scoreSchema),
-    comment: z.string().trim().max(5_000).default(''),
+    comment: note(5_000).default(''),
     /** Required with a conditional go: what the champion must do before the next gate. */
     conditions: z.array(text(500)).default([]),
     /** The gate round the reviewer was asked about; a vote for an older round is rejected. */
@@ -77,7 +80,7 @@ export type Vote = z.output<typeof voteSchema>;
 export const readySchema = z
   .object({
     by: email,
-    notes: z.string().trim().max(10_000).default(''),
+    notes: note(10_000).default(''),
     links: z.array(z.url()).default([]),
   })
   .strict();
@@ -110,7 +113,7 @@ export const holdSchema = z
 export type HoldInput = z.input<typeof holdSchema>;
 export type Hold = z.output<typeof holdSchema>;
 
-export const actionSchema = z.object({ by: email, reason: z.string().trim().max(5_000).default('') }).strict();
+export const actionSchema = z.object({ by: email, reason: note(5_000).default('') }).strict();
 export type ActionInput = z.input<typeof actionSchema>;
 export type Action = z.output<typeof actionSchema>;
 
@@ -130,7 +133,7 @@ export const kpiReadingSchema = z
     kpi: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a KPI id like weekly_sales'),
     value: z.number().finite(),
     by: email,
-    note: z.string().trim().max(1_000).default(''),
+    note: note(1_000).default(''),
   })
   .strict();
 export type KpiReadingInput = z.input<typeof kpiReadingSchema>;

@@ -9,12 +9,16 @@ import { StageGateError, type IdeaStatus, type StageGateClient } from '../sdk';
 import { html, layout, STYLESHEET, type Html } from './html';
 import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, pendingPage, problemPage, reviewPage, votedPage, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
+import { dashboardRoutes } from './dashboard';
+import type { EventSource } from '../../reports';
 
 export interface WebServerOptions {
   client: StageGateClient;
   settings: Settings;
   /** The local outbox to show at /outbox; only the embedded default has one. */
   outbox?: Store;
+  /** The events log the dashboard's reports read; no dashboard without it. */
+  events?: EventSource;
   /** Requests per minute one address may make to the link pages. */
   rateLimitPerMinute?: number;
 }
@@ -286,6 +290,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
     }),
   );
 
+  if (options.events) app.use('/dashboard', dashboardRoutes({ events: options.events, adminKey: settings.adminKey }));
   if (options.outbox) app.use('/outbox', outboxRoutes(options.outbox, when));
 
   app.use((_request, response) => send(response, 404, 'Not found', problemPage('Not found', ['There is no page here.'])));

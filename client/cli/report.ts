@@ -1,0 +1,94 @@
+import { type Command, Option } from 'commander';
+import { openStore } from '../../activities/store';
+import { findReport, REPORTS, reportRangeSchema, runReport, toCsv, formatCell, type Report, type ReportRange, type ReportTable } from '../../reports';
+import { action, jsonOption } from './command';
+import { CliError, EXIT_USAGE, say, table, when } from './output';
+
+/** What `report <name> --json` prints: the report, its range and its result. */
+export interface ReportOutput extends ReportRange {
+  report: string;
+  title: string;
+  result: unknown;
+}
+
+export function registerReportCommands(program: Command): void {
+  const reports = program
+    .command('report')
+    .description('how your innovation process performs: funnel, cycle times, decisions, pilots, value, participation')
+    .argument('<name>', `the report: ${REPORTS.map((report) => report.name).join(', ')} (stagegate report list says what each shows)`)
+    .option('--from <date>', 'from this day on, YYYY-MM-DD (midnight UTC)')
+    .option('--to <date>', 'before this day, YYYY-MM-DD (midnight UTC); the day itself is not included')
+    .addOption(jsonOption().conflicts('csv'))
+    .addOption(new Option('--csv', "print the report's main table as CSV (RFC 4180)"))
+    .addHelpText(
+      'after',
+      `
+Every report is computed from the events log; an event counts when from <= its time < to.
+
+Examples:
+  stagegate report list
+  stagegate report funnel --from 2026-11-01 --to 2026-12-01
+  stagegate report time-to-decision --json
+  stagegate report participation --from 2026-01-01 --csv > participation.csv`,
+    )
+    .action(
+      action(async (context, name: string, flags: { from?: string; to?: string; csv?: boolean }) => {
+        const report = findReport(name);
+        if (!report) throw new CliError(`no report "${name}"; the reports are: ${REPORTS.map((known) => known.name).join(', ')}`, EXIT_USAGE, 'unknown-report');
+        const range = parseRange(flags);
+        const store = await openStore(context.settings());
+        let result: unknown;
+        try {
+          result = await runReport(report, store, range);
+        } finally {
+          await store.close();
+        }
+        if (flags.csv) {
+          process.stdout.write(toCsv(report.tables(result)[0]!));
+          return undefined;
+        }
+        return { report: report.name, title: report.title, ...range, result } satisfies ReportOutput;
+      }, (output?: ReportOutput) => {
+        if (output) say(formatReport(findReport(output.report)!, output));
+      }),
+    );
+
+  reports
+    .command('list')
+    .description('the reports there are')
+    .addOption(jsonOption())
+    .action(
+      action(
+        async () => REPORTS.map(({ name, title, description }) => ({ name, title, description })),
+        (list: { name: string; description: string }[]) => say(table(['NAME', 'WHAT IT SHOWS'], list.map((report) => [report.name, report.description]))),
+      ),
+    );
+}
+
+function parseRange(flags: { from?: string; to?: string }): ReportRange {
+  const parsed = reportRangeSchema.safeParse({ from: flags.from, to: flags.to });
+  if (!parsed.success) {
+    throw new CliError(parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('\n'), EXIT_USAGE, 'invalid-input');
+  }
+  return parsed.data;
+}
+
+/** A report for people: its title and period, then each of its tables. */
+export function formatReport(report: Report, output: ReportOutput): string {
+  const period = output.from && output.to ? `from ${day(output.from)} to ${day(output.to)}` : output.from ? `from ${day(output.from)}` : output.to ? `before ${day(output.to)}` : 'all time';
+  return [`${output.title}, ${period}`, ...report.tables(output.result).map(formatTable)].join('\n\n');
+}
+
+function formatTable(data: ReportTable): string {
+  if (data.rows.length === 0) return `${data.title}: none in this period.`;
+  const rows = [...data.rows, ...(data.total ? [data.total] : [])];
+  const body = table(
+    data.columns.map((column) => column.header.toUpperCase()),
+    rows.map((row) => data.columns.map((column, index) => formatCell(row[index], column.kind))),
+  );
+  return `${data.title}\n${body}`;
+}
+
+function day(isoTime: string): string {
+  return isoTime.endsWith('T00:00:00.000Z') ? isoTime.slice(0, 10) : when(isoTime);
+}

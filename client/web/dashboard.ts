@@ -1,0 +1,161 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { StoredEvent } from '../../activities/store';
+import {
+  cycleTimeReport,
+  findReport,
+  funnelReport,
+  implementationReport,
+  killRateReport,
+  REPORTS,
+  reportRangeSchema,
+  runReport,
+  sourcesReport,
+  timeToDecisionReport,
+  toCsv,
+  type EventSource,
+  type ReportRange,
+  type ReportTable,
+} from '../../reports';
+import { formatCell } from '../../reports/table';
+import { barChart, columnChart } from './charts';
+import { html, layout, type Html } from './html';
+
+/**
+ * The owner's view of the innovation process, behind the admin key: the funnel, where ideas
+ * stall, who is slow to review, which sources bring ideas that launch; every report as a table
+ * and as CSV. Computed from the events log at each request.
+ */
+
+const DAY_MS = 24 * 3_600_000;
+const HOUR_MS = 3_600_000;
+
+/** HTTP basic auth, user `admin`, the admin key as password; compared in constant time. */
+function adminOnly(adminKey: string) {
+  const expected = Buffer.from(`admin:${adminKey}`);
+  return (request: Request, response: Response, next: NextFunction) => {
+    const given = Buffer.from(Buffer.from((request.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8'));
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    response.set('WWW-Authenticate', 'Basic realm="stagegate dashboard", charset="UTF-8"').status(401).type('html').send(layout('Admins only', html`<h1>Admins only</h1><p>The dashboard needs the admin key (user <code>admin</code>).</p>`));
+  };
+}
+
+function rangeOf(request: Request): ReportRange {
+  const from = typeof request.query.from === 'string' && request.query.from ? request.query.from : undefined;
+  const to = typeof request.query.to === 'string' && request.query.to ? request.query.to : undefined;
+  const parsed = reportRangeSchema.safeParse({ from, to });
+  return parsed.success ? parsed.data : {};
+}
+
+function tableHtml(table: ReportTable): Html {
+  return html`<table>
+<caption>${table.title}</caption>
+<thead><tr>${table.columns.map((column) => html`<th scope="col">${column.header}</th>`)}</tr></thead>
+<tbody>${table.rows.map((row) => html`<tr>${table.columns.map((column, index) => html`<td>${formatCell(row[index], column.kind)}</td>`)}</tr>`)}</tbody>
+${table.total ? html`<tfoot><tr>${table.columns.map((column, index) => html`<td><strong>${formatCell(table.total![index], column.kind)}</strong></td>`)}</tr></tfoot>` : ''}
+</table>`;
+}
+
+/** Ideas submitted per month and source: where ideas come from over time. */
+function sourcesOverTime(events: readonly StoredEvent[], range: ReportRange): { months: string[]; sources: { name: string; values: number[] }[] } {
+  const submitted = events.filter((event) => event.type === 'submitted' && (!range.from || event.at >= range.from) && (!range.to || event.at < range.to));
+  const months = [...new Set(submitted.map((event) => event.at.slice(0, 7)))].sort();
+  const sources = [...new Set(submitted.map((event) => event.source))].sort();
+  return {
+    months,
+    sources: sources.map((source) => ({ name: source, values: months.map((month) => submitted.filter((event) => event.source === source && event.at.startsWith(month)).length) })),
+  };
+}
+
+export function dashboardRoutes(options: { events: EventSource; adminKey?: string }): Router {
+  const router = Router();
+  if (!options.adminKey) {
+    router.use((_request, response) => {
+      response.status(404).type('html').send(layout('Dashboard off', html`<h1>The dashboard is off</h1><p>Set STAGEGATE_ADMIN_KEY (at least 24 characters) to open it.</p>`));
+    });
+    return router;
+  }
+  router.use(adminOnly(options.adminKey));
+  const wrap = (handler: (request: Request, response: Response) => Promise<void>) => (request: Request, response: Response, next: NextFunction) => {
+    handler(request, response).catch(next);
+  };
+
+  router.get(
+    '/',
+    wrap(async (request, response) => {
+      const range = rangeOf(request);
+      const events = await options.events.events({ to: range.to });
+      const funnel = funnelReport.run(events, range);
+      const cycle = cycleTimeReport.run(events, range);
+      const sources = sourcesReport.run(events, range);
+      const decisions = timeToDecisionReport.run(events, range);
+      const kills = killRateReport.run(events, range);
+      const implemented = implementationReport.run(events, range);
+      const overTime = sourcesOverTime(events, range);
+      const query = new URLSearchParams(Object.entries(range).filter(([, value]) => value) as [string, string][]).toString();
+      const percent = (value?: number) => (value === undefined ? '–' : `${Math.round(value * 100)} %`);
+      response.type('html').send(
+        layout(
+          'Dashboard',
+          html`<h1>How the innovation process performs</h1>
+<form method="get" action="/dashboard" class="card">
+  <label class="field" for="from">From</label><input type="text" id="from" name="from" placeholder="2026-01-01" value="${range.from?.slice(0, 10) ?? ''}">
+  <label class="field" for="to">To (not included)</label><input type="text" id="to" name="to" placeholder="2027-01-01" value="${range.to?.slice(0, 10) ?? ''}">
+  <p><button type="submit">Show</button></p>
+</form>
+<section aria-labelledby="figures"><h2 id="figures">Key figures</h2>
+<table><tbody>
+<tr><th scope="row">Ideas submitted</th><td>${implemented.submitted}</td></tr>
+<tr><th scope="row">Launched (implemented)</th><td>${implemented.launched} (${percent(implemented.rate)})</td></tr>
+<tr><th scope="row">Killed of those ended</th><td>${kills.killed} of ${kills.ended} (${percent(kills.killRate)})</td></tr>
+<tr><th scope="row">Sources bringing ideas</th><td>${sources.total.sources}</td></tr>
+</tbody></table></section>
+<section aria-labelledby="funnel"><h2 id="funnel">Funnel</h2>
+${funnel.processes.map((process) =>
+  barChart(`Funnel of ${process.process}`, [
+    { label: 'Submitted', value: process.submitted },
+    ...process.stages.map((stage) => ({ label: stage.name, value: stage.entered, text: `${stage.entered}${stage.gate?.conversion !== undefined ? ` · ${percent(stage.gate.conversion)} pass ${stage.gate.name}` : ''}` })),
+    { label: 'Launched', value: process.launched },
+  ]),
+)}
+</section>
+<section aria-labelledby="stall"><h2 id="stall">Where ideas stall: time in each stage</h2>
+${barChart('Median days in each stage', cycle.stages.map((stage) => ({ label: `${stage.name} (${stage.process})`, value: (stage.medianMs ?? 0) / DAY_MS, text: `${stage.medianMs === undefined ? 'no visits ended' : `${((stage.medianMs ?? 0) / DAY_MS).toFixed(1)} d median, ${((stage.p90Ms ?? 0) / DAY_MS).toFixed(1)} d p90`}${stage.open ? ` · ${stage.open} there now` : ''}` })), { colour: '#9a5b00' })}
+</section>
+<section aria-labelledby="reviewers"><h2 id="reviewers">Reviewer responsiveness</h2>
+${barChart('Median hours from a gate opening to the reviewer\'s vote', decisions.reviewers.map((reviewer) => ({ label: reviewer.reviewer, value: (reviewer.medianMs ?? 0) / HOUR_MS, text: `${reviewer.medianMs === undefined ? 'no votes' : `${((reviewer.medianMs ?? 0) / HOUR_MS).toFixed(1)} h`} · voted ${reviewer.voted} of ${reviewer.asked}${reviewer.neverVoted ? ` · ${reviewer.neverVoted} never` : ''}` })), { colour: '#5b3fa3' })}
+</section>
+<section aria-labelledby="sources"><h2 id="sources">Where ideas come from, and which launch</h2>
+${barChart('Ideas submitted by source', sources.sources.map((row) => ({ label: row.source, value: row.submitted, text: `${row.submitted} · ${row.launched} launched (${percent(row.launchRate)})` })), { colour: '#16703a' })}
+${overTime.months.length ? columnChart('Ideas submitted per month, by source', overTime.months, overTime.sources) : html`<p class="meta">No ideas submitted in this period.</p>`}
+</section>
+<section aria-labelledby="all"><h2 id="all">Every report</h2>
+<ul class="plain">${REPORTS.map((report) => html`<li><a href="/dashboard/reports/${report.name}${query ? `?${query}` : ''}">${report.title}</a> (<a href="/dashboard/reports/${report.name}.csv${query ? `?${query}` : ''}">CSV</a>): ${report.description}</li>`)}</ul>
+</section>`,
+        ),
+      );
+    }),
+  );
+
+  router.get(
+    '/reports/:name',
+    wrap(async (request, response) => {
+      const name = String(request.params.name);
+      const csv = name.endsWith('.csv');
+      const report = findReport(csv ? name.slice(0, -4) : name);
+      if (!report) {
+        response.status(404).type('html').send(layout('No such report', html`<h1>No such report</h1><p>Reports: ${REPORTS.map((r) => r.name).join(', ')}.</p>`));
+        return;
+      }
+      const range = rangeOf(request);
+      const tables = report.tables(await runReport(report, options.events, range));
+      if (csv) {
+        response.type('text/csv').attachment(`${report.name}.csv`).send(toCsv(tables[0]!));
+        return;
+      }
+      response.type('html').send(layout(report.title, html`<p><a href="/dashboard">Dashboard</a></p><h1>${report.title}</h1><p>${report.description}</p>${tables.map(tableHtml)}`));
+    }),
+  );
+
+  return router;
+}

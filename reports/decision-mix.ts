@@ -1,0 +1,78 @@
+import type { StoredEvent } from '../activities/store';
+import { DECISIONS, type Decision } from '../config/process';
+import type { DecidedBy } from '../workflows/state';
+import { ofType, readLog, stepKey, stepsInOrder } from './events';
+import type { ReportRange } from './range';
+import type { Report } from './report';
+import { entryFor } from './statistics';
+import { column } from './table';
+
+export const DECIDERS = ['reviewers', 'admin', 'deadline'] as const satisfies readonly DecidedBy[];
+
+export interface DecisionCounts {
+  counts: Record<Decision, number>;
+  total: number;
+}
+
+export interface DecisionMix {
+  gates: (DecisionCounts & { process: string; gate: string; name: string })[];
+  overall: DecisionCounts;
+  /** Who decided: the reviewers' votes, an admin (or escalation contact) overriding, or the deadline's rule. */
+  byDecider: (DecisionCounts & { decidedBy: DecidedBy })[];
+}
+
+/**
+ * Decision mix: how gates decide.
+ *
+ * Counted by event time: every `decided` event in the range (one per gate round, so an idea
+ * recycled or held at a gate counts once per round), by decision (go, conditional go, kill,
+ * hold, recycle), per gate, overall, and by who decided (reviewers, admin, deadline).
+ */
+export function decisionMix(events: readonly StoredEvent[], range: ReportRange): DecisionMix {
+  const log = readLog(events, range);
+  const gates = new Map<string, DecisionCounts>();
+  const deciders = new Map<DecidedBy, DecisionCounts>(DECIDERS.map((decidedBy) => [decidedBy, noDecisions()]));
+  const overall = noDecisions();
+  for (const decided of ofType(log.events, 'decided').filter(log.inRange)) {
+    const { decision, decidedBy } = decided.detail;
+    for (const counts of [entryFor(gates, stepKey(decided.process, decided.gate!), noDecisions), entryFor(deciders, decidedBy, noDecisions), overall]) {
+      counts.counts[decision] += 1;
+      counts.total += 1;
+    }
+  }
+  return {
+    gates: stepsInOrder(log, 'gates').flatMap((step) => {
+      const counts = gates.get(stepKey(step.process, step.id));
+      return counts ? [{ process: step.process, gate: step.id, name: step.name, ...counts }] : [];
+    }),
+    overall,
+    byDecider: [...deciders].map(([decidedBy, counts]) => ({ decidedBy, ...counts })),
+  };
+}
+
+function noDecisions(): DecisionCounts {
+  return { counts: Object.fromEntries(DECISIONS.map((decision) => [decision, 0])) as Record<Decision, number>, total: 0 };
+}
+
+const countColumns = [...DECISIONS.map((decision) => column(decision, 'count')), column('total', 'count')];
+const countCells = (row: DecisionCounts) => [...DECISIONS.map((decision) => row.counts[decision]), row.total];
+
+export const decisionMixReport: Report<DecisionMix> = {
+  name: 'decision-mix',
+  title: 'Decision mix',
+  description: 'How many go, conditional go, kill, hold and recycle decisions each gate made, and who made them.',
+  run: decisionMix,
+  tables: (result) => [
+    {
+      title: 'Decisions per gate',
+      columns: [column('process'), column('gate'), ...countColumns],
+      rows: result.gates.map((row) => [row.process, row.name, ...countCells(row)]),
+      total: ['all gates', '', ...countCells(result.overall)],
+    },
+    {
+      title: 'Decisions by who decided',
+      columns: [column('decided by'), ...countColumns],
+      rows: result.byDecider.map((row) => [row.decidedBy, ...countCells(row)]),
+    },
+  ],
+};

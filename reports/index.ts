@@ -1,0 +1,60 @@
+import { cycleTimeReport } from './cycle-time';
+import { decisionMixReport } from './decision-mix';
+import type { EventSource } from './events';
+import { funnelReport } from './funnel';
+import { implementationReport } from './implementation';
+import { killRateReport } from './kill-rate';
+import { participationReport } from './participation';
+import { pilotsReport } from './pilots';
+import type { ReportRange } from './range';
+import type { Report } from './report';
+import { scoresReport } from './scores';
+import { sourcesReport } from './sources';
+import { timeToDecisionReport } from './time-to-decision';
+import { valueReport } from './value';
+
+/**
+ * Reports on how the innovation process performs, each computed from the events log alone. The
+ * CLI, the SDK and a dashboard list and run them from here.
+ */
+export const REPORTS: readonly Report[] = [
+  funnelReport,
+  killRateReport,
+  cycleTimeReport,
+  timeToDecisionReport,
+  sourcesReport,
+  scoresReport,
+  decisionMixReport,
+  pilotsReport,
+  implementationReport,
+  valueReport,
+  participationReport,
+];
+
+export function findReport(name: string): Report | undefined {
+  return REPORTS.find((report) => report.name === name);
+}
+
+/**
+ * Reads the events a report needs and runs it. It asks for every event before `to`, not only
+ * those from `from` on: an idea launched in the range may have been submitted before it.
+ */
+export async function runReport<Result>(report: Report<Result>, source: EventSource, range: ReportRange): Promise<Result> {
+  return report.run(await source.events({ to: range.to }), range);
+}
+
+export type { EventSource } from './events';
+export { reportRangeSchema, type ReportRange } from './range';
+export type { Report } from './report';
+export { formatCell, toCsv, type Cell, type Column, type ColumnKind, type ReportTable } from './table';
+export * from './cycle-time';
+export * from './decision-mix';
+export * from './funnel';
+export * from './implementation';
+export * from './kill-rate';
+export * from './participation';
+export * from './pilots';
+export * from './scores';
+export * from './sources';
+export * from './time-to-decision';
+export * from './value';

@@ -1,0 +1,46 @@
+import type { StoredEvent } from '../activities/store';
+import { readLog } from './events';
+import type { ReportRange } from './range';
+import type { Report } from './report';
+import { ratio } from './statistics';
+import { column } from './table';
+
+export interface KillRate {
+  /** Ideas that ended in the range: launched + killed + withdrawn. */
+  ended: number;
+  launched: number;
+  killed: number;
+  withdrawn: number;
+  /** killed / ended; undefined when none ended. */
+  killRate?: number;
+}
+
+/**
+ * Kill rate: of the ideas that ended in the range, the share killed at a gate.
+ *
+ * Counted by event time: an idea counts when its `launched`, `killed` or `withdrawn` event is in
+ * the range, wherever it was submitted. kill rate = killed / (launched + killed + withdrawn).
+ */
+export function killRate(events: readonly StoredEvent[], range: ReportRange): KillRate {
+  const log = readLog(events, range);
+  const counts = { launched: 0, killed: 0, withdrawn: 0 };
+  for (const idea of log.ideas.values()) {
+    if (idea.end && log.inRange(idea.end)) counts[idea.end.type] += 1;
+  }
+  const ended = counts.launched + counts.killed + counts.withdrawn;
+  return { ended, ...counts, killRate: ratio(counts.killed, ended) };
+}
+
+export const killRateReport: Report<KillRate> = {
+  name: 'kill-rate',
+  title: 'Kill rate',
+  description: 'Of the ideas that ended in the period (launched, killed or withdrawn), the share killed.',
+  run: killRate,
+  tables: (result) => [
+    {
+      title: 'Ideas ended',
+      columns: [column('ended', 'count'), column('launched', 'count'), column('killed', 'count'), column('withdrawn', 'count'), column('kill rate', 'ratio')],
+      rows: [[result.ended, result.launched, result.killed, result.withdrawn, result.killRate]],
+    },
+  ],
+};

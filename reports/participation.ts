@@ -1,0 +1,85 @@
+import type { StoredEvent } from '../activities/store';
+import { readLog } from './events';
+import type { ReportRange } from './range';
+import type { Report } from './report';
+import { entryFor } from './statistics';
+import { column } from './table';
+
+export interface Participation {
+  /** submitters: distinct people who submitted; reviewers: distinct people who voted. */
+  ideas: number;
+  votes: number;
+  submitters: number;
+  reviewers: number;
+}
+
+export interface ParticipationByMonth {
+  /** From the first to the last month with activity in the range; quiet months in between show 0. */
+  months: (Participation & { month: string })[];
+  /** Over the whole range: distinct people, not the sum of the months. */
+  total: Participation;
+}
+
+/**
+ * Participation per calendar month (UTC, YYYY-MM).
+ *
+ * Counted by event time: the `submitted` and `vote_cast` events in the range. Per month: ideas
+ * submitted, distinct submitters (the `submitted` event's actor), votes cast, distinct reviewers
+ * (the `vote_cast` event's actor); the total counts distinct people over the whole range.
+ */
+export function participation(events: readonly StoredEvent[], range: ReportRange): ParticipationByMonth {
+  const log = readLog(events, range);
+  const people = () => ({ ideas: 0, votes: 0, submitters: new Set<string>(), reviewers: new Set<string>() });
+  const months = new Map<string, ReturnType<typeof people>>();
+  const total = people();
+  for (const event of log.events.filter(log.inRange)) {
+    if (event.type !== 'submitted' && event.type !== 'vote_cast') continue;
+    for (const tally of [entryFor(months, monthOf(event.at), people), total]) {
+      if (event.type === 'submitted') {
+        tally.ideas += 1;
+        if (event.actor) tally.submitters.add(event.actor);
+      } else {
+        tally.votes += 1;
+        if (event.actor) tally.reviewers.add(event.actor);
+      }
+    }
+  }
+  const counted = (tally: ReturnType<typeof people>): Participation => ({ ideas: tally.ideas, votes: tally.votes, submitters: tally.submitters.size, reviewers: tally.reviewers.size });
+  const active = [...months.keys()];
+  return {
+    months: monthsBetween(active[0], active[active.length - 1]).map((month) => ({ month, ...counted(months.get(month) ?? people()) })),
+    total: counted(total),
+  };
+}
+
+function monthOf(at: string): string {
+  return new Date(at).toISOString().slice(0, 7);
+}
+
+/** Every month from first to last, both included. */
+function monthsBetween(first: string | undefined, last: string | undefined): string[] {
+  if (!first || !last) return [];
+  const months: string[] = [];
+  for (let month = new Date(`${first}-01T00:00:00Z`); monthOf(month.toISOString()) <= last; month.setUTCMonth(month.getUTCMonth() + 1)) {
+    months.push(monthOf(month.toISOString()));
+  }
+  return months;
+}
+
+const countColumns = [column('ideas submitted', 'count'), column('submitters', 'count'), column('votes cast', 'count'), column('reviewers', 'count')];
+const countCells = (row: Participation) => [row.ideas, row.submitters, row.votes, row.reviewers];
+
+export const participationReport: Report<ParticipationByMonth> = {
+  name: 'participation',
+  title: 'Participation',
+  description: 'Per month: ideas submitted and the people who submitted them, votes cast and the people who reviewed.',
+  run: participation,
+  tables: (result) => [
+    {
+      title: 'Participation per month',
+      columns: [column('month'), ...countColumns],
+      rows: result.months.map((row) => [row.month, ...countCells(row)]),
+      total: ['total', ...countCells(result.total)],
+    },
+  ],
+};
