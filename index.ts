@@ -2,3 +2,4 @@
 export * from './client/sdk';
 export { createStageGateWorker, bundleWorkflows, type StageGateWorker, type CreateWorkerOptions } from './worker/worker';
 export { loadSettings, type Settings } from './config/settings';
+export * from './reports';

@@ -26,6 +26,11 @@ describe('the owner dashboard', () => {
         await waitForIdea(client, waiting.ideaId, inReview('idea-screen'));
         await eventually(async () => expect((await store.events({ ideaId: waiting.ideaId })).map((event) => event.type)).toContain('gate_opened'));
 
+        // The same numbers through the SDK, which integrators use.
+        expect(await client.report('sources')).toMatchObject({ total: { submitted: 3, launched: 1, sources: 3 } });
+        expect(await client.report('kill-rate', { from: '2020-01-01' })).toMatchObject({ ended: 2, launched: 1, killed: 1, killRate: 0.5 });
+        await expect(client.report('happiness')).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining('funnel') });
+
         expect((await fetch(`${web.url}/dashboard`)).status).toBe(401);
         expect((await fetch(`${web.url}/dashboard`, { headers: { authorization: basic('not-the-key-not-the-key-xx') } })).status).toBe(401);
         const page = await fetch(`${web.url}/dashboard`, { headers: { authorization: basic(ADMIN_KEY) } });

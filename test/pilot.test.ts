@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { StageGateError } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
+import { linkBuilder } from '../activities/links';
 import { COUNTER, eventually, idea, inReview, messageTo, testSettings, waitForIdea, withStack } from './helpers';
 
 /** The firm's own system, answering KPI pulls over HTTP with the next of its prepared answers. */
@@ -95,6 +96,17 @@ describe('pilots with KPIs (second-long timers)', () => {
       expect(waste).toMatchObject({ kpi: 'waste', readings: 3, latest: 6, met: false });
       expect(status.stage.ready).toMatchObject({ by: 'pilot' });
       expect(status.stage.ready!.notes).toContain('Weekly sales: 350 pastries (target 600, not met, trend down; 2 readings)');
+
+      // The pilot gate's reviewer sees the KPI table on the review page.
+      const web = await startWebServer({ client, settings, port: 0 });
+      try {
+        const review = await fetch(linkBuilder({ ...settings, publicUrl: web.url }).review(ideaId, 'go-to-launch', 1, 'olivia@cornerbakery.example'));
+        const page = await review.text();
+        expect(page).toContain("<caption class=\"meta\">The pilot's KPIs</caption>");
+        expect(page).toMatch(/<tr><td>Weekly sales<\/td><td>350 pastries<br><span class="meta">2 readings<\/span><\/td><td>at least 600<\/td><td>down<\/td><td>no<\/td><\/tr>/);
+      } finally {
+        await web.close();
+      }
 
       const events = await eventually(async () => {
         const all = await store.events({ ideaId });

@@ -13,6 +13,8 @@ import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../con
 import { loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
 import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
 import { ConfigError } from '../../config/yaml';
+import { openStore } from '../../activities/store';
+import { findReport, REPORTS, reportRangeSchema, runReport } from '../../reports';
 import {
   castVoteUpdate,
   holdUpdate,
@@ -199,6 +201,22 @@ export class StageGateClient {
       if (ideas.length >= limit) break;
     }
     return ideas;
+  }
+
+  /**
+   * Runs a report (`funnel`, `kill-rate`, ... see `REPORTS`) over the events store named by the
+   * settings (SQLite in the data folder, or PostgreSQL with DATABASE_URL).
+   */
+  async report(name: string, range: { from?: string; to?: string } = {}): Promise<unknown> {
+    const report = findReport(name);
+    if (!report) throw new StageGateError('invalid-input', `No report "${name}"; reports: ${REPORTS.map((r) => r.name).join(', ')}.`);
+    const parsed = parse('range', reportRangeSchema, range);
+    const store = await openStore(this.settings);
+    try {
+      return await runReport(report, store, parsed);
+    } finally {
+      await store.close();
+    }
   }
 
   /** How many ideas are in each status, from Temporal's visibility store. */
