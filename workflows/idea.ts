@@ -8,7 +8,7 @@ import {
   upsertSearchAttributes,
   allHandlersFinished,
   ActivityFailure,
-  executeChild,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Decision, ResolvedGate, ResolvedStage } from '../config/process';
@@ -401,8 +401,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     const startedAt = Date.now();
     const endsAt = addBusinessTime(startedAt, pilot.duration ?? stage.duration, calendar);
     const workflowId = `${workflowInfo().workflowId}-pilot-${stage.id}-${run}`;
-    state.stage.pilot = { workflowId, run, startedAt: iso(startedAt), endsAt: iso(endsAt) };
-    const result = await executeChild(pilotRun, {
+    const child = await startChild(pilotRun, {
       workflowId,
       args: [
         {
@@ -420,6 +419,9 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
         },
       ],
     });
+    // Shown only once the child runs, so a reading sent as soon as it shows has somewhere to go.
+    state.stage.pilot = { workflowId, run, startedAt: iso(startedAt), endsAt: iso(endsAt) };
+    const result = await child.result();
     state.stage.pilot = { ...state.stage.pilot, endedAt: result.endedAt, reason: result.reason, summary: result.summary };
     await record('pilot_ended', { reason: result.reason, realisedBenefit: result.realisedBenefit, summary: result.summary });
     if (!state.stage.ready) {
