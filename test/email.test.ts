@@ -6,6 +6,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { createActivities } from '../activities';
 import { createMailer, messageIdFor } from '../activities/email/mailer';
+import { startWebServer } from '../client/web/server';
 import { verifyLink } from '../activities/links';
 import type { Notification } from '../activities/notification';
 import { openStore, type Store } from '../activities/store';
@@ -141,6 +142,35 @@ describe('email through a real SMTP server', () => {
         if (reviewer === HEAD_BAKER) writeFileSync(join(ARTEFACTS_DIR, 'review-request-email.html'), email.html as string);
       }
       expect((await arrived('grace@customer.example', 'your idea')).subject).toBe('Thank you: your idea "Loyalty cards" is in');
+    }, mailSettings());
+  });
+
+  test('end to end: the link in the email opens the page, which changes nothing; the vote there moves the journey, and the submitter hears why by email', async () => {
+    await withStack(async ({ client, settings }) => {
+      const web = await startWebServer({ client, settings, port: 0 });
+      try {
+        const { ideaId } = await client.submitIdea(idea({ title: 'Loyalty cards' }));
+        await waitForIdea(client, ideaId, inReview('screen'));
+        for (const [reviewer, comment] of [
+          [HEAD_BAKER, 'Regulars keep asking'],
+          [SHOP_MANAGER, 'Cheap to print'],
+        ] as const) {
+          const email = await arrived(reviewer, 'your decision is needed');
+          const link = new RegExp(`href="(${PUBLIC_URL}/review/[^"]+)"`).exec(email.html as string)![1]!.replace(PUBLIC_URL, web.url);
+          const page = await fetch(link);
+          expect(page.status).toBe(200);
+          expect((await client.getIdea(ideaId)).round!.votes.some((vote) => vote.reviewer === reviewer)).toBe(false);
+          const vote = await fetch(link, { method: 'POST', body: new URLSearchParams({ decision: 'go', 'score.feasibility': '4', 'score.impact': '5', comment, conditions: '' }) });
+          expect(vote.status).toBe(200);
+          expect(await vote.text()).toMatch(/Recorded: go, by you, at /);
+        }
+        await waitForIdea(client, ideaId, (status) => status.stage.id === 'build');
+        const decision = await arrived('grace@customer.example', 'Screen decided go');
+        expect(decision.text).toContain('Hamid Karimi (go): Regulars keep asking');
+        expect(decision.text).toContain('Sofia Rossi (go): Cheap to print');
+      } finally {
+        await web.close();
+      }
     }, mailSettings());
   });
 
