@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from '../config/settings';
-import { HEAD_BAKER, SHOP_MANAGER, inReview, inStage, waitForIdea, withStack } from './helpers';
+import { COUNTER, HEAD_BAKER, SHOP_MANAGER, idea, inReview, inStage, waitForIdea, withStack } from './helpers';
 
 const CLI = join(__dirname, '..', 'dist', 'client', 'cli', 'main.js');
 
@@ -125,6 +125,34 @@ describe('the stagegate CLI, spawned as a process', () => {
     });
   });
 
+  test('gate pending lists what waits on a reviewer; pilot record and pilot show carry KPI readings', async () => {
+    await withStack(async ({ client, settings }) => {
+      const reviewed = await client.submitIdea(idea({ title: 'Dessert platters' }));
+      await waitForIdea(client, reviewed.ideaId, inReview('screen'));
+      let pending: { ideaId: string; gate: string; round: number }[] = [];
+      for (let i = 0; i < 50 && !pending.some((p) => p.ideaId === reviewed.ideaId); i++) {
+        const run = await stagegate(settings, 'gate', 'pending', '--reviewer', SHOP_MANAGER, '--json');
+        expect(run.code).toBe(0);
+        pending = JSON.parse(run.stdout);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(pending).toEqual([expect.objectContaining({ ideaId: reviewed.ideaId, gate: 'screen', round: 1 })]);
+
+      const piloted = await client.submitIdea(idea({ title: 'Pumpkin pastry', process: 'manual-pilot' }));
+      await waitForIdea(client, piloted.ideaId, (s) => s.stage.pilot !== undefined);
+      const recorded = await stagegate(settings, 'pilot', 'record', piloted.ideaId, '--kpi', 'weekly_sales=350', '--by', COUNTER, '--json');
+      expect(recorded.code).toBe(0);
+      expect(JSON.parse(recorded.stdout)).toEqual([expect.objectContaining({ kpi: 'weekly_sales', value: 350, level: 'alert', met: false })]);
+      const bad = await stagegate(settings, 'pilot', 'record', piloted.ideaId, '--kpi', 'weekly_sales=lots', '--by', COUNTER);
+      expect(bad.code).toBe(2);
+      const unknown = await stagegate(settings, 'pilot', 'record', piloted.ideaId, '--kpi', 'footfall=3', '--by', COUNTER);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('"footfall" is not a KPI of this pilot');
+      const shown = await stagegate(settings, 'pilot', 'show', piloted.ideaId);
+      expect(shown.stdout).toMatch(/weekly_sales\s+Weekly sales\s+1\s+350 pastries\s+≥ 600\s+no/);
+    });
+  });
+
   test('bad usage exits 2, a failed operation 1, with the reason on stderr', async () => {
     await withStack(async ({ settings }) => {
       expect((await stagegate(settings, 'idea', 'frobnicate')).code).toBe(2);
@@ -144,7 +172,7 @@ describe('the stagegate CLI, spawned as a process', () => {
       expect(validated.stderr).toContain(`${bad}: stages[0].duration: expected a duration like 3d, 12h, 30s, got "soon"`);
 
       const processes = await stagegate(settings, 'process', 'list', '--json');
-      expect(JSON.parse(processes.stdout).map((p: { id: string }) => p.id).sort()).toEqual(['fast-timers', 'package-review', 'slow-stage', 'two-gates']);
+      expect(JSON.parse(processes.stdout).map((p: { id: string }) => p.id).sort()).toEqual(['fast-timers', 'manual-pilot', 'package-review', 'slow-stage', 'two-gates']);
 
       const settingsFile = join(settings.dataDir, 'stagegate.yaml');
       writeFileSync(settingsFile, 'taskQueue: ""\nupdateTimeout: forever\n');
