@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from '../config/settings';
+import { CLI, cliEnv } from './cli-process';
 import { COUNTER, HEAD_BAKER, SHOP_MANAGER, idea, inReview, inStage, waitForIdea, withStack } from './helpers';
 
-const CLI = join(__dirname, '..', 'dist', 'client', 'cli', 'main.js');
 
 interface Run {
   code: number | null;
@@ -16,14 +16,7 @@ interface Run {
 function stagegate(settings: Settings, ...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
-        TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE,
-        STAGEGATE_TASK_QUEUE: settings.taskQueue,
-        STAGEGATE_DATA_DIR: settings.dataDir,
-        STAGEGATE_PROCESSES_DIR: settings.processesDir,
-      },
+      env: cliEnv(settings),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

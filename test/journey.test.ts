@@ -1,4 +1,3 @@
-import { StageGateError } from '../client/sdk';
 import { HEAD_BAKER, COUNTER, OWNER, SHOP_MANAGER, idea, inReview, inStage, scores, waitForIdea, withStack } from './helpers';
 
 describe('an idea journey on a real Temporal dev server', () => {

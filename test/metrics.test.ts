@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { StageGateClient } from '../client/sdk';
+import { CLI, cliEnv } from './cli-process';
 import { HEAD_BAKER, idea, inReview, testSettings, waitForIdea, eventually } from './helpers';
 import { get, post, withWeb } from './web-helpers';
 
-const CLI = join(__dirname, '..', 'dist', 'client', 'cli', 'main.js');
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -46,16 +45,7 @@ describe('Prometheus metrics', () => {
     const settings = testSettings();
     const port = await freePort();
     const worker = spawn(process.execPath, [CLI, 'worker'], {
-      env: {
-        PATH: process.env.PATH,
-        TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
-        TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE,
-        STAGEGATE_TASK_QUEUE: settings.taskQueue,
-        STAGEGATE_DATA_DIR: settings.dataDir,
-        STAGEGATE_PROCESSES_DIR: settings.processesDir,
-        STAGEGATE_LINK_SECRET: settings.linkSecret,
-        STAGEGATE_METRICS_PORT: String(port),
-      },
+      env: cliEnv(settings, { STAGEGATE_LINK_SECRET: settings.linkSecret, STAGEGATE_METRICS_PORT: String(port) }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

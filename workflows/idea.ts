@@ -3,7 +3,6 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   allHandlersFinished,
@@ -13,8 +12,8 @@ import {
 } from '@temporalio/workflow';
 import type { Decision, ResolvedGate, ResolvedStage } from '../config/process';
 import type { Action, Hold, Override, Ready, Vote } from '../client/sdk/inputs';
-import type { createActivities } from '../activities';
 import { SMTP_REJECTED, type Notification, type NotificationPurpose, type SmtpRejectedDetails } from '../activities/notification';
+import { notify, recordEvent } from './activity-proxies';
 import { addBusinessTime } from './calendar';
 import { packageFingerprint } from './gate-package';
 import { decideGate, isQuorumMet, votesNeeded } from './gate-rules';
@@ -46,11 +45,6 @@ import type {
   VoteReceipt,
 } from './state';
 import { ENDED_STATUSES } from './state';
-
-const { recordEvent, notify } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
 
 /** How long an idea parked outside a gate waits before it comes back by itself. */
 const STAGE_HOLD_REVISIT_MS = 30 * 24 * 60 * 60 * 1000;

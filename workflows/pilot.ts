@@ -2,28 +2,16 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import type { NotificationPurpose, Notification } from '../activities/notification';
 import type { KpiReading } from '../client/sdk/inputs';
 import type { Kpi } from '../config/process';
+import { notify, pullKpi, recordEvent } from './activity-proxies';
 import { addReading, assessReading, meetsTarget, summarise, type KpiTrack } from './kpi-rules';
 import { pilotStatusQuery, recordKpiUpdate, reject } from './messages';
 import type { EventType, KpiReceipt, PilotCarry, PilotInput, PilotResult } from './state';
-
-const { recordEvent, notify } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-
-/** Pulls get a few tries; a source that stays down is noted and tried again at the next check. */
-const { pullKpi: pullKpiOnce } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 3 },
-});
 
 const iso = (millis: number = Date.now()) => new Date(millis).toISOString();
 
@@ -127,7 +115,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     for (const kpi of pilot.kpis) {
       if (kpi.source.type !== 'http') continue;
       try {
-        const value = await pullKpiOnce({ url: kpi.source.url, jsonPath: kpi.source.jsonPath });
+        const value = await pullKpi({ url: kpi.source.url, jsonPath: kpi.source.jsonPath });
         const at = iso();
         carry.tracks[kpi.id] = addReading(carry.tracks[kpi.id]!, value, at);
         await act({ kpi: kpi.id, value, by: kpi.source.url, note: '', source: 'http' }, { kpi: kpi.id, value, level: assessReading(kpi, value), met: meetsTarget(kpi, value), at });

@@ -1,0 +1,16 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Recording and telling: retried until they succeed, backing off to a minute between tries. */
+export const { recordEvent, notify } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** Pulling a KPI gets a few tries; a source that stays down is noted and tried again at the next check. */
+export const { pullKpi } = proxyActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3 },
+});
