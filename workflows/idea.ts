@@ -85,6 +85,16 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
   /** Review pages opened, recorded by the journey's own loop so handlers stay synchronous. */
   const pendingOpens: { reviewer: string; first: boolean; sinceOpenedMs: number }[] = [];
   let notificationSeq = 0;
+  /** What every message about this idea says of it. */
+  const ideaFacts: Notification['idea'] = {
+    ideaId: idea.ideaId,
+    title: idea.title,
+    description: idea.description,
+    source: idea.source,
+    submitter: idea.submitter,
+    champion: idea.champion,
+    processName: process.name,
+  };
 
   // ---- telling and recording --------------------------------------------------------------
 
@@ -111,15 +121,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
       purpose,
       seq: notificationSeq,
       to: recipients,
-      idea: {
-        ideaId: idea.ideaId,
-        title: idea.title,
-        description: idea.description,
-        source: idea.source,
-        submitter: idea.submitter,
-        champion: idea.champion,
-        processName: process.name,
-      },
+      idea: ideaFacts,
       ...extra,
     };
     try {
@@ -408,7 +410,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
           startedAt: iso(startedAt),
           endsAt: iso(endsAt),
           champion: idea.champion,
-          idea: { ideaId: idea.ideaId, title: idea.title, description: idea.description, source: idea.source, submitter: idea.submitter, champion: idea.champion, processName: process.name },
+          idea: ideaFacts,
           historyLimit: pilot.historyLimit,
         },
       ],

@@ -1,5 +1,6 @@
 import type { Criterion, Decision, PilotDefinition, Quorum, ResolvedProcess } from '../config/process';
 import type { KpiLevel, KpiSummary, KpiTrack } from './kpi-rules';
+import type { Notification } from '../activities/notification';
 import type { Calendar } from '../config/settings';
 import type { Idea, Vote } from '../client/sdk/inputs';
 
@@ -196,8 +197,8 @@ export interface PilotInput {
   startedAt: string;
   endsAt: string;
   champion: Person;
-  /** What messages about the idea say (the notification's idea part). */
-  idea: { ideaId: string; title: string; description: string; source: string; submitter: Person; champion: Person; processName: string };
+  /** What messages about the idea say of it. */
+  idea: Notification['idea'];
   /** Continue-as-new once history passes this many events; a few thousand keeps it far from Temporal's limits. */
   historyLimit: number;
   carried?: PilotCarry;
