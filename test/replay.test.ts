@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from './helpers';
 
 /**
  * Histories recorded from journeys of earlier releases must replay on today's workflow code:
  * a change that breaks one needs `patched()` or worker versioning. Record new ones with
- * `temporal workflow show --workflow-id idea-<id> --output json` after a journey worth keeping.
+ * `temporal workflow show --workflow-id idea-<id> --output json` after a journey worth keeping,
+ * saved as `<workflow id>.json` (the folder's README lists them).
  */
 const HISTORIES_DIR = join(__dirname, 'fixtures', 'histories');
 
@@ -19,6 +20,7 @@ describe('replay of recorded idea journeys', () => {
 
   test.each(files)('%s replays without nondeterminism', async (file) => {
     const history = JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, file)).resolves.toBeUndefined();
+    // The file is named by the workflow id: a pilot's child id derives from its idea's.
+    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, basename(file, '.json'))).resolves.toBeUndefined();
   });
 });
