@@ -73,22 +73,9 @@ export function idea(overrides: Partial<IdeaSubmission> = {}): IdeaSubmission {
   };
 }
 
-/** Polls the idea until `check` holds, returning the status that passed. */
-export async function waitForIdea(client: StageGateClient, ideaId: string, check: (status: IdeaStatus) => boolean, timeoutMs = 20_000): Promise<IdeaStatus> {
-  const until = Date.now() + timeoutMs;
-  let last: IdeaStatus | undefined;
-  for (;;) {
-    try {
-      last = await client.getIdea(ideaId);
-      if (check(last)) return last;
-    } catch (err) {
-      if (Date.now() > until) throw err;
-    }
-    if (Date.now() > until) {
-      throw new Error(`idea ${ideaId} did not reach the expected state in ${timeoutMs} ms; last: ${last?.status} at ${last?.stage.id}, round ${last?.round?.round}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** The SDK's waitFor with the tests' shorter patience. */
+export function waitForIdea(client: StageGateClient, ideaId: string, check: (status: IdeaStatus) => boolean, timeoutMs = 20_000): Promise<IdeaStatus> {
+  return client.waitFor(ideaId, check, timeoutMs);
 }
 
 export const inReview = (gate: string, round = 1) => (status: IdeaStatus) => status.status === 'in-review' && status.round?.gate === gate && status.round.round === round;

@@ -11,15 +11,7 @@ const HAMID = 'hamid@cornerbakery.example';
 interface DemoIdea {
   idea: IdeaSubmission & { ideaId: string };
   /** What happens to it after submission, as the people involved would do it. */
-  play?: (client: StageGateClient, ideaId: string) => Promise<void>;
-}
-
-async function until(client: StageGateClient, ideaId: string, check: (status: IdeaStatus) => boolean): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (check(await client.getIdea(ideaId))) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`demo idea ${ideaId} did not move on`);
+  play?: (client: StageGateClient, ideaId: string) => Promise<unknown>;
 }
 
 const inReview = (gate: string) => (status: IdeaStatus) => status.status === 'in-review' && status.round?.gate === gate;
@@ -40,7 +32,7 @@ export const DEMO_IDEAS: DemoIdea[] = [
       estimatedBenefit: 3000,
       process: 'smb-lite',
     },
-    play: (client, ideaId) => until(client, ideaId, inReview('idea-screen')),
+    play: (client, ideaId) => client.waitFor(ideaId, inReview('idea-screen')),
   },
   {
     idea: {
@@ -55,7 +47,7 @@ export const DEMO_IDEAS: DemoIdea[] = [
       estimatedCost: 150,
       process: 'express',
     },
-    play: (client, ideaId) => until(client, ideaId, inReview('quick-decision')),
+    play: (client, ideaId) => client.waitFor(ideaId, inReview('quick-decision')),
   },
   {
     idea: {
@@ -72,11 +64,11 @@ export const DEMO_IDEAS: DemoIdea[] = [
       process: 'smb-lite',
     },
     play: async (client, ideaId) => {
-      await until(client, ideaId, inReview('idea-screen'));
+      await client.waitFor(ideaId, inReview('idea-screen'));
       await client.castVote(ideaId, { reviewer: HAMID, decision: 'go', scores: { feasibility: 5, impact: 4, alignment: 4 }, comment: 'Cheap to try, and Leo knows the regulars.', via: 'cli' });
-      await until(client, ideaId, (status) => status.stage.id === 'build' && status.stage.awaitingReady);
+      await client.waitFor(ideaId, (status) => status.stage.id === 'build' && status.stage.awaitingReady);
       await client.markReady(ideaId, { by: 'leo@cornerbakery.example', notes: 'Cards designed and priced (200 for 1,000 cards); pilot in the town shop for four weeks.' });
-      await until(client, ideaId, inReview('go-to-pilot'));
+      await client.waitFor(ideaId, inReview('go-to-pilot'));
     },
   },
   {
@@ -94,7 +86,7 @@ export const DEMO_IDEAS: DemoIdea[] = [
       process: 'smb-lite',
     },
     play: async (client, ideaId) => {
-      await until(client, ideaId, inReview('idea-screen'));
+      await client.waitFor(ideaId, inReview('idea-screen'));
       await client.castVote(ideaId, {
         reviewer: HAMID,
         decision: 'conditional-go',
@@ -103,7 +95,7 @@ export const DEMO_IDEAS: DemoIdea[] = [
         conditions: ['Agree the price split with Bean Co'],
         via: 'cli',
       });
-      await until(client, ideaId, (status) => status.stage.id === 'build');
+      await client.waitFor(ideaId, (status) => status.stage.id === 'build');
     },
   },
 ];

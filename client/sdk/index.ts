@@ -178,11 +178,28 @@ export class StageGateClient {
   /** Where an idea stands: stage, status, open gate round, who has voted and who has not, deadlines, timeline. */
   async getIdea(ideaId: string): Promise<IdeaStatus> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
-    try {
-      // A query needs a worker too: without one, say so rather than hang.
-      return await this.client.connection.withDeadline(Date.now() + this.settings.updateTimeout, () => this.handle(id).query(statusQuery));
-    } catch (err) {
-      throw explain(err, id);
+    // A query needs a worker too: without one, say so rather than hang.
+    return this.answered(id, () => this.handle(id).query(statusQuery));
+  }
+
+  /**
+   * Polls the idea until `check` holds and returns the status that passed; an idea not yet known
+   * (just submitted) is waited for too. Fails after `timeoutMs` with the last status seen.
+   */
+  async waitFor(ideaId: string, check: (status: IdeaStatus) => boolean, timeoutMs = 30_000): Promise<IdeaStatus> {
+    const until = Date.now() + timeoutMs;
+    let last: IdeaStatus | undefined;
+    for (;;) {
+      try {
+        last = await this.getIdea(ideaId);
+        if (check(last)) return last;
+      } catch (err) {
+        if (!(err instanceof StageGateError && err.code === 'unknown-idea') || Date.now() > until) throw err;
+      }
+      if (Date.now() > until) {
+        throw new StageGateError('wrong-status', `Idea "${ideaId}" did not get there in ${timeoutMs} ms; it is ${last?.status} in ${last?.stage.id}${last?.round ? `, round ${last.round.round} of ${last.round.gate}` : ''}.`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
@@ -265,23 +282,13 @@ export class StageGateClient {
   async recordKpiReading(ideaId: string, reading: KpiReadingInput): Promise<KpiReceipt> {
     const input = parse('reading', kpiReadingSchema, reading);
     const workflowId = await this.runningPilot(ideaId);
-    try {
-      return await this.client.connection.withDeadline(Date.now() + this.settings.updateTimeout, () =>
-        this.client.workflow.getHandle(workflowId).executeUpdate(recordKpiUpdate, { args: [{ ...input, source: 'manual' }] }),
-      );
-    } catch (err) {
-      throw explain(err, ideaId, this.settings.updateTimeout);
-    }
+    return this.answered(ideaId, () => this.client.workflow.getHandle(workflowId).executeUpdate(recordKpiUpdate, { args: [{ ...input, source: 'manual' }] }));
   }
 
   /** The running pilot's KPIs: readings, latest, trend, target met or not. */
   async pilotStatus(ideaId: string): Promise<PilotStatus> {
     const workflowId = await this.runningPilot(ideaId);
-    try {
-      return await this.client.connection.withDeadline(Date.now() + this.settings.updateTimeout, () => this.client.workflow.getHandle(workflowId).query(pilotStatusQuery));
-    } catch (err) {
-      throw explain(err, ideaId, this.settings.updateTimeout);
-    }
+    return this.answered(ideaId, () => this.client.workflow.getHandle(workflowId).query(pilotStatusQuery));
   }
 
   private async runningPilot(ideaId: string): Promise<string> {
@@ -340,11 +347,16 @@ export class StageGateClient {
 
   private async update<Result, Arg>(ideaId: string, definition: UpdateDefinition<Result, [Arg]>, arg: Arg): Promise<Result> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
+    return this.answered(id, () => this.handle(id).executeUpdate(definition, { args: [arg] }));
+  }
+
+  /** A call that needs a worker's answer, given up after `updateTimeout`, its failure explained. */
+  private async answered<Result>(ideaId: string, call: () => Promise<Result>): Promise<Result> {
     const timeout = this.settings.updateTimeout;
     try {
-      return await this.client.connection.withDeadline(Date.now() + timeout, () => this.handle(id).executeUpdate(definition, { args: [arg] }));
+      return await this.client.connection.withDeadline(Date.now() + timeout, call);
     } catch (err) {
-      throw explain(err, id, timeout);
+      throw explain(err, ideaId, timeout);
     }
   }
 }
