@@ -58,8 +58,8 @@ const DECISION_WORDS: Record<string, string> = {
 
 const formats = new Map<string, { when: Intl.DateTimeFormat; day: Intl.DateTimeFormat }>();
 
-/** Formatters per time zone: making one is far slower than using it. */
-function clockFor(timeZone = 'UTC') {
+/** Formatters per time zone: making one is far slower than using it. Messages and pages share them. */
+export function clockFor(timeZone = 'UTC') {
   let format = formats.get(timeZone);
   if (!format) {
     format = {

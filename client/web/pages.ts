@@ -1,5 +1,6 @@
 import { DECISIONS, type Criterion, type Decision } from '../../config/process';
 import type { IdeaStatus, KpiReceipt, PendingReview, PilotStatus, VoteReceipt } from '../sdk';
+import { clockFor } from '../../activities/messages';
 import { html, type Html } from './html';
 
 /** The pages reviewers and escalation contacts see; each a function of what it shows. */
@@ -14,9 +15,9 @@ export const DECISION_LABELS: Record<Decision, { label: string; hint: string }> 
 
 export type Clock = (isoTime: string) => string;
 
+/** Times on pages read as in the messages that link to them. */
 export function clock(timeZone = 'UTC'): Clock {
-  const format = new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' });
-  return (isoTime) => format.format(new Date(isoTime));
+  return clockFor(timeZone).when;
 }
 
 export interface VoteForm {

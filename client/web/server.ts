@@ -5,7 +5,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { LinkError, linkBuilder, verifyLink, type LinkClaims, type LinkPurpose } from '../../activities/links';
 import type { Store } from '../../activities/store';
 import type { Settings } from '../../config/settings';
-import { StageGateError, type IdeaStatus, type StageGateClient } from '../sdk';
+import { StageGateError, type IdeaStatus, type StageGateClient, type VoteReceipt } from '../sdk';
+import type { RecordedVote } from '../../workflows/state';
 import { html, layout, STYLESHEET, type Html } from './html';
 import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, pendingPage, problemPage, reviewPage, votedPage, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
@@ -105,15 +106,17 @@ export function createWebApp(options: WebServerOptions): express.Express {
     return claims;
   }
 
-  /** The idea a round link names, if that round is still open; otherwise a page saying who decided what. */
-  async function openRound(claims: LinkClaims): Promise<IdeaStatus> {
-    let idea: IdeaStatus;
-    try {
-      idea = await client.getIdea(claims.ideaId!);
-    } catch (err) {
+  /** The idea a link names, or a page saying it is not known. */
+  async function linkedIdea(claims: LinkClaims): Promise<IdeaStatus> {
+    return client.getIdea(claims.ideaId!).catch((err: unknown) => {
       if (err instanceof StageGateError && err.code === 'unknown-idea') throw new PageError(404, 'Unknown idea', problemPage('This idea is not known', ['The link names an idea this stagegate does not have.']));
       throw err;
-    }
+    });
+  }
+
+  /** The idea a round link names, if that round is still open; otherwise a page saying who decided what. */
+  async function openRound(claims: LinkClaims): Promise<IdeaStatus> {
+    const idea = await linkedIdea(claims);
     const round = idea.round;
     if (idea.status !== 'in-review' || !round || round.gate !== claims.gate || round.round !== claims.round) {
       throw new PageError(410, 'This review is closed', closedPage({ idea, gate: claims.gate, round: claims.round, when }));
@@ -141,8 +144,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
       const idea = await reviewRound(claims);
       const earlier = idea.round!.votes.find((vote) => vote.reviewer === claims.email);
       if (earlier) {
-        const receipt = { ideaId: idea.ideaId, gate: idea.round!.gate, round: idea.round!.round, reviewer: earlier.reviewer, decision: earlier.decision, castAt: earlier.castAt, votesIn: idea.round!.votes.length, votesNeeded: idea.round!.votesNeeded };
-        return send(response, 200, 'Vote recorded', votedPage({ idea, receipt, reviewerName: earlier.reviewerName, when, repeated: true }));
+        return send(response, 200, 'Vote recorded', votedPage({ idea, receipt: receiptOf(idea, earlier), reviewerName: earlier.reviewerName, when, repeated: true }));
       }
       // Opening the page changes nothing; it is only noted, so prefetching scanners approve nothing.
       await client.reviewOpened(idea.ideaId, { reviewer: claims.email, round: claims.round! }).catch(() => undefined);
@@ -191,8 +193,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
         const now = await client.getIdea(idea.ideaId);
         const earlier = now.round?.votes.find((vote) => vote.reviewer === claims.email);
         if (err.code === 'already-voted' && earlier) {
-          const receipt = { ideaId: now.ideaId, gate: now.round!.gate, round: now.round!.round, reviewer: earlier.reviewer, decision: earlier.decision, castAt: earlier.castAt, votesIn: now.round!.votes.length, votesNeeded: now.round!.votesNeeded };
-          return send(response, 200, 'Vote recorded', votedPage({ idea: now, receipt, reviewerName: earlier.reviewerName, when, repeated: true }));
+          return send(response, 200, 'Vote recorded', votedPage({ idea: now, receipt: receiptOf(now, earlier), reviewerName: earlier.reviewerName, when, repeated: true }));
         }
         if (err.code === 'already-voted' || err.code === 'gate-closed' || err.code === 'idea-ended') {
           return send(response, 410, 'This review is closed', closedPage({ idea: now, gate: claims.gate, round: claims.round, when }));
@@ -245,10 +246,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
 
   /** The champion's running pilot that a KPI link names; a page saying why not otherwise. */
   async function runningPilot(claims: LinkClaims) {
-    const idea = await client.getIdea(claims.ideaId!).catch((err: unknown) => {
-      if (err instanceof StageGateError && err.code === 'unknown-idea') throw new PageError(404, 'Unknown idea', problemPage('This idea is not known', ['The link names an idea this stagegate does not have.']));
-      throw err;
-    });
+    const idea = await linkedIdea(claims);
     const pilot = idea.stage.pilot;
     if (idea.stage.id !== claims.gate || !pilot || pilot.run !== claims.round || pilot.endedAt) {
       throw new PageError(410, 'This pilot has ended', problemPage('This pilot has ended', [`Readings for “${idea.title}” are closed; its gate has the results.`]));
@@ -328,6 +326,12 @@ function webMetrics(client: StageGateClient) {
     }),
     requests: new Counter({ name: 'stagegate_http_requests_total', help: 'Web requests by page and status', labelNames: ['page', 'status'], registers: [registry] }),
   };
+}
+
+/** The receipt of a vote already in the open round, as castVote would have answered it. */
+function receiptOf(idea: IdeaStatus, vote: RecordedVote): VoteReceipt {
+  const round = idea.round!;
+  return { ideaId: idea.ideaId, gate: round.gate, round: round.round, reviewer: vote.reviewer, decision: vote.decision, castAt: vote.castAt, votesIn: round.votes.length, votesNeeded: round.votesNeeded };
 }
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
