@@ -7,6 +7,9 @@ import type { Calendar } from '../config/settings';
 
 const DAY = 24 * 60 * 60 * 1000;
 
+/** An instant as the ISO text that states, events and messages carry; now (the workflow's now) by default. */
+export const iso = (millis: number = Date.now()) => new Date(millis).toISOString();
+
 /** The local date (YYYY-MM-DD), ISO weekday and milliseconds since local midnight of an instant. */
 function localParts(instant: number, timeZone: string): { date: string; weekday: number; sinceMidnight: number } {
   const parts = Object.fromEntries(

@@ -14,7 +14,7 @@ import type { Decision, ResolvedGate, ResolvedStage } from '../config/process';
 import type { Action, Hold, Override, Ready, Vote } from '../client/sdk/inputs';
 import { SMTP_REJECTED, type Notification, type NotificationPurpose, type SmtpRejectedDetails } from '../activities/notification';
 import { notify, recordEvent } from './activity-proxies';
-import { addBusinessTime } from './calendar';
+import { addBusinessTime, iso } from './calendar';
 import { packageFingerprint } from './gate-package';
 import { decideGate, isQuorumMet, votesNeeded } from './gate-rules';
 import { pilotRun } from './pilot';
@@ -48,8 +48,6 @@ import { ENDED_STATUSES } from './state';
 
 /** How long an idea parked outside a gate waits before it comes back by itself. */
 const STAGE_HOLD_REVISIT_MS = 30 * 24 * 60 * 60 * 1000;
-
-const iso = (millis: number = Date.now()) => new Date(millis).toISOString();
 
 /**
  * One idea's journey through its process: each stage's work, then its gate, until the idea is

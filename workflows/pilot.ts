@@ -9,11 +9,10 @@ import type { NotificationPurpose, Notification } from '../activities/notificati
 import type { KpiReading } from '../client/sdk/inputs';
 import type { Kpi } from '../config/process';
 import { notify, pullKpi, recordEvent } from './activity-proxies';
+import { iso } from './calendar';
 import { addReading, assessReading, meetsTarget, summarise, type KpiTrack } from './kpi-rules';
 import { pilotStatusQuery, recordKpiUpdate, reject } from './messages';
 import type { EventType, KpiReceipt, PilotCarry, PilotInput, PilotResult } from './state';
-
-const iso = (millis: number = Date.now()) => new Date(millis).toISOString();
 
 /**
  * A pilot: the idea runs for real for a while. KPI readings come in by hand (an update) or are

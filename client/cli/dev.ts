@@ -29,12 +29,12 @@ export function registerDevCommands(program: Command): void {
         const env = await startDevServer({ dbFilename: join(settings.dataDir, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort), log: note }).catch((err: Error) => {
           throw new CliError(`the Temporal dev server did not start (${err.message}). Is port ${flags.port} or ${flags.uiPort} already in use?`);
         });
-        const outbox = await openStore(settings);
+        const store = await openStore(settings);
         const client = await StageGateClient.connect({ settings, connection: env.connection, namespace: env.namespace });
         try {
           const worker = await createStageGateWorker({ settings, connection: env.nativeConnection, namespace: env.namespace ?? 'default', metrics });
           const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, temporalMetricsUrl }) : undefined;
-          const web = await startWebServer({ client, settings, outbox, events: outbox }).catch((err: Error) => {
+          const web = await startWebServer({ client, settings, outbox: store, events: store }).catch((err: Error) => {
             throw new CliError(`the web server did not start on ${settings.webHost}:${settings.webPort} (${err.message}); set STAGEGATE_WEB_PORT to another port`);
           });
           const running = worker.run();
@@ -63,7 +63,7 @@ Try it from another terminal:
         } finally {
           note('Stopping the Temporal dev server...');
           await client.close();
-          await outbox.close();
+          await store.close();
           await env.teardown();
         }
       }),
