@@ -59,6 +59,8 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
       taskQueue: settings.taskQueue,
       workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
       activities: createActivities({ store, settings, mailer, metrics: options.metrics }),
+      // On SIGINT or SIGTERM, let the activities under way finish rather than leave them to time out.
+      shutdownGraceTime: '10 seconds',
     });
     return {
       worker,
