@@ -4,9 +4,9 @@ import { messageIdFor, SmtpRejection, type Mailer } from './email/mailer';
 import { pullKpiReading } from './kpi';
 import type { ActivityMetrics } from './metrics';
 import { renderEmail } from './email/templates';
-import { linkBuilder } from './links';
-import { SMTP_REJECTED, type Notification, type SmtpRejectedDetails } from './notification';
-import type { Store, StoredEvent } from './store';
+import { linkBuilder } from '../links';
+import type { Store, StoredEvent } from '../store';
+import { SMTP_REJECTED, type Notification, type SmtpRejectedDetails } from '../workflows/notification';
 
 export interface ActivityContext {
   store: Store;

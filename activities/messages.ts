@@ -1,6 +1,7 @@
-import type { LinkBuilder } from './links';
-import type { Notification } from './notification';
-import type { Person } from '../workflows/state';
+import type { LinkBuilder } from '../links';
+import { clockFor } from '../text';
+import type { Person } from '../workflows/inputs';
+import type { Notification } from '../workflows/notification';
 
 /**
  * What each message says, in the words the firm uses: one `Message` per notification and
@@ -55,27 +56,6 @@ const DECISION_WORDS: Record<string, string> = {
   hold: 'hold',
   recycle: 'recycle (rework and review again)',
 };
-
-const formats = new Map<string, { when: Intl.DateTimeFormat; day: Intl.DateTimeFormat }>();
-
-/** Formatters per time zone: making one is far slower than using it. Messages and pages share them. */
-export function clockFor(timeZone = 'UTC') {
-  let format = formats.get(timeZone);
-  if (!format) {
-    format = {
-      when: new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' }),
-      day: new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', timeZone }),
-    };
-    formats.set(timeZone, format);
-  }
-  const { when, day } = format;
-  return {
-    /** "Thursday 5 November 2026 at 17:00 CET" */
-    when: (isoTime: string) => when.format(new Date(isoTime)),
-    /** "Thursday 5 November", short enough for a subject */
-    day: (isoTime: string) => day.format(new Date(isoTime)),
-  };
-}
 
 const paragraph = (...words: Words[]): Block => ({ paragraph: words });
 

@@ -12,8 +12,8 @@ const { performance } = require('node:perf_hooks');
 const dist = join(__dirname, '..', 'dist');
 const { renderEmail } = require(join(dist, 'activities/email/templates'));
 const { composeMessage, renderText } = require(join(dist, 'activities/messages'));
-const { linkBuilder } = require(join(dist, 'activities/links'));
-const { openStore } = require(join(dist, 'activities/store'));
+const { linkBuilder } = require(join(dist, 'links'));
+const { openStore } = require(join(dist, 'store'));
 const { REPORTS } = require(join(dist, 'reports'));
 
 const ms = (value) => `${value.toFixed(3)} ms`;

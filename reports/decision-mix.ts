@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../activities/store';
+import type { StoredEvent } from '../store';
 import { DECISIONS, type Decision } from '../config/process';
 import type { DecidedBy } from '../workflows/state';
 import { ofType, readLog, stepKey, stepsInOrder } from './events';

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../activities/store';
+import type { StoredEvent } from '../store';
 import type { Decision } from '../config/process';
 import type { KpiSummary } from '../workflows/kpi-rules';
 import type { DecisionRecord, EventType, PilotEnd } from '../workflows/state';

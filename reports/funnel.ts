@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../activities/store';
+import type { StoredEvent } from '../store';
 import type { Decision } from '../config/process';
 import { ofType, readLog, stepKey, stepsInOrder } from './events';
 import type { ReportRange } from './range';

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../activities/store';
+import type { StoredEvent } from '../store';
 import { readLog } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../activities/store';
+import type { StoredEvent } from '../store';
 import type { KpiSummary } from '../workflows/kpi-rules';
 import type { PilotEnd } from '../workflows/state';
 import { ofType, readLog, stepKey } from './events';

@@ -1,6 +1,6 @@
 import { compiledLayout, renderEmail } from '../activities/email/templates';
-import { linkBuilder, verifyLink } from '../activities/links';
-import { NOTIFICATION_PURPOSES, type Notification, type NotificationPurpose } from '../activities/notification';
+import { linkBuilder, verifyLink } from '../links';
+import { NOTIFICATION_PURPOSES, type Notification, type NotificationPurpose } from '../workflows/notification';
 
 const SECRET = 'test-link-secret-0123456789abcdef0123';
 const links = linkBuilder({ publicUrl: 'https://ideas.cornerbakery.example', linkSecret: SECRET, linkTtl: 14 * 24 * 3600 * 1000 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { openStore, type Store } from '../activities/store';
+import { openStore, type Store } from '../store';
 import { loadSettings, type LoadSettingsOptions, type Settings } from '../config/settings';
 import { StageGateClient, type IdeaStatus, type IdeaSubmission } from '../client/sdk';
 import { createStageGateWorker, type StageGateWorker } from '../worker/worker';

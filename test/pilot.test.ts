@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { StageGateError } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
-import { linkBuilder } from '../activities/links';
+import { linkBuilder } from '../links';
 import { COUNTER, eventually, idea, inReview, messageTo, testSettings, waitForIdea, withStack } from './helpers';
 
 /** The firm's own system, answering KPI pulls over HTTP with the next of its prepared answers. */

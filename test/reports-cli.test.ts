@@ -1,6 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStore, type StoredEvent } from '../activities/store';
+import { openStore, type StoredEvent } from '../store';
 import { main } from '../client/cli/main';
 import { formatReport } from '../client/cli/report';
 import { findReport } from '../reports';

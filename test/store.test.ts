@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createActivities } from '../activities';
-import { openStore, storeFile, StoreUnavailable, type StoredEvent } from '../activities/store';
+import { openStore, storeFile, StoreUnavailable, type StoredEvent } from '../store';
 import { loadSettings } from '../config/settings';
 import { driveToLaunch, eventually, idea, TEST_LINK_SECRET, testSettings, withStack } from './helpers';
 import { testRunDir } from './paths';

@@ -1,4 +1,4 @@
-import { linkBuilder } from '../activities/links';
+import { linkBuilder } from '../links';
 import { startWebServer } from '../client/web/server';
 import { testSettings, withStack, type Stack } from './helpers';
 

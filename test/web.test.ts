@@ -1,4 +1,4 @@
-import { signLink } from '../activities/links';
+import { signLink } from '../links';
 import { SECRET, get, post, withWeb } from './web-helpers';
 import { ideaWorkflowId } from '../workflows/messages';
 import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, inStage, waitForIdea, settled } from './helpers';

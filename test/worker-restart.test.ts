@@ -1,4 +1,4 @@
-import { openStore } from '../activities/store';
+import { openStore } from '../store';
 import { StageGateClient } from '../client/sdk';
 import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, inStage, scores, startWorker, testSettings, waitForIdea } from './helpers';
 

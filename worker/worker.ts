@@ -2,8 +2,8 @@ import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBun
 import { createActivities } from '../activities';
 import { createMailer } from '../activities/email/mailer';
 import { createActivityMetrics, type ActivityMetrics } from '../activities/metrics';
-import { requireLinkSecret } from '../activities/links';
-import { openStore } from '../activities/store';
+import { requireLinkSecret } from '../links';
+import { openStore } from '../store';
 import { loadTemporalConnection, type Settings } from '../config/settings';
 
 /** Bundles the workflow code once; every worker of the process reuses the bundle. */

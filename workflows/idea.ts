@@ -11,8 +11,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Decision, ResolvedGate, ResolvedStage } from '../config/process';
-import type { Action, Hold, Override, Ready, Vote } from '../client/sdk/inputs';
-import { SMTP_REJECTED, type Notification, type NotificationPurpose, type SmtpRejectedDetails } from '../activities/notification';
+import type { Action, Hold, Override, Person, Ready, Vote } from './inputs';
+import { SMTP_REJECTED, type Notification, type NotificationPurpose, type SmtpRejectedDetails } from './notification';
 import { notify, recordEvent } from './activity-proxies';
 import { addBusinessTime, iso } from './calendar';
 import { packageFingerprint } from './gate-package';
@@ -41,7 +41,6 @@ import type {
   IdeaStatus,
   IdeaStatusName,
   OpenRound,
-  Person,
   VoteReceipt,
 } from './state';
 import { ENDED_STATUSES } from './state';

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Action, Hold, KpiReading, Override, Ready, Vote } from '../client/sdk/inputs';
+import type { Action, Hold, KpiReading, Override, Ready, Vote } from './inputs';
 import type { IdeaStatus, KpiReceipt, PilotStatus, VoteReceipt } from './state';
 
 /** Every message an idea journey answers, defined once for the workflow and the SDK. */

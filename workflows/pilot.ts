@@ -5,8 +5,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { NotificationPurpose, Notification } from '../activities/notification';
-import type { KpiReading } from '../client/sdk/inputs';
+import type { KpiReading } from './inputs';
+import type { NotificationPurpose, Notification } from './notification';
 import type { Kpi } from '../config/process';
 import { notify, pullKpi, recordEvent } from './activity-proxies';
 import { iso } from './calendar';

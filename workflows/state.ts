@@ -1,8 +1,8 @@
 import type { Criterion, Decision, PilotDefinition, Quorum, ResolvedProcess } from '../config/process';
 import type { KpiLevel, KpiSummary, KpiTrack } from './kpi-rules';
-import type { Notification } from '../activities/notification';
+import type { Notification } from './notification';
 import type { Calendar } from '../config/settings';
-import type { Idea, Vote } from '../client/sdk/inputs';
+import type { Idea, Person, Vote } from './inputs';
 
 /** The shapes an idea journey keeps and answers with; plain data, safe in workflow code. */
 
@@ -32,11 +32,6 @@ export const EVENT_TYPES = [
   'recognised',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
-
-export interface Person {
-  email: string;
-  name: string;
-}
 
 export interface IdeaJourneyInput {
   idea: Idea;

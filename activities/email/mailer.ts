@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import nodemailer, { type NodemailerError } from 'nodemailer';
 import type { MailSettings } from '../../config/settings';
-import type { Person } from '../../workflows/state';
+import type { Person } from '../../workflows/inputs';
 
 /**
  * Sending by SMTP, one pooled transport per worker. A message the server refuses for good is an

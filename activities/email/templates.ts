@@ -1,8 +1,8 @@
 import mjml2html from 'mjml';
 import { composeMessage, plainWords, renderText, type Block, type Message, type MessageOptions, type Words } from '../messages';
-import type { Notification } from '../notification';
-import type { Person } from '../../workflows/state';
-import { escapeHtml } from './escape';
+import type { Person } from '../../workflows/inputs';
+import type { Notification } from '../../workflows/notification';
+import { escapeHtml } from '../../text';
 
 /**
  * The HTML part of every message: one MJML layout, compiled once per shape (with or without an

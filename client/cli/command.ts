@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { StoreUnavailable } from '../../activities/store';
+import { StoreUnavailable } from '../../store';
 import { loadSettings, type Settings } from '../../config/settings';
 import { ConfigError } from '../../config/yaml';
 import { StageGateClient, StageGateError } from '../sdk';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { openStore } from '../../activities/store';
+import { openStore } from '../../store';
 import { loadTemporalConnection, withEmbeddedSecrets } from '../../config/settings';
 import { startDevServer } from '../../worker/dev-server';
 import { serveMetrics } from '../../worker/metrics';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openStore, type OutboxMessage } from '../../activities/store';
+import { openStore, type OutboxMessage } from '../../store';
 import { action, jsonOption } from './command';
 import { say, table, when } from './output';
 

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { openStore } from '../../activities/store';
+import { openStore } from '../../store';
 import { findReport, REPORTS, reportRangeSchema, runReport, toCsv, formatCell, type Report, type ReportRange, type ReportTable } from '../../reports';
 import { action, jsonOption } from './command';
 import { CliError, EXIT_USAGE, say, table, when } from './output';

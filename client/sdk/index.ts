@@ -13,7 +13,7 @@ import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../con
 import { loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
 import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
 import { ConfigError } from '../../config/yaml';
-import { openStore } from '../../activities/store';
+import { openStore } from '../../store';
 import { findReport, REPORTS, reportRangeSchema, runReport } from '../../reports';
 import {
   castVoteUpdate,
@@ -61,7 +61,7 @@ import {
 
 export { StageGateError, type StageGateErrorCode } from './errors';
 export * from './inputs';
-export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, VoteReceipt } from '../../workflows/state';
+export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, RecordedVote, VoteReceipt } from '../../workflows/state';
 
 export interface SubmittedIdea {
   ideaId: string;

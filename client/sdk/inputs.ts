@@ -1,8 +1,37 @@
 import { z } from 'zod';
 import { DECISIONS, SCORE_MAX, SCORE_MIN } from '../../config/process';
 import { durationSchema } from '../../config/duration';
+import {
+  IDEA_CATEGORIES,
+  IDEA_HORIZONS,
+  IDEA_SOURCES,
+  type Action,
+  type Hold,
+  type Idea,
+  type KpiReading,
+  type Override,
+  type Person,
+  type Ready,
+  type Vote,
+} from '../../workflows/inputs';
 
-/** Everything the SDK, the CLI and (later) the HTTP API accept, checked before anything reaches Temporal. */
+/**
+ * Everything the SDK, the CLI and (later) the HTTP API accept, checked before anything reaches
+ * Temporal. Each schema produces exactly a type of the contract in `workflows/inputs.ts`: the
+ * compiler refuses a schema and a contract type that drift apart.
+ */
+
+export { IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES };
+export type { Action, Hold, Idea, KpiReading, Override, Person, Ready, Vote };
+
+/** Same keys, and each type assignable to the other. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false) : false) : false;
+
+/** Passes a schema through unchanged, refusing to compile unless it produces exactly `T`. */
+const producing =
+  <T>() =>
+  <S extends z.ZodType<T>>(schema: S & (Same<z.output<S>, T> extends true ? unknown : { 'does not produce the contract type': T })): S =>
+    schema;
 
 const email = z.email().transform((value) => value.toLowerCase());
 /** People's text, without the control characters no store can keep (NUL) or that only confuse. */
@@ -10,17 +39,17 @@ const clean = (value: string) => value.replace(/[\u0000-\u0008\u000b\u000c\u000e
 const text = (max: number) => z.string().transform(clean).pipe(z.string().trim().min(1).max(max));
 const note = (max: number) => z.string().transform(clean).pipe(z.string().trim().max(max));
 
-export const IDEA_SOURCES = ['employee', 'customer', 'partner', 'network', 'other'] as const;
-export const IDEA_CATEGORIES = ['product', 'process', 'service', 'business-model'] as const;
-export const IDEA_HORIZONS = ['incremental', 'radical'] as const;
 
 export const ideaIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'expected 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
-export const contributorSchema = z.object({ email, name: text(120) }).strict();
+export const contributorSchema = producing<Person>()(z.object({ email, name: text(120) }).strict());
 
-export const ideaSubmissionSchema = z
+/** What a submission settles into once parsed: the idea, with its id and champion still to settle, and its process. */
+type Submission = Omit<Idea, 'ideaId' | 'champion'> & { ideaId?: string; champion?: Person; process: string };
+
+export const ideaSubmissionSchema = producing<Submission>()(z
   .object({
     /** Your own id for the idea; submitting the same id again returns the same journey. */
     ideaId: ideaIdSchema.optional(),
@@ -38,18 +67,12 @@ export const ideaSubmissionSchema = z
     /** The process template id; `smb-lite` when not given. */
     process: z.string().min(1).default('smb-lite'),
   })
-  .strict();
+  .strict());
 export type IdeaSubmission = z.input<typeof ideaSubmissionSchema>;
-
-/** An idea as its journey carries it: submitted fields plus its id and champion settled. */
-export type Idea = Omit<z.output<typeof ideaSubmissionSchema>, 'ideaId' | 'champion' | 'process'> & {
-  ideaId: string;
-  champion: z.output<typeof contributorSchema>;
-};
 
 export const scoreSchema = z.number().int().min(SCORE_MIN).max(SCORE_MAX);
 
-export const voteSchema = z
+export const voteSchema = producing<Vote>()(z
   .object({
     reviewer: email,
     decision: z.enum(DECISIONS),
@@ -73,21 +96,19 @@ export const voteSchema = z
     if (vote.decision !== 'conditional-go' && vote.conditions.length > 0) {
       ctx.addIssue({ code: 'custom', path: ['conditions'], message: 'conditions go with a conditional go only' });
     }
-  });
+  }));
 export type VoteInput = z.input<typeof voteSchema>;
-export type Vote = z.output<typeof voteSchema>;
 
-export const readySchema = z
+export const readySchema = producing<Ready>()(z
   .object({
     by: email,
     notes: note(10_000).default(''),
     links: z.array(z.url()).default([]),
   })
-  .strict();
+  .strict());
 export type ReadyInput = z.input<typeof readySchema>;
-export type Ready = z.output<typeof readySchema>;
 
-export const overrideSchema = z
+export const overrideSchema = producing<Override>()(z
   .object({
     by: email,
     decision: z.enum(DECISIONS),
@@ -98,24 +119,21 @@ export const overrideSchema = z
   .refine((override) => override.decision !== 'conditional-go' || override.conditions.length > 0, {
     path: ['conditions'],
     message: 'a conditional go needs at least one condition',
-  });
+  }));
 export type OverrideInput = z.input<typeof overrideSchema>;
-export type Override = z.output<typeof overrideSchema>;
 
-export const holdSchema = z
+export const holdSchema = producing<Hold>()(z
   .object({
     by: email,
     reason: text(5_000),
     /** When the idea comes back for review by itself; the gate's revisitAfter when not given. */
     revisitAfter: durationSchema.optional(),
   })
-  .strict();
+  .strict());
 export type HoldInput = z.input<typeof holdSchema>;
-export type Hold = z.output<typeof holdSchema>;
 
-export const actionSchema = z.object({ by: email, reason: note(5_000).default('') }).strict();
+export const actionSchema = producing<Action>()(z.object({ by: email, reason: note(5_000).default('') }).strict());
 export type ActionInput = z.input<typeof actionSchema>;
-export type Action = z.output<typeof actionSchema>;
 
 export const listFilterSchema = z
   .object({
@@ -128,13 +146,12 @@ export const listFilterSchema = z
   .strict();
 export type ListFilter = z.input<typeof listFilterSchema>;
 
-export const kpiReadingSchema = z
+export const kpiReadingSchema = producing<KpiReading>()(z
   .object({
     kpi: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a KPI id like weekly_sales'),
     value: z.number().finite(),
     by: email,
     note: note(1_000).default(''),
   })
-  .strict();
+  .strict());
 export type KpiReadingInput = z.input<typeof kpiReadingSchema>;
-export type KpiReading = z.output<typeof kpiReadingSchema>;

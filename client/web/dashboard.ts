@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import type { StoredEvent } from '../../activities/store';
+import type { StoredEvent } from '../../store';
 import {
   cycleTimeReport,
   findReport,

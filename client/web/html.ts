@@ -1,4 +1,4 @@
-import { escapeHtml } from '../../activities/email/escape';
+import { escapeHtml } from '../../text';
 
 /** Server-rendered HTML with every interpolated value escaped unless it is already Html. */
 

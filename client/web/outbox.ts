@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Store } from '../../activities/store';
+import type { Store } from '../../store';
 import { html, layout } from './html';
 import type { Clock } from './pages';
 

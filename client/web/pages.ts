@@ -1,6 +1,6 @@
 import { DECISIONS, type Criterion, type Decision } from '../../config/process';
 import type { IdeaStatus, KpiReceipt, PendingReview, PilotStatus, VoteReceipt } from '../sdk';
-import { clockFor } from '../../activities/messages';
+import { clockFor } from '../../text';
 import { html, type Html } from './html';
 
 /** The pages reviewers and escalation contacts see; each a function of what it shows. */

@@ -1,5 +1,5 @@
-import type { EventType } from '../../workflows/state';
-import type { EventFilter, OutboxFilter, OutboxMessage, StoredEvent } from '../store';
+import type { EventType } from '../workflows/state';
+import type { EventFilter, OutboxFilter, OutboxMessage, StoredEvent } from './index';
 
 // What both backends share: the filters' SQL and reading their rows back.
 

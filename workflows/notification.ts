@@ -1,4 +1,5 @@
-import type { DecisionRecord, HoldState, Person } from '../workflows/state';
+import type { Person } from './inputs';
+import type { DecisionRecord, HoldState } from './state';
 
 /** Why a message is sent; one template each. */
 export const NOTIFICATION_PURPOSES = [

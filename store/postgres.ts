@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import type { EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from '../store';
+import type { EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from './index';
 import { DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type EventRow, type OutboxRow } from './rows';
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from '../store';
+import type { EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from './index';
 import { DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type EventRow, type OutboxRow } from './rows';
 
 /**

@@ -1,8 +1,8 @@
 import type { EventType } from '../workflows/state';
-import { PostgresStore } from './store/postgres';
-import { SqliteStore } from './store/sqlite';
+import { PostgresStore } from './postgres';
+import { SqliteStore } from './sqlite';
 
-export { StoreUnavailable } from './store/rows';
+export { StoreUnavailable } from './rows';
 
 /**
  * The metrics store: the append-only events table and the outbox, behind one small interface with
