@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from '../config/settings';
 import { CLI, cliEnv } from './cli-process';
 import { COUNTER, HEAD_BAKER, SHOP_MANAGER, idea, inReview, inStage, waitForIdea, withStack } from './helpers';
+import { FIXTURE_PROCESSES_DIR } from './paths';
 
 
 interface Run {
@@ -62,10 +63,14 @@ describe('the stagegate CLI, spawned as a process', () => {
       expect(voted.code).toBe(0);
       expect(JSON.parse(voted.stdout)).toMatchObject({ reviewer: HEAD_BAKER, decision: 'go', round: 1, votesIn: 1, votesNeeded: 2 });
 
+      // The same vote again is a retry: counted once, answered with the first receipt.
       const again = await stagegate(settings, ...vote, '--json');
-      expect(again.code).toBe(1);
-      expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: 'already-voted' } });
-      expect(again.stderr).toContain('already voted go');
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout)).toEqual(JSON.parse(voted.stdout));
+      const changed = await stagegate(settings, 'gate', 'vote', ideaId, '--reviewer', HEAD_BAKER, '--decision', 'kill', '--score', 'feasibility=1', '--score', 'impact=1', '--json');
+      expect(changed.code).toBe(1);
+      expect(JSON.parse(changed.stdout)).toMatchObject({ error: { code: 'already-voted' } });
+      expect(changed.stderr).toContain('already voted go');
 
       const outOfRange = await stagegate(settings, 'gate', 'vote', ideaId, '--reviewer', SHOP_MANAGER, '--decision', 'go', '--score', 'feasibility=9', '--score', 'impact=5');
       expect(outOfRange.code).toBe(2);
@@ -165,7 +170,12 @@ describe('the stagegate CLI, spawned as a process', () => {
       expect(validated.stderr).toContain(`${bad}: stages[0].duration: expected a duration like 3d, 12h, 30s, got "soon"`);
 
       const processes = await stagegate(settings, 'process', 'list', '--json');
-      expect(JSON.parse(processes.stdout).map((p: { id: string }) => p.id).sort()).toEqual(['fast-timers', 'manual-pilot', 'package-review', 'slow-stage', 'two-gates']);
+      expect(JSON.parse(processes.stdout).map((p: { id: string }) => p.id).sort()).toEqual(
+        readdirSync(FIXTURE_PROCESSES_DIR)
+          .filter((file) => file.endsWith('.yaml'))
+          .map((file) => file.replace(/\.yaml$/, ''))
+          .sort(),
+      );
 
       const settingsFile = join(settings.dataDir, 'stagegate.yaml');
       writeFileSync(settingsFile, 'taskQueue: ""\nupdateTimeout: forever\n');

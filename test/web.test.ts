@@ -21,16 +21,13 @@ describe('reviewer pages behind signed links', () => {
       expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
       expect(page.headers.get('referrer-policy')).toBe('no-referrer');
       expect(page.headers.get('cache-control')).toBe('no-store');
-      // A prefetching mail scanner opens the link twice: no vote, only a note that it was opened.
+      // A prefetching mail scanner opens the link twice: no vote, only a note of the first opening.
+      await waitForIdea(client, ideaId, (s) => s.round!.opened?.includes(HEAD_BAKER) === true);
       await get(link);
       const status = await client.getIdea(ideaId);
       expect(status.round!.votes).toEqual([]);
-      await waitForIdea(client, ideaId, (s) => s.timeline.filter((e) => e.type === 'review_opened').length === 2);
-      const opened = (await client.getIdea(ideaId)).timeline.filter((e) => e.type === 'review_opened');
-      expect(opened.map((e) => [e.actor, e.detail.first])).toEqual([
-        [HEAD_BAKER, true],
-        [HEAD_BAKER, false],
-      ]);
+      const opened = status.timeline.filter((e) => e.type === 'review_opened');
+      expect(opened.map((e) => [e.actor, e.detail.first])).toEqual([[HEAD_BAKER, true]]);
 
       const voted = await post(link, goVote);
       expect(voted.status).toBe(200);

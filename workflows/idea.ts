@@ -7,17 +7,19 @@ import {
   upsertSearchAttributes,
   allHandlersFinished,
   ActivityFailure,
+  patched,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Decision, ResolvedGate, ResolvedStage } from '../config/process';
+import type { ResolvedGate, ResolvedStage } from '../config/process';
 import type { Action, Hold, Override, Person, Ready, Vote } from './inputs';
 import { SMTP_REJECTED, type Notification, type NotificationPurpose, type SmtpRejectedDetails } from './notification';
 import { notify, recordEvent } from './activity-proxies';
 import { addBusinessTime, iso } from './calendar';
 import { packageFingerprint } from './gate-package';
-import { decideGate, isQuorumMet, votesNeeded } from './gate-rules';
+import { decideGate, isQuorumMet } from './gate-rules';
 import { pilotRun } from './pilot';
+import { addVote, closedReason, closeRound, decisionFor, openRound, receiptFor, sameVote, type RoundResult } from './round';
 import {
   castVoteUpdate,
   holdUpdate,
@@ -33,7 +35,6 @@ import {
   withdrawUpdate,
 } from './messages';
 import type {
-  DecidedBy,
   DecisionRecord,
   EventType,
   IdeaJourneyInput,
@@ -53,6 +54,14 @@ const STAGE_HOLD_REVISIT_MS = 30 * 24 * 60 * 60 * 1000;
  * launched, killed or withdrawn. Everything it does is recorded as an event and told to the people concerned.
  */
 export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourneyInput): Promise<IdeaOutcome> {
+  // Each change to the journey since it first shipped, taken once as a run starts: a run keeps the
+  // path it started on, so journeys in flight replay as they ran (README, "Changing workflows").
+  const since = {
+    /** A decision closes its round in the step that takes it; votes and decisions do not wait on the store. */
+    exactlyOnce: patched('exactly-once-rounds'),
+    /** Reminders are scheduled from when the last one went out, so downtime never sends a burst. */
+    timersFromNow: patched('timers-from-now'),
+  };
   const firstStage = process.stages[0]!;
   const state: IdeaStatus = {
     ideaId: idea.ideaId,
@@ -79,8 +88,10 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
   const requests: { override?: Override; hold?: Hold; resume?: Action; withdraw?: Action } = {};
   const rounds = new Map<string, number>();
   const pilotRuns = new Map<string, number>();
-  /** Review pages opened, recorded by the journey's own loop so handlers stay synchronous. */
+  /** Review pages opened, recorded by the journey's own loop so handlers stay synchronous (runs before exactly-once rounds). */
   const pendingOpens: { reviewer: string; first: boolean; sinceOpenedMs: number }[] = [];
+  /** Events that handlers record without making their caller wait; the run ends only once they are in. */
+  const recording = new Set<Promise<void>>();
   let notificationSeq = 0;
   /** What every message about this idea says of it. */
   const ideaFacts: Notification['idea'] = {
@@ -131,6 +142,11 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     }
   }
 
+  function recordInBackground(type: EventType, detail: Record<string, unknown>, actor?: string): void {
+    const done: Promise<void> = record(type, detail, actor).finally(() => recording.delete(done));
+    recording.add(done);
+  }
+
   function setStatus(status: IdeaStatusName): void {
     state.status = status;
     upsertSearchAttributes([
@@ -149,6 +165,13 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
   setHandler(reviewOpenedSignal, ({ reviewer, round }) => {
     const open = state.round;
     if (!open || open.round !== round || !open.reviewers.some((person) => person.email === reviewer)) return;
+    if (since.exactlyOnce) {
+      // Only the first opening per reviewer and round is news; the rest leave no trace in history.
+      if (open.phase !== 'open' || open.opened?.includes(reviewer)) return;
+      (open.opened ??= []).push(reviewer);
+      recordInBackground('review_opened', { first: true, sinceOpenedMs: Date.now() - Date.parse(open.openedAt) }, reviewer);
+      return;
+    }
     const first =
       !state.timeline.some((entry) => entry.type === 'review_opened' && entry.round === round && entry.actor === reviewer) &&
       !pendingOpens.some((opened) => opened.reviewer === reviewer);
@@ -159,6 +182,15 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     castVoteUpdate,
     async (vote: Vote): Promise<VoteReceipt> => {
       const round = state.round!;
+      if (since.exactlyOnce) {
+        const earlier = sameVote(round, vote);
+        if (earlier) return receiptFor(idea.ideaId, round, earlier);
+        const counted = addVote(round, vote, iso());
+        const gate = currentGate();
+        if (isQuorumMet(gate.quorum, gate.reviewers.length, round.votes)) decide(round, { ...decideGate(gate, round.votes), decidedBy: 'reviewers' });
+        recordInBackground('vote_cast', voteDetail(vote), vote.reviewer);
+        return receiptFor(idea.ideaId, round, counted);
+      }
       const reviewer = round.reviewers.find((person) => person.email === vote.reviewer)!;
       reviewer.voted = true;
       const castAt = iso();
@@ -173,18 +205,31 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
         votesIn: round.votes.length,
         votesNeeded: round.votesNeeded,
       };
-      await record(
-        'vote_cast',
-        { decision: vote.decision, scores: vote.scores, comment: vote.comment, conditions: vote.conditions, via: vote.via, fingerprint: vote.fingerprint },
-        vote.reviewer,
-      );
+      await record('vote_cast', voteDetail(vote), vote.reviewer);
       return receipt;
     },
     { validator: (vote: Vote) => validateVote(vote) },
   );
 
+  function voteDetail(vote: Vote): Record<string, unknown> {
+    return { decision: vote.decision, scores: vote.scores, comment: vote.comment, conditions: vote.conditions, via: vote.via, fingerprint: vote.fingerprint };
+  }
+
+  const lastDecision = () => state.decisions[state.decisions.length - 1];
+
+  /** Refuses anything aimed at a round that is not open or is not the one it names. */
+  function requireOpenRound(target: { gate?: string; round?: number }): void {
+    const closed = closedReason(state.round, lastDecision(), target, state.status);
+    if (closed) reject('gate-closed', closed);
+  }
+
   function validateVote(vote: Vote): void {
     const round = state.round;
+    if (since.exactlyOnce) {
+      // The same vote again (a double click, a retried request) is answered with the first receipt.
+      if (round && sameVote(round, vote) && (vote.gate ?? round.gate) === round.gate && (vote.round ?? round.round) === round.round) return;
+      requireOpenRound(vote);
+    }
     if (!round || state.status !== 'in-review') {
       const last = state.decisions[state.decisions.length - 1];
       reject('gate-closed', last ? `No gate round is open: ${last.gateName} round ${last.round} was decided ${last.decision} by ${last.actor ?? last.decidedBy} at ${last.at}.` : `No gate round is open: the idea is ${state.status}.`);
@@ -257,11 +302,16 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
   setHandler(
     overrideDecisionUpdate,
     (override: Override) => {
+      if (since.exactlyOnce) {
+        decide(state.round!, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions });
+        return;
+      }
       requests.override = override;
     },
     {
       validator: (override: Override) => {
         requireActive();
+        if (since.exactlyOnce) requireOpenRound(override);
         if (state.status !== 'in-review' || !state.round) reject('wrong-status', `Only an open gate round can be decided; the idea is ${state.status}.`);
         const contacts = currentGate().escalateTo.map((person) => person.email);
         if (!isAdmin(override.by) && !contacts.includes(override.by)) reject('not-allowed', `${override.by} is neither an admin nor an escalation contact of ${state.round.gateName}.`);
@@ -273,12 +323,15 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
   setHandler(
     holdUpdate,
     (hold: Hold) => {
+      // A hold at a gate is the round's decision, taken now.
+      if (since.exactlyOnce && state.round) decide(state.round, holdResult(hold));
       requests.hold = hold;
     },
     {
       validator: (hold: Hold) => {
         requireActive();
         if (!isAdmin(hold.by)) reject('not-allowed', `Only an admin can put an idea on hold; ${hold.by} is not one.`);
+        if (since.exactlyOnce && state.round) requireOpenRound({});
         if (state.status === 'on-hold' || requests.hold) reject('wrong-status', 'The idea is already on hold.');
       },
     },
@@ -354,6 +407,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     outcome = first;
   }
   await condition(allHandlersFinished);
+  await Promise.all(recording);
   return outcome;
 
   async function walkStages(): Promise<IdeaOutcome> {
@@ -478,20 +532,8 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     rounds.set(gate.id, round);
     const openedAt = Date.now();
     const deadline = addBusinessTime(openedAt, gate.deadline, calendar);
-    const open: OpenRound = {
-      gate: gate.id,
-      gateName: gate.name,
-      round,
-      openedAt: iso(openedAt),
-      deadlineAt: iso(deadline),
-      quorum: gate.quorum,
-      votesNeeded: votesNeeded(gate.quorum, gate.reviewers.length),
-      criteria: gate.criteria,
-      packageFingerprint: state.stage.ready?.fingerprint,
-      reviewers: gate.reviewers.map((person) => ({ ...person, voted: false })),
-      votes: [],
-      escalated: false,
-    };
+    const open: OpenRound = openRound(gate, round, iso(openedAt), iso(deadline), state.stage.ready?.fingerprint);
+    if (!since.exactlyOnce) delete open.phase;
     state.round = open;
     pendingOpens.length = 0;
     setStatus('in-review');
@@ -502,34 +544,42 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
       quorum: gate.quorum,
       votesNeeded: open.votesNeeded,
     });
-    await tell('review-request', gate.reviewers, { gate: gateFacts(gate, open) });
+    // A hold asked for as the stage's work finished is this round's decision.
+    if (since.exactlyOnce && requests.hold) decide(open, holdResult(requests.hold));
+    if (open.phase !== 'closing') await tell('review-request', gate.reviewers, { gate: gateFacts(gate, open) });
 
     const quorumMet = () => isQuorumMet(gate.quorum, gate.reviewers.length, open.votes);
     let remindAt = addBusinessTime(openedAt, gate.reminderEvery, calendar);
     let decision: DecisionRecord | undefined;
     while (!decision) {
       const wakeAt = open.escalated ? remindAt : Math.min(remindAt, deadline);
-      await condition(() => requests.override !== undefined || requests.hold !== undefined || quorumMet() || pendingOpens.length > 0, Math.max(1, wakeAt - Date.now()));
-      if (pendingOpens.length > 0) {
+      const timeout = Math.max(1, wakeAt - Date.now());
+      if (since.exactlyOnce) await condition(() => open.phase === 'closing', timeout);
+      else await condition(() => requests.override !== undefined || requests.hold !== undefined || quorumMet() || pendingOpens.length > 0, timeout);
+      if (open.decision) {
+        decision = open.decision;
+      } else if (pendingOpens.length > 0) {
         const opened = pendingOpens.shift()!;
         await record('review_opened', { first: opened.first, sinceOpenedMs: opened.sinceOpenedMs }, opened.reviewer);
       } else if (requests.override) {
         const override = requests.override;
         requests.override = undefined;
-        decision = closeRound(gate, open, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions });
+        decision = decide(open, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions });
       } else if (requests.hold) {
-        const hold = requests.hold;
-        decision = closeRound(gate, open, { decision: 'hold', decidedBy: 'admin', actor: hold.by, reasons: [hold.reason], conditions: [] });
+        decision = decide(open, holdResult(requests.hold));
       } else if (quorumMet()) {
         const outcome = decideGate(gate, open.votes);
-        decision = closeRound(gate, open, { ...outcome, decidedBy: 'reviewers' });
+        decision = decide(open, { ...outcome, decidedBy: 'reviewers' });
       } else if (!open.escalated && Date.now() >= deadline) {
         open.escalated = true;
         const awaiting = open.reviewers.filter((person) => !person.voted);
         await record('escalated', { to: gate.escalateTo.map((person) => person.email), awaiting: awaiting.map((person) => person.email), onNoDecision: gate.onNoDecision });
         await tell('escalation', gate.escalateTo, { gate: gateFacts(gate, open) });
-        if (gate.onNoDecision !== 'escalate') {
-          decision = closeRound(gate, open, {
+        // A decision may have come in while the escalation was being told: it stands.
+        if (open.decision) {
+          decision = open.decision;
+        } else if (gate.onNoDecision !== 'escalate') {
+          decision = decide(open, {
             decision: gate.onNoDecision,
             decidedBy: 'deadline',
             reasons: [`No decision by the deadline (${open.deadlineAt}): ${gate.name} applies its rule for no decision, ${gate.onNoDecision}.`],
@@ -541,7 +591,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
         const awaiting = open.reviewers.filter((person) => !person.voted);
         await tell('review-reminder', awaiting, { gate: gateFacts(gate, open) });
         await record('reminder_sent', { to: awaiting.map((person) => person.email), purpose: 'review-reminder' });
-        remindAt = addBusinessTime(remindAt, gate.reminderEvery, calendar);
+        remindAt = addBusinessTime(since.timersFromNow ? Date.now() : remindAt, gate.reminderEvery, calendar);
       }
     }
     await record('decided', { ...decision }, decision.actor);
@@ -551,26 +601,15 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     return decision;
   }
 
-  function closeRound(
-    gate: ResolvedGate,
-    open: OpenRound,
-    result: { decision: Decision; decidedBy: DecidedBy; actor?: string; reasons: string[]; conditions: string[]; score?: number },
-  ): DecisionRecord {
-    const decision: DecisionRecord = {
-      gate: gate.id,
-      gateName: gate.name,
-      round: open.round,
-      decision: result.decision,
-      decidedBy: result.decidedBy,
-      actor: result.actor,
-      at: iso(),
-      score: result.score,
-      reasons: result.reasons,
-      conditions: result.conditions,
-      comments: open.votes.map((vote) => ({ reviewer: vote.reviewerName, decision: vote.decision, comment: vote.comment })),
-    };
+  /** Takes the round's decision: with exactly-once rounds it also closes the round, refusing all that comes after. */
+  function decide(open: OpenRound, result: RoundResult): DecisionRecord {
+    const decision = since.exactlyOnce ? closeRound(open, result, iso()) : decisionFor(open, result, iso());
     state.decisions.push(decision);
     return decision;
+  }
+
+  function holdResult(hold: Hold): RoundResult {
+    return { decision: 'hold', decidedBy: 'admin', actor: hold.by, reasons: [hold.reason], conditions: [] };
   }
 
   /** Parks the idea until an admin resumes it or its revisit date comes. */

@@ -45,7 +45,8 @@ export interface Vote {
   comment: string;
   /** With a conditional go: what the champion must do before the next gate. */
   conditions: string[];
-  /** The gate round the reviewer was asked about; a vote for an older round is rejected. */
+  /** The gate and round the reviewer was asked about; a vote for any other is refused. */
+  gate?: string;
   round?: number;
   /** The fingerprint of the gate package the reviewer saw. */
   fingerprint?: string;
@@ -65,6 +66,9 @@ export interface Override {
   decision: Decision;
   reason: string;
   conditions: string[];
+  /** The gate and round being decided; a decision meant for any other is refused. */
+  gate?: string;
+  round?: number;
 }
 
 /** An idea parked until it is resumed or its revisit time comes. */

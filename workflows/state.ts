@@ -65,7 +65,14 @@ export interface ReviewerStatus extends Person {
   voted: boolean;
 }
 
+/** A round takes votes while `open`; once a decision closes it, it is `closing` until the decision is recorded and told, then gone. */
+export type RoundPhase = 'open' | 'closing';
+
 export interface OpenRound {
+  /** Absent on rounds of journeys started before rounds closed with their decision. */
+  phase?: RoundPhase;
+  /** The decision that closed the round, while it is closing. */
+  decision?: DecisionRecord;
   gate: string;
   gateName: string;
   round: number;
@@ -79,6 +86,8 @@ export interface OpenRound {
   reviewers: ReviewerStatus[];
   votes: RecordedVote[];
   escalated: boolean;
+  /** Reviewers who opened their review page this round; later openings are not recorded again. */
+  opened?: string[];
 }
 
 export type DecidedBy = 'reviewers' | 'admin' | 'deadline';
@@ -153,6 +162,8 @@ export interface IdeaStatus {
 
 export interface VoteReceipt {
   ideaId: string;
+  /** The decision this vote completed, when it was the one that met the quorum. */
+  decided?: Decision;
   gate: string;
   round: number;
   reviewer: string;

@@ -16,6 +16,7 @@ export type StageGateErrorCode =
   | 'unknown-process'
   | 'no-reviewers'
   | 'no-worker'
+  | 'server-unreachable'
   | 'config';
 
 /** Every failure the SDK reports: a code to branch on and a message that says what was wrong. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   Client,
   Connection,
@@ -261,7 +261,7 @@ export class StageGateClient {
     const pending: PendingReview[] = [];
     for (const summary of inReview) {
       const idea = await this.getIdea(summary.ideaId).catch(() => undefined);
-      const round = idea?.status === 'in-review' ? idea.round : undefined;
+      const round = idea?.status === 'in-review' && idea.round?.phase !== 'closing' ? idea.round : undefined;
       if (!idea || !round || !round.reviewers.some((person) => person.email === email && !person.voted)) continue;
       pending.push({ ideaId: idea.ideaId, title: idea.title, gate: round.gate, gateName: round.gateName, round: round.round, deadlineAt: round.deadlineAt });
     }
@@ -305,14 +305,30 @@ export class StageGateClient {
     await this.update(ideaId, markReadyUpdate, parse('ready', readySchema, ready));
   }
 
-  /** One reviewer's decision and scores at the open gate round. */
+  /**
+   * One reviewer's decision and scores at a gate round: the one it names, or the one open now.
+   * The same vote sent twice (a double click, a retry after a timeout) is counted once and
+   * answered with the first receipt; a different vote from the same reviewer is refused.
+   */
   async castVote(ideaId: string, vote: VoteInput): Promise<VoteReceipt> {
-    return this.update(ideaId, castVoteUpdate, parse('vote', voteSchema, vote));
+    const input = await this.aimed(ideaId, parse('vote', voteSchema, vote));
+    const { decision, scores, comment, conditions } = input;
+    return this.update(ideaId, castVoteUpdate, input, commandId('vote', input, input.reviewer, { decision, scores: Object.entries(scores).sort(), comment, conditions }));
   }
 
-  /** An admin or escalation contact decides the open gate round, with a reason. */
+  /** An admin or escalation contact decides a gate round (the one named, or the one open now), with a reason. */
   async overrideDecision(ideaId: string, override: OverrideInput): Promise<void> {
-    await this.update(ideaId, overrideDecisionUpdate, parse('decision', overrideSchema, override));
+    const input = await this.aimed(ideaId, parse('decision', overrideSchema, override));
+    const { decision, reason, conditions } = input;
+    await this.update(ideaId, overrideDecisionUpdate, input, commandId('decide', input, input.by, { decision, reason, conditions }));
+  }
+
+  /** Names the round a vote or decision is for: the open one, unless the caller named one. */
+  private async aimed<T extends { gate?: string; round?: number }>(ideaId: string, input: T): Promise<T> {
+    if (input.gate !== undefined && input.round !== undefined) return input;
+    const round = (await this.getIdea(ideaId)).round;
+    if (!round) return input;
+    return { ...input, gate: input.gate ?? round.gate, round: input.round ?? round.round };
   }
 
   async markConditionsMet(ideaId: string, action: ActionInput): Promise<void> {
@@ -345,9 +361,25 @@ export class StageGateClient {
     return this.client.workflow.getHandle(ideaWorkflowId(ideaId));
   }
 
-  private async update<Result, Arg>(ideaId: string, definition: UpdateDefinition<Result, [Arg]>, arg: Arg): Promise<Result> {
+  /**
+   * An update under an id derived from what it is, when it has one: a retry of the same command
+   * returns the first answer. When no answer comes in time, Temporal is asked whether the update
+   * was taken after all, so a vote that counted is never reported as lost.
+   */
+  private async update<Result, Arg>(ideaId: string, definition: UpdateDefinition<Result, [Arg]>, arg: Arg, updateId?: string): Promise<Result> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
-    return this.answered(id, () => this.handle(id).executeUpdate(definition, { args: [arg] }));
+    const handle = this.handle(id);
+    try {
+      return await this.answered(id, () => handle.executeUpdate(definition, { args: [arg], updateId }));
+    } catch (err) {
+      if (!(err instanceof StageGateError && err.code === 'no-worker') || !updateId) throw err;
+      const taken = await this.client.connection
+        .withDeadline(Date.now() + OUTCOME_CHECK_MS, () => handle.getUpdateHandle<Result>(updateId).result())
+        .then((result) => ({ result }))
+        .catch((): undefined => undefined);
+      if (taken) return taken.result;
+      throw err;
+    }
   }
 
   /** A call that needs a worker's answer, given up after `updateTimeout`, its failure explained. */
@@ -356,9 +388,33 @@ export class StageGateClient {
     try {
       return await this.client.connection.withDeadline(Date.now() + timeout, call);
     } catch (err) {
-      throw explain(err, ideaId, timeout);
+      const explained = explain(err, ideaId, timeout);
+      if (explained instanceof StageGateError && explained.code === 'no-worker' && !(await this.serverAnswers())) {
+        throw new StageGateError('server-unreachable', `The Temporal server (TEMPORAL_ADDRESS) did not answer, so nothing was confirmed for idea "${ideaId}". Check that it is running and reachable, then try again: the same command is never counted twice.`, { cause: err });
+      }
+      throw explained;
     }
   }
+
+  /** Whether the Temporal server itself answers, to tell "no worker" from "no server". */
+  private async serverAnswers(): Promise<boolean> {
+    return this.client.connection
+      .withDeadline(Date.now() + OUTCOME_CHECK_MS, () => this.client.workflowService.getSystemInfo({}))
+      .then(() => true)
+      .catch(() => false);
+  }
+}
+
+/** How long to wait for Temporal to say whether a timed-out update was taken, or whether it answers at all. */
+const OUTCOME_CHECK_MS = 3_000;
+
+/**
+ * The update id of a command aimed at one gate round: what it is, whose it is, the round, and a
+ * digest of what it says, so the same command sent twice is one update and a different one is not.
+ */
+function commandId(kind: string, target: { gate?: string; round?: number }, by: string, says: unknown): string {
+  const digest = createHash('sha256').update(JSON.stringify(says)).digest('hex').slice(0, 16);
+  return `${kind}/${target.gate ?? '-'}/${target.round ?? '-'}/${by}/${digest}`;
 }
 
 function parse<Schema extends z.ZodType>(what: string, schema: Schema, value: unknown): z.output<Schema> {

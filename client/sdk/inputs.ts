@@ -81,7 +81,8 @@ export const voteSchema = producing<Vote>()(z
     comment: note(5_000).default(''),
     /** Required with a conditional go: what the champion must do before the next gate. */
     conditions: z.array(text(500)).default([]),
-    /** The gate round the reviewer was asked about; a vote for an older round is rejected. */
+    /** The gate and round the reviewer was asked about; a vote for any other is refused. The open one when not given. */
+    gate: z.string().min(1).optional(),
     round: z.number().int().min(1).optional(),
     /** The fingerprint of the gate package the reviewer saw. */
     fingerprint: z.string().regex(/^[0-9a-f]{16}$/).optional(),
@@ -114,6 +115,9 @@ export const overrideSchema = producing<Override>()(z
     decision: z.enum(DECISIONS),
     reason: text(5_000),
     conditions: z.array(text(500)).default([]),
+    /** The gate and round being decided; a decision meant for any other is refused. The open one when not given. */
+    gate: z.string().min(1).optional(),
+    round: z.number().int().min(1).optional(),
   })
   .strict()
   .refine((override) => override.decision !== 'conditional-go' || override.conditions.length > 0, {

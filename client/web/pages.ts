@@ -137,7 +137,7 @@ export function votedPage(args: { idea: IdeaStatus; receipt: VoteReceipt; review
 export function closedPage(args: { idea: IdeaStatus; gate?: string; round?: number; when: Clock }): Html {
   const { idea, when } = args;
   const decided = idea.decisions.find((decision) => decision.gate === args.gate && decision.round === args.round);
-  const open = idea.round && idea.status === 'in-review' ? idea.round : undefined;
+  const open = idea.round && idea.status === 'in-review' && idea.round.phase !== 'closing' ? idea.round : undefined;
   return html`<h1>This review is closed</h1>
 ${decided
     ? html`<p>${decided.gateName}, round ${decided.round}, for “${idea.title}” was decided <strong>${DECISION_LABELS[decided.decision].label.toLowerCase()}</strong> by ${decided.actor ?? (decided.decidedBy === 'reviewers' ? 'the reviewers' : 'the deadline rule')} on ${when(decided.at)}.</p>

@@ -117,7 +117,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
   async function openRound(claims: LinkClaims): Promise<IdeaStatus> {
     const idea = await linkedIdea(claims);
     const round = idea.round;
-    if (idea.status !== 'in-review' || !round || round.gate !== claims.gate || round.round !== claims.round) {
+    if (idea.status !== 'in-review' || !round || round.phase === 'closing' || round.gate !== claims.gate || round.round !== claims.round) {
       throw new PageError(410, 'This review is closed', closedPage({ idea, gate: claims.gate, round: claims.round, when }));
     }
     return idea;
@@ -145,8 +145,9 @@ export function createWebApp(options: WebServerOptions): express.Express {
       if (earlier) {
         return send(response, 200, 'Vote recorded', votedPage({ idea, receipt: receiptOf(idea, earlier), reviewerName: earlier.reviewerName, when, repeated: true }));
       }
-      // Opening the page changes nothing; it is only noted, so prefetching scanners approve nothing.
-      await client.reviewOpened(idea.ideaId, { reviewer: claims.email, round: claims.round! }).catch(() => undefined);
+      // Opening the page changes nothing; only a reviewer's first opening is noted, so prefetching
+      // scanners approve nothing and a reloading tab adds nothing to the idea's history.
+      if (!idea.round!.opened?.includes(claims.email)) await client.reviewOpened(idea.ideaId, { reviewer: claims.email, round: claims.round! }).catch(() => undefined);
       send(response, 200, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form: EMPTY_FORM, errors: [], action: request.originalUrl, pendingLink: links.pending(claims.email), when }));
     }),
   );
@@ -157,6 +158,10 @@ export function createWebApp(options: WebServerOptions): express.Express {
       const claims = claimsFor(String(request.params.token), 'review');
       // A vote after the gate closed gets a page saying who decided what and when.
       const idea = await reviewRound(claims);
+      const earlier = idea.round!.votes.find((vote) => vote.reviewer === claims.email);
+      if (earlier) {
+        return send(response, 200, 'Vote recorded', votedPage({ idea, receipt: receiptOf(idea, earlier), reviewerName: earlier.reviewerName, when, repeated: true }));
+      }
       const form = voteForm(request.body as Record<string, unknown>);
       const problems: string[] = [];
       const scores: Record<string, number> = {};
@@ -179,6 +184,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
           scores,
           comment: form.comment,
           conditions: form.decision === 'conditional-go' ? conditions : [],
+          gate: claims.gate,
           round: claims.round,
           fingerprint: form.fingerprint || undefined,
           via: 'link',
@@ -197,7 +203,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
         if (err.code === 'already-voted' || err.code === 'gate-closed' || err.code === 'idea-ended') {
           return send(response, 410, 'This review is closed', closedPage({ idea: now, gate: claims.gate, round: claims.round, when }));
         }
-        if (err.code === 'no-worker') return retry(503, [err.message]);
+        if (err.code === 'no-worker' || err.code === 'server-unreachable') return retry(503, [err.message]);
         return retry(422, [err.message]);
       }
     }),
@@ -224,10 +230,13 @@ export function createWebApp(options: WebServerOptions): express.Express {
       const problems = [!form.decision && 'Choose a decision.', !form.reason.trim() && 'Give a reason: the submitter and the reviewers will read it.', form.decision === 'conditional-go' && conditions.length === 0 && 'A conditional go needs at least one condition.'].filter((p): p is string => typeof p === 'string');
       if (problems.length) return retry(422, problems);
       try {
-        await client.overrideDecision(idea.ideaId, { by: claims.email, decision: form.decision as never, reason: form.reason, conditions: form.decision === 'conditional-go' ? conditions : [] });
+        await client.overrideDecision(idea.ideaId, { by: claims.email, decision: form.decision as never, reason: form.reason, conditions: form.decision === 'conditional-go' ? conditions : [], gate: claims.gate, round: claims.round });
       } catch (err) {
         if (!(err instanceof StageGateError)) throw err;
-        return retry(err.code === 'no-worker' ? 503 : 422, [err.message]);
+        if (err.code === 'gate-closed' || err.code === 'idea-ended') {
+          return send(response, 410, 'This review is closed', closedPage({ idea: await client.getIdea(idea.ideaId), gate: claims.gate, round: claims.round, when }));
+        }
+        return retry(err.code === 'no-worker' || err.code === 'server-unreachable' ? 503 : 422, [err.message]);
       }
       send(response, 200, 'Decision recorded', html`<div class="notice success" role="status"><p><strong>Recorded: ${form.decision}.</strong></p></div><h1>Thank you</h1><p>The submitter, the champion and the reviewers of “${idea.title}” are told, with your reason.</p>`);
     }),
@@ -293,7 +302,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
   app.use((_request, response) => send(response, 404, 'Not found', problemPage('Not found', ['There is no page here.'])));
   app.use((err: unknown, _request: Request, response: Response, _next: NextFunction) => {
     if (err instanceof PageError) return send(response, err.status, err.title, err.body);
-    if (err instanceof StageGateError && err.code === 'no-worker') return send(response, 503, 'Try again', problemPage('stagegate is busy', [err.message]));
+    if (err instanceof StageGateError && (err.code === 'no-worker' || err.code === 'server-unreachable')) return send(response, 503, 'Try again', problemPage('stagegate is busy', [err.message]));
     console.error(err);
     send(response, 500, 'Something went wrong', problemPage('Something went wrong', ['Please try again in a moment.']));
   });
