@@ -29,9 +29,11 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
     },
 
     /** Appends one step of a journey to the events table; a retry of the same step is a no-op. */
-    async recordEvent({ stream, ...event }: Omit<StoredEvent, 'id'> & { stream?: string }): Promise<void> {
-      // A child workflow (a pilot) numbers its own events, in a stream of its own.
-      const added = await store.appendEvent({ ...event, id: stream ? `${event.ideaId}:${stream}:${event.seq}` : `${event.ideaId}:${event.seq}` });
+    async recordEvent({ stream, journey, ...event }: Omit<StoredEvent, 'id'> & { stream?: string; journey?: string }): Promise<void> {
+      // A child workflow (a pilot) numbers its own events, in a stream of its own; the journey's
+      // first run id keeps an idea id used again after retention from meeting the old events.
+      const id = [event.ideaId, journey, stream, event.seq].filter((part) => part !== undefined).join(':');
+      const added = await store.appendEvent({ ...event, id });
       if (added && metrics) {
         metrics.events.inc({ type: event.type });
         if (event.type === 'decided') metrics.decisions.inc({ gate: event.gate ?? '', decision: String(event.detail.decision), decided_by: String(event.detail.decidedBy) });
@@ -48,7 +50,7 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
       const scope = notification.gate ? `${notification.gate.id}/${notification.gate.round}` : (notification.stage?.id ?? 'idea');
       const rejected: SmtpRejectedDetails['rejected'] = [];
       for (const to of notification.to) {
-        const id = `${notification.idea.ideaId}/${scope}/${notification.purpose}/${to.email}/${notification.seq}`;
+        const id = [notification.idea.ideaId, notification.journey, scope, notification.purpose, to.email, notification.seq].filter((part) => part !== undefined).join('/');
         let kept = (await store.outbox({ id, limit: 1 }))[0];
         if (!kept) {
           const { subject, text, html } = await renderEmail(notification, to, { links, timeZone });

@@ -26,7 +26,7 @@ export interface Store {
 }
 
 export interface StoredEvent {
-  /** `<ideaId>:<seq>`: the same step of the same idea always gets the same id. */
+  /** `<ideaId>:<journey run>:<seq>` (`<ideaId>:<seq>` before ids per run): the same step of the same journey always gets the same id. */
   id: string;
   ideaId: string;
   seq: number;

@@ -117,8 +117,10 @@ async function activityRuns(client: StageGateClient, ideaId: string): Promise<Ac
 describe('email through a real SMTP server', () => {
   test('reviewers get a review request with HTML and text parts, a signed review link and a deterministic Message-ID', async () => {
     await withStack(async ({ client, store, settings }) => {
-      const { ideaId } = await client.submitIdea(idea({ title: 'Loyalty cards', description: 'Stamp cards: the tenth coffee is free.' }));
+      const { ideaId, workflowId } = await client.submitIdea(idea({ title: 'Loyalty cards', description: 'Stamp cards: the tenth coffee is free.' }));
       await waitForIdea(client, ideaId, inReview('screen'));
+      // Message ids name the journey's first run, so an idea id used again gets messages of its own.
+      const journey = (await client.client.workflow.getHandle(workflowId).describe()).runId;
 
       for (const reviewer of [HEAD_BAKER, SHOP_MANAGER]) {
         const email = await arrived(reviewer, 'your decision is needed');
@@ -134,7 +136,7 @@ describe('email through a real SMTP server', () => {
         expect(verifyLink(TEST_LINK_SECRET, pending![1]!)).toMatchObject({ purpose: 'reviewer', email: reviewer });
 
         const kept = (await store.outbox({ ideaId, to: reviewer })).find((message) => message.purpose === 'review-request')!;
-        expect(kept.id).toBe(`${ideaId}/screen/1/review-request/${reviewer}/2`);
+        expect(kept.id).toBe(`${ideaId}/${journey}/screen/1/review-request/${reviewer}/2`);
         expect(email.messageId).toBe(messageIdFor(kept.id, settings.mail.from));
         expect(email.messageId).toMatch(/^<[0-9a-f]{32}@cornerbakery\.example>$/);
         expect(kept).toMatchObject({ messageId: email.messageId, html: email.html, subject: email.subject });

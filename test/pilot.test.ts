@@ -173,6 +173,26 @@ describe('pilots with KPIs (second-long timers)', () => {
     }, settings);
   });
 
+  test('a pilot whose workflow is terminated does not fail the idea: its gate opens saying why', async () => {
+    const settings = testSettings();
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'manual-pilot' }));
+      const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      await client.client.workflow.getHandle(running.stage.pilot!.workflowId).terminate('an operator stopped it by mistake');
+      const status = await waitForIdea(client, ideaId, inReview('go-to-launch'));
+      expect(status.stage.pilot).toMatchObject({ reason: 'failed', summary: [] });
+      expect(status.stage.ready!.notes).toContain('The pilot ended early: its workflow failed or was stopped');
+      const ended = await eventually(async () => {
+        const event = (await store.events({ ideaId })).find((e) => e.type === 'pilot_ended');
+        if (!event) throw new Error('no pilot_ended event yet');
+        return event;
+      });
+      expect(ended.detail).toMatchObject({ reason: 'failed', failure: expect.stringMatching(/terminated/i) });
+      await client.castVote(ideaId, { reviewer: 'olivia@cornerbakery.example', decision: 'kill', scores: { results: 1 }, comment: 'No data' });
+      expect(await client.outcome(ideaId)).toMatchObject({ status: 'killed' });
+    }, settings);
+  });
+
   test('a long pilot continues as new, its readings carried across runs', async () => {
     source.answers.push(...[3, 4, 5, 4, 3].map((kg) => ({ waste: { kg } })));
     const settings = testSettings({ processesDir: pilotProcess({ duration: '12s', checkEvery: '250ms', url: source.url, historyLimit: 50, manual: false }) });

@@ -7,6 +7,7 @@ import {
   upsertSearchAttributes,
   allHandlersFinished,
   ActivityFailure,
+  ChildWorkflowFailure,
   patched,
   startChild,
   workflowInfo,
@@ -42,9 +43,16 @@ import type {
   IdeaStatus,
   IdeaStatusName,
   OpenRound,
+  PilotResult,
   VoteReceipt,
 } from './state';
 import { ENDED_STATUSES } from './state';
+
+const PILOT_ENDINGS: Record<PilotResult['reason'], string> = {
+  duration: 'as planned',
+  'kill-threshold': 'early: a reading passed its kill threshold',
+  failed: 'early: its workflow failed or was stopped, so its readings are lost; the gate decides on what the champion knows',
+};
 
 /** How long an idea parked outside a gate waits before it comes back by itself. */
 const STAGE_HOLD_REVISIT_MS = 30 * 24 * 60 * 60 * 1000;
@@ -61,7 +69,12 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     exactlyOnce: patched('exactly-once-rounds'),
     /** Reminders are scheduled from when the last one went out, so downtime never sends a burst. */
     timersFromNow: patched('timers-from-now'),
+    /** A pilot whose workflow fails or is stopped sends the idea to its gate instead of failing the journey. */
+    pilotFaults: patched('pilot-faults'),
+    /** Event and message ids name the journey's first run, so an idea id used again after retention gets its own. */
+    idsPerRun: patched('ids-per-run'),
   };
+  const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
   const state: IdeaStatus = {
     ideaId: idea.ideaId,
@@ -118,7 +131,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
       detail,
     };
     state.timeline.push(entry);
-    await recordEvent({ ...entry, ideaId: idea.ideaId, process: process.id, processVersion: process.version, source: idea.source });
+    await recordEvent({ ...entry, ideaId: idea.ideaId, process: process.id, processVersion: process.version, source: idea.source, ...journeyId });
   }
 
   async function tell(purpose: NotificationPurpose, to: Person[], extra: Partial<Notification> = {}): Promise<void> {
@@ -128,6 +141,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     const notification: Notification = {
       purpose,
       seq: notificationSeq,
+      ...journeyId,
       to: recipients,
       idea: ideaFacts,
       ...extra,
@@ -463,21 +477,33 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
           champion: idea.champion,
           idea: ideaFacts,
           historyLimit: pilot.historyLimit,
+          ...journeyId,
         },
       ],
     });
     // Shown only once the child runs, so a reading sent as soon as it shows has somewhere to go.
     state.stage.pilot = { workflowId, run, startedAt: iso(startedAt), endsAt: iso(endsAt) };
-    const result = await child.result();
+    const result = await pilotResult(child.result());
     state.stage.pilot = { ...state.stage.pilot, endedAt: result.endedAt, reason: result.reason, summary: result.summary };
-    await record('pilot_ended', { reason: result.reason, realisedBenefit: result.realisedBenefit, summary: result.summary });
+    await record('pilot_ended', { reason: result.reason, realisedBenefit: result.realisedBenefit, summary: result.summary, ...(result.failure ? { failure: result.failure } : {}) });
     if (!state.stage.ready) {
       const notes = [
-        `The pilot ended ${result.reason === 'kill-threshold' ? 'early: a reading passed its kill threshold' : 'as planned'}.`,
+        `The pilot ended ${PILOT_ENDINGS[result.reason]}.`,
         ...result.summary.map((kpi) => `${kpi.label}: ${kpi.latest ?? 'no reading'}${kpi.unit ? ` ${kpi.unit}` : ''} (target ${kpi.target}, ${kpi.met ? 'met' : 'not met'}${kpi.trend ? `, trend ${kpi.trend}` : ''}; ${kpi.readings} readings)`),
       ].join('\n');
       const pack = { notes, links: [] };
       state.stage.ready = { by: 'pilot', at: iso(), ...pack, fingerprint: packageFingerprint(pack) };
+    }
+  }
+
+  /** The pilot's result; a pilot that failed or was stopped ends as `failed`, its readings lost with it, and the gate decides. */
+  async function pilotResult(running: Promise<PilotResult>): Promise<PilotResult> {
+    try {
+      return await running;
+    } catch (err) {
+      if (!since.pilotFaults || !(err instanceof ChildWorkflowFailure)) throw err;
+      const why = err.cause?.message ?? err.message;
+      return { reason: 'failed', endedAt: iso(), summary: [], failure: why };
     }
   }
 

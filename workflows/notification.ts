@@ -23,6 +23,8 @@ export interface Notification {
   purpose: NotificationPurpose;
   /** The workflow's count of notifications so far; with the idea and the recipient it names the message. */
   seq: number;
+  /** The first run id of the journey, naming the message with the idea; absent for journeys before ids per run. */
+  journey?: string;
   to: Person[];
   idea: {
     ideaId: string;

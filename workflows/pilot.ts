@@ -42,6 +42,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     carry.eventSeq += 1;
     await recordEvent({
       stream,
+      journey: input.journey,
       ideaId: input.ideaId,
       seq: carry.eventSeq,
       type,
@@ -61,6 +62,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
       purpose,
       // Numbered apart from the idea's own messages, so their ids never meet.
       seq: 1_000_000 * input.run + carry.notificationSeq,
+      journey: input.journey,
       to: [input.champion],
       idea: input.idea,
       stage: { id: input.stage.id, name: input.stage.name, deliverables: [], dueAt: input.endsAt, feedback: [] },

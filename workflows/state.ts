@@ -157,8 +157,15 @@ export interface IdeaStatus {
   /** Messages the mail server refused for good; the journey went on without them. */
   undelivered: { purpose: string; to: string; at: string; error: string }[];
   endedAt?: string;
+  /**
+   * Set by the SDK, never by the journey: Temporal stopped the workflow (it failed, timed out, was
+   * terminated or cancelled), so the idea is stuck where its status says, not moving on from there.
+   */
+  stopped?: StoppedHow;
   timeline: TimelineEntry[];
 }
+
+export type StoppedHow = 'failed' | 'timed-out' | 'terminated' | 'cancelled';
 
 export interface VoteReceipt {
   ideaId: string;
@@ -180,7 +187,8 @@ export interface IdeaOutcome {
   reason: string;
 }
 
-export type PilotEnd = 'duration' | 'kill-threshold';
+/** Why a pilot ended: its planned duration, a reading past a kill threshold, or its workflow failing or being stopped. */
+export type PilotEnd = 'duration' | 'kill-threshold' | 'failed';
 
 export interface StagePilot {
   workflowId: string;
@@ -207,6 +215,8 @@ export interface PilotInput {
   idea: Notification['idea'];
   /** Continue-as-new once history passes this many events; a few thousand keeps it far from Temporal's limits. */
   historyLimit: number;
+  /** The idea journey's first run id, which event and message ids name; absent for pilots of older journeys. */
+  journey?: string;
   carried?: PilotCarry;
 }
 
@@ -226,6 +236,8 @@ export interface PilotResult {
   endedAt: string;
   summary: KpiSummary[];
   realisedBenefit?: number;
+  /** Why the pilot's workflow failed, when it did. */
+  failure?: string;
 }
 
 export interface PilotStatus {

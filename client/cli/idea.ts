@@ -104,7 +104,7 @@ Examples:
           (await context.client()).listIdeas({ stage, status, source, process, limit: Number(limit) } as ListFilter),
         (ideas: IdeaSummary[]) => {
           if (ideas.length === 0) return void process.stderr.write('No ideas match.\n');
-          say(table(['IDEA', 'TITLE', 'STATUS', 'STAGE', 'PROCESS', 'SOURCE', 'SUBMITTED'], ideas.map((i) => [i.ideaId, i.title, i.status, i.stage, i.process, i.source, when(i.submittedAt)])));
+          say(table(['IDEA', 'TITLE', 'STATUS', 'STAGE', 'PROCESS', 'SOURCE', 'SUBMITTED'], ideas.map((i) => [i.ideaId, i.title, i.stopped ? `${i.stopped} (was ${i.status})` : i.status, i.stage, i.process, i.source, when(i.submittedAt)])));
         },
       ),
     );
@@ -191,6 +191,7 @@ Examples:
 
 function showIdea(idea: IdeaStatus): void {
   say(`${idea.title}  (${idea.ideaId})`);
+  if (idea.stopped) say(`  STOPPED: Temporal ${idea.stopped === 'failed' || idea.stopped === 'timed-out' ? 'reports the journey' : 'says the journey was'} ${idea.stopped}; it will not move on by itself. Its last state:`);
   say(`  ${idea.status} · stage ${idea.stage.index + 1} of ${idea.stage.of}: ${idea.stage.name} · ${idea.process.name} v${idea.process.version}`);
   say(`  ${idea.source} idea from ${idea.submitter.name} <${idea.submitter.email}>, champion ${idea.champion.name} <${idea.champion.email}>`);
   say(`  ${idea.category}, ${idea.horizon}; submitted ${when(idea.submittedAt)}`);

@@ -35,7 +35,7 @@ import {
   withdrawUpdate,
 } from '../../workflows/messages';
 import { IDEA_STATUSES } from '../../workflows/state';
-import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, VoteReceipt } from '../../workflows/state';
+import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, StoppedHow, VoteReceipt } from '../../workflows/state';
 import type { ideaJourney } from '../../workflows';
 import { explain, invalidInput, StageGateError } from './errors';
 import {
@@ -61,7 +61,7 @@ import {
 
 export { StageGateError, type StageGateErrorCode } from './errors';
 export * from './inputs';
-export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, RecordedVote, VoteReceipt } from '../../workflows/state';
+export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, RecordedVote, StoppedHow, VoteReceipt } from '../../workflows/state';
 
 export interface SubmittedIdea {
   ideaId: string;
@@ -78,6 +78,8 @@ export interface IdeaSummary {
   process?: string;
   source?: string;
   submittedAt: string;
+  /** Temporal stopped the journey (failed, timed out, terminated, cancelled): it is stuck in its status, not moving. */
+  stopped?: StoppedHow;
 }
 
 export interface PendingReview {
@@ -178,8 +180,12 @@ export class StageGateClient {
   /** Where an idea stands: stage, status, open gate round, who has voted and who has not, deadlines, timeline. */
   async getIdea(ideaId: string): Promise<IdeaStatus> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
-    // A query needs a worker too: without one, say so rather than hang.
-    return this.answered(id, () => this.handle(id).query(statusQuery));
+    // A query needs a worker too: without one, say so rather than hang. The description, which
+    // needs none, says whether Temporal stopped the journey, which its own state cannot.
+    const handle = this.handle(id);
+    const [status, description] = await this.answered(id, () => Promise.all([handle.query(statusQuery), handle.describe()]));
+    const stopped = stoppedHow(description.status.name);
+    return stopped ? { ...status, stopped } : status;
   }
 
   /**
@@ -439,5 +445,13 @@ function summarise(execution: WorkflowExecutionInfo): IdeaSummary {
     process: attributes.get(processKey),
     source: attributes.get(sourceKey),
     submittedAt: execution.startTime.toISOString(),
+    ...(stoppedHow(execution.status.name) ? { stopped: stoppedHow(execution.status.name) } : {}),
   };
+}
+
+const STOPPED: Partial<Record<string, StoppedHow>> = { FAILED: 'failed', TIMED_OUT: 'timed-out', TERMINATED: 'terminated', CANCELLED: 'cancelled' };
+
+/** How Temporal stopped a journey, from its execution status; undefined while it runs or once it ended by itself. */
+function stoppedHow(executionStatus: string): StoppedHow | undefined {
+  return STOPPED[executionStatus];
 }

@@ -107,10 +107,14 @@ export function createWebApp(options: WebServerOptions): express.Express {
 
   /** The idea a link names, or a page saying it is not known. */
   async function linkedIdea(claims: LinkClaims): Promise<IdeaStatus> {
-    return client.getIdea(claims.ideaId!).catch((err: unknown) => {
+    const idea = await client.getIdea(claims.ideaId!).catch((err: unknown) => {
       if (err instanceof StageGateError && err.code === 'unknown-idea') throw new PageError(404, 'Unknown idea', problemPage('This idea is not known', ['The link names an idea this stagegate does not have.']));
       throw err;
     });
+    if (idea.stopped) {
+      throw new PageError(410, 'This idea was stopped', problemPage('This idea was stopped', [`“${idea.title}” is not moving on: its journey was ${idea.stopped} while it was ${idea.status.replace('-', ' ')} in ${idea.stage.name}.`, `Ask whoever runs stagegate to look at it (stagegate idea show ${idea.ideaId}).`]));
+    }
+    return idea;
   }
 
   /** The idea a round link names, if that round is still open; otherwise a page saying who decided what. */
