@@ -71,6 +71,8 @@ export const settingsSchema = z
     peopleFile: z.string().min(1).default(SHIPPED_PEOPLE_FILE),
     /** How long a caller waits for a worker to accept or reject a vote or command before saying nothing was confirmed. */
     updateTimeout: durationSchema.prefault('15s'),
+    /** A journey continues as new once a run's history passes this many events, so a long-lived idea's history stays small. */
+    journeyHistoryLimit: z.coerce.number().int().min(100).max(40_000).default(5_000),
     /** Where people reach the web server; links in messages start with it. */
     publicUrl: z.url().default('http://localhost:3000'),
     webHost: z.string().min(1).default('127.0.0.1'),
@@ -97,6 +99,7 @@ const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_PROCESSES_DIR', ['processesDir']],
   ['STAGEGATE_PEOPLE_FILE', ['peopleFile']],
   ['STAGEGATE_UPDATE_TIMEOUT', ['updateTimeout']],
+  ['STAGEGATE_JOURNEY_HISTORY_LIMIT', ['journeyHistoryLimit']],
   ['STAGEGATE_PUBLIC_URL', ['publicUrl']],
   ['STAGEGATE_WEB_HOST', ['webHost']],
   ['STAGEGATE_WEB_PORT', ['webPort']],

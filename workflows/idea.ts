@@ -8,6 +8,7 @@ import {
   allHandlersFinished,
   ActivityFailure,
   ChildWorkflowFailure,
+  continueAsNew,
   patched,
   startChild,
   workflowInfo,
@@ -44,6 +45,7 @@ import type {
   IdeaStatusName,
   OpenRound,
   PilotResult,
+  ResumePoint,
   VoteReceipt,
 } from './state';
 import { ENDED_STATUSES } from './state';
@@ -54,6 +56,11 @@ const PILOT_ENDINGS: Record<PilotResult['reason'], string> = {
   failed: 'early: its workflow failed or was stopped, so its readings are lost; the gate decides on what the champion knows',
 };
 
+/** How many of its latest events the journey's status shows; the events store has them all. */
+const TIMELINE_KEPT = 200;
+/** A run continues as new past this many history events unless the input says otherwise: far below Temporal's 51,200. */
+const JOURNEY_HISTORY_LIMIT = 5_000;
+
 /** How long an idea parked outside a gate waits before it comes back by itself. */
 const STAGE_HOLD_REVISIT_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -61,7 +68,8 @@ const STAGE_HOLD_REVISIT_MS = 30 * 24 * 60 * 60 * 1000;
  * One idea's journey through its process: each stage's work, then its gate, until the idea is
  * launched, killed or withdrawn. Everything it does is recorded as an event and told to the people concerned.
  */
-export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourneyInput): Promise<IdeaOutcome> {
+export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome> {
+  const { idea, process, admins, calendar, carried } = input;
   // Each change to the journey since it first shipped, taken once as a run starts: a run keeps the
   // path it started on, so journeys in flight replay as they ran (README, "Changing workflows").
   const since = {
@@ -73,10 +81,12 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     pilotFaults: patched('pilot-faults'),
     /** Event and message ids name the journey's first run, so an idea id used again after retention gets its own. */
     idsPerRun: patched('ids-per-run'),
+    /** The timeline in the query is the latest entries only, and a long run continues as new. */
+    boundedHistory: patched('bounded-history'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
-  const state: IdeaStatus = {
+  const state: IdeaStatus = carried?.state ?? {
     ideaId: idea.ideaId,
     title: idea.title,
     description: idea.description,
@@ -98,14 +108,15 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     timeline: [],
   };
   /** Requests that handlers leave for the journey to act on. */
-  const requests: { override?: Override; hold?: Hold; resume?: Action; withdraw?: Action } = {};
-  const rounds = new Map<string, number>();
-  const pilotRuns = new Map<string, number>();
+  const requests: { override?: Override; hold?: Hold; resume?: Action; withdraw?: Action } = { ...carried?.requests };
+  const rounds = new Map(Object.entries(carried?.rounds ?? {}));
+  const pilotRuns = new Map(Object.entries(carried?.pilotRuns ?? {}));
   /** Review pages opened, recorded by the journey's own loop so handlers stay synchronous (runs before exactly-once rounds). */
   const pendingOpens: { reviewer: string; first: boolean; sinceOpenedMs: number }[] = [];
   /** Events that handlers record without making their caller wait; the run ends only once they are in. */
   const recording = new Set<Promise<void>>();
-  let notificationSeq = 0;
+  let notificationSeq = carried?.notificationSeq ?? 0;
+  let eventSeq = carried?.eventSeq ?? 0;
   /** What every message about this idea says of it. */
   const ideaFacts: Notification['idea'] = {
     ideaId: idea.ideaId,
@@ -121,7 +132,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
 
   async function record(type: EventType, detail: Record<string, unknown> = {}, actor?: string): Promise<void> {
     const entry = {
-      seq: state.timeline.length + 1,
+      seq: since.boundedHistory ? ++eventSeq : state.timeline.length + 1,
       type,
       at: iso(),
       stage: state.stage.id,
@@ -131,6 +142,10 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
       detail,
     };
     state.timeline.push(entry);
+    if (since.boundedHistory) {
+      state.eventCount = eventSeq;
+      if (state.timeline.length > TIMELINE_KEPT) state.timeline.splice(0, state.timeline.length - TIMELINE_KEPT);
+    }
     await recordEvent({ ...entry, ideaId: idea.ideaId, process: process.id, processVersion: process.version, source: idea.source, ...journeyId });
   }
 
@@ -389,21 +404,24 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
 
   // ---- the journey --------------------------------------------------------------------------
 
-  await record(
-    'submitted',
-    {
-      title: idea.title,
-      category: idea.category,
-      horizon: idea.horizon,
-      strategicGoals: idea.strategicGoals,
-      estimatedCost: idea.estimatedCost,
-      estimatedBenefit: idea.estimatedBenefit,
-      submitter: idea.submitter.email,
-      champion: idea.champion.email,
-    },
-    idea.submitter.email,
-  );
-  await tell('idea-received', [idea.submitter]);
+  // Inline, not a helper: an extra await here would reorder the commands of journeys recorded before.
+  if (!carried) {
+    await record(
+      'submitted',
+      {
+        title: idea.title,
+        category: idea.category,
+        horizon: idea.horizon,
+        strategicGoals: idea.strategicGoals,
+        estimatedCost: idea.estimatedCost,
+        estimatedBenefit: idea.estimatedBenefit,
+        submitter: idea.submitter.email,
+        champion: idea.champion.email,
+      },
+      idea.submitter.email,
+    );
+    await tell('idea-received', [idea.submitter]);
+  }
 
   // A withdrawal can come at any moment: the journey runs in a scope that it cancels.
   const journey = new CancellationScope();
@@ -424,19 +442,47 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
   await Promise.all(recording);
   return outcome;
 
+  /** The stages from the first, or from where the run before this one continued as new. */
   async function walkStages(): Promise<IdeaOutcome> {
-    for (let index = 0; index < process.stages.length; index++) {
-      const stage = process.stages[index]!;
-      await enterStage(stage, index, false);
-      if (stage.pilot) await runPilot(stage);
-      await finishStageWork(stage);
-      if (stage.gate && (await passGate(stage, stage.gate, index)) === 'kill') {
-        return end('killed', state.decisions[state.decisions.length - 1]!.reasons.join(' '));
+    const resume = carried?.resumeAt;
+    const from = resume ? state.stage.index : 0;
+    const last = process.stages[process.stages.length - 1]!;
+    if (resume?.at !== 'launch-conditions') {
+      for (let index = from; index < process.stages.length; index++) {
+        const stage = process.stages[index]!;
+        const resumed = resume && index === from ? resume : undefined;
+        if (!resumed) {
+          await enterStage(stage, index, false);
+          if (stage.pilot) await runPilot(stage);
+        }
+        if (resumed?.at !== 'gate-round') await finishStageWork(stage, resumed?.remindAt);
+        if (stage.gate && (await passGate(stage, stage.gate, index, resumed?.at === 'gate-round' ? resumed : undefined)) === 'kill') {
+          return end('killed', state.decisions[state.decisions.length - 1]!.reasons.join(' '));
+        }
       }
     }
     // Conditions set at the last gate must be met before launch.
-    await finishStageWork(process.stages[process.stages.length - 1]!);
+    await finishStageWork(last, resume?.at === 'launch-conditions' ? resume.remindAt : undefined, true);
     return launch();
+  }
+
+  /**
+   * Continues as new when this run's history is long (or Temporal suggests it), carrying the
+   * journey's state and where it waits; handlers and background events are drained first, so
+   * nothing accepted is lost. Called only where the journey waits.
+   */
+  async function continueAsNewIfLong(resumeAt: ResumePoint): Promise<void> {
+    const info = workflowInfo();
+    if (info.historyLength < (input.historyLimit ?? JOURNEY_HISTORY_LIMIT) && !info.continueAsNewSuggested) return;
+    do {
+      await condition(allHandlersFinished);
+      await Promise.all(recording);
+    } while (recording.size > 0 || !allHandlersFinished());
+    const { override: _old, ...open } = requests;
+    await continueAsNew<typeof ideaJourney>({
+      ...input,
+      carried: { state, requests: open, rounds: Object.fromEntries(rounds), pilotRuns: Object.fromEntries(pilotRuns), notificationSeq, eventSeq, resumeAt },
+    });
   }
 
   async function enterStage(stage: ResolvedStage, index: number, rework: boolean): Promise<void> {
@@ -483,7 +529,7 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
     });
     // Shown only once the child runs, so a reading sent as soon as it shows has somewhere to go.
     state.stage.pilot = { workflowId, run, startedAt: iso(startedAt), endsAt: iso(endsAt) };
-    const result = await pilotResult(child.result());
+    const result = since.pilotFaults ? await pilotResult(child.result()) : await child.result();
     state.stage.pilot = { ...state.stage.pilot, endedAt: result.endedAt, reason: result.reason, summary: result.summary };
     await record('pilot_ended', { reason: result.reason, realisedBenefit: result.realisedBenefit, summary: result.summary, ...(result.failure ? { failure: result.failure } : {}) });
     if (!state.stage.ready) {
@@ -508,11 +554,13 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
   }
 
   /** Waits for the champion's "ready for review" and for open conditions, reminding the champion when the stage overruns. */
-  async function finishStageWork(stage: ResolvedStage): Promise<void> {
+  async function finishStageWork(stage: ResolvedStage, remindFrom?: number, beforeLaunch = false): Promise<void> {
     const done = () => (!state.stage.awaitingReady || state.stage.ready !== undefined) && openConditions().length === 0;
     const every = stage.reminderEvery ?? stage.duration;
-    let remindAt = Date.parse(state.stage.dueAt);
+    let remindAt = remindFrom ?? Date.parse(state.stage.dueAt);
     while (!done()) {
+      // Guarded, not only inside: an await, even of nothing, would reorder the commands of journeys recorded before.
+      if (since.boundedHistory) await continueAsNewIfLong({ at: beforeLaunch ? 'launch-conditions' : 'stage-work', remindAt });
       await condition(() => done() || requests.hold !== undefined, Math.max(1, remindAt - Date.now()));
       if (done()) break;
       if (requests.hold) {
@@ -529,9 +577,9 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
   }
 
   /** Rounds of one gate until it lets the idea go on or kills it. */
-  async function passGate(stage: ResolvedStage, gate: ResolvedGate, index: number): Promise<'go' | 'kill'> {
-    for (;;) {
-      const decision = await runGateRound(gate);
+  async function passGate(stage: ResolvedStage, gate: ResolvedGate, index: number, resumed?: Extract<ResumePoint, { at: 'gate-round' }>): Promise<'go' | 'kill'> {
+    for (let first = true; ; first = false) {
+      const decision = await runGateRound(gate, first ? resumed : undefined);
       switch (decision.decision) {
         case 'go':
           return 'go';
@@ -553,31 +601,40 @@ export async function ideaJourney({ idea, process, admins, calendar }: IdeaJourn
   }
 
   /** One gate round: ask the reviewers, remind those who have not voted, escalate at the deadline, decide. */
-  async function runGateRound(gate: ResolvedGate): Promise<DecisionRecord> {
-    const round = (rounds.get(gate.id) ?? 0) + 1;
-    rounds.set(gate.id, round);
-    const openedAt = Date.now();
-    const deadline = addBusinessTime(openedAt, gate.deadline, calendar);
-    const open: OpenRound = openRound(gate, round, iso(openedAt), iso(deadline), state.stage.ready?.fingerprint);
-    if (!since.exactlyOnce) delete open.phase;
-    state.round = open;
-    pendingOpens.length = 0;
-    setStatus('in-review');
-    await record('gate_opened', {
-      name: gate.name,
-      reviewers: gate.reviewers.map((person) => person.email),
-      deadlineAt: open.deadlineAt,
-      quorum: gate.quorum,
-      votesNeeded: open.votesNeeded,
-    });
-    // A hold asked for as the stage's work finished is this round's decision.
-    if (since.exactlyOnce && requests.hold) decide(open, holdResult(requests.hold));
-    if (open.phase !== 'closing') await tell('review-request', gate.reviewers, { gate: gateFacts(gate, open) });
-
+  async function runGateRound(gate: ResolvedGate, resumed?: Extract<ResumePoint, { at: 'gate-round' }>): Promise<DecisionRecord> {
+    // Opened inline, not by a helper: an extra await would reorder the commands of journeys recorded before.
+    let open: OpenRound;
+    let deadline: number;
+    let remindAt: number;
+    if (resumed) {
+      open = state.round!;
+      ({ deadline, remindAt } = resumed);
+    } else {
+      const round = (rounds.get(gate.id) ?? 0) + 1;
+      rounds.set(gate.id, round);
+      const openedAt = Date.now();
+      deadline = addBusinessTime(openedAt, gate.deadline, calendar);
+      open = openRound(gate, round, iso(openedAt), iso(deadline), state.stage.ready?.fingerprint);
+      if (!since.exactlyOnce) delete open.phase;
+      state.round = open;
+      pendingOpens.length = 0;
+      setStatus('in-review');
+      await record('gate_opened', {
+        name: gate.name,
+        reviewers: gate.reviewers.map((person) => person.email),
+        deadlineAt: open.deadlineAt,
+        quorum: gate.quorum,
+        votesNeeded: open.votesNeeded,
+      });
+      // A hold asked for as the stage's work finished is this round's decision.
+      if (since.exactlyOnce && requests.hold) decide(open, holdResult(requests.hold));
+      if (open.phase !== 'closing') await tell('review-request', gate.reviewers, { gate: gateFacts(gate, open) });
+      remindAt = addBusinessTime(openedAt, gate.reminderEvery, calendar);
+    }
     const quorumMet = () => isQuorumMet(gate.quorum, gate.reviewers.length, open.votes);
-    let remindAt = addBusinessTime(openedAt, gate.reminderEvery, calendar);
     let decision: DecisionRecord | undefined;
     while (!decision) {
+      if (since.boundedHistory) await continueAsNewIfLong({ at: 'gate-round', remindAt, deadline });
       const wakeAt = open.escalated ? remindAt : Math.min(remindAt, deadline);
       const timeout = Math.max(1, wakeAt - Date.now());
       if (since.exactlyOnce) await condition(() => open.phase === 'closing', timeout);

@@ -2,7 +2,7 @@ import type { Criterion, Decision, PilotDefinition, Quorum, ResolvedProcess } fr
 import type { KpiLevel, KpiSummary, KpiTrack } from './kpi-rules';
 import type { Notification } from './notification';
 import type { Calendar } from '../config/settings';
-import type { Idea, Person, Vote } from './inputs';
+import type { Action, Hold, Idea, Person, Vote } from './inputs';
 
 /** The shapes an idea journey keeps and answers with; plain data, safe in workflow code. */
 
@@ -41,6 +41,27 @@ export interface IdeaJourneyInput {
   admins: string[];
   /** When given, deadlines, reminders and planned durations count business days only. */
   calendar?: Calendar;
+  /** A run continues as new once its history passes this many events (or Temporal suggests it); 5,000 when absent. */
+  historyLimit?: number;
+  /** What the run before this one carried over when it continued as new. */
+  carried?: JourneyCarry;
+}
+
+/** Where a journey that continued as new picks up: the wait it was in, with its timers. */
+export type ResumePoint =
+  | { at: 'stage-work'; remindAt: number }
+  | { at: 'gate-round'; remindAt: number; deadline: number }
+  | { at: 'launch-conditions'; remindAt: number };
+
+/** A journey's state, carried across continue-as-new. */
+export interface JourneyCarry {
+  state: IdeaStatus;
+  requests: { hold?: Hold; resume?: Action; withdraw?: Action };
+  rounds: Record<string, number>;
+  pilotRuns: Record<string, number>;
+  notificationSeq: number;
+  eventSeq: number;
+  resumeAt: ResumePoint;
 }
 
 /** One step of the journey, as shown by `idea show` and written to the events store. */
@@ -157,6 +178,8 @@ export interface IdeaStatus {
   /** Messages the mail server refused for good; the journey went on without them. */
   undelivered: { purpose: string; to: string; at: string; error: string }[];
   endedAt?: string;
+  /** How many events the journey has recorded; `timeline` holds the latest of them, the events store all. */
+  eventCount?: number;
   /**
    * Set by the SDK, never by the journey: Temporal stopped the workflow (it failed, timed out, was
    * terminated or cancelled), so the idea is stuck where its status says, not moving on from there.

@@ -224,6 +224,7 @@ function showIdea(idea: IdeaStatus): void {
       for (const reason of decision.reasons) say(`      ${reason}`);
     }
   }
-  say('\nTimeline:');
+  const shown = idea.eventCount !== undefined && idea.eventCount > idea.timeline.length ? ` (the latest ${idea.timeline.length} of ${idea.eventCount} events; all of them are in the events store)` : '';
+  say(`\nTimeline${shown}:`);
   say(table(['AT', 'EVENT', 'STAGE', 'GATE', 'BY'], idea.timeline.map((entry) => [when(entry.at), entry.type, entry.stage, entry.gate ? `${entry.gate} #${entry.round}` : '', entry.actor])).replace(/^/gm, '  '));
 }

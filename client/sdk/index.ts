@@ -154,6 +154,7 @@ export class StageGateClient {
       process: resolved,
       admins: this.people().people.filter((person) => person.roles.includes(ADMIN_ROLE)).map((person) => person.email),
       calendar: this.settings.calendar,
+      historyLimit: this.settings.journeyHistoryLimit,
     };
     const workflowId = ideaWorkflowId(ideaId);
     try {

@@ -138,9 +138,11 @@ async function keep(client: StageGateClient, ideaId: string): Promise<void> {
   const outcome = await client.outcome(ideaId);
   expect(['launched', 'killed', 'withdrawn']).toContain(outcome.status);
   const workflowId = ideaWorkflowId(ideaId);
-  const history = await fetchHistory(client, workflowId);
-  const files = [{ name: workflowId, workflowId, history }];
-  for (const child of pilotChildren(history)) {
+  // A journey that continued as new has several runs: walk back from the latest to the first.
+  const runs = [await fetchHistory(client, workflowId)];
+  for (let previous = continuedFrom(runs[0]!); previous; previous = continuedFrom(runs[0]!)) runs.unshift(await fetchHistory(client, workflowId, previous));
+  const files = runs.map((history, index) => ({ name: index === 0 ? workflowId : `${workflowId}.run-${index + 1}`, workflowId, history }));
+  for (const child of runs.flatMap(pilotChildren)) {
     let runId: string | undefined = child.runId;
     for (let run = 1; runId; run++) {
       const runHistory = await fetchHistory(client, child.workflowId, runId);
@@ -171,6 +173,11 @@ function pilotChildren(history: History): { workflowId: string; runId: string }[
     const execution = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
     return execution?.workflowId && execution.runId ? [{ workflowId: execution.workflowId, runId: execution.runId }] : [];
   });
+}
+
+/** The run a run continued from, if it did. */
+function continuedFrom(history: History): string | undefined {
+  return history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
 }
 
 /** The run a run continued as, if it did. */
@@ -463,6 +470,30 @@ describe('recording the replay corpus (npm run record-histories)', () => {
   );
 
   // ---- pilots --------------------------------------------------------------------------------
+
+  journey(
+    'history-journey-continued',
+    'a journey whose history passes its limit (150 events): it continues as new in a gate round with a vote in, and again in a stage with reminders; the second vote and ready in later runs; launch',
+    async () => ({ settings: testSettings({ processesDir: FIXTURE_PROCESSES_DIR, journeyHistoryLimit: 150 }), done: async () => undefined }),
+    async ({ client }, ideaId) => {
+      const { workflowId } = await client.submitIdea(idea({ ideaId, process: 'long-review' }));
+      const runs = async () => {
+        let count = 0;
+        for await (const _execution of client.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) count++;
+        return count;
+      };
+      await waitForIdea(client, ideaId, inReview('screen'));
+      await client.reviewOpened(ideaId, { reviewer: HEAD_BAKER, round: 1 });
+      await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: impact(4) });
+      await eventually(async () => expect(await runs()).toBeGreaterThanOrEqual(2), 30_000);
+      await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'go', scores: impact(5) });
+      await waitForIdea(client, ideaId, inStage('build'));
+      const before = await runs();
+      await eventually(async () => expect(await runs()).toBeGreaterThan(before), 30_000);
+      await client.markReady(ideaId, { by: COUNTER, notes: 'Plan done' });
+      await endsLaunched(client, ideaId);
+    },
+  );
 
   journey(
     'history-pilot-continued',
