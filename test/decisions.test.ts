@@ -192,6 +192,48 @@ describe('rejected commands', () => {
   });
 });
 
+describe('when Temporal itself does not answer', () => {
+  test('a vote says the server is unreachable, not that no worker answered', async () => {
+    const { createServer, connect } = await import('node:net');
+    const { Connection } = await import('@temporalio/client');
+    const { StageGateClient } = await import('../client/sdk');
+    const { testSettings } = await import('./helpers');
+    const settings = testSettings({ updateTimeout: '2s' });
+    // The server is reached through a proxy that the test can cut.
+    const [host, port] = process.env.TEMPORAL_ADDRESS!.split(':') as [string, string];
+    const sockets = new Set<import('node:net').Socket>();
+    const proxy = createServer((inbound) => {
+      const outbound = connect(Number(port), host);
+      for (const socket of [inbound, outbound]) {
+        sockets.add(socket);
+        socket.on('error', () => socket.destroy());
+        socket.on('close', () => sockets.delete(socket));
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = `127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`;
+    const connection = await Connection.connect({ address });
+    const client = await StageGateClient.connect({ settings, connection });
+    try {
+      await withStack(async (stack) => {
+        const { ideaId } = await stack.client.submitIdea(idea());
+        await waitForIdea(stack.client, ideaId, inReview('screen'));
+        await new Promise<void>((resolve) => {
+          proxy.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
+        });
+        const error = await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: good, gate: 'screen', round: 1 }).catch((err: unknown) => err);
+        expect(error).toMatchObject({ code: 'server-unreachable', message: expect.stringContaining('The Temporal server (TEMPORAL_ADDRESS) did not answer') });
+        // Nothing reached the journey.
+        expect((await stack.client.getIdea(ideaId)).round!.votes).toEqual([]);
+      }, settings);
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
 describe('races a person could cause', () => {
   test('a "ready" given the moment an idea is submitted is kept, not lost when the journey enters the stage', async () => {
     await withStack(async ({ client }) => {

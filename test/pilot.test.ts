@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { StageGateError } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
 import { linkBuilder } from '../links';
-import { COUNTER, eventually, idea, inReview, messageTo, testSettings, waitForIdea, withStack } from './helpers';
+import { StageGateClient as Client } from '../client/sdk';
+import { COUNTER, eventually, idea, inReview, messageTo, startWorker, testSettings, waitForIdea, withStack } from './helpers';
 
 /** The firm's own system, answering KPI pulls over HTTP with the next of its prepared answers. */
 class KpiSource {
@@ -191,6 +192,55 @@ describe('pilots with KPIs (second-long timers)', () => {
       await client.castVote(ideaId, { reviewer: 'olivia@cornerbakery.example', decision: 'kill', scores: { results: 1 }, comment: 'No data' });
       expect(await client.outcome(ideaId)).toMatchObject({ status: 'killed' });
     }, settings);
+  });
+
+  test('a hold asked for while the pilot runs takes effect at once: the pilot ends with what it measured, the idea waits before its gate', async () => {
+    const settings = testSettings();
+    await withStack(async ({ client }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'manual-pilot' }));
+      const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 450, by: COUNTER });
+      await client.hold(ideaId, { by: 'olivia@cornerbakery.example', reason: 'The oven is being replaced' });
+      const held = await waitForIdea(client, ideaId, (s) => s.status === 'on-hold');
+      expect(held.hold).toMatchObject({ returnTo: 'stage', reason: 'The oven is being replaced' });
+      expect(held.stage.pilot).toMatchObject({ reason: 'held', summary: [expect.objectContaining({ kpi: 'weekly_sales', readings: 1 })] });
+      expect(Date.parse(held.stage.pilot!.endedAt!)).toBeLessThan(Date.parse(running.stage.pilot!.endsAt));
+      // The pilot was told: it takes no more readings.
+      await expect(client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 500, by: COUNTER })).rejects.toMatchObject({ code: 'wrong-status' });
+      await client.resume(ideaId, { by: 'olivia@cornerbakery.example', reason: 'New oven in' });
+      const review = await waitForIdea(client, ideaId, inReview('go-to-launch'));
+      expect(review.stage.ready!.notes).toContain('The pilot ended early: the idea was put on hold while it ran.');
+      expect(review.decisions).toEqual([]);
+    }, settings);
+  });
+
+  test('after downtime a pilot takes one reading, not one per missed check, and the next a period later', async () => {
+    source.answers.push({ waste: { kg: 4 } });
+    const settings = testSettings({ processesDir: pilotProcess({ duration: '1h', checkEvery: '3s', url: source.url, manual: false }) });
+    const client = await Client.connect({ settings });
+    try {
+      let worker = await startWorker(settings);
+      const { ideaId } = await client.submitIdea(idea({ process: 'pumpkin-pilot' }));
+      await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      await eventually(() => expect(source.pulls).toBeGreaterThanOrEqual(1), 5_000);
+      worker.worker.shutdown();
+      await worker.running;
+      const before = source.pulls;
+      // Four check periods pass with no worker.
+      await new Promise((resolve) => setTimeout(resolve, 12_000));
+      worker = await startWorker(settings);
+      await eventually(() => expect(source.pulls).toBeGreaterThan(before), 10_000);
+      // Most of a period after the catch-up pull, still only that one.
+      await new Promise((resolve) => setTimeout(resolve, 2_400));
+      expect(source.pulls).toBe(before + 1);
+      await eventually(() => expect(source.pulls).toBe(before + 2), 3_000);
+      const summary = (await client.pilotStatus(ideaId)).summary[0]!;
+      expect(summary.readings).toBe(source.pulls);
+      worker.worker.shutdown();
+      await worker.running;
+    } finally {
+      await client.close();
+    }
   });
 
   test('a long pilot continues as new, its readings carried across runs', async () => {

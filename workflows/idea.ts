@@ -31,6 +31,7 @@ import {
   reject,
   resumeUpdate,
   reviewOpenedSignal,
+  endPilotSignal,
   stageKey,
   statusKey,
   statusQuery,
@@ -53,6 +54,7 @@ import { ENDED_STATUSES } from './state';
 const PILOT_ENDINGS: Record<PilotResult['reason'], string> = {
   duration: 'as planned',
   'kill-threshold': 'early: a reading passed its kill threshold',
+  held: 'early: the idea was put on hold while it ran',
   failed: 'early: its workflow failed or was stopped, so its readings are lost; the gate decides on what the champion knows',
 };
 
@@ -83,6 +85,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     idsPerRun: patched('ids-per-run'),
     /** The timeline in the query is the latest entries only, and a long run continues as new. */
     boundedHistory: patched('bounded-history'),
+    /** A hold asked for while a pilot runs ends the pilot and parks the idea at once. */
+    holdInPilot: patched('hold-in-pilot'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -529,7 +533,16 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     });
     // Shown only once the child runs, so a reading sent as soon as it shows has somewhere to go.
     state.stage.pilot = { workflowId, run, startedAt: iso(startedAt), endsAt: iso(endsAt) };
-    const result = since.pilotFaults ? await pilotResult(child.result()) : await child.result();
+    let result: PilotResult;
+    if (since.holdInPilot) {
+      const ended = pilotResult(child.result());
+      const held = condition(() => requests.hold !== undefined).then(() => undefined);
+      const first = await Promise.race([ended, held]);
+      if (!first) await child.signal(endPilotSignal, { by: requests.hold!.by, reason: requests.hold!.reason });
+      result = first ?? (await ended);
+    } else {
+      result = since.pilotFaults ? await pilotResult(child.result()) : await child.result();
+    }
     state.stage.pilot = { ...state.stage.pilot, endedAt: result.endedAt, reason: result.reason, summary: result.summary };
     await record('pilot_ended', { reason: result.reason, realisedBenefit: result.realisedBenefit, summary: result.summary, ...(result.failure ? { failure: result.failure } : {}) });
     if (!state.stage.ready) {
@@ -558,6 +571,12 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     const done = () => (!state.stage.awaitingReady || state.stage.ready !== undefined) && openConditions().length === 0;
     const every = stage.reminderEvery ?? stage.duration;
     let remindAt = remindFrom ?? Date.parse(state.stage.dueAt);
+    // A hold asked for while the stage's work finished (or its pilot ran) parks the idea here, before the gate.
+    if (since.holdInPilot && requests.hold && done()) {
+      const hold = requests.hold;
+      await parkOnHold('stage', hold.revisitAfter ?? STAGE_HOLD_REVISIT_MS, hold.by, hold.reason);
+      setStatus('in-stage');
+    }
     while (!done()) {
       // Guarded, not only inside: an await, even of nothing, would reorder the commands of journeys recorded before.
       if (since.boundedHistory) await continueAsNewIfLong({ at: beforeLaunch ? 'launch-conditions' : 'stage-work', remindAt });

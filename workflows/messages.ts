@@ -20,6 +20,8 @@ export const reviewOpenedSignal = defineSignal<[{ reviewer: string; round: numbe
 /** A pilot's KPI reading, sent to the pilot's own workflow; its status, as a query. */
 export const recordKpiUpdate = defineUpdate<KpiReceipt, [KpiReading & { source: 'manual' | 'http' }]>('recordKpi');
 export const pilotStatusQuery = defineQuery<PilotStatus>('pilotStatus');
+/** The idea was put on hold while its pilot ran: the pilot ends now, with what it measured so far. */
+export const endPilotSignal = defineSignal<[{ by: string; reason: string }]>('endPilot');
 
 /** Why an update was turned away; the SDK raises each as a typed error carrying the same code. */
 export const REJECTIONS = [

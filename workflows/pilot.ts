@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -11,8 +12,8 @@ import type { Kpi } from '../config/process';
 import { notify, pullKpi, recordEvent } from './activity-proxies';
 import { iso } from './calendar';
 import { addReading, assessReading, meetsTarget, summarise, type KpiTrack } from './kpi-rules';
-import { pilotStatusQuery, recordKpiUpdate, reject } from './messages';
-import type { EventType, KpiReceipt, PilotCarry, PilotInput, PilotResult } from './state';
+import { endPilotSignal, pilotStatusQuery, recordKpiUpdate, reject } from './messages';
+import type { EventType, KpiReceipt, PilotCarry, PilotEnd, PilotInput, PilotResult } from './state';
 
 /**
  * A pilot: the idea runs for real for a while. KPI readings come in by hand (an update) or are
@@ -21,6 +22,8 @@ import type { EventType, KpiReceipt, PilotCarry, PilotInput, PilotResult } from 
  * before its history grows large, carrying its state, so a year-long pilot stays small.
  */
 export async function pilotRun(input: PilotInput): Promise<PilotResult> {
+  /** A check after downtime is followed by the next one a period later, not by one per missed period. */
+  const checksFromNow = patched('pilot-checks-from-now');
   const { pilot } = input;
   const kpis = new Map(pilot.kpis.map((kpi) => [kpi.id, kpi]));
   const carry: PilotCarry = input.carried ?? {
@@ -37,6 +40,8 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
   /** Readings accepted by the update handler, recorded and acted on by the loop below. */
   const arrived: { reading: KpiReading & { source: 'manual' | 'http' }; receipt: KpiReceipt }[] = [];
   let killedBy: string | undefined;
+  /** Set when the idea was put on hold: the pilot ends at once. */
+  let heldBy: string | undefined;
 
   async function record(type: EventType, detail: Record<string, unknown>, actor?: string): Promise<void> {
     carry.eventSeq += 1;
@@ -79,8 +84,17 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     nextCheckAt: carry.nextCheckAt,
     continuedAsNew: carry.runs,
     summary: summarise(pilot.kpis, carry.tracks),
-    ended: killedBy ? 'kill-threshold' : undefined,
+    ended: ending(),
   }));
+
+  setHandler(endPilotSignal, ({ by }) => {
+    heldBy ??= by;
+  });
+
+  function ending(): PilotEnd | undefined {
+    if (killedBy) return 'kill-threshold';
+    return heldBy ? 'held' : undefined;
+  }
 
   setHandler(
     recordKpiUpdate,
@@ -95,7 +109,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     },
     {
       validator: (reading) => {
-        if (killedBy || Date.now() >= endsAt) reject('pilot-ended', `The pilot of ${input.stage.name} has ended; readings are closed.`);
+        if (killedBy || heldBy || Date.now() >= endsAt) reject('pilot-ended', `The pilot of ${input.stage.name} has ended; readings are closed.`);
         if (!kpis.has(reading.kpi)) reject('unknown-kpi', `"${reading.kpi}" is not a KPI of this pilot; its KPIs are ${[...kpis.keys()].join(', ')}.`);
       },
     },
@@ -132,16 +146,16 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     }
   }
 
-  while (!killedBy && Date.now() < endsAt) {
+  while (!killedBy && !heldBy && Date.now() < endsAt) {
     const nextCheck = Date.parse(carry.nextCheckAt);
-    await condition(() => arrived.length > 0, Math.max(1, Math.min(nextCheck, endsAt) - Date.now()));
+    await condition(() => arrived.length > 0 || heldBy !== undefined, Math.max(1, Math.min(nextCheck, endsAt) - Date.now()));
     while (arrived.length > 0 && !killedBy) {
       const { reading, receipt } = arrived.shift()!;
       await act(reading, receipt);
     }
-    if (killedBy || Date.now() >= endsAt) break;
+    if (killedBy || heldBy || Date.now() >= endsAt) break;
     if (Date.now() >= nextCheck) {
-      carry.nextCheckAt = iso(nextCheck + pilot.checkEvery);
+      carry.nextCheckAt = iso((checksFromNow ? Math.max(nextCheck, Date.now()) : nextCheck) + pilot.checkEvery);
       await check(nextCheck - pilot.checkEvery);
     }
     if (workflowInfo().historyLength > input.historyLimit || workflowInfo().continueAsNewSuggested) {
@@ -161,7 +175,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
   const summary = summarise(pilot.kpis, carry.tracks);
   const benefit = pilot.kpis.filter((kpi) => kpi.countsAsBenefit).map((kpi) => carry.tracks[kpi.id]!.total);
   return {
-    reason: killedBy ? 'kill-threshold' : 'duration',
+    reason: ending() ?? 'duration',
     endedAt: iso(),
     summary,
     realisedBenefit: benefit.length > 0 ? benefit.reduce((sum, value) => sum + value, 0) : undefined,

@@ -210,8 +210,8 @@ export interface IdeaOutcome {
   reason: string;
 }
 
-/** Why a pilot ended: its planned duration, a reading past a kill threshold, or its workflow failing or being stopped. */
-export type PilotEnd = 'duration' | 'kill-threshold' | 'failed';
+/** Why a pilot ended: its planned duration, a reading past a kill threshold, a hold on its idea, or its workflow failing or being stopped. */
+export type PilotEnd = 'duration' | 'kill-threshold' | 'held' | 'failed';
 
 export interface StagePilot {
   workflowId: string;

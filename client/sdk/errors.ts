@@ -54,7 +54,7 @@ export function explain(err: unknown, ideaId: string, updateTimeoutMs?: number):
     const seconds = updateTimeoutMs ? ` within ${Math.round(updateTimeoutMs / 1000)} s` : '';
     return new StageGateError(
       'no-worker',
-      `No stagegate worker answered${seconds}, so nothing was confirmed for idea "${ideaId}". Check that a worker is running (stagegate worker), then look at the idea (stagegate idea show ${ideaId}) before trying again.`,
+      `No stagegate worker answered${seconds}, so nothing was confirmed for idea "${ideaId}". Check that a worker is running (stagegate worker), then look at the idea (stagegate idea show ${ideaId}); sending the same vote or decision again is safe, it is never counted twice.`,
       { cause: err },
     );
   }
