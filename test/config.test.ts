@@ -278,6 +278,7 @@ describe('loadSettings', () => {
     expect(settings).toEqual({
       taskQueue: 'stagegate',
       updateTimeout: 15_000,
+      journeyHistoryLimit: 5_000,
       dataDir: resolve('.stagegate'),
       processesDir: SHIPPED_PROCESSES_DIR,
       peopleFile: SHIPPED_PEOPLE_FILE,

@@ -87,6 +87,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     boundedHistory: patched('bounded-history'),
     /** A hold asked for while a pilot runs ends the pilot and parks the idea at once. */
     holdInPilot: patched('hold-in-pilot'),
+    /** Messages go out in the background, in order: a mail server that is down holds no journey back. */
+    mailInBackground: patched('mail-in-background'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -119,6 +121,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   const pendingOpens: { reviewer: string; first: boolean; sinceOpenedMs: number }[] = [];
   /** Events that handlers record without making their caller wait; the run ends only once they are in. */
   const recording = new Set<Promise<void>>();
+  /** The messages on their way, one after another; the run ends only once they are out. */
+  let mailing: Promise<void> = Promise.resolve();
   let notificationSeq = carried?.notificationSeq ?? 0;
   let eventSeq = carried?.eventSeq ?? 0;
   /** What every message about this idea says of it. */
@@ -165,14 +169,33 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       idea: ideaFacts,
       ...extra,
     };
+    if (since.mailInBackground) {
+      // Sent one after another, in order, while the journey goes on; what it says is fixed now.
+      const fixed = JSON.parse(JSON.stringify(notification)) as Notification;
+      mailing = mailing.then(() => deliverLater(fixed));
+      return;
+    }
     try {
       await notify(notification);
     } catch (err) {
-      // A message the mail server refused for good must not stop the journey: it is kept as undelivered.
-      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === SMTP_REJECTED)) throw err;
-      const { rejected } = (err.cause.details?.[0] ?? { rejected: [] }) as SmtpRejectedDetails;
-      for (const refusal of rejected) state.undelivered.push({ purpose, to: refusal.to, at: iso(), error: refusal.response });
+      keepUndelivered(err, purpose);
     }
+  }
+
+  async function deliverLater(notification: Notification): Promise<void> {
+    try {
+      await notify(notification);
+    } catch (err) {
+      // A withdrawal cancels the messages still waiting to go; the journey goes on to its end.
+      if (!isCancellation(err)) keepUndelivered(err, notification.purpose);
+    }
+  }
+
+  /** A message the mail server refused for good must not stop the journey: it is kept as undelivered. Anything else is thrown on. */
+  function keepUndelivered(err: unknown, purpose: NotificationPurpose): void {
+    if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === SMTP_REJECTED)) throw err;
+    const { rejected } = (err.cause.details?.[0] ?? { rejected: [] }) as SmtpRejectedDetails;
+    for (const refusal of rejected) state.undelivered.push({ purpose, to: refusal.to, at: iso(), error: refusal.response });
   }
 
   function recordInBackground(type: EventType, detail: Record<string, unknown>, actor?: string): void {
@@ -444,6 +467,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   }
   await condition(allHandlersFinished);
   await Promise.all(recording);
+  if (since.mailInBackground) await mailing;
   return outcome;
 
   /** The stages from the first, or from where the run before this one continued as new. */
@@ -478,10 +502,13 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   async function continueAsNewIfLong(resumeAt: ResumePoint): Promise<void> {
     const info = workflowInfo();
     if (info.historyLength < (input.historyLimit ?? JOURNEY_HISTORY_LIMIT) && !info.continueAsNewSuggested) return;
+    let sent: Promise<void>;
     do {
+      sent = mailing;
       await condition(allHandlersFinished);
       await Promise.all(recording);
-    } while (recording.size > 0 || !allHandlersFinished());
+      await sent;
+    } while (recording.size > 0 || !allHandlersFinished() || sent !== mailing);
     const { override: _old, ...open } = requests;
     await continueAsNew<typeof ideaJourney>({
       ...input,

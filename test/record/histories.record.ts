@@ -471,6 +471,25 @@ describe('recording the replay corpus (npm run record-histories)', () => {
 
   // ---- pilots --------------------------------------------------------------------------------
 
+  if (ERA) {
+    journey(
+      'history-pilot-held',
+      'an admin holds the idea while its pilot runs: the pilot is told and ends with its readings, the idea is parked before its gate; resumed, the gate goes; launch',
+      fixtures,
+      async ({ client }, ideaId) => {
+        await client.submitIdea(idea({ ideaId, process: 'manual-pilot' }));
+        await waitForIdea(client, ideaId, (status) => status.stage.pilot !== undefined);
+        await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 450, by: COUNTER });
+        await client.hold(ideaId, { by: OWNER, reason: 'The oven is being replaced' });
+        await waitForIdea(client, ideaId, (status) => status.status === 'on-hold' && status.stage.pilot?.reason === 'held');
+        await client.resume(ideaId, { by: OWNER, reason: 'New oven in' });
+        await waitForIdea(client, ideaId, inReview('go-to-launch'));
+        await client.castVote(ideaId, { reviewer: OWNER, decision: 'go', scores: { results: 4 } });
+        await endsLaunched(client, ideaId);
+      },
+    );
+  }
+
   journey(
     'history-journey-continued',
     'a journey whose history passes its limit (150 events): it continues as new in a gate round with a vote in, and again in a stage with reminders; the second vote and ready in later runs; launch',
