@@ -98,6 +98,20 @@ export function composeMessage(notification: Notification, recipient: Person, op
           ...markReady,
         ],
       };
+    case 'conditions-reminder': {
+      const open = notification.conditions ?? [];
+      return {
+        ...base,
+        subject: `Reminder: conditions for ${title} are still open`,
+        heading: 'Conditions still open',
+        body: [
+          paragraph(`The work of ${stage!.name} for ${title} is in, but ${open.length === 1 ? 'a condition' : `${open.length} conditions`} of the conditional go ${open.length === 1 ? 'is' : 'are'} not marked met yet. The idea goes on once ${open.length === 1 ? 'it is' : 'they are'}.`),
+          ...lists(['Still to be met', open.map((condition) => condition.text)]),
+          paragraph('When they are met, say so:'),
+          { command: `stagegate idea conditions-met ${idea.ideaId} --by ${idea.champion.email}` },
+        ],
+      };
+    }
     case 'review-request':
     case 'review-reminder': {
       const reminder = notification.purpose === 'review-reminder';

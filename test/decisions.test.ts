@@ -192,6 +192,24 @@ describe('rejected commands', () => {
   });
 });
 
+describe('conditions before launch', () => {
+  test('after a conditional go at the last gate the champion is reminded of the conditions, not told the stage is overdue', async () => {
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'final-conditions' }));
+      await waitForIdea(client, ideaId, inReview('screen'));
+      // The stage's planned second passes while the gate sits.
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'conditional-go', scores: { impact: 4 }, conditions: ['Check allergens with the supplier'] });
+      const reminder = await messageTo(store, ideaId, COUNTER, 'conditions-reminder');
+      expect(reminder.subject).toBe('Reminder: conditions for "Pumpkin spice pastry" are still open');
+      expect(reminder.text).toContain('Check allergens with the supplier');
+      expect((await store.outbox({ ideaId, to: COUNTER })).map((message) => message.purpose)).not.toContain('stage-overrun');
+      await client.markConditionsMet(ideaId, { by: COUNTER, reason: 'Supplier confirmed' });
+      expect(await client.outcome(ideaId)).toMatchObject({ status: 'launched' });
+    });
+  });
+});
+
 describe('when Temporal itself does not answer', () => {
   test('a vote says the server is unreachable, not that no worker answered', async () => {
     const { createServer, connect } = await import('node:net');

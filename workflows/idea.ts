@@ -89,6 +89,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     holdInPilot: patched('hold-in-pilot'),
     /** Messages go out in the background, in order: a mail server that is down holds no journey back. */
     mailInBackground: patched('mail-in-background'),
+    /** A stage whose work is in but whose conditions are open reminds of the conditions, not of an overdue stage. */
+    conditionsReminder: patched('conditions-reminder'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -597,7 +599,10 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   async function finishStageWork(stage: ResolvedStage, remindFrom?: number, beforeLaunch = false): Promise<void> {
     const done = () => (!state.stage.awaitingReady || state.stage.ready !== undefined) && openConditions().length === 0;
     const every = stage.reminderEvery ?? stage.duration;
+    const workDone = () => !state.stage.awaitingReady || state.stage.ready !== undefined;
     let remindAt = remindFrom ?? Date.parse(state.stage.dueAt);
+    // Waiting only on conditions (after a conditional go at the last gate, say), the first reminder is an interval away.
+    if (since.conditionsReminder && remindFrom === undefined && workDone()) remindAt = Math.max(remindAt, addBusinessTime(Date.now(), every, calendar));
     // A hold asked for while the stage's work finished (or its pilot ran) parks the idea here, before the gate.
     if (since.holdInPilot && requests.hold && done()) {
       const hold = requests.hold;
@@ -615,8 +620,9 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         setStatus('in-stage');
         remindAt = Math.max(remindAt, addBusinessTime(Date.now(), every, calendar));
       } else {
-        await tell('stage-overrun', [idea.champion], { stage: stageFacts(stage, []) });
-        await record('reminder_sent', { to: [idea.champion.email], purpose: 'stage-overrun' });
+        const purpose = since.conditionsReminder && workDone() ? 'conditions-reminder' : 'stage-overrun';
+        await tell(purpose, [idea.champion], { stage: stageFacts(stage, []), ...(purpose === 'conditions-reminder' ? { conditions: openConditions().map(({ gate, text }) => ({ gate, text })) } : {}) });
+        await record('reminder_sent', { to: [idea.champion.email], purpose });
         remindAt = addBusinessTime(Date.now(), every, calendar);
       }
     }

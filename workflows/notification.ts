@@ -6,6 +6,7 @@ export const NOTIFICATION_PURPOSES = [
   'idea-received',
   'stage-entered',
   'stage-overrun',
+  'conditions-reminder',
   'review-request',
   'review-reminder',
   'escalation',
@@ -57,6 +58,8 @@ export interface Notification {
   };
   reason?: string;
   actor?: string;
+  /** For a conditions reminder: the conditions of a conditional go still to be met. */
+  conditions?: { gate: string; text: string }[];
 }
 
 /** The type of the non-retryable failure of `notify` when the mail server refused messages for good. */
