@@ -589,7 +589,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     try {
       return await running;
     } catch (err) {
-      if (!since.pilotFaults || !(err instanceof ChildWorkflowFailure)) throw err;
+      // A pilot cancelled with its journey (a withdrawal) did not fail: the cancellation goes on up.
+      if (!since.pilotFaults || !(err instanceof ChildWorkflowFailure) || isCancellation(err)) throw err;
       const why = err.cause?.message ?? err.message;
       return { reason: 'failed', endedAt: iso(), summary: [], failure: why };
     }
@@ -680,7 +681,10 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       });
       // A hold asked for as the stage's work finished is this round's decision.
       if (since.exactlyOnce && requests.hold) decide(open, holdResult(requests.hold));
-      if (open.phase !== 'closing') await tell('review-request', gate.reviewers, { gate: gateFacts(gate, open) });
+      if (open.phase !== 'closing') {
+        if (since.exactlyOnce) open.requested = true;
+        await tell('review-request', gate.reviewers, { gate: gateFacts(gate, open) });
+      }
       remindAt = addBusinessTime(openedAt, gate.reminderEvery, calendar);
     }
     const quorumMet = () => isQuorumMet(gate.quorum, gate.reviewers.length, open.votes);
@@ -730,7 +734,9 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       }
     }
     await record('decided', { ...decision }, decision.actor);
-    const concerned = decision.decidedBy === 'reviewers' ? [idea.submitter, idea.champion] : [idea.submitter, idea.champion, ...gate.reviewers];
+    // Reviewers hear a decision they did not take part in; so do all of them when a vote closed the round before they were asked.
+    const unasked = since.exactlyOnce && !open.requested;
+    const concerned = decision.decidedBy === 'reviewers' && !unasked ? [idea.submitter, idea.champion] : [idea.submitter, idea.champion, ...gate.reviewers];
     await tell('decision', concerned, { decision, gate: gateFacts(gate, open) });
     state.round = undefined;
     return decision;

@@ -109,6 +109,8 @@ export interface OpenRound {
   escalated: boolean;
   /** Reviewers who opened their review page this round; later openings are not recorded again. */
   opened?: string[];
+  /** Whether the reviewers were asked: a vote that closes the round first leaves them unasked. */
+  requested?: boolean;
 }
 
 export type DecidedBy = 'reviewers' | 'admin' | 'deadline';

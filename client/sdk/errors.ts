@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  isGrpcCancelledError,
   isGrpcDeadlineError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -35,8 +36,12 @@ export function invalidInput(what: string, error: z.ZodError): StageGateError {
   return new StageGateError('invalid-input', formatIssues(what, error), { cause: error });
 }
 
-/** Turns what Temporal says into a StageGateError, so callers never see transport details. */
-export function explain(err: unknown, ideaId: string, updateTimeoutMs?: number): Error {
+/**
+ * Turns what Temporal says into a StageGateError, so callers never see transport details.
+ * `timedOut` says the call's own deadline had passed: the server then sometimes ends the call
+ * itself (CANCELLED) a moment before the client's deadline timer says DEADLINE_EXCEEDED.
+ */
+export function explain(err: unknown, ideaId: string, updateTimeoutMs?: number, timedOut = false): Error {
   if (err instanceof StageGateError) return err;
   if (err instanceof ConfigError) return new StageGateError('config', err.message, { cause: err });
   if (err instanceof Error && /workflow execution already completed/i.test(err.message)) {
@@ -50,7 +55,7 @@ export function explain(err: unknown, ideaId: string, updateTimeoutMs?: number):
     }
     return new StageGateError('not-allowed', cause?.message ?? err.message, { cause: err });
   }
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err)) {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err) || (timedOut && isGrpcCancelledError(err))) {
     const seconds = updateTimeoutMs ? ` within ${Math.round(updateTimeoutMs / 1000)} s` : '';
     return new StageGateError(
       'no-worker',

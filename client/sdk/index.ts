@@ -309,7 +309,8 @@ export class StageGateClient {
 
   /** The champion says the stage's work is done and the gate can open. */
   async markReady(ideaId: string, ready: ReadyInput): Promise<void> {
-    await this.update(ideaId, markReadyUpdate, parse('ready', readySchema, ready));
+    const input = parse('ready', readySchema, ready);
+    await this.update(ideaId, markReadyUpdate, input, commandId('ready', await this.position(ideaId), input.by, input));
   }
 
   /**
@@ -320,14 +321,14 @@ export class StageGateClient {
   async castVote(ideaId: string, vote: VoteInput): Promise<VoteReceipt> {
     const input = await this.aimed(ideaId, parse('vote', voteSchema, vote));
     const { decision, scores, comment, conditions } = input;
-    return this.update(ideaId, castVoteUpdate, input, commandId('vote', input, input.reviewer, { decision, scores: Object.entries(scores).sort(), comment, conditions }));
+    return this.update(ideaId, castVoteUpdate, input, commandId('vote', roundOf(input), input.reviewer, { decision, scores: Object.entries(scores).sort(), comment, conditions }));
   }
 
   /** An admin or escalation contact decides a gate round (the one named, or the one open now), with a reason. */
   async overrideDecision(ideaId: string, override: OverrideInput): Promise<void> {
     const input = await this.aimed(ideaId, parse('decision', overrideSchema, override));
     const { decision, reason, conditions } = input;
-    await this.update(ideaId, overrideDecisionUpdate, input, commandId('decide', input, input.by, { decision, reason, conditions }));
+    await this.update(ideaId, overrideDecisionUpdate, input, commandId('decide', roundOf(input), input.by, { decision, reason, conditions }));
   }
 
   /** Names the round a vote or decision is for: the open one, unless the caller named one. */
@@ -339,19 +340,33 @@ export class StageGateClient {
   }
 
   async markConditionsMet(ideaId: string, action: ActionInput): Promise<void> {
-    await this.update(ideaId, markConditionsMetUpdate, parse('conditions', actionSchema, action));
+    const input = parse('conditions', actionSchema, action);
+    await this.update(ideaId, markConditionsMetUpdate, input, commandId('conditions-met', await this.position(ideaId), input.by, input));
   }
 
   async hold(ideaId: string, hold: HoldInput): Promise<void> {
-    await this.update(ideaId, holdUpdate, parse('hold', holdSchema, hold));
+    const input = parse('hold', holdSchema, hold);
+    await this.update(ideaId, holdUpdate, input, commandId('hold', await this.position(ideaId), input.by, input));
   }
 
   async resume(ideaId: string, action: ActionInput): Promise<void> {
-    await this.update(ideaId, resumeUpdate, parse('resume', actionSchema, action));
+    const input = parse('resume', actionSchema, action);
+    await this.update(ideaId, resumeUpdate, input, commandId('resume', await this.position(ideaId), input.by, input));
   }
 
+  /** Withdrawing is once for good: the same request again is the same withdrawal. */
   async withdraw(ideaId: string, action: ActionInput): Promise<void> {
-    await this.update(ideaId, withdrawUpdate, parse('withdraw', actionSchema, action));
+    const input = parse('withdraw', actionSchema, action);
+    await this.update(ideaId, withdrawUpdate, input, commandId('withdraw', 'idea', input.by, input));
+  }
+
+  /**
+   * Where the idea stands, as part of a command's update id: the same command sent twice at the
+   * same point is one update, and the same words at a later point (after a recycle, a second hold) a new one.
+   */
+  private async position(ideaId: string): Promise<string> {
+    const { stage, round, hold } = await this.getIdea(ideaId);
+    return [`${stage.id}@${stage.enteredAt}`, round ? roundOf(round) : '', hold ? `held@${hold.at}` : ''].filter(Boolean).join('/');
   }
 
   /** Waits for the journey to end: launched, killed or withdrawn. */
@@ -392,10 +407,12 @@ export class StageGateClient {
   /** A call that needs a worker's answer, given up after `updateTimeout`, its failure explained. */
   private async answered<Result>(ideaId: string, call: () => Promise<Result>): Promise<Result> {
     const timeout = this.settings.updateTimeout;
+    const deadline = Date.now() + timeout;
     try {
-      return await this.client.connection.withDeadline(Date.now() + timeout, call);
+      return await this.client.connection.withDeadline(deadline, call);
     } catch (err) {
-      const explained = explain(err, ideaId, timeout);
+      // A margin for the server, which keeps its own copy of the deadline and may end the call first.
+      const explained = explain(err, ideaId, timeout, Date.now() >= deadline - DEADLINE_MARGIN_MS);
       if (explained instanceof StageGateError && explained.code === 'no-worker' && !(await this.serverAnswers())) {
         throw new StageGateError('server-unreachable', `The Temporal server (TEMPORAL_ADDRESS) did not answer, so nothing was confirmed for idea "${ideaId}". Check that it is running and reachable, then try again: the same command is never counted twice.`, { cause: err });
       }
@@ -414,14 +431,20 @@ export class StageGateClient {
 
 /** How long to wait for Temporal to say whether a timed-out update was taken, or whether it answers at all. */
 const OUTCOME_CHECK_MS = 3_000;
+const DEADLINE_MARGIN_MS = 500;
 
 /**
- * The update id of a command aimed at one gate round: what it is, whose it is, the round, and a
- * digest of what it says, so the same command sent twice is one update and a different one is not.
+ * The update id of a command: what it is, where the idea stood (the gate round it is aimed at),
+ * whose it is, and a digest of what it says, so the same command sent twice is one update and a
+ * different one is not.
  */
-function commandId(kind: string, target: { gate?: string; round?: number }, by: string, says: unknown): string {
+function commandId(kind: string, where: string, by: string, says: unknown): string {
   const digest = createHash('sha256').update(JSON.stringify(says)).digest('hex').slice(0, 16);
-  return `${kind}/${target.gate ?? '-'}/${target.round ?? '-'}/${by}/${digest}`;
+  return `${kind}/${where}/${by}/${digest}`;
+}
+
+function roundOf(target: { gate?: string; round?: number }): string {
+  return `${target.gate ?? '-'}#${target.round ?? '-'}`;
 }
 
 function parse<Schema extends z.ZodType>(what: string, schema: Schema, value: unknown): z.output<Schema> {
