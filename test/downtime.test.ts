@@ -17,7 +17,8 @@ describe('after downtime', () => {
 
       worker = await startWorker(settings);
       const reminders = () => client.getIdea(ideaId).then((status) => status.timeline.filter((entry) => entry.type === 'reminder_sent'));
-      await eventually(async () => expect((await reminders()).length).toBeGreaterThanOrEqual(1), 10_000);
+      // The journey's task may wait out the stopped worker's sticky queue (5 s) before the new worker takes it.
+      await eventually(async () => expect((await reminders()).length).toBeGreaterThanOrEqual(1), 20_000);
       // Most of an interval after the catch-up reminder, still only that one: not one per missed interval.
       await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS - 600));
       expect(await reminders()).toHaveLength(1);

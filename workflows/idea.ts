@@ -368,8 +368,9 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     },
     {
       validator: (override: Override) => {
-        requireActive();
+        // A decision meant for a round that is over hears who decided it, even when that ended the idea.
         if (since.exactlyOnce) requireOpenRound(override);
+        requireActive();
         if (state.status !== 'in-review' || !state.round) reject('wrong-status', `Only an open gate round can be decided; the idea is ${state.status}.`);
         const contacts = currentGate().escalateTo.map((person) => person.email);
         if (!isAdmin(override.by) && !contacts.includes(override.by)) reject('not-allowed', `${override.by} is neither an admin nor an escalation contact of ${state.round.gateName}.`);
@@ -467,10 +468,20 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   } else {
     outcome = first;
   }
-  await condition(allHandlersFinished);
-  await Promise.all(recording);
-  if (since.mailInBackground) await mailing;
+  if (since.exactlyOnce) await drain();
+  else await condition(allHandlersFinished);
   return outcome;
+
+  /** Waits until no handler runs and every background event and message is out, however many each adds. */
+  async function drain(): Promise<void> {
+    let sent: Promise<void>;
+    do {
+      sent = mailing;
+      await condition(allHandlersFinished);
+      await Promise.all(recording);
+      await sent;
+    } while (recording.size > 0 || !allHandlersFinished() || sent !== mailing);
+  }
 
   /** The stages from the first, or from where the run before this one continued as new. */
   async function walkStages(): Promise<IdeaOutcome> {
@@ -504,17 +515,11 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   async function continueAsNewIfLong(resumeAt: ResumePoint): Promise<void> {
     const info = workflowInfo();
     if (info.historyLength < (input.historyLimit ?? JOURNEY_HISTORY_LIMIT) && !info.continueAsNewSuggested) return;
-    let sent: Promise<void>;
-    do {
-      sent = mailing;
-      await condition(allHandlersFinished);
-      await Promise.all(recording);
-      await sent;
-    } while (recording.size > 0 || !allHandlersFinished() || sent !== mailing);
-    const { override: _old, ...open } = requests;
+    await drain();
+    const { hold, resume, withdraw } = requests;
     await continueAsNew<typeof ideaJourney>({
       ...input,
-      carried: { state, requests: open, rounds: Object.fromEntries(rounds), pilotRuns: Object.fromEntries(pilotRuns), notificationSeq, eventSeq, resumeAt },
+      carried: { state, requests: { hold, resume, withdraw }, rounds: Object.fromEntries(rounds), pilotRuns: Object.fromEntries(pilotRuns), notificationSeq, eventSeq, resumeAt },
     });
   }
 

@@ -34,6 +34,7 @@ import {
   statusQuery,
   withdrawUpdate,
 } from '../../workflows/messages';
+import { closedReason } from '../../workflows/round';
 import { IDEA_STATUSES } from '../../workflows/state';
 import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, StoppedHow, VoteReceipt } from '../../workflows/state';
 import type { ideaJourney } from '../../workflows';
@@ -210,6 +211,12 @@ export class StageGateClient {
     }
   }
 
+  /** What the journey says of itself, without asking Temporal whether it was stopped: for a command about to be sent, which fails by itself on a stopped journey. */
+  private async journeyState(ideaId: string): Promise<IdeaStatus> {
+    const id = parse('ideaId', ideaIdSchema, ideaId);
+    return this.answered(id, () => this.handle(id).query(statusQuery));
+  }
+
   /** Ideas by stage, status, source or process, newest first, from Temporal's visibility store. */
   async listIdeas(filter: ListFilter = {}): Promise<IdeaSummary[]> {
     const { limit, ...by } = parse('filter', listFilterSchema, filter);
@@ -321,20 +328,36 @@ export class StageGateClient {
   async castVote(ideaId: string, vote: VoteInput): Promise<VoteReceipt> {
     const input = await this.aimed(ideaId, parse('vote', voteSchema, vote));
     const { decision, scores, comment, conditions } = input;
-    return this.update(ideaId, castVoteUpdate, input, commandId('vote', roundOf(input), input.reviewer, { decision, scores: Object.entries(scores).sort(), comment, conditions }));
+    return this.roundClosed(ideaId, input, this.update(ideaId, castVoteUpdate, input, commandId('vote', roundOf(input), input.reviewer, { decision, scores: Object.entries(scores).sort(), comment, conditions })));
   }
 
   /** An admin or escalation contact decides a gate round (the one named, or the one open now), with a reason. */
   async overrideDecision(ideaId: string, override: OverrideInput): Promise<void> {
     const input = await this.aimed(ideaId, parse('decision', overrideSchema, override));
     const { decision, reason, conditions } = input;
-    await this.update(ideaId, overrideDecisionUpdate, input, commandId('decide', roundOf(input), input.by, { decision, reason, conditions }));
+    await this.roundClosed(ideaId, input, this.update(ideaId, overrideDecisionUpdate, input, commandId('decide', roundOf(input), input.by, { decision, reason, conditions })));
+  }
+
+  /**
+   * A vote or decision for a round whose decision ended the journey is refused by Temporal, not by
+   * the journey: say `gate-closed` with who decided what and when, as the journey would have.
+   */
+  private async roundClosed<Result>(ideaId: string, target: { gate?: string; round?: number }, sent: Promise<Result>): Promise<Result> {
+    try {
+      return await sent;
+    } catch (err) {
+      if (!(err instanceof StageGateError && err.code === 'idea-ended')) throw err;
+      const final = await this.journeyState(ideaId).catch(() => undefined);
+      const reason = final && closedReason(undefined, final.decisions[final.decisions.length - 1], target, final.status);
+      if (!final?.decisions.length || !reason) throw err;
+      throw new StageGateError('gate-closed', reason, { cause: err });
+    }
   }
 
   /** Names the round a vote or decision is for: the open one, unless the caller named one. */
   private async aimed<T extends { gate?: string; round?: number }>(ideaId: string, input: T): Promise<T> {
     if (input.gate !== undefined && input.round !== undefined) return input;
-    const round = (await this.getIdea(ideaId)).round;
+    const round = (await this.journeyState(ideaId)).round;
     if (!round) return input;
     return { ...input, gate: input.gate ?? round.gate, round: input.round ?? round.round };
   }
@@ -365,7 +388,7 @@ export class StageGateClient {
    * same point is one update, and the same words at a later point (after a recycle, a second hold) a new one.
    */
   private async position(ideaId: string): Promise<string> {
-    const { stage, round, hold } = await this.getIdea(ideaId);
+    const { stage, round, hold } = await this.journeyState(ideaId);
     return [`${stage.id}@${stage.enteredAt}`, round ? roundOf(round) : '', hold ? `held@${hold.at}` : ''].filter(Boolean).join('/');
   }
 

@@ -136,6 +136,14 @@ export function createWebApp(options: WebServerOptions): express.Express {
     return idea;
   }
 
+  /** The receipt page of the vote this reviewer already cast in the idea's open round, if there is one; true when sent. */
+  function sendEarlierVote(response: Response, idea: IdeaStatus, reviewer: string): boolean {
+    const earlier = idea.round?.votes.find((vote) => vote.reviewer === reviewer);
+    if (!earlier) return false;
+    send(response, 200, 'Vote recorded', votedPage({ idea, receipt: receiptOf(idea, earlier), reviewerName: earlier.reviewerName, when, repeated: true }));
+    return true;
+  }
+
   const action = (handler: (request: Request, response: Response) => Promise<void>) => (request: Request, response: Response, next: NextFunction) => {
     handler(request, response).catch(next);
   };
@@ -145,10 +153,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
     action(async (request, response) => {
       const claims = claimsFor(String(request.params.token), 'review');
       const idea = await reviewRound(claims);
-      const earlier = idea.round!.votes.find((vote) => vote.reviewer === claims.email);
-      if (earlier) {
-        return send(response, 200, 'Vote recorded', votedPage({ idea, receipt: receiptOf(idea, earlier), reviewerName: earlier.reviewerName, when, repeated: true }));
-      }
+      if (sendEarlierVote(response, idea, claims.email)) return;
       // Opening the page changes nothing; only a reviewer's first opening is noted, so prefetching
       // scanners approve nothing and a reloading tab adds nothing to the idea's history.
       if (!idea.round!.opened?.includes(claims.email)) await client.reviewOpened(idea.ideaId, { reviewer: claims.email, round: claims.round! }).catch(() => undefined);
@@ -162,10 +167,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
       const claims = claimsFor(String(request.params.token), 'review');
       // A vote after the gate closed gets a page saying who decided what and when.
       const idea = await reviewRound(claims);
-      const earlier = idea.round!.votes.find((vote) => vote.reviewer === claims.email);
-      if (earlier) {
-        return send(response, 200, 'Vote recorded', votedPage({ idea, receipt: receiptOf(idea, earlier), reviewerName: earlier.reviewerName, when, repeated: true }));
-      }
+      if (sendEarlierVote(response, idea, claims.email)) return;
       const form = voteForm(request.body as Record<string, unknown>);
       const problems: string[] = [];
       const scores: Record<string, number> = {};
@@ -200,10 +202,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
       } catch (err) {
         if (!(err instanceof StageGateError)) throw err;
         const now = await client.getIdea(idea.ideaId);
-        const earlier = now.round?.votes.find((vote) => vote.reviewer === claims.email);
-        if (err.code === 'already-voted' && earlier) {
-          return send(response, 200, 'Vote recorded', votedPage({ idea: now, receipt: receiptOf(now, earlier), reviewerName: earlier.reviewerName, when, repeated: true }));
-        }
+        if (err.code === 'already-voted' && sendEarlierVote(response, now, claims.email)) return;
         if (err.code === 'already-voted' || err.code === 'gate-closed' || err.code === 'idea-ended') {
           return send(response, 410, 'This review is closed', closedPage({ idea: now, gate: claims.gate, round: claims.round, when }));
         }
