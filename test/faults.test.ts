@@ -187,7 +187,7 @@ describe('faults survived for real', () => {
       await store.close();
       await mail.stop();
     }
-  }, 150_000);
+  }, 240_000);
 
   test('the Temporal server stopped and started again on its database file: journeys mid-gate resume where they were and finish; a vote sent meanwhile is refused as server-unreachable and counts once when sent again', async () => {
     const settings = testSettings({ updateTimeout: '3s' });
