@@ -52,3 +52,20 @@ export const IDEA_WORKFLOW_PREFIX = 'idea-';
 export function ideaWorkflowId(ideaId: string): string {
   return `${IDEA_WORKFLOW_PREFIX}${ideaId}`;
 }
+
+/**
+ * Every other workflow that belongs to an idea (its pilots, link resends, ...) has the id
+ * `idea-<ideaId>:<kind>:...`. Idea ids cannot contain ':', so no idea id a user chooses can equal
+ * one of these ids, and the idea an id belongs to is read back unambiguously.
+ */
+export const WORKFLOW_ID_SEPARATOR = ':';
+export function ideaPartWorkflowId(ideaId: string, ...parts: (string | number)[]): string {
+  return [ideaWorkflowId(ideaId), ...parts].join(WORKFLOW_ID_SEPARATOR);
+}
+
+/** The idea a workflow id belongs to, or undefined when it is not one of stagegate's idea ids. */
+export function ideaIdOfWorkflowId(workflowId: string): string | undefined {
+  if (!workflowId.startsWith(IDEA_WORKFLOW_PREFIX)) return undefined;
+  const ideaId = workflowId.slice(IDEA_WORKFLOW_PREFIX.length).split(WORKFLOW_ID_SEPARATOR)[0];
+  return ideaId || undefined;
+}
