@@ -104,7 +104,7 @@ export const readySchema = producing<Ready>()(z
   .object({
     by: email,
     notes: note(10_000).default(''),
-    links: z.array(z.url()).default([]),
+    links: z.array(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// link' })).default([]),
   })
   .strict());
 export type ReadyInput = z.input<typeof readySchema>;

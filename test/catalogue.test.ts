@@ -1,0 +1,248 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { loadPeopleDirectory } from '../config/people';
+import { loadProcessFile } from '../config/process';
+import { loadSettings, SHIPPED_PEOPLE_FILE, SHIPPED_PROCESSES_DIR } from '../config/settings';
+import { ConfigError } from '../config/yaml';
+import { StageGateError, type StageGateClient } from '../client/sdk';
+import { HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, messageTo, scores, waitForIdea, withStack } from './helpers';
+import { get, withWeb } from './web-helpers';
+
+/**
+ * The bad-input catalogue: every boundary, one table per boundary, each case a wrong input and the
+ * clear refusal it must get. A refusal names what was wrong (the file and the path of the field, the
+ * variable, the SDK field) and changes nothing: live cases compare the idea before and after.
+ * The web server's HTTP cases live in the same form in test/web-input.test.ts.
+ */
+
+type Tree = Record<string, unknown>;
+const folder = mkdtempSync(join(tmpdir(), 'stagegate-catalogue-'));
+let files = 0;
+const huge = 'x'.repeat(1_000_000);
+
+function writeYaml(name: string, value: unknown): string {
+  const file = join(folder, `${files++}-${name}.yaml`);
+  writeFileSync(file, typeof value === 'string' ? value : stringify(value));
+  return file;
+}
+
+const shippedTemplate = () => parse(readFileSync(join(SHIPPED_PROCESSES_DIR, 'smb-lite.yaml'), 'utf8')) as Tree;
+const shippedPeople = () => parse(readFileSync(SHIPPED_PEOPLE_FILE, 'utf8')) as Tree;
+type Stage = Tree & { gate: Tree & { criteria: Tree[] } };
+const stages = (template: Tree) => template.stages as Stage[];
+
+/** [case, change to the shipped smb-lite template, the message the refusal must carry] */
+const templateCases: [string, (template: Tree) => unknown, RegExp][] = [
+  ['a missing id', (t) => (delete t.id, t), /: id: /],
+  ['an id of the wrong type', (t) => ({ ...t, id: 42 }), /: id: .*string/i],
+  ['an unknown field', (t) => ({ ...t, colour: 'blue' }), /colour/],
+  ['no stages at all', (t) => ({ ...t, stages: [] }), /: stages: /],
+  ['a negative weight', (t) => (stages(t)[0]!.gate.criteria[0]!.weight = -1, t), /stages\[0\]\.gate\.criteria\[0\]\.weight: /],
+  ['a pass score above the scale', (t) => (stages(t)[0]!.gate.passScore = 99, t), /stages\[0\]\.gate\.passScore: /],
+  ['a quorum that is not a rule', (t) => (stages(t)[0]!.gate.quorum = 'most', t), /stages\[0\]\.gate\.quorum: /],
+  ['a deadline that is not a duration', (t) => (stages(t)[0]!.gate.deadline = 'soon', t), /stages\[0\]\.gate\.deadline: .*"soon"/],
+  ['a deadline of a hundred years', (t) => (stages(t)[0]!.gate.deadline = '36500d', t), /stages\[0\]\.gate\.deadline: .*3650d/],
+  ['an unknown no-decision rule', (t) => (stages(t)[0]!.gate.onNoDecision = 'go', t), /stages\[0\]\.gate\.onNoDecision: /],
+  ['a stage id used twice', (t) => (stages(t)[1]!.id = stages(t)[0]!.id, t), /stages\[1\]\.id: .*twice/],
+  ['a criterion with HTML for an id', (t) => (stages(t)[0]!.gate.criteria[0]!.id = '<script>', t), /stages\[0\]\.gate\.criteria\[0\]\.id: /],
+  ['an empty name', (t) => ({ ...t, name: '' }), /: name: /],
+  ['not YAML at all', () => 'id: [unclosed', /is not valid YAML/],
+  ['an empty file', () => '', /\(root\)/],
+];
+
+/** [case, change to the shipped people file, the message the refusal must carry] */
+const peopleCases: [string, (people: Tree) => unknown, RegExp][] = [
+  ['no organisation', (p) => (delete p.organisation, p), /: organisation: /],
+  ['no people', (p) => ({ ...p, people: [] }), /: people: /],
+  ['an email that is not one', (p) => ((p.people as Tree[])[0]!.email = 'olivia at bakery', p), /people\[0\]\.email: /],
+  ['a person listed twice', (p) => ((p.people as Tree[])[1]!.email = (p.people as Tree[])[0]!.email, p), /people\[1\]\.email: .*twice/],
+  ['roles that are not a list', (p) => ((p.people as Tree[])[0]!.roles = 'owner', p), /people\[0\]\.roles: /],
+  ['a name of the wrong type', (p) => ((p.people as Tree[])[0]!.name = { first: 'Olivia' }, p), /people\[0\]\.name: /],
+];
+
+/** [case, environment, the variable and problem the refusal must name] */
+const environmentCases: [string, NodeJS.ProcessEnv, RegExp][] = [
+  ['a port that is not a number', { STAGEGATE_WEB_PORT: 'eighty' }, /STAGEGATE_WEB_PORT.*webPort: /],
+  ['a port out of range', { STAGEGATE_WEB_PORT: '70000' }, /webPort: /],
+  ['a link key too short to be safe', { STAGEGATE_LINK_SECRET: 'short' }, /linkSecret: expected at least 32 characters/],
+  ['an admin key too short to be safe', { STAGEGATE_ADMIN_KEY: 'short' }, /adminKey: expected at least 24 characters/],
+  ['a link lifetime that is not a duration', { STAGEGATE_LINK_TTL: 'forever' }, /linkTtl: .*"forever"/],
+  ['a database URL that is not PostgreSQL', { DATABASE_URL: 'mysql://db/x' }, /databaseUrl: expected a PostgreSQL URL/],
+  ['a public URL that is not a URL', { STAGEGATE_PUBLIC_URL: 'bakery' }, /publicUrl: /],
+  ['a history limit below the floor', { STAGEGATE_JOURNEY_HISTORY_LIMIT: '10' }, /journeyHistoryLimit: /],
+  ['an SMTP port that is not a number', { STAGEGATE_SMTP_HOST: 'mail.example', STAGEGATE_SMTP_PORT: 'x' }, /mail\.smtp\.port: /],
+  ['a settings file that is not there', { STAGEGATE_CONFIG: '/nonexistent/stagegate.yaml' }, /\/nonexistent\/stagegate\.yaml: cannot be read/],
+];
+
+function refusal(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a refusal, and the input was accepted');
+}
+
+describe('bad-input catalogue: configuration files', () => {
+  test.each(templateCases)('process template: %s is refused, naming the file and the field', (_name, change, message) => {
+    const file = writeYaml('template', change(shippedTemplate()));
+    const err = refusal(() => loadProcessFile(file));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message.startsWith(file)).toBe(true);
+    expect(err.message).toMatch(message);
+  });
+
+  test.each(peopleCases)('people file: %s is refused, naming the file and the field', (_name, change, message) => {
+    const file = writeYaml('people', change(shippedPeople()));
+    const err = refusal(() => loadPeopleDirectory(file));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message.startsWith(file)).toBe(true);
+    expect(err.message).toMatch(message);
+  });
+
+  test('the shipped files themselves load, so each case above fails for its own change alone', () => {
+    expect(() => loadProcessFile(writeYaml('template', shippedTemplate()))).not.toThrow();
+    expect(() => loadPeopleDirectory(writeYaml('people', shippedPeople()))).not.toThrow();
+  });
+});
+
+describe('bad-input catalogue: environment', () => {
+  test.each(environmentCases)('%s is refused, naming the variable and the setting', (_name, env, message) => {
+    const err = refusal(() => loadSettings({ env }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(message);
+  });
+
+  test('a settings file with an unknown setting is refused, naming the file and the setting', () => {
+    const file = writeYaml('settings', { webPort: 3000, linkSecrets: 'typo' });
+    const err = refusal(() => loadSettings({ file, env: {} }));
+    expect(err.message).toMatch(new RegExp(`^${file}: .*linkSecrets`));
+  });
+});
+
+/** What a caller can see of an idea: if a refused call changed any of it, the refusal leaked. */
+async function snapshot(client: StageGateClient, ideaId: string) {
+  const status = await client.getIdea(ideaId);
+  return JSON.stringify({ status: status.status, stage: status.stage.id, round: status.round, eventCount: status.eventCount, timeline: status.timeline });
+}
+
+type SdkCase = [string, (client: StageGateClient, ideaId: string) => Promise<unknown>, StageGateError['code'], RegExp];
+
+const good = { reviewer: HEAD_BAKER, decision: 'go' as const, scores: scores(4, 'feasibility', 'impact') };
+
+const sdkCases: SdkCase[] = [
+  // Votes
+  ['a vote from someone not asked', (c, id) => c.castVote(id, { ...good, reviewer: 'mallory@evil.example' }), 'not-a-reviewer', /mallory@evil\.example/],
+  ['a vote with a score above 5', (c, id) => c.castVote(id, { ...good, scores: scores(6, 'feasibility', 'impact') }), 'invalid-input', /scores\.feasibility/],
+  ['a vote with a fractional score', (c, id) => c.castVote(id, { ...good, scores: { feasibility: 2.5, impact: 3 } }), 'invalid-input', /scores\.feasibility/],
+  ['a vote with a score as text', (c, id) => c.castVote(id, { ...good, scores: { feasibility: '4' as unknown as number, impact: 3 } }), 'invalid-input', /scores\.feasibility/],
+  ['a vote missing a criterion', (c, id) => c.castVote(id, { ...good, scores: { feasibility: 4 } }), 'invalid-scores', /missing scores for impact/],
+  ['a vote scoring an unknown criterion', (c, id) => c.castVote(id, { ...good, scores: { ...good.scores, taste: 5 } }), 'invalid-scores', /taste is not a criterion/],
+  ['a vote with an unknown decision', (c, id) => c.castVote(id, { ...good, decision: 'maybe' as 'go' }), 'invalid-input', /decision/],
+  ['a vote with an unknown field', (c, id) => c.castVote(id, { ...good, weight: 10 } as typeof good), 'invalid-input', /weight/],
+  ['a vote for another gate', (c, id) => c.castVote(id, { ...good, gate: 'final' }), 'gate-closed', /final/],
+  ['a vote for a round not yet open', (c, id) => c.castVote(id, { ...good, round: 7 }), 'gate-closed', /[Rr]ound 7/],
+  ['a conditional go without conditions', (c, id) => c.castVote(id, { ...good, decision: 'conditional-go' }), 'invalid-input', /conditions/],
+  ['a vote with a 1 MB comment', (c, id) => c.castVote(id, { ...good, comment: huge }), 'invalid-input', /comment/],
+  ['a vote whose reviewer is not an email', (c, id) => c.castVote(id, { ...good, reviewer: '<script>alert(1)</script>' }), 'invalid-input', /reviewer/],
+  ['a vote with a forged fingerprint', (c, id) => c.castVote(id, { ...good, fingerprint: 'not-hex' }), 'invalid-input', /fingerprint/],
+  // Commands
+  ['an override by someone who is not an admin', (c, id) => c.overrideDecision(id, { by: 'mallory@evil.example', decision: 'go', reason: 'Because' }), 'not-allowed', /mallory@evil\.example/],
+  ['an override without a reason', (c, id) => c.overrideDecision(id, { by: OWNER, decision: 'go', reason: '   ' }), 'invalid-input', /reason/],
+  ['a hold by someone who is not an admin', (c, id) => c.hold(id, { by: SHOP_MANAGER, reason: 'Later' }), 'not-allowed', /sofia@cornerbakery\.example/],
+  ['a hold revisited after a hundred years', (c, id) => c.hold(id, { by: OWNER, reason: 'Later', revisitAfter: '36500d' }), 'invalid-input', /revisitAfter/],
+  ['a resume of an idea that is not on hold', (c, id) => c.resume(id, { by: OWNER }), 'wrong-status', /on hold/],
+  ['ready marked while the idea is in review', (c, id) => c.markReady(id, { by: 'leo@cornerbakery.example' }), 'wrong-status', /in-review/],
+  ['ready with a link that is not a URL', (c, id) => c.markReady(id, { by: 'leo@cornerbakery.example', links: ['javascript:alert(1)x'] }), 'invalid-input', /links\[0\]/],
+  ['a KPI reading for an idea not in a pilot', (c, id) => c.recordKpiReading(id, { kpi: 'weekly_sales', value: 10, by: 'leo@cornerbakery.example' }), 'wrong-status', /no pilot running/],
+  ['a withdrawal by a stranger', (c, id) => c.withdraw(id, { by: 'mallory@evil.example' }), 'not-allowed', /submitter .* or an admin/],
+  // Ids
+  ['an idea id with a path in it', (c) => c.getIdea('../etc/passwd'), 'invalid-input', /ideaId/],
+  ['an idea id nobody submitted', (c) => c.getIdea('no-such-idea'), 'unknown-idea', /no-such-idea/],
+];
+
+const submissionCases: [string, Record<string, unknown>, RegExp][] = [
+  ['no title', { title: undefined }, /title/],
+  ['a title of spaces', { title: '    ' }, /title/],
+  ['a 1 MB description', { description: huge }, /description/],
+  ['an unknown source', { source: 'rumour' }, /source/],
+  ['an unknown category', { category: 'magic' }, /category/],
+  ['a submitter without an email', { submitter: { name: 'Grace' } }, /submitter\.email/],
+  ['a submitter email with HTML', { submitter: { email: '"><img src=x onerror=alert(1)>@x.example', name: 'Grace' } }, /submitter\.email/],
+  ['a negative cost', { estimatedCost: -1 }, /estimatedCost/],
+  ['a cost as text', { estimatedCost: '100' }, /estimatedCost/],
+  ['an unknown field', { priority: 'urgent' }, /priority/],
+  ['an idea id with a colon', { ideaId: 'victim:pilot:trial:1' }, /ideaId/],
+  ['an idea id of 65 characters', { ideaId: 'a'.repeat(65) }, /ideaId/],
+  ['strategic goals as one string', { strategicGoals: 'grow' }, /strategicGoals/],
+  ['an unknown process', { process: 'no-such-process' }, /no-such-process/],
+];
+
+describe('bad-input catalogue: SDK calls against a running idea', () => {
+  jest.setTimeout(120_000);
+
+  test('every refused call names the problem and leaves the idea exactly as it was', async () => {
+    await withStack(async ({ client }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      const before = await snapshot(client, ideaId);
+      const failures: string[] = [];
+      for (const [name, call, code, message] of sdkCases) {
+        const outcome = await call(client, ideaId).then(
+          () => 'accepted',
+          (err: unknown) => err,
+        );
+        if (!(outcome instanceof StageGateError)) failures.push(`${name}: expected ${code}, got ${outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : String(outcome)}`);
+        else if (outcome.code !== code || !message.test(outcome.message)) failures.push(`${name}: expected ${code} matching ${message}, got ${outcome.code}: ${outcome.message}`);
+      }
+      expect(failures).toEqual([]);
+      expect(await snapshot(client, ideaId)).toBe(before);
+    });
+  });
+
+  test('every refused submission names the field and starts nothing', async () => {
+    await withStack(async ({ client }) => {
+      const before = (await client.listIdeas()).length;
+      const failures: string[] = [];
+      for (const [name, change, message] of submissionCases) {
+        const outcome = await client.submitIdea({ ...idea(), ...change } as Parameters<StageGateClient['submitIdea']>[0]).then(
+          () => 'accepted',
+          (err: unknown) => err,
+        );
+        if (!(outcome instanceof StageGateError) || !message.test(outcome.message)) failures.push(`${name}: got ${outcome instanceof Error ? outcome.message : String(outcome)}`);
+      }
+      expect(failures).toEqual([]);
+      expect((await client.listIdeas()).length).toBe(before);
+    });
+  });
+});
+
+describe('bad-input catalogue: HTML and script in every text that reaches an email or a page', () => {
+  jest.setTimeout(120_000);
+  const attack = (what: string) => `${what} <script>alert(1)</script><img src=x onerror=alert(2)>`;
+  const raw = /<script|<img|onerror=alert\(2\)>/i;
+
+  test('titles, descriptions, names, goals, notes and comments are shown as text, never as markup', async () => {
+    await withWeb(async ({ client, store, url, links }) => {
+      const { ideaId } = await client.submitIdea(
+        idea({ title: attack('Title'), description: attack('Description'), submitter: { email: 'grace@customer.example', name: attack('Grace') }, strategicGoals: [attack('Goal')] }),
+      );
+      await waitForIdea(client, ideaId, inReview('screen'));
+      await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: scores(5, 'feasibility', 'impact'), comment: attack('Comment') });
+      const page = await get(links.review(ideaId, 'screen', 1, SHOP_MANAGER));
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('Title &lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(page.body).not.toMatch(raw);
+      const request = await messageTo(store, ideaId, SHOP_MANAGER, 'review-request');
+      expect(request.html).toContain('Description &lt;script&gt;');
+      expect(request.html).not.toMatch(raw);
+      const received = await messageTo(store, ideaId, 'grace@customer.example', 'idea-received');
+      expect(received.html).not.toMatch(raw);
+      const outbox = await fetch(`${url}/outbox`);
+      if (outbox.status === 200) expect(await outbox.text()).not.toMatch(raw);
+    });
+  });
+});
