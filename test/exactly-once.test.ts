@@ -201,7 +201,7 @@ describe('exactly once, against the real server', () => {
       const ideaId = await inScreen(stack, 'two-gates');
       await expect(client.overrideDecision(ideaId, { by: OWNER, decision: 'go', reason: 'Old link', gate: 'screen', round: 2 })).rejects.toMatchObject({
         code: 'gate-closed',
-        message: expect.stringContaining('Round 2 of Screen is closed; round 1 is open now.'),
+        message: expect.stringContaining('Round 2 of Screen has not opened; round 1 is open now.'),
       });
       await expect(client.overrideDecision(ideaId, { by: OWNER, decision: 'go', reason: 'Wrong gate', gate: 'final', round: 1 })).rejects.toMatchObject({ code: 'gate-closed' });
       expect((await client.getIdea(ideaId)).decisions).toEqual([]);

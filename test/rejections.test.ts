@@ -34,7 +34,7 @@ describe('bad votes are rejected before they touch workflow history', () => {
       const messages = await Promise.all(attempts.map(([, attempt]) => attempt.catch((err: Error) => err.message)));
       expect(messages[0]).toBe(`${COUNTER} is not a reviewer of Screen for this idea.`);
       expect(messages[2]).toMatch(/already voted go in round 1 of Screen at /);
-      expect(messages[3]).toBe('Round 2 of Screen is closed; round 1 is open now.');
+      expect(messages[3]).toBe('Round 2 of Screen has not opened; round 1 is open now.');
       expect(messages[4]).toBe('Scores rejected: missing scores for impact.');
       expect(messages[5]).toBe('Scores rejected: taste is not a criterion of Screen.');
       expect(messages[6]).toBe('vote: scores.impact: Too big: expected number to be <=5');

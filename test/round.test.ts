@@ -25,7 +25,7 @@ describe('a gate round: open → closing → closed', () => {
     expect(round).toMatchObject({ phase: 'open', votesNeeded: 2, votes: [] });
     expect(closedReason(round, undefined, {}, 'in-review')).toBeUndefined();
     expect(closedReason(round, undefined, { gate: 'screen', round: 1 }, 'in-review')).toBeUndefined();
-    expect(closedReason(round, undefined, { round: 2 }, 'in-review')).toBe('Round 2 of Screen is closed; round 1 is open now.');
+    expect(closedReason(round, undefined, { round: 2 }, 'in-review')).toBe('Round 2 of Screen has not opened; round 1 is open now.');
     expect(closedReason(round, undefined, { gate: 'final' }, 'in-review')).toMatch(/meant for the gate final, which is not open; Screen round 1 is open now/);
   });
 

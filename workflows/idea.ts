@@ -293,7 +293,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       reject('gate-closed', last ? `No gate round is open: ${last.gateName} round ${last.round} was decided ${last.decision} by ${last.actor ?? last.decidedBy} at ${last.at}.` : `No gate round is open: the idea is ${state.status}.`);
     }
     if (vote.round !== undefined && vote.round !== round.round) {
-      reject('gate-closed', `Round ${vote.round} of ${round.gateName} is closed; round ${round.round} is open now.`);
+      reject('gate-closed', `Round ${vote.round} of ${round.gateName} ${vote.round < round.round ? 'is closed' : 'has not opened'}; round ${round.round} is open now.`);
     }
     if (!round.reviewers.some((person) => person.email === vote.reviewer)) {
       reject('not-a-reviewer', `${vote.reviewer} is not a reviewer of ${round.gateName} for this idea.`);

@@ -43,7 +43,7 @@ export function closedReason(round: OpenRound | undefined, lastDecision: Decisio
   }
   if (round.phase === 'closing' && round.decision) return `${decidedWords(round.decision)}; the round is closed.`;
   if (target.gate !== undefined && target.gate !== round.gate) return `This was meant for the gate ${target.gate}, which is not open; ${round.gateName} round ${round.round} is open now.`;
-  if (target.round !== undefined && target.round !== round.round) return `Round ${target.round} of ${round.gateName} is closed; round ${round.round} is open now.`;
+  if (target.round !== undefined && target.round !== round.round) return `Round ${target.round} of ${round.gateName} ${target.round < round.round ? 'is closed' : 'has not opened'}; round ${round.round} is open now.`;
   return undefined;
 }
 
