@@ -10,6 +10,7 @@ import { ConfigError } from '../config/yaml';
 import { StageGateError, type StageGateClient } from '../client/sdk';
 import { HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, messageTo, scores, waitForIdea, withStack } from './helpers';
 import { get, withWeb } from './web-helpers';
+import { cliEnv, runCli } from './cli-process';
 
 /**
  * The bad-input catalogue: every boundary, one table per boundary, each case a wrong input and the
@@ -243,6 +244,46 @@ describe('bad-input catalogue: HTML and script in every text that reaches an ema
       expect(received.html).not.toMatch(raw);
       const outbox = await fetch(`${url}/outbox`);
       if (outbox.status === 200) expect(await outbox.text()).not.toMatch(raw);
+    });
+  });
+});
+
+/** [case, the command's arguments for the idea in review, the exit code, what stderr must say] */
+const cliCases: [string, (ideaId: string) => string[], number, RegExp][] = [
+  ['a submission without a title', () => ['idea', 'submit', '--description', 'd', '--source', 'employee', '--submitter', 'leo@cornerbakery.example', '--submitter-name', 'Leo', '--category', 'service'], 2, /title/],
+  ['a cost that is not a number', () => ['idea', 'submit', '--title', 't', '--description', 'd', '--source', 'employee', '--submitter', 'leo@cornerbakery.example', '--submitter-name', 'Leo', '--category', 'service', '--cost', 'lots'], 2, /estimatedCost/],
+  ['an unknown source', () => ['idea', 'submit', '--title', 't', '--description', 'd', '--source', 'rumour', '--submitter', 'leo@cornerbakery.example', '--submitter-name', 'Leo', '--category', 'service'], 2, /source/],
+  ['an idea file that is not there', () => ['idea', 'submit', '--file', '/nonexistent/idea.yaml'], 1, /\/nonexistent\/idea\.yaml/],
+  ['a score that is not a number', (id) => ['gate', 'vote', id, '--reviewer', HEAD_BAKER, '--decision', 'go', '--score', 'feasibility=four', '--score', 'impact=4'], 2, /feasibility/],
+  ['a score without a criterion', (id) => ['gate', 'vote', id, '--reviewer', HEAD_BAKER, '--decision', 'go', '--score', '=4'], 2, /criterion=score/],
+  ['a round that is not a number', (id) => ['gate', 'vote', id, '--reviewer', HEAD_BAKER, '--decision', 'go', '--score', 'feasibility=4', '--score', 'impact=4', '--round', 'first'], 2, /round/],
+  ['an unknown decision', (id) => ['gate', 'vote', id, '--reviewer', HEAD_BAKER, '--decision', 'perhaps', '--score', 'feasibility=4', '--score', 'impact=4'], 2, /decision/],
+  ['a vote by a stranger', (id) => ['gate', 'vote', id, '--reviewer', 'mallory@evil.example', '--decision', 'go', '--score', 'feasibility=4', '--score', 'impact=4'], 1, /mallory@evil\.example is not a reviewer/],
+  ['a revisit date that is not a duration', (id) => ['idea', 'hold', id, '--by', OWNER, '--reason', 'Later', '--revisit-after', 'someday'], 2, /revisitAfter.*"someday"/],
+  ['a hold by someone who is not an admin', (id) => ['idea', 'hold', id, '--by', SHOP_MANAGER, '--reason', 'Later'], 1, /admin/],
+  ['a KPI value in hex', (id) => ['pilot', 'record', id, '--kpi', 'weekly_sales=0x10', '--by', OWNER], 2, /weekly_sales/],
+  ['an idea id with a path in it', () => ['idea', 'show', '../../etc/passwd'], 2, /ideaId/],
+  ['a settings file that is not there', () => ['--config', '/nonexistent/stagegate.yaml', 'idea', 'list'], 1, /\/nonexistent\/stagegate\.yaml: cannot be read/],
+  ['an unknown command', () => ['idea', 'approve'], 2, /unknown command 'approve'/],
+];
+
+describe('bad-input catalogue: CLI flags', () => {
+  jest.setTimeout(180_000);
+
+  test('every refused command exits non-zero, says what was wrong without a stack trace, and changes nothing', async () => {
+    await withStack(async ({ client, settings }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      const before = await snapshot(client, ideaId);
+      const ideas = (await client.listIdeas()).length;
+      const failures: string[] = [];
+      for (const [name, args, code, message] of cliCases) {
+        const run = await runCli(cliEnv(settings), args(ideaId));
+        if (run.code !== code || !message.test(run.stderr) || /\n\s+at /.test(run.stderr)) failures.push(`${name}: exit ${run.code}, stderr ${JSON.stringify(run.stderr.slice(0, 300))}`);
+      }
+      expect(failures).toEqual([]);
+      expect(await snapshot(client, ideaId)).toBe(before);
+      expect((await client.listIdeas()).length).toBe(ideas);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Settings } from '../config/settings';
 
@@ -15,4 +16,23 @@ export function cliEnv(settings: Settings, extra: Record<string, string | undefi
     STAGEGATE_PROCESSES_DIR: settings.processesDir,
     ...extra,
   };
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `stagegate` command as a separate process, stdin closed, and collects what it printed. */
+export function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

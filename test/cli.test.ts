@@ -1,33 +1,13 @@
-import { spawn } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from '../config/settings';
-import { CLI, cliEnv } from './cli-process';
+import { cliEnv, runCli } from './cli-process';
 import { COUNTER, HEAD_BAKER, SHOP_MANAGER, idea, inReview, inStage, waitForIdea, withStack } from './helpers';
 import { FIXTURE_PROCESSES_DIR } from './paths';
 
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the built `stagegate` command as a separate process, as an admin would. */
-function stagegate(settings: Settings, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: cliEnv(settings),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const stagegate = (settings: Settings, ...args: string[]) => runCli(cliEnv(settings), args);
 
 const submitFlags = [
   'idea', 'submit',
