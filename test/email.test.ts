@@ -130,10 +130,10 @@ describe('email through a real SMTP server', () => {
         expect(email.html).toContain('Stamp cards: the tenth coffee is free.');
 
         const review = new RegExp(`href="${PUBLIC_URL}/review/([^"]+)"`).exec(email.html as string);
-        expect(verifyLink(TEST_LINK_SECRET, review![1]!)).toMatchObject({ purpose: 'review', email: reviewer, ideaId, gate: 'screen', round: 1 });
+        expect(verifyLink(TEST_LINK_SECRET, review![1]!, 'review')).toMatchObject({ purpose: 'review', email: reviewer, ideaId, gate: 'screen', round: 1 });
         expect(email.text).toContain(`${PUBLIC_URL}/review/${review![1]}`);
         const pending = new RegExp(`href="${PUBLIC_URL}/reviewer/([^"]+)"`).exec(email.html as string);
-        expect(verifyLink(TEST_LINK_SECRET, pending![1]!)).toMatchObject({ purpose: 'reviewer', email: reviewer });
+        expect(verifyLink(TEST_LINK_SECRET, pending![1]!, 'reviewer')).toMatchObject({ purpose: 'reviewer', email: reviewer });
 
         const kept = (await store.outbox({ ideaId, to: reviewer })).find((message) => message.purpose === 'review-request')!;
         expect(kept.id).toBe(`${ideaId}/${journey}/screen/1/review-request/${reviewer}/2`);
