@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
+import { legacyToken } from './web-helpers';
 import { LINK_PURPOSES, LinkError, linkBuilder, redactLinks, REDACTED_LINK, signLink, verifyLink, type LinkClaims, type LinkProblem } from '../links';
 
 const SECRET = 'links-test-secret-0123456789abcdef0123';
@@ -24,12 +24,6 @@ function problemOf(run: () => unknown): LinkProblem | 'accepted' {
     if (err instanceof LinkError) return err.problem;
     throw err;
   }
-}
-
-/** A token in the first format (readable base64 JSON and an HMAC), as emails sent before sealing carry. */
-function legacyToken(secret: string, claims: LinkClaims): string {
-  const body = Buffer.from(JSON.stringify([claims.purpose, claims.email, claims.ideaId ?? null, claims.gate ?? null, claims.round ?? null, claims.expiresAt]), 'utf8').toString('base64url');
-  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 }
 
 describe('link tokens (property-based)', () => {
