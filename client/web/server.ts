@@ -87,8 +87,8 @@ export function createWebApp(options: WebServerOptions): express.Express {
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
   // Forms only: a JSON (or any other) body on a page's POST is named, not half-read.
   app.use((request, _response, next) => {
-    // `is` answers null for a request without a body, false for one of another type.
-    if (request.method === 'POST' && request.is('application/x-www-form-urlencoded') === false) {
+    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    if (request.method === 'POST' && hasBody && !request.is('application/x-www-form-urlencoded')) {
       return next(new PageError(415, 'Send this as a web form', problemPage('Send this as a web form', ['This page takes what its own form sends (application/x-www-form-urlencoded), not JSON or other formats.'])));
     }
     request.body ??= {};
