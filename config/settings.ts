@@ -76,23 +76,20 @@ function isProxyEntry(entry: string): boolean {
  * forms express accepts: `false` (none, the default: the client is the socket's address), a hop
  * count, or a comma-separated list of `loopback`, `linklocal`, `uniquelocal`, addresses and CIDRs.
  */
-export const trustProxySchema = z.union([
-  z.boolean(),
-  z.number().int().min(0).max(10),
-  z
-    .string()
-    .transform((text) => text.trim())
-    .pipe(
-      z.union([
-        z.stringbool({ truthy: ['true'], falsy: ['false', 'off', 'no', 'none'] }),
-        z.string().regex(/^\d{1,2}$/).transform(Number),
-        z
-          .string()
-          .refine((text) => text.split(',').every((entry) => isProxyEntry(entry.trim())), 'expected false, a hop count, or a comma-separated list of loopback, linklocal, uniquelocal, IP addresses and CIDR ranges')
-          .transform((text) => text.split(',').map((entry) => entry.trim())),
-      ]),
-    ),
-]);
+export const trustProxySchema = z.union([z.boolean(), z.number(), z.string()]).transform((value, ctx): boolean | number | string[] => {
+  const text = typeof value === 'string' ? value.trim() : value;
+  if (text === true || text === 'true') return true;
+  if (text === false || text === 'false') return false;
+  if (typeof text === 'number' || /^\d{1,2}$/.test(text)) {
+    const hops = Number(text);
+    if (Number.isInteger(hops) && hops >= 0 && hops <= 10) return hops;
+  } else {
+    const entries = text.split(',').map((entry) => entry.trim());
+    if (entries.every(isProxyEntry)) return entries;
+  }
+  ctx.addIssue({ code: 'custom', message: `expected false, a hop count, or a comma-separated list of loopback, linklocal, uniquelocal, IP addresses and CIDR ranges, got "${String(value)}"` });
+  return z.NEVER;
+});
 
 export const settingsSchema = z
   .object({
