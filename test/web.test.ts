@@ -1,7 +1,8 @@
-import { signLink } from '../links';
+import { linkBuilder, signLink, verifyLink } from '../links';
+import { startWebServer } from '../client/web/server';
 import { SECRET, get, legacyToken, post, tokenOf, withWeb } from './web-helpers';
 import { ideaWorkflowId } from '../workflows/messages';
-import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, eventually, idea, inReview, inStage, waitForIdea, settled } from './helpers';
+import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, eventually, idea, inReview, inStage, testSettings, waitForIdea, settled, withStack } from './helpers';
 
 const goVote = { decision: 'go', 'score.feasibility': '4', 'score.impact': '5', comment: 'Customers ask every autumn', conditions: '' };
 
@@ -28,6 +29,15 @@ describe('reviewer pages behind signed links', () => {
       expect(status.round!.votes).toEqual([]);
       const opened = status.timeline.filter((e) => e.type === 'review_opened');
       expect(opened.map((e) => [e.actor, e.detail.first])).toEqual([[HEAD_BAKER, true]]);
+
+      // A page's links never outlive the link that opened it: a review link about to expire leads to a queue link that expires with it.
+      const shortLived = { purpose: 'review' as const, email: HEAD_BAKER, ideaId, gate: 'screen', round: 1, expiresAt: Date.now() + 30_000 };
+      const shortToken = signLink(SECRET, shortLived);
+      const short = await get(link.replace(/\/review\/.*$/, `/review/${shortToken}`));
+      const queueToken = /href="[^"]*\/reviewer\/([A-Za-z0-9_-]+)"/.exec(short.body)![1]!;
+      expect(verifyLink(SECRET, queueToken, 'reviewer').expiresAt).toBe(shortLived.expiresAt);
+      // The only other token on the page is its own, in the form's action.
+      expect([...short.body.matchAll(/\/(review|decide|kpi)\/([A-Za-z0-9_-]{20,})/g)].map((match) => match[2])).toEqual([shortToken]);
 
       const voted = await post(link, goVote);
       expect(voted.status).toBe(200);
@@ -247,5 +257,24 @@ describe('reviewer pages behind signed links', () => {
       expect(spoofed).toEqual(Array(20).fill(429));
       expect((await get(`${url}/healthz`)).status).toBe(200);
     }, 5);
+  });
+
+  test('behind a proxy the operator names (STAGEGATE_TRUST_PROXY), the limit is per client the proxy reports', async () => {
+    const settings = { ...testSettings({ trustProxy: 'loopback' }), linkSecret: SECRET };
+    await withStack(async ({ client }) => {
+      const web = await startWebServer({ client, settings, port: 0, rateLimitPerMinute: 2 });
+      try {
+        const link = linkBuilder({ ...settings, publicUrl: web.url }).pending(HEAD_BAKER);
+        const from = async (address: string) => {
+          const response = await fetch(link, { headers: { 'X-Forwarded-For': address } });
+          await response.text();
+          return response.status;
+        };
+        expect([await from('203.0.113.1'), await from('203.0.113.1'), await from('203.0.113.1')]).toEqual([200, 200, 429]);
+        expect(await from('203.0.113.2')).toBe(200);
+      } finally {
+        await web.close();
+      }
+    }, settings);
   });
 });
