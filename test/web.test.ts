@@ -181,6 +181,15 @@ describe('reviewer pages behind signed links', () => {
       expect(fresh.subject).toContain('Screen for "Dessert platters": your decision is needed by');
       const token = /\/review\/([A-Za-z0-9_-]+)/.exec(fresh.text)![1]!;
       expect((await get(`${url}/review/${token}`)).status).toBe(200);
+      // One workflow of the idea's own, named for the round, the reviewer (not readably) and the ten minutes.
+      const resends = await eventually(async () => {
+        const found = [];
+        for await (const run of client.client.workflow.list({ query: `WorkflowType = 'reviewLinkResend' AND TaskQueue = '${client.settings.taskQueue}'` })) found.push(run.workflowId);
+        expect(found).toHaveLength(1);
+        return found;
+      });
+      expect(resends[0]).toMatch(new RegExp(`^idea-${first.ideaId}:link:screen:1:[0-9a-f]{12}:\\d+$`));
+      expect(resends[0]).not.toContain(HEAD_BAKER);
       // Ten presses, one email; and still one after a moment.
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(await requests()).toHaveLength(2);
