@@ -4,13 +4,13 @@ import { messageIdFor, SmtpRejection, type Mailer } from './email/mailer';
 import { pullKpiReading } from './kpi';
 import type { ActivityMetrics } from './metrics';
 import { renderEmail } from './email/templates';
-import { linkBuilder } from '../links';
+import { linkBuilder, redactLinks } from '../links';
 import type { Store, StoredEvent } from '../store';
 import { SMTP_REJECTED, type Notification, type SmtpRejectedDetails } from '../workflows/notification';
 
 export interface ActivityContext {
   store: Store;
-  settings: Pick<Settings, 'publicUrl' | 'linkSecret' | 'linkTtl' | 'mail' | 'calendar'>;
+  settings: Pick<Settings, 'publicUrl' | 'linkSecret' | 'linkTtl' | 'mail' | 'calendar'> & Partial<Pick<Settings, 'outboxRetention'>>;
   /** Sends the messages by SMTP; without one they stay in the outbox. The worker makes one when `mail.smtp` is set. */
   mailer?: Mailer;
   /** Counters for Prometheus; none when not given. */
@@ -21,6 +21,26 @@ export interface ActivityContext {
 export function createActivities({ store, settings, mailer, metrics }: ActivityContext) {
   const links = linkBuilder(settings);
   const timeZone = settings.calendar?.timeZone;
+  const retention = settings.outboxRetention ?? OUTBOX_RETENTION_MS;
+  let sweptAt = 0;
+
+  /** Deletes what the outbox kept longer than the retention setting, at most once per sweep interval of this worker. */
+  async function sweepOutbox(): Promise<void> {
+    const now = Date.now();
+    if (now - sweptAt < OUTBOX_SWEEP_INTERVAL_MS) return;
+    sweptAt = now;
+    await store.deleteMessagesBefore(new Date(now - retention).toISOString());
+  }
+
+  /**
+   * Once a message is delivered (or refused for good) the outbox needs its links no more: it
+   * keeps the message with every link replaced by a marker, so whoever reads the database cannot
+   * act as its recipient. Only with a mail server: the local outbox is how a person on a laptop
+   * clicks the links.
+   */
+  async function keepWithoutLinks(message: { id: string; text: string; html?: string }): Promise<void> {
+    await store.redactMessage(message.id, { text: redactLinks(message.text, settings.publicUrl), html: message.html === undefined ? undefined : redactLinks(message.html, settings.publicUrl) });
+  }
 
   return {
     /** One reading of a KPI from the firm's own system, for a pilot's check. */
@@ -49,6 +69,7 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
     async notify(notification: Notification): Promise<void> {
       const scope = notification.gate ? `${notification.gate.id}/${notification.gate.round}` : (notification.stage?.id ?? 'idea');
       const rejected: SmtpRejectedDetails['rejected'] = [];
+      await sweepOutbox();
       for (const to of notification.to) {
         const id = [notification.idea.ideaId, notification.journey, scope, notification.purpose, to.email, notification.seq].filter((part) => part !== undefined).join('/');
         let kept = (await store.outbox({ id, limit: 1 }))[0];
@@ -58,7 +79,12 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
           await store.addToOutbox({ id, ideaId: notification.idea.ideaId, purpose: notification.purpose, to, subject, text, html, messageId, createdAt: new Date().toISOString() });
           kept = (await store.outbox({ id, limit: 1 }))[0]!;
         }
-        if (!mailer || kept.sentAt) continue;
+        if (!mailer) continue;
+        if (kept.sentAt) {
+          // Sent by an earlier try that stopped before it could take the links out.
+          if (kept.text !== redactLinks(kept.text, settings.publicUrl)) await keepWithoutLinks(kept);
+          continue;
+        }
         if (kept.rejection) {
           rejected.push({ to: to.email, response: kept.rejection });
           continue;
@@ -69,11 +95,13 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
           metrics?.emailsFailed.inc({ purpose: notification.purpose, kind: err instanceof SmtpRejection ? 'permanent' : 'temporary' });
           if (!(err instanceof SmtpRejection)) throw err;
           await store.markRejected(id, err.response);
+          await keepWithoutLinks(kept);
           rejected.push({ to: to.email, response: err.response });
           continue;
         }
         // Outside the try: a store that fails after the send is not a failed email.
         await store.markSent(id, new Date().toISOString());
+        await keepWithoutLinks(kept);
         metrics?.emailsSent.inc({ purpose: notification.purpose });
       }
       if (rejected.length > 0) {
@@ -84,5 +112,10 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
     },
   };
 }
+
+/** How long the outbox keeps messages when the settings do not say. */
+const OUTBOX_RETENTION_MS = 30 * 24 * 3_600_000;
+/** How often a worker deletes what the outbox kept past its retention. */
+const OUTBOX_SWEEP_INTERVAL_MS = 10 * 60_000;
 
 export type StageGateActivities = ReturnType<typeof createActivities>;

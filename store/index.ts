@@ -22,6 +22,10 @@ export interface Store {
   markSent(id: string, at: string): Promise<void>;
   /** Records the mail server's permanent refusal: a retried send does not try again. */
   markRejected(id: string, rejection: string): Promise<void>;
+  /** Replaces a kept message's text and HTML: what the outbox keeps once it no longer needs the message's links. */
+  redactMessage(id: string, redacted: { text: string; html?: string }): Promise<void>;
+  /** Deletes the messages kept before this ISO time; answers how many went. */
+  deleteMessagesBefore(before: string): Promise<number>;
   close(): Promise<void>;
 }
 

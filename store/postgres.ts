@@ -135,6 +135,14 @@ export class PostgresStore implements Store {
     await this.pool.query('UPDATE outbox SET rejection = $1 WHERE id = $2', [rejection, id]);
   }
 
+  async redactMessage(id: string, redacted: { text: string; html?: string }): Promise<void> {
+    await this.pool.query('UPDATE outbox SET body = $1, html = $2 WHERE id = $3', [redacted.text, redacted.html ?? null, id]);
+  }
+
+  async deleteMessagesBefore(before: string): Promise<number> {
+    return (await this.pool.query('DELETE FROM outbox WHERE created_at < $1', [isoTime(before)])).rowCount ?? 0;
+  }
+
   async outbox(filter: OutboxFilter = {}): Promise<OutboxMessage[]> {
     const params: unknown[] = [];
     const where = outboxConditions(filter, (value) => `$${params.push(value)}`);

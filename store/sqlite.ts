@@ -119,6 +119,15 @@ export class SqliteStore implements Store {
     this.db.prepare('UPDATE outbox SET rejection = ? WHERE id = ?').run(rejection, id);
   }
 
+  async redactMessage(id: string, redacted: { text: string; html?: string }): Promise<void> {
+    this.db.prepare('UPDATE outbox SET body = ?, html = ? WHERE id = ?').run(redacted.text, redacted.html ?? null, id);
+  }
+
+  async deleteMessagesBefore(before: string): Promise<number> {
+    // Times are kept as the activity wrote them (ISO, UTC): compared as text, like the events.
+    return this.db.prepare('DELETE FROM outbox WHERE created_at < ?').run(isoTime(before)).changes;
+  }
+
   async outbox(filter: OutboxFilter = {}): Promise<OutboxMessage[]> {
     const params: unknown[] = [];
     const where = outboxConditions(filter, (value) => (params.push(value), '?'));

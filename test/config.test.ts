@@ -285,11 +285,28 @@ describe('loadSettings', () => {
       publicUrl: 'http://localhost:3000',
       webHost: '127.0.0.1',
       webPort: 3000,
+      trustProxy: false,
+      webMetricsPort: 9466,
+      metricsHost: '127.0.0.1',
       linkTtl: 14 * 24 * 3600 * 1000,
       mail: { from: 'stagegate <stagegate@localhost>' },
+      outboxRetention: 30 * 24 * 3600 * 1000,
       metricsPort: 9464,
     });
     expect(isAbsolute(settings.dataDir)).toBe(true);
+  });
+
+  test('STAGEGATE_TRUST_PROXY takes what express takes (off, a hop count, loopback and the like, addresses, CIDRs), and nothing else', () => {
+    const trust = (value: string) => loadSettings({ env: { STAGEGATE_TRUST_PROXY: value }, file: emptyFile }).trustProxy;
+    expect(trust('false')).toBe(false);
+    expect(trust('1')).toBe(1);
+    expect(trust('loopback')).toEqual(['loopback']);
+    expect(trust('loopback, 10.0.0.0/8, fd00::/8, 192.0.2.7')).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+    for (const bad of ['everyone', '10.0.0.0/33', '300.1.1.1', 'loopback,,', '10.0.0.1/8/8']) {
+      expect(() => trust(bad)).toThrow(/STAGEGATE_TRUST_PROXY: trustProxy: .*expected false, a hop count, or a comma-separated list/);
+    }
+    expect(loadSettings({ env: { STAGEGATE_OUTBOX_RETENTION: '7d', STAGEGATE_METRICS_HOST: '0.0.0.0', STAGEGATE_WEB_METRICS_PORT: '0' }, file: emptyFile })).toMatchObject({ outboxRetention: 7 * 86_400_000, metricsHost: '0.0.0.0', webMetricsPort: 0 });
+    expect(() => loadSettings({ env: { STAGEGATE_OUTBOX_RETENTION: 'forever' }, file: emptyFile })).toThrow(/STAGEGATE_OUTBOX_RETENTION: outboxRetention: expected a duration/);
   });
 
   test('mail and calendar settings come from the file and STAGEGATE_SMTP_* variables, each checked', () => {

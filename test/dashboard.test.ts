@@ -64,4 +64,29 @@ describe('the owner dashboard', () => {
       }
     }, settings);
   });
+
+  test('locks an address out after ten wrong passwords, the right one included, and says when to retry; a spoofed X-Forwarded-For changes nothing', async () => {
+    const settings = testSettings({ adminKey: ADMIN_KEY });
+    await withStack(async ({ client, store }) => {
+      const web = await startWebServer({ client, settings, events: store, port: 0 });
+      try {
+        const dashboard = (key?: string, headers: Record<string, string> = {}) => fetch(`${web.url}/dashboard`, { headers: { ...(key ? { authorization: basic(key) } : {}), ...headers } });
+        // No password at all is the browser asking, not a wrong guess.
+        for (let i = 0; i < 12; i++) expect((await dashboard()).status).toBe(401);
+        expect((await dashboard(ADMIN_KEY)).status).toBe(200);
+        for (let i = 0; i < 10; i++) expect((await dashboard(`wrong-key-${i}-0123456789abcdef`)).status).toBe(401);
+        const locked = await dashboard(ADMIN_KEY);
+        expect(locked.status).toBe(429);
+        expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(14 * 60);
+        expect(Number(locked.headers.get('retry-after'))).toBeLessThanOrEqual(15 * 60);
+        const body = await locked.text();
+        expect(body).toContain('Too many wrong passwords');
+        expect(body).toMatch(/locked for your address until \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT \(about 15 minutes\)/);
+        expect((await dashboard(ADMIN_KEY, { 'X-Forwarded-For': '203.0.113.9' })).status).toBe(429);
+        expect((await fetch(`${web.url}/dashboard/reports/funnel`, { headers: { authorization: basic(ADMIN_KEY) } })).status).toBe(429);
+      } finally {
+        await web.close();
+      }
+    }, settings);
+  });
 });

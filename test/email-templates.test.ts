@@ -87,9 +87,9 @@ describe('email messages', () => {
   test('a review request carries a signed link to the review page and one to everything waiting on the reviewer', async () => {
     const email = await renderEmail(notification('review-request'), hamid, { links });
     expect(email.subject).toBe('Idea screen for "Loyalty cards": your decision is needed by Thursday 5 November');
-    const review = verifyLink(SECRET, tokenOf(email.html, 'review')!);
+    const review = verifyLink(SECRET, tokenOf(email.html, 'review')!, 'review');
     expect(review).toMatchObject({ purpose: 'review', email: hamid.email, ideaId: 'loyalty-cards', gate: 'idea-screen', round: 2 });
-    expect(verifyLink(SECRET, tokenOf(email.html, 'reviewer')!)).toMatchObject({ purpose: 'reviewer', email: hamid.email });
+    expect(verifyLink(SECRET, tokenOf(email.html, 'reviewer')!, 'reviewer')).toMatchObject({ purpose: 'reviewer', email: hamid.email });
     expect(email.text).toContain(`Review and decide:\n  https://ideas.cornerbakery.example/review/${tokenOf(email.html, 'review')}`);
     expect(email.text).not.toContain('stagegate gate vote');
   });
@@ -101,13 +101,13 @@ describe('email messages', () => {
     now += 2 * 24 * 3600 * 1000;
     const second = await renderEmail(notification('review-reminder'), hamid, { links: ticking });
     expect(first.subject).toMatch(/^Reminder: Idea screen for "Loyalty cards"/);
-    expect(() => verifyLink(SECRET, tokenOf(first.html, 'review')!, now)).toThrow(/expired/);
-    expect(verifyLink(SECRET, tokenOf(second.html, 'review')!, now)).toMatchObject({ purpose: 'review', round: 2 });
+    expect(() => verifyLink(SECRET, tokenOf(first.html, 'review')!, 'review', now)).toThrow(/expired/);
+    expect(verifyLink(SECRET, tokenOf(second.html, 'review')!, 'review', now)).toMatchObject({ purpose: 'review', round: 2 });
   });
 
   test('an escalation lets the contact decide for the gate', async () => {
     const email = await renderEmail(notification('escalation'), hamid, { links });
-    expect(verifyLink(SECRET, tokenOf(email.html, 'decide')!)).toMatchObject({ purpose: 'decide', email: hamid.email, ideaId: 'loyalty-cards', gate: 'idea-screen', round: 2 });
+    expect(verifyLink(SECRET, tokenOf(email.html, 'decide')!, 'decide')).toMatchObject({ purpose: 'decide', email: hamid.email, ideaId: 'loyalty-cards', gate: 'idea-screen', round: 2 });
     expect(email.text).toContain('Still waiting on: Sofia Rossi.');
   });
 

@@ -7,7 +7,7 @@ import { SMTPServer } from 'smtp-server';
 import { createActivities } from '../activities';
 import { createMailer, messageIdFor } from '../activities/email/mailer';
 import { startWebServer } from '../client/web/server';
-import { verifyLink } from '../links';
+import { REDACTED_LINK, verifyLink } from '../links';
 import type { Notification } from '../workflows/notification';
 import { openStore, type Store } from '../store';
 import type { StageGateClient } from '../client/sdk';
@@ -130,17 +130,26 @@ describe('email through a real SMTP server', () => {
         expect(email.html).toContain('Stamp cards: the tenth coffee is free.');
 
         const review = new RegExp(`href="${PUBLIC_URL}/review/([^"]+)"`).exec(email.html as string);
-        expect(verifyLink(TEST_LINK_SECRET, review![1]!)).toMatchObject({ purpose: 'review', email: reviewer, ideaId, gate: 'screen', round: 1 });
+        expect(verifyLink(TEST_LINK_SECRET, review![1]!, 'review')).toMatchObject({ purpose: 'review', email: reviewer, ideaId, gate: 'screen', round: 1 });
         expect(email.text).toContain(`${PUBLIC_URL}/review/${review![1]}`);
         const pending = new RegExp(`href="${PUBLIC_URL}/reviewer/([^"]+)"`).exec(email.html as string);
-        expect(verifyLink(TEST_LINK_SECRET, pending![1]!)).toMatchObject({ purpose: 'reviewer', email: reviewer });
+        expect(verifyLink(TEST_LINK_SECRET, pending![1]!, 'reviewer')).toMatchObject({ purpose: 'reviewer', email: reviewer });
 
         const kept = (await store.outbox({ ideaId, to: reviewer })).find((message) => message.purpose === 'review-request')!;
         expect(kept.id).toBe(`${ideaId}/${journey}/screen/1/review-request/${reviewer}/2`);
         expect(email.messageId).toBe(messageIdFor(kept.id, settings.mail.from));
         expect(email.messageId).toMatch(/^<[0-9a-f]{32}@cornerbakery\.example>$/);
-        expect(kept).toMatchObject({ messageId: email.messageId, html: email.html, subject: email.subject });
-        await eventually(async () => expect((await store.outbox({ id: kept.id }))[0]!.sentAt).toBeDefined());
+        expect(kept).toMatchObject({ messageId: email.messageId, subject: email.subject });
+        // Once delivered, the outbox keeps the message without its links: reading the database lets nobody vote.
+        const delivered = await eventually(async () => {
+          const [message] = await store.outbox({ id: kept.id });
+          expect(message!.sentAt).toBeDefined();
+          expect(message!.text).not.toContain(`${PUBLIC_URL}/review`);
+          return message!;
+        });
+        expect(delivered.html).toBe((email.html as string).replaceAll(`${PUBLIC_URL}/review/${review![1]}`, REDACTED_LINK).replaceAll(`${PUBLIC_URL}/reviewer/${pending![1]}`, REDACTED_LINK));
+        expect(delivered.text).toContain(`Review and decide:\n  ${REDACTED_LINK}`);
+        expect(`${delivered.text}${delivered.html}`).not.toMatch(/\/(review|reviewer|decide|kpi)\/[A-Za-z0-9_-]{20,}/);
         if (reviewer === HEAD_BAKER) writeFileSync(join(ARTEFACTS_DIR, 'review-request-email.html'), email.html as string);
       }
       expect((await arrived('grace@customer.example', 'your idea')).subject).toBe('Thank you: your idea "Loyalty cards" is in');

@@ -24,7 +24,8 @@ export function testSettings(overrides: LoadSettingsOptions['overrides'] = {}): 
   const name = `t-${randomUUID().slice(0, 8)}`;
   const dataDir = join(testRunDir(), name);
   mkdirSync(dataDir, { recursive: true });
-  return loadSettings({ env: {}, overrides: { taskQueue: name, dataDir, processesDir: FIXTURE_PROCESSES_DIR, linkSecret: TEST_LINK_SECRET, ...overrides } });
+  // The web server's own metrics listener is off unless a test asks for it: tests run side by side.
+  return loadSettings({ env: {}, overrides: { taskQueue: name, dataDir, processesDir: FIXTURE_PROCESSES_DIR, linkSecret: TEST_LINK_SECRET, webMetricsPort: 0, ...overrides } });
 }
 
 export function workflowBundle(): { code: string } {

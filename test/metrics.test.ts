@@ -1,9 +1,25 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { Registry } from 'prom-client';
 import { StageGateClient } from '../client/sdk';
+import { startWebServer } from '../client/web/server';
+import { serveMetrics, trackIdeaCounts } from '../worker/metrics';
 import { CLI, cliEnv } from './cli-process';
-import { HEAD_BAKER, idea, inReview, testSettings, waitForIdea, eventually } from './helpers';
-import { get, post, withWeb } from './web-helpers';
+import { HEAD_BAKER, idea, inReview, testSettings, waitForIdea, eventually, withStack } from './helpers';
+import { linkBuilder } from '../links';
+import { get, post } from './web-helpers';
+
+/** An address of this machine other than loopback, if it has one: a listener on loopback must not answer there. */
+const OUTSIDE_ADDRESS = Object.values(networkInterfaces())
+  .flat()
+  .find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address;
+
+async function answers(url: string): Promise<boolean> {
+  return fetch(url, { signal: AbortSignal.timeout(3_000) })
+    .then(() => true)
+    .catch(() => false);
+}
 
 
 async function freePort(): Promise<number> {
@@ -21,24 +37,64 @@ function sample(exposition: string, name: string): number | undefined {
 }
 
 describe('Prometheus metrics', () => {
-  test('the web server counts ideas by status, votes and vote latency', async () => {
-    await withWeb(async ({ client, links, url }) => {
-      const { ideaId } = await client.submitIdea(idea());
-      await waitForIdea(client, ideaId, inReview('screen'));
-      await post(links.review(ideaId, 'screen', 1, HEAD_BAKER), { decision: 'go', 'score.feasibility': '4', 'score.impact': '4', comment: '', conditions: '' });
-      const metrics = await eventually(async () => {
-        const page = await get(`${url}/metrics`);
-        // Visibility is eventually consistent: wait until the idea is counted.
-        if (sample(page.body, 'stagegate_ideas{status="in-review"}') !== 1) throw new Error('not counted yet');
-        return page;
-      });
-      expect(metrics.status).toBe(200);
-      expect(metrics.headers.get('content-type')).toContain('text/plain');
-      expect(sample(metrics.body, 'stagegate_ideas{status="launched"}')).toBe(0);
-      expect(sample(metrics.body, 'stagegate_votes_total{decision="go"}')).toBe(1);
-      expect(sample(metrics.body, 'stagegate_vote_latency_seconds_count')).toBe(1);
-      expect(metrics.body).toMatch(/stagegate_http_requests_total\{page="\/review\/:token",status="200"\} 1/);
+  test('the web server counts votes, vote latency and requests on its own metrics port, off the public routes, without asking Temporal', async () => {
+    const metricsPort = await freePort();
+    await withStack(async ({ client, settings }) => {
+      const web = await startWebServer({ client, settings, port: 0, metricsPort });
+      try {
+        expect(web.metricsUrl).toBe(`http://127.0.0.1:${metricsPort}/metrics`);
+        const { ideaId } = await client.submitIdea(idea());
+        await waitForIdea(client, ideaId, inReview('screen'));
+        const links = linkBuilder({ ...settings, publicUrl: web.url });
+        expect((await post(links.review(ideaId, 'screen', 1, HEAD_BAKER), { decision: 'go', 'score.feasibility': '4', 'score.impact': '4', comment: '', conditions: '' })).status).toBe(200);
+        // Not on the public server.
+        expect((await get(`${web.url}/metrics`)).status).toBe(404);
+        const metrics = await get(web.metricsUrl!);
+        expect(metrics.status).toBe(200);
+        expect(metrics.headers.get('content-type')).toContain('text/plain');
+        expect(sample(metrics.body, 'stagegate_votes_total{decision="go"}')).toBe(1);
+        expect(sample(metrics.body, 'stagegate_vote_latency_seconds_count')).toBe(1);
+        expect(metrics.body).toMatch(/stagegate_http_requests_total\{page="\/review\/:token",status="200"\} 1/);
+        // Cheap per scrape: the ideas gauge is the worker's; a scrape of the web server counts nothing in Temporal.
+        expect(metrics.body).not.toContain('stagegate_ideas');
+        // Both listeners are on loopback only.
+        if (OUTSIDE_ADDRESS) {
+          expect(await answers(`http://${OUTSIDE_ADDRESS}:${metricsPort}/metrics`)).toBe(false);
+          expect(await answers(`http://${OUTSIDE_ADDRESS}:${new URL(web.url).port}/healthz`)).toBe(false);
+        }
+      } finally {
+        await web.close();
+      }
     });
+  });
+
+  test('the ideas-by-status gauge is refreshed in the background from Temporal, not counted per scrape', async () => {
+    await withStack(async ({ client }) => {
+      const registry = new Registry();
+      let counts = 0;
+      const stop = trackIdeaCounts(registry, () => (counts++, client.countIdeas()), 200);
+      try {
+        const { ideaId } = await client.submitIdea(idea());
+        await waitForIdea(client, ideaId, inReview('screen'));
+        await eventually(async () => expect(sample(await registry.metrics(), 'stagegate_ideas{status="in-review"}')).toBe(1));
+        const before = counts;
+        for (let i = 0; i < 20; i++) await registry.metrics();
+        expect(counts - before).toBeLessThanOrEqual(1);
+      } finally {
+        stop();
+      }
+    });
+  });
+
+  test('a metrics listener binds loopback unless told otherwise', async () => {
+    const served = await serveMetrics({ registry: new Registry(), port: 0 });
+    try {
+      expect(new URL(served.url).hostname).toBe('127.0.0.1');
+      expect(await answers(served.url)).toBe(true);
+      if (OUTSIDE_ADDRESS) expect(await answers(served.url.replace('127.0.0.1', OUTSIDE_ADDRESS))).toBe(false);
+    } finally {
+      await served.close();
+    }
   });
 
   test('a worker process serves its counters with the Temporal SDK runtime metrics, and stops cleanly on SIGTERM', async () => {
@@ -64,6 +120,13 @@ describe('Prometheus metrics', () => {
         return body;
       });
       expect(sample(metrics, 'stagegate_events_recorded_total{type="submitted"}')).toBe(1);
+      // The worker counts ideas by status every minute (the first count at start may precede the idea).
+      const counted = await eventually(async () => {
+        const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        expect(body).toMatch(/^stagegate_ideas\{status="launched"\} 0$/m);
+        return body;
+      });
+      expect(counted).toContain('# HELP stagegate_ideas Ideas by status, counted by the worker every minute');
       // The Temporal SDK's own runtime metrics come in the same scrape.
       expect(metrics).toMatch(/^temporal_\w+/m);
     } finally {

@@ -180,6 +180,47 @@ describe.each([
     await store.close();
   });
 
+  test('the outbox takes a delivered message\'s links out, and deletes what it kept past its retention', async () => {
+    const store = await openStore(await backend.fresh());
+    const kept = (id: string, createdAt: string) => ({
+      id,
+      ideaId: 'loyalty-cards',
+      purpose: 'review-request',
+      to: { email: 'hamid@cornerbakery.example', name: 'Hamid' },
+      subject: 'Review',
+      text: 'Review: https://ideas.example/review/abc',
+      html: '<a href="https://ideas.example/review/abc">Review</a>',
+      createdAt,
+    });
+    await store.addToOutbox(kept('old', '2026-10-01T09:00:00.000Z'));
+    await store.addToOutbox(kept('edge', '2026-10-31T09:00:00.000Z'));
+    await store.addToOutbox(kept('new', '2026-11-02T09:00:00.000Z'));
+    await store.redactMessage('new', { text: 'Review: [link removed after delivery]', html: '<a href="[link removed after delivery]">Review</a>' });
+    expect((await store.outbox({ id: 'new' }))[0]).toMatchObject({ text: 'Review: [link removed after delivery]', html: '<a href="[link removed after delivery]">Review</a>' });
+    expect(await store.deleteMessagesBefore('2026-10-31T09:00:00.000Z')).toBe(1);
+    expect((await store.outbox()).map((m) => m.id)).toEqual(['edge', 'new']);
+    await store.close();
+  });
+
+  test('notify without a mail server keeps the links (the local outbox is how a person on a laptop clicks them) and deletes messages past the retention', async () => {
+    const store = await openStore(await backend.fresh());
+    await store.addToOutbox({ id: 'ancient', ideaId: 'loyalty-cards', purpose: 'idea-received', to: { email: 'leo@cornerbakery.example', name: 'Leo' }, subject: 'Old', text: 'old', createdAt: new Date(Date.now() - 31 * 86_400_000).toISOString() });
+    await store.addToOutbox({ id: 'recent', ideaId: 'loyalty-cards', purpose: 'idea-received', to: { email: 'leo@cornerbakery.example', name: 'Leo' }, subject: 'Recent', text: 'recent', createdAt: new Date(Date.now() - 29 * 86_400_000).toISOString() });
+    const { notify } = createActivities({ store, settings: { ...settings, outboxRetention: 30 * 86_400_000 } });
+    const person = { email: 'hamid@cornerbakery.example', name: 'Hamid Karimi' };
+    await notify({
+      purpose: 'review-request',
+      seq: 1,
+      to: [person],
+      idea: { ideaId: 'loyalty-cards', title: 'Loyalty cards', description: 'Stamp cards', source: 'employee', submitter: person, champion: person, processName: 'SMB lite' },
+      gate: { id: 'screen', name: 'Screen', round: 1, deadlineAt: '2026-11-09T09:00:00.000Z', criteria: [], awaiting: ['Hamid Karimi'] },
+    });
+    const messages = await store.outbox({ ideaId: 'loyalty-cards' });
+    expect(messages.map((m) => m.id)).toEqual(['recent', 'loyalty-cards/screen/1/review-request/hamid@cornerbakery.example/1']);
+    expect(messages[1]!.text).toMatch(/\/review\/[A-Za-z0-9_-]{40,}/);
+    await store.close();
+  });
+
   test('migrations run once and reopening keeps the data', async () => {
     const where = await backend.fresh();
     const first = await openStore(where);

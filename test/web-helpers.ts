@@ -1,4 +1,5 @@
-import { linkBuilder } from '../links';
+import { createHmac } from 'node:crypto';
+import { linkBuilder, type LinkClaims } from '../links';
 import { startWebServer } from '../client/web/server';
 import { testSettings, withStack, type Stack } from './helpers';
 
@@ -34,3 +35,12 @@ export async function withWeb<T>(fn: (stack: Stack & { url: string; links: Retur
   }, settings);
 }
 
+
+/** A token in the first format (readable base64 JSON and an HMAC), as emails sent before sealing carry. */
+export function legacyToken(secret: string, claims: LinkClaims): string {
+  const body = Buffer.from(JSON.stringify([claims.purpose, claims.email, claims.ideaId ?? null, claims.gate ?? null, claims.round ?? null, claims.expiresAt]), 'utf8').toString('base64url');
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+/** The token of a link made by linkBuilder. */
+export const tokenOf = (link: string) => link.slice(link.lastIndexOf('/') + 1);

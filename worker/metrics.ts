@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
 
 /**
  * Serves /metrics for Prometheus: stagegate's own counters and, when given, the Temporal SDK's
@@ -25,11 +25,34 @@ export async function serveMetrics(options: { registry: Registry; port: number; 
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+    // Loopback unless told otherwise (STAGEGATE_METRICS_HOST): metrics are for the operator's scraper, not the internet.
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${options.host ?? 'localhost'}:${port}/metrics`,
+    url: `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}/metrics`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** How often a worker counts the ideas in each status for its gauge. */
+export const IDEA_COUNT_INTERVAL_MS = 60_000;
+
+/**
+ * The `stagegate_ideas{status}` gauge, refreshed by the worker every minute from Temporal's
+ * visibility store, so a scrape costs nothing but reading it. A count that fails keeps the last
+ * values. Returns a function that stops the refreshing.
+ */
+export function trackIdeaCounts(registry: Registry, count: () => Promise<Record<string, number>>, intervalMs = IDEA_COUNT_INTERVAL_MS): () => void {
+  const gauge = new Gauge({ name: 'stagegate_ideas', help: 'Ideas by status, counted by the worker every minute', labelNames: ['status'], registers: [registry] });
+  const refresh = () =>
+    count()
+      .then((counts) => {
+        for (const [status, ideas] of Object.entries(counts)) gauge.set({ status }, ideas);
+      })
+      .catch(() => undefined);
+  void refresh();
+  const timer = setInterval(() => void refresh(), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -1,2 +1,3 @@
 export { ideaJourney } from './idea';
 export { pilotRun } from './pilot';
+export { reviewLinkResend } from './review-link';

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { openStore } from '../../store';
 import { loadTemporalConnection, withEmbeddedSecrets } from '../../config/settings';
 import { startDevServer } from '../../worker/dev-server';
-import { serveMetrics } from '../../worker/metrics';
+import { serveMetrics, trackIdeaCounts } from '../../worker/metrics';
 import { createStageGateWorker, installRuntimeMetrics } from '../../worker/worker';
 import { StageGateClient } from '../sdk';
 import { startWebServer } from '../web/server';
@@ -33,7 +33,8 @@ export function registerDevCommands(program: Command): void {
         const client = await StageGateClient.connect({ settings, connection: env.connection, namespace: env.namespace });
         try {
           const worker = await createStageGateWorker({ settings, connection: env.nativeConnection, namespace: env.namespace ?? 'default', metrics });
-          const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, temporalMetricsUrl }) : undefined;
+          const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, host: settings.metricsHost, temporalMetricsUrl }) : undefined;
+          const stopCounting = served ? trackIdeaCounts(metrics.registry, () => client.countIdeas()) : undefined;
           const web = await startWebServer({ client, settings, outbox: store, events: store }).catch((err: Error) => {
             throw new CliError(`the web server did not start on ${settings.webHost}:${settings.webPort} (${err.message}); set STAGEGATE_WEB_PORT to another port`);
           });
@@ -45,7 +46,7 @@ stagegate is running (Ctrl-C stops everything)
   Dashboard    ${settings.publicUrl}/dashboard   (user admin, password ${settings.adminKey})
   Temporal     localhost:${flags.port}, namespace ${env.namespace ?? 'default'}
   Web UI       http://localhost:${flags.uiPort}
-  Metrics      ${settings.metricsPort ? `http://localhost:${settings.metricsPort}/metrics (worker), ${web.url}/metrics (web)` : 'off'}
+  Metrics      ${[served && `${served.url} (worker)`, web.metricsUrl && `${web.metricsUrl} (web)`].filter(Boolean).join(', ') || 'off'}
   Data folder  ${settings.dataDir} (ideas survive a restart)
 
 Try it from another terminal:
@@ -58,6 +59,7 @@ Try it from another terminal:
             note(`Demo loaded: ${loaded.length} ideas. Review requests wait at ${settings.publicUrl}/outbox\n`);
           }
           await running;
+          stopCounting?.();
           await web.close();
           await served?.close();
         } finally {
@@ -84,10 +86,14 @@ Try it from another terminal:
         const temporal = loadTemporalConnection();
         const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
         const worker = await createStageGateWorker({ settings, metrics });
-        const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, temporalMetricsUrl }) : undefined;
+        const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, host: settings.metricsHost, temporalMetricsUrl }) : undefined;
+        // The worker keeps the ideas-by-status gauge, so no scrape of any process asks Temporal to count.
+        const client = served ? await context.client() : undefined;
+        const stopCounting = client ? trackIdeaCounts(metrics.registry, () => client.countIdeas()) : undefined;
         if (served) note(`metrics for Prometheus at ${served.url}`);
         note(`stagegate worker polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace})`);
         await worker.run();
+        stopCounting?.();
         await served?.close();
         note('stagegate worker stopped.');
       }),
@@ -102,7 +108,7 @@ Try it from another terminal:
         const client = await context.client();
         const store = await openStore(settings);
         const web = await startWebServer({ client, settings, events: store });
-        note(`stagegate web listening on ${web.url}, links start with ${settings.publicUrl}`);
+        note(`stagegate web listening on ${web.url}, links start with ${settings.publicUrl}${web.metricsUrl ? `; metrics for Prometheus at ${web.metricsUrl}` : ''}`);
         await new Promise<void>((resolve) => {
           for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
         });

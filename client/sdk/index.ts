@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import {
   Client,
   Connection,
@@ -6,7 +6,7 @@ import {
   type WorkflowExecutionInfo,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../config/people';
@@ -18,6 +18,7 @@ import { findReport, REPORTS, reportRangeSchema, runReport } from '../../reports
 import {
   castVoteUpdate,
   holdUpdate,
+  ideaPartWorkflowId,
   ideaWorkflowId,
   IDEA_WORKFLOW_PREFIX,
   markConditionsMetUpdate,
@@ -37,7 +38,8 @@ import {
 import { closedReason } from '../../workflows/round';
 import { IDEA_STATUSES } from '../../workflows/state';
 import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, StoppedHow, VoteReceipt } from '../../workflows/state';
-import type { ideaJourney } from '../../workflows';
+import type { ideaJourney, reviewLinkResend } from '../../workflows';
+import type { ReviewLinkRequest } from '../../workflows/review-link';
 import { explain, invalidInput, StageGateError } from './errors';
 import {
   actionSchema,
@@ -282,6 +284,53 @@ export class StageGateClient {
     return pending.sort((a, b) => a.deadlineAt.localeCompare(b.deadlineAt));
   }
 
+  /**
+   * Emails a reviewer a fresh review link for a round still waiting on them, worded as the
+   * round's review request. Asked again within the same ten minutes, it sends nothing more
+   * (`sent: false`). Refused when the round is not open (`gate-closed`), the person is not one of
+   * its reviewers (`not-a-reviewer`) or has already voted (`already-voted`).
+   */
+  async sendReviewLink(ideaId: string, request: { reviewer: string; gate: string; round: number }): Promise<{ sent: boolean; to: string }> {
+    const email = parse('reviewer', contributorSchema.shape.email, request.reviewer);
+    const idea = await this.journeyState(ideaId);
+    const round = idea.round;
+    if (idea.status !== 'in-review' || !round || round.phase === 'closing' || round.gate !== request.gate || round.round !== request.round) {
+      throw new StageGateError('gate-closed', `Round ${request.round} of ${request.gate} for "${idea.title}" is not open any more.`);
+    }
+    const reviewer = round.reviewers.find((person) => person.email === email);
+    if (!reviewer) throw new StageGateError('not-a-reviewer', `${email} is not among the reviewers of ${round.gateName}.`);
+    if (reviewer.voted) throw new StageGateError('already-voted', `${reviewer.name} has already voted in ${round.gateName}, round ${round.round}.`);
+    const message: ReviewLinkRequest = {
+      purpose: 'review-request',
+      to: [{ email: reviewer.email, name: reviewer.name }],
+      idea: { ideaId: idea.ideaId, title: idea.title, description: idea.description, source: idea.source, submitter: idea.submitter, champion: idea.champion, processName: idea.process.name },
+      gate: {
+        id: round.gate,
+        name: round.gateName,
+        round: round.round,
+        deadlineAt: round.deadlineAt,
+        criteria: round.criteria.map((criterion) => ({ id: criterion.id, label: criterion.label, minimum: criterion.minimum })),
+        awaiting: round.reviewers.filter((person) => !person.voted).map((person) => person.name),
+      },
+    };
+    // Keyed with the link secret where there is one, so the id in Temporal's list does not give the address away to a dictionary.
+    const who = (this.settings.linkSecret ? createHmac('sha256', this.settings.linkSecret) : createHash('sha256')).update(email).digest('hex').slice(0, 12);
+    const bucket = Math.floor(Date.now() / REVIEW_LINK_BUCKET_MS);
+    try {
+      await this.client.workflow.start<typeof reviewLinkResend>('reviewLinkResend', {
+        workflowId: ideaPartWorkflowId(idea.ideaId, 'link', round.gate, round.round, who, bucket),
+        taskQueue: this.settings.taskQueue,
+        args: [message],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      });
+      return { sent: true, to: reviewer.email };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { sent: false, to: reviewer.email };
+      throw explain(err, idea.ideaId);
+    }
+  }
+
   /** Tells the journey a reviewer opened the review page (time to open, opened but never voted). */
   async reviewOpened(ideaId: string, opened: { reviewer: string; round: number }): Promise<void> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
@@ -451,6 +500,9 @@ export class StageGateClient {
       .catch(() => false);
   }
 }
+
+/** One fresh review link per reviewer, round and ten minutes, however often the button is pressed. */
+const REVIEW_LINK_BUCKET_MS = 10 * 60_000;
 
 /** How long to wait for Temporal to say whether a timed-out update was taken, or whether it answers at all. */
 const OUTCOME_CHECK_MS = 3_000;

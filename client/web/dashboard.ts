@@ -30,12 +30,49 @@ import { html, layout, type Html } from './html';
 const DAY_MS = 24 * 3_600_000;
 const HOUR_MS = 3_600_000;
 
-/** HTTP basic auth, user `admin`, the admin key as password; compared in constant time. */
-function adminOnly(adminKey: string) {
+/** Wrong passwords an address may try before it is locked out, and for how long. */
+export const DASHBOARD_LOCKOUT = { failures: 10, lockedMs: 15 * 60_000 };
+/** Addresses tracked at most; beyond it the oldest are forgotten (each is a few bytes). */
+const TRACKED_ADDRESSES = 10_000;
+
+/**
+ * HTTP basic auth, user `admin`, the admin key as password; compared in constant time. After
+ * `failures` wrong passwords an address is locked out for `lockedMs`, the right password
+ * included, and told when to try again. The address is req.ip: the socket's unless a trusted
+ * proxy is configured.
+ */
+function adminOnly(adminKey: string, lockout: { failures: number; lockedMs: number }) {
   const expected = Buffer.from(`admin:${adminKey}`);
+  const tries = new Map<string, { failures: number; lockedUntil?: number }>();
   return (request: Request, response: Response, next: NextFunction) => {
-    const given = Buffer.from(Buffer.from((request.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8'));
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    const address = request.ip ?? 'unknown';
+    const now = Date.now();
+    const mine = tries.get(address);
+    if (mine?.lockedUntil !== undefined) {
+      if (now < mine.lockedUntil) {
+        const retry = new Date(mine.lockedUntil);
+        response
+          .set('Retry-After', String(Math.ceil((mine.lockedUntil - now) / 1000)))
+          .status(429)
+          .type('html')
+          .send(layout('Locked out', html`<h1>Too many wrong passwords</h1><p>The dashboard is locked for your address until ${retry.toUTCString()} (about ${Math.ceil((mine.lockedUntil - now) / 60_000)} minutes). Try again after that.</p>`));
+        return;
+      }
+      tries.delete(address);
+    }
+    const header = request.headers.authorization;
+    const given = Buffer.from(Buffer.from((header ?? '').replace(/^Basic /, ''), 'base64').toString('utf8'));
+    if (given.length === expected.length && timingSafeEqual(given, expected)) {
+      tries.delete(address);
+      return next();
+    }
+    // A browser's first request carries no password: only a wrong one counts.
+    if (header !== undefined) {
+      const failures = (tries.get(address)?.failures ?? 0) + 1;
+      tries.delete(address);
+      tries.set(address, failures >= lockout.failures ? { failures, lockedUntil: now + lockout.lockedMs } : { failures });
+      if (tries.size > TRACKED_ADDRESSES) tries.delete(tries.keys().next().value!);
+    }
     response.set('WWW-Authenticate', 'Basic realm="stagegate dashboard", charset="UTF-8"').status(401).type('html').send(layout('Admins only', html`<h1>Admins only</h1><p>The dashboard needs the admin key (user <code>admin</code>).</p>`));
   };
 }
@@ -67,7 +104,7 @@ function sourcesOverTime(events: readonly StoredEvent[], range: ReportRange): { 
   };
 }
 
-export function dashboardRoutes(options: { events: EventSource; adminKey?: string }): Router {
+export function dashboardRoutes(options: { events: EventSource; adminKey?: string; lockout?: { failures: number; lockedMs: number } }): Router {
   const router = Router();
   if (!options.adminKey) {
     router.use((_request, response) => {
@@ -75,7 +112,7 @@ export function dashboardRoutes(options: { events: EventSource; adminKey?: strin
     });
     return router;
   }
-  router.use(adminOnly(options.adminKey));
+  router.use(adminOnly(options.adminKey, options.lockout ?? DASHBOARD_LOCKOUT));
   const wrap = (handler: (request: Request, response: Response) => Promise<void>) => (request: Request, response: Response, next: NextFunction) => {
     handler(request, response).catch(next);
   };

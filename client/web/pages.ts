@@ -185,11 +185,33 @@ ${gatePackage(idea, when)}
 </section>`;
 }
 
-export function pendingPage(args: { name: string; pending: (PendingReview & { link: string })[]; when: Clock }): Html {
+/**
+ * The rounds waiting on a reviewer. It shows no vote links: each round's own email carries one,
+ * and the button asks for a fresh one by email, to the reviewer's own address.
+ */
+export function pendingPage(args: { name: string; pending: PendingReview[]; action: string; when: Clock }): Html {
   return html`<h1>Waiting on you, ${args.name}</h1>
 ${args.pending.length
-    ? html`<ul class="plain">${args.pending.map((review) => html`<li><a href="${review.link}">${review.gateName} for “${review.title}”</a> <span class="meta">round ${review.round}, needed by ${args.when(review.deadlineAt)}</span></li>`)}</ul>`
+    ? html`<p class="meta">Each review's link is in its email. Lost it? Ask for a fresh one: it goes to your own address.</p>
+${args.pending.map(
+  (review) => html`<div class="card">
+  <p><strong>${review.gateName} for “${review.title}”</strong><br><span class="meta">round ${review.round}, needed by ${args.when(review.deadlineAt)}</span></p>
+  <form method="post" action="${args.action}">
+    <input type="hidden" name="ideaId" value="${review.ideaId}">
+    <input type="hidden" name="gate" value="${review.gate}">
+    <input type="hidden" name="round" value="${review.round}">
+    <button type="submit">Email me the review link</button>
+  </form>
+</div>`,
+)}`
     : html`<p>No gate is waiting on your vote. Thank you.</p>`}`;
+}
+
+export function linkSentPage(args: { to: string; sent: boolean; back: string }): Html {
+  return html`<div class="notice success" role="status"><p><strong>${args.sent ? `A fresh review link is on its way to ${args.to}.` : `A review link went to ${args.to} in the last few minutes.`}</strong></p></div>
+<h1>Check your email</h1>
+<p>${args.sent ? 'It arrives in a minute or two. Pressing the button again within ten minutes sends nothing more.' : 'Look for it in your inbox; a new one can be asked for ten minutes after the last.'}</p>
+<p><a href="${args.back}">Back to everything waiting on you</a></p>`;
 }
 
 function kpiTable(summary: PilotStatus['summary']): Html {

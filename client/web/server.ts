@@ -1,13 +1,14 @@
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { LinkError, linkBuilder, verifyLink, type LinkClaims, type LinkPurpose } from '../../links';
+import { serveMetrics } from '../../worker/metrics';
 import type { Store } from '../../store';
 import type { Settings } from '../../config/settings';
 import { StageGateError, type IdeaStatus, type RecordedVote, type StageGateClient, type VoteReceipt } from '../sdk';
 import { html, layout, STYLESHEET, type Html } from './html';
-import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, pendingPage, problemPage, reviewPage, votedPage, type VoteForm } from './pages';
+import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, linkSentPage, pendingPage, problemPage, reviewPage, votedPage, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
 import { dashboardRoutes } from './dashboard';
 import type { EventSource } from '../../reports';
@@ -21,7 +22,27 @@ export interface WebServerOptions {
   events?: EventSource;
   /** Requests per minute one address may make to the link pages. */
   rateLimitPerMinute?: number;
+  /** The counters this app adds to; its own when not given. */
+  metrics?: WebMetrics;
 }
+
+/** The one thing logged of a request that went wrong: method, path with any token hidden, what went wrong; never a body, a token or a password. */
+const LOG_EXCERPT_CHARS = 300;
+export function logExcerpt(request: Pick<Request, 'method' | 'originalUrl'>, status: number, what: string): string {
+  const path = request.originalUrl.split('?')[0]!.replace(/^\/(review|decide|reviewer|kpi)\/[^/]*/, '/$1/<token>').slice(0, 120);
+  return `stagegate web: ${status} ${request.method.slice(0, 10)} ${path} ${what}`.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, LOG_EXCERPT_CHARS);
+}
+
+/** What body-parser and the router throw for a request that cannot be read, as the page that says so. */
+const UNREADABLE: Record<string, { status: number; title: string; line: string }> = {
+  'entity.too.large': { status: 413, title: 'This form is too large', line: 'A form sent here may be at most 64 kB.' },
+  'parameters.too.many': { status: 413, title: 'This form has too many fields', line: 'A form sent here may have at most 100 fields.' },
+  'entity.parse.failed': { status: 400, title: 'This form cannot be read', line: 'Send it again from the page.' },
+  'encoding.unsupported': { status: 415, title: 'This form cannot be read', line: 'Its content encoding is not supported.' },
+  'charset.unsupported': { status: 415, title: 'This form cannot be read', line: 'Send it in UTF-8.' },
+  'request.aborted': { status: 400, title: 'The form did not arrive', line: 'Send it again from the page.' },
+  'entity.verify.failed': { status: 400, title: 'This form cannot be read', line: 'Send it again from the page.' },
+};
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
@@ -56,27 +77,32 @@ export function createWebApp(options: WebServerOptions): express.Express {
   const when = clock(settings.calendar?.timeZone);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Off unless an operator names their proxy: a rate limit or lockout keyed on a header anyone can
+  // send would hold nobody back.
+  app.set('trust proxy', settings.trustProxy);
   app.use((_request, response, next) => {
     response.set(SECURITY_HEADERS);
     next();
   });
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
+  // Forms only: a JSON (or any other) body on a page's POST is named, not half-read.
+  app.use((request, _response, next) => {
+    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    if (request.method === 'POST' && hasBody && !request.is('application/x-www-form-urlencoded')) {
+      return next(new PageError(415, 'Send this as a web form', problemPage('Send this as a web form', ['This page takes what its own form sends (application/x-www-form-urlencoded), not JSON or other formats.'])));
+    }
+    request.body ??= {};
+    next();
+  });
 
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
 
-  const metrics = webMetrics(client);
+  const metrics = options.metrics ?? webMetrics();
   app.use((request, response, next) => {
     response.on('finish', () => metrics.requests.inc({ page: request.route?.path ? String(request.baseUrl + request.route.path) : 'other', status: String(response.statusCode) }));
     next();
-  });
-  app.get('/metrics', (_request, response, next) => {
-    metrics.registry
-      .metrics()
-      .then((body) => response.type(metrics.registry.contentType).send(body))
-      .catch(next);
   });
   app.get('/assets/style.css', (_request, response) => {
     response.set('Cache-Control', 'public, max-age=3600').type('css').send(STYLESHEET);
@@ -87,22 +113,22 @@ export function createWebApp(options: WebServerOptions): express.Express {
     limit: options.rateLimitPerMinute ?? 60,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    // Keyed on req.ip: the socket's address unless a trusted proxy is configured. With trust proxy
+    // off, a spoofed X-Forwarded-For is simply ignored, which is what is meant.
+    validate: { xForwardedForHeader: false },
     handler: (_request, response) => send(response, 429, 'Too many requests', problemPage('Too many requests', ['Please wait a minute and try again.'])),
   });
   app.use(['/review', '/decide', '/reviewer', '/kpi'], linkPages);
 
   /** The verified claims of a link for this page, or a page saying why not. */
   function claimsFor(token: string, purpose: LinkPurpose): LinkClaims {
-    let claims: LinkClaims;
     try {
-      claims = verifyLink(secret, token);
+      return verifyLink(secret, token, purpose);
     } catch (err) {
       if (!(err instanceof LinkError)) throw err;
-      const status = err.problem === 'expired' ? 410 : 403;
-      throw new PageError(status, err.problem === 'expired' ? 'This link has expired' : 'This link is not valid', problemPage(err.problem === 'expired' ? 'This link has expired' : 'This link is not valid', [err.message]));
+      const title = err.problem === 'expired' ? 'This link has expired' : 'This link is not valid';
+      throw new PageError(err.problem === 'expired' ? 410 : 403, title, problemPage(title, [err.message]));
     }
-    if (claims.purpose !== purpose) throw new PageError(403, 'This link is not valid', problemPage('This link is not valid', ['This link is for another page.']));
-    return claims;
   }
 
   /** The idea a link names, or a page saying it is not known. */
@@ -157,7 +183,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
       // Opening the page changes nothing; only a reviewer's first opening is noted, so prefetching
       // scanners approve nothing and a reloading tab adds nothing to the idea's history.
       if (!idea.round!.opened?.includes(claims.email)) await client.reviewOpened(idea.ideaId, { reviewer: claims.email, round: claims.round! }).catch(() => undefined);
-      send(response, 200, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form: EMPTY_FORM, errors: [], action: request.originalUrl, pendingLink: links.pending(claims.email), when }));
+      send(response, 200, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form: EMPTY_FORM, errors: [], action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when }));
     }),
   );
 
@@ -180,7 +206,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
       const conditions = form.conditions.split('\n').map((line) => line.trim()).filter(Boolean);
       if (form.decision === 'conditional-go' && conditions.length === 0) problems.push('A conditional go needs at least one condition.');
       const retry = (status: number, errors: string[]) =>
-        send(response, status, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form, errors, action: request.originalUrl, pendingLink: links.pending(claims.email), when }));
+        send(response, status, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form, errors, action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when }));
       if (problems.length) return retry(422, problems);
       const stopTimer = metrics.voteLatency.startTimer();
       try {
@@ -249,11 +275,38 @@ export function createWebApp(options: WebServerOptions): express.Express {
     '/reviewer/:token',
     action(async (request, response) => {
       const claims = claimsFor(String(request.params.token), 'reviewer');
+      // Lists the rounds; mints no link. Each round's link comes by email, from the round or from the button.
       const pending = await client.pendingReviews(claims.email);
-      const person = client.people().people.find((candidate) => candidate.email === claims.email);
-      send(response, 200, 'Waiting on you', pendingPage({ name: person?.name ?? claims.email, pending: pending.map((review) => ({ ...review, link: links.review(review.ideaId, review.gate, review.round, claims.email) })), when }));
+      send(response, 200, 'Waiting on you', pendingPage({ name: reviewerName(claims.email), pending, action: request.originalUrl, when }));
     }),
   );
+
+  app.post(
+    '/reviewer/:token',
+    action(async (request, response) => {
+      const claims = claimsFor(String(request.params.token), 'reviewer');
+      const body = request.body as Record<string, unknown>;
+      const round = Number(text(body.round));
+      const [ideaId, gate] = [text(body.ideaId), text(body.gate)];
+      if (!ideaId || !gate || !Number.isInteger(round) || round < 1) {
+        throw new PageError(422, 'Which review?', problemPage('Which review?', ['Press “Email me the review link” beside one of the reviews on your page.']));
+      }
+      try {
+        const result = await client.sendReviewLink(ideaId, { reviewer: claims.email, gate, round });
+        send(response, 200, 'Review link on its way', linkSentPage({ to: result.to, sent: result.sent, back: request.originalUrl }));
+      } catch (err) {
+        if (!(err instanceof StageGateError)) throw err;
+        if (err.code === 'unknown-idea' || err.code === 'invalid-input') throw new PageError(404, 'Unknown idea', problemPage('This idea is not known', ['Your page names no such review.']));
+        if (err.code === 'gate-closed' || err.code === 'already-voted') throw new PageError(410, 'This review is closed', problemPage('This review is not waiting on you', [err.message, 'No link was sent.']));
+        if (err.code === 'not-a-reviewer') throw new PageError(403, 'Not a reviewer', problemPage('You are not a reviewer of this gate', [err.message, 'No link was sent.']));
+        throw err;
+      }
+    }),
+  );
+
+  function reviewerName(email: string): string {
+    return client.people().people.find((candidate) => candidate.email === email)?.name ?? email;
+  }
 
   /** The champion's running pilot that a KPI link names; a page saying why not otherwise. */
   async function runningPilot(claims: LinkClaims) {
@@ -302,32 +355,53 @@ export function createWebApp(options: WebServerOptions): express.Express {
   if (options.events) app.use('/dashboard', dashboardRoutes({ events: options.events, adminKey: settings.adminKey }));
   if (options.outbox) app.use('/outbox', outboxRoutes(options.outbox, when));
 
+  // A page that exists answers other methods with 405 and what it allows, not "no page here".
+  for (const [path, allowed] of Object.entries(ROUTE_METHODS)) {
+    app.all(path, (request, response) => {
+      response.set('Allow', allowed.join(', '));
+      console.warn(logExcerpt(request, 405, 'method not allowed'));
+      send(response, 405, 'Method not allowed', problemPage('Method not allowed', [`This page answers ${allowed.join(' and ')} only.`]));
+    });
+  }
   app.use((_request, response) => send(response, 404, 'Not found', problemPage('Not found', ['There is no page here.'])));
-  app.use((err: unknown, _request: Request, response: Response, _next: NextFunction) => {
+  app.use((err: unknown, request: Request, response: Response, _next: NextFunction) => {
     if (err instanceof PageError) return send(response, err.status, err.title, err.body);
     if (err instanceof StageGateError && (err.code === 'no-worker' || err.code === 'server-unreachable')) return send(response, 503, 'Try again', problemPage('stagegate is busy', [err.message]));
-    console.error(err);
+    const unreadable = unreadableRequest(err);
+    if (unreadable) {
+      console.warn(logExcerpt(request, unreadable.status, unreadable.title));
+      return send(response, unreadable.status, unreadable.title, problemPage(unreadable.title, [unreadable.line]));
+    }
+    console.error(logExcerpt(request, 500, err instanceof Error ? `${err.name}: ${err.message}` : 'a non-error was thrown'));
     send(response, 500, 'Something went wrong', problemPage('Something went wrong', ['Please try again in a moment.']));
   });
   return app;
 }
 
-/** What the web server tells Prometheus: ideas by status (asked of Temporal at each scrape), votes and their latency, requests. */
-function webMetrics(client: StageGateClient) {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+const ROUTE_METHODS: Record<string, string[]> = {
+  '/healthz': ['GET'],
+  '/assets/style.css': ['GET'],
+  '/review/:token': ['GET', 'POST'],
+  '/decide/:token': ['GET', 'POST'],
+  '/reviewer/:token': ['GET', 'POST'],
+  '/kpi/:token': ['GET', 'POST'],
+};
+
+/** A request the server could not read (body too large, too many fields, a path that is not valid percent-encoding), or undefined. */
+function unreadableRequest(err: unknown): { status: number; title: string; line: string } | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { type, status } = err as { type?: unknown; status?: unknown };
+  if (typeof type === 'string' && UNREADABLE[type]) return UNREADABLE[type];
+  // The router's own: a path whose percent-encoding does not decode.
+  if (err instanceof URIError || (status === 400 && err instanceof Error && /decode param/i.test(err.message))) return { status: 400, title: 'This address is not valid', line: 'Part of it is not valid percent-encoding. Open the link from the message again.' };
+  if (typeof status === 'number' && status >= 400 && status < 500) return { status, title: 'This request cannot be served', line: 'Open the page from its link again.' };
+  return undefined;
+}
+
+/** What the web server tells Prometheus, cheap to scrape: votes and their latency, requests. Ideas by status come from the worker. */
+export function webMetrics(registry = new Registry()) {
   return {
     registry,
-    ideas: new Gauge({
-      name: 'stagegate_ideas',
-      help: 'Ideas by status',
-      labelNames: ['status'],
-      registers: [registry],
-      async collect() {
-        const counts = await client.countIdeas();
-        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
-      },
-    }),
     votes: new Counter({ name: 'stagegate_votes_total', help: 'Votes cast from review pages', labelNames: ['decision'], registers: [registry] }),
     voteLatency: new Histogram({
       name: 'stagegate_vote_latency_seconds',
@@ -338,6 +412,8 @@ function webMetrics(client: StageGateClient) {
     requests: new Counter({ name: 'stagegate_http_requests_total', help: 'Web requests by page and status', labelNames: ['page', 'status'], registers: [registry] }),
   };
 }
+
+export type WebMetrics = ReturnType<typeof webMetrics>;
 
 /** The receipt of a vote already in the open round, as castVote would have answered it. */
 function receiptOf(idea: IdeaStatus, vote: RecordedVote): VoteReceipt {
@@ -362,8 +438,13 @@ function voteForm(body: Record<string, unknown>): VoteForm {
 }
 
 /** Starts the web server; resolves once it listens, with its address. */
-export async function startWebServer(options: WebServerOptions & { host?: string; port?: number }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const app = createWebApp(options);
+export async function startWebServer(
+  options: WebServerOptions & { host?: string; port?: number; metricsPort?: number },
+): Promise<{ server: Server; url: string; metricsUrl?: string; close(): Promise<void> }> {
+  const metrics = webMetrics();
+  const metricsPort = options.metricsPort ?? options.settings.webMetricsPort;
+  const served = metricsPort ? await serveMetrics({ registry: metrics.registry, port: metricsPort, host: options.settings.metricsHost }) : undefined;
+  const app = createWebApp({ ...options, metrics });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(options.port ?? options.settings.webPort, options.host ?? options.settings.webHost, (err?: Error) => (err ? reject(err) : resolve(listening)));
   });
@@ -372,10 +453,13 @@ export async function startWebServer(options: WebServerOptions & { host?: string
   return {
     server,
     url: `http://${options.host ?? options.settings.webHost}:${port}`,
-    close: () =>
-      new Promise((resolve) => {
+    metricsUrl: served?.url,
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }),
+      });
+      await served?.close();
+    },
   };
 }
