@@ -9,9 +9,11 @@ import {
   ActivityFailure,
   ChildWorkflowFailure,
   continueAsNew,
+  log,
   patched,
   startChild,
   workflowInfo,
+  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { ResolvedGate, ResolvedStage } from '../config/process';
 import type { Action, Hold, Override, Person, Ready, Vote } from './inputs';
@@ -32,6 +34,7 @@ import {
   resumeUpdate,
   reviewOpenedSignal,
   endPilotSignal,
+  ideaPartWorkflowId,
   stageKey,
   statusKey,
   statusQuery,
@@ -45,6 +48,7 @@ import type {
   IdeaStatus,
   IdeaStatusName,
   OpenRound,
+  PilotInput,
   PilotResult,
   ResumePoint,
   VoteReceipt,
@@ -56,6 +60,7 @@ const PILOT_ENDINGS: Record<PilotResult['reason'], string> = {
   'kill-threshold': 'early: a reading passed its kill threshold',
   held: 'early: the idea was put on hold while it ran',
   failed: 'early: its workflow failed or was stopped, so its readings are lost; the gate decides on what the champion knows',
+  'not-started': 'before it began: its workflow could not be started, so there are no readings; the gate decides on what the champion knows',
 };
 
 /** How many of its latest events the journey's status shows; the events store has them all. */
@@ -91,6 +96,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     mailInBackground: patched('mail-in-background'),
     /** A stage whose work is in but whose conditions are open reminds of the conditions, not of an overdue stage. */
     conditionsReminder: patched('conditions-reminder'),
+    /** A pilot's workflow id is `idea-<ideaId>:pilot:<stage>:<run>`, which no idea id can take; a pilot that cannot start is recorded, not retried in silence. */
+    partIds: patched('idea-part-ids'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -545,8 +552,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     pilotRuns.set(stage.id, run);
     const startedAt = Date.now();
     const endsAt = addBusinessTime(startedAt, pilot.duration ?? stage.duration, calendar);
-    const workflowId = `${workflowInfo().workflowId}-pilot-${stage.id}-${run}`;
-    const child = await startChild(pilotRun, {
+    const workflowId = since.partIds ? ideaPartWorkflowId(idea.ideaId, 'pilot', stage.id, run) : `${workflowInfo().workflowId}-pilot-${stage.id}-${run}`;
+    const options = {
       workflowId,
       args: [
         {
@@ -563,8 +570,20 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
           historyLimit: pilot.historyLimit,
           ...journeyId,
         },
-      ],
-    });
+      ] as [PilotInput],
+    };
+    let child: ChildWorkflowHandle<typeof pilotRun>;
+    if (since.partIds) {
+      try {
+        child = await startChild(pilotRun, options);
+      } catch (err) {
+        // A pilot that cannot start (its id taken, its type unknown, ...) is told, and the gate decides without it.
+        await pilotNotStarted(workflowId, run, startedAt, endsAt, err);
+        return;
+      }
+    } else {
+      child = await startChild(pilotRun, options);
+    }
     // Shown only once the child runs, so a reading sent as soon as it shows has somewhere to go.
     state.stage.pilot = { workflowId, run, startedAt: iso(startedAt), endsAt: iso(endsAt) };
     let result: PilotResult;
@@ -577,11 +596,33 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     } else {
       result = since.pilotFaults ? await pilotResult(child.result()) : await child.result();
     }
+    if (since.partIds) return pilotEnded(result);
+    // Inline on the path journeys in flight took: an extra await would reorder their commands.
     state.stage.pilot = { ...state.stage.pilot, endedAt: result.endedAt, reason: result.reason, summary: result.summary };
     await record('pilot_ended', { reason: result.reason, realisedBenefit: result.realisedBenefit, summary: result.summary, ...(result.failure ? { failure: result.failure } : {}) });
+    readyFromPilot(result);
+  }
+
+  async function pilotNotStarted(workflowId: string, run: number, startedAt: number, endsAt: number, err: unknown): Promise<void> {
+    const failure = `the pilot's workflow ${workflowId} did not start: ${err instanceof Error ? err.message : String(err)}`;
+    log.error(`Idea ${idea.ideaId}: ${failure}`);
+    state.stage.pilot = { workflowId, run, startedAt: iso(startedAt), endsAt: iso(endsAt) };
+    await pilotEnded({ reason: 'not-started', endedAt: iso(), summary: [], failure });
+  }
+
+  /** Records how the pilot ended and, unless the champion already did, makes the stage ready with its summary. */
+  async function pilotEnded(result: PilotResult): Promise<void> {
+    state.stage.pilot = { ...state.stage.pilot!, endedAt: result.endedAt, reason: result.reason, summary: result.summary };
+    await record('pilot_ended', { reason: result.reason, realisedBenefit: result.realisedBenefit, summary: result.summary, ...(result.failure ? { failure: result.failure } : {}) });
+    readyFromPilot(result);
+  }
+
+  /** Unless the champion marked the stage ready already, the pilot's end does, with its summary as the notes. */
+  function readyFromPilot(result: PilotResult): void {
     if (!state.stage.ready) {
       const notes = [
         `The pilot ended ${PILOT_ENDINGS[result.reason]}.`,
+        ...(result.reason === 'not-started' ? [`Why: ${result.failure}`] : []),
         ...result.summary.map((kpi) => `${kpi.label}: ${kpi.latest ?? 'no reading'}${kpi.unit ? ` ${kpi.unit}` : ''} (target ${kpi.target}, ${kpi.met ? 'met' : 'not met'}${kpi.trend ? `, trend ${kpi.trend}` : ''}; ${kpi.readings} readings)`),
       ].join('\n');
       const pack = { notes, links: [] };

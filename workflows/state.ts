@@ -213,7 +213,8 @@ export interface IdeaOutcome {
 }
 
 /** Why a pilot ended: its planned duration, a reading past a kill threshold, a hold on its idea, or its workflow failing or being stopped. */
-export type PilotEnd = 'duration' | 'kill-threshold' | 'held' | 'failed';
+/** `not-started`: the pilot's workflow could not be started at all. */
+export type PilotEnd = 'duration' | 'kill-threshold' | 'held' | 'failed' | 'not-started';
 
 export interface StagePilot {
   workflowId: string;
