@@ -2,10 +2,13 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { durationSchema } from './duration';
+import { LIMITS, limitedList } from './text';
 import { ConfigError, readYamlFile } from './yaml';
 import { type PeopleDirectory, type Person, resolvePeople } from './people';
 
-const slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lowercase id like "idea-screen"');
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a lowercase id like "idea-screen" (at most 64 characters)');
+/** A role of the people directory. */
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a role like "head-baker", or an email');
 
 /** Scores are given on a 1–5 scale. */
 export const SCORE_MIN = 1;
@@ -109,6 +112,8 @@ export const pilotSchema = z
     kpis: z.array(kpiSchema).min(1),
     /** The pilot continues as new once its history passes this many events. */
     historyLimit: z.number().int().min(50).default(2000),
+    /** Who besides the champion and the admins may record readings: emails, or roles of the people directory. */
+    recorders: limitedList(z.union([z.email().transform((email) => email.toLowerCase()), id]), LIMITS.templateList).default([]),
   })
   .strict()
   .superRefine((pilot, ctx) => uniqueIds(pilot.kpis, ['kpis'], ctx));
@@ -157,7 +162,9 @@ export type Kpi = PilotDefinition['kpis'][number];
 
 /** A gate with its reviewers and escalation contacts resolved to people, as snapshotted into an idea. */
 export type ResolvedGate = Omit<GateDefinition, 'reviewers' | 'escalateTo'> & { reviewers: Person[]; escalateTo: Person[] };
-export type ResolvedStage = Omit<StageDefinition, 'gate'> & { gate?: ResolvedGate };
+/** A pilot with its recorders resolved to people; pilots of ideas submitted before recorders existed have none. */
+export type ResolvedPilot = Omit<PilotDefinition, 'recorders'> & { recorders?: Person[] };
+export type ResolvedStage = Omit<StageDefinition, 'gate' | 'pilot'> & { gate?: ResolvedGate; pilot?: ResolvedPilot };
 export type ResolvedProcess = Omit<ProcessDefinition, 'stages'> & { stages: ResolvedStage[] };
 
 function uniqueIds(items: { id: string }[], path: (string | number)[], ctx: z.RefinementCtx): void {
@@ -200,7 +207,8 @@ export function resolveProcess(
 ): ResolvedProcess {
   const own = new Set([idea.submitter.toLowerCase(), idea.champion.toLowerCase()]);
   const stages = process.stages.map((stage, index): ResolvedStage => {
-    if (!stage.gate) return { ...stage, gate: undefined };
+    const pilot = stage.pilot && { ...stage.pilot, recorders: resolveRecorders(directory, stage.pilot.recorders) };
+    if (!stage.gate) return { ...stage, pilot, gate: undefined };
     const gate = stage.gate;
     const reviewers = resolvePeople(directory, gate.reviewers).filter((person) => gate.allowSelfReview || !own.has(person.email));
     const where = `process "${process.id}" stages[${index}].gate (${gate.id})`;
@@ -212,7 +220,12 @@ export function resolveProcess(
     }
     const escalateTo = resolvePeople(directory, gate.escalateTo);
     if (escalateTo.length === 0) throw new ConfigError(`${where}: escalateTo names nobody in the people directory`);
-    return { ...stage, gate: { ...gate, reviewers, escalateTo } };
+    return { ...stage, pilot, gate: { ...gate, reviewers, escalateTo } };
   });
   return { ...process, stages };
+}
+
+/** A pilot's recorders, named by email or by role, as people of the directory (like a gate's reviewers). */
+function resolveRecorders(directory: PeopleDirectory, recorders: string[]): Person[] {
+  return resolvePeople(directory, { people: recorders.filter((entry) => entry.includes('@')), roles: recorders.filter((entry) => !entry.includes('@')) });
 }

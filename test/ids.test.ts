@@ -1,6 +1,31 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StageGateError } from '../client/sdk';
-import { ideaPartWorkflowId } from '../workflows/messages';
-import { COUNTER, eventually, idea, inReview, testSettings, waitForIdea, withStack } from './helpers';
+import { ideaPartWorkflowId, recordKpiUpdate } from '../workflows/messages';
+import { cliEnv, runCli } from './cli-process';
+import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, eventually, idea, inReview, testSettings, waitForIdea, withStack } from './helpers';
+import { FIXTURE_PROCESSES_DIR } from './paths';
+
+const MAYA = 'maya@cornerbakery.example';
+
+/** The fixture processes, with the manual pilot's readings open to the shop managers too. */
+function processesWithRecorders(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stagegate-recorders-'));
+  const pilot = readFileSync(join(FIXTURE_PROCESSES_DIR, 'manual-pilot.yaml'), 'utf8').replace('      checkEvery: 1h\n', '      checkEvery: 1h\n      recorders: [shop-manager]\n');
+  expect(pilot).toContain('recorders: [shop-manager]');
+  writeFileSync(join(dir, 'manual-pilot.yaml'), pilot);
+  writeFileSync(join(dir, 'two-gates.yaml'), readFileSync(join(FIXTURE_PROCESSES_DIR, 'two-gates.yaml'), 'utf8'));
+  return dir;
+}
+
+async function eventOf(store: { events(filter: { ideaId: string }): Promise<{ type: string; actor?: string; detail: Record<string, unknown> }[]> }, ideaId: string, type: string, actor?: string) {
+  return eventually(async () => {
+    const event = (await store.events({ ideaId })).find((e) => e.type === type && (actor === undefined || e.actor === actor));
+    if (!event) throw new Error(`no ${type} event yet`);
+    return event;
+  });
+}
 
 /** Workflow ids: an idea's pilots live in a namespace of names no idea id can reach. */
 describe('workflow ids', () => {
@@ -50,6 +75,72 @@ describe('workflow ids', () => {
       } finally {
         await blocker.terminate('test over');
       }
+    });
+  });
+});
+
+/** Identities: every actor is checked against the people directory and the role the action needs, and recorded with how they were identified. */
+describe('identity checks', () => {
+  test('pilot record --by someone the people directory does not know is refused, naming who may record', async () => {
+    const settings = testSettings({ processesDir: processesWithRecorders() });
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'manual-pilot' }));
+      await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      const refused = await runCli(cliEnv(settings), ['pilot', 'record', ideaId, '--kpi', 'weekly_sales=620', '--by', 'nobody@evil.example']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('nobody@evil.example, who is not in the people directory');
+      expect(refused.stderr).toContain(`that needs the champion (${COUNTER}), the pilot's recorders (${SHOP_MANAGER}) or an admin`);
+      const recorded = await runCli(cliEnv(settings), ['pilot', 'record', ideaId, '--kpi', 'weekly_sales=620', '--by', SHOP_MANAGER, '--json']);
+      expect(recorded.stderr).toBe('');
+      expect(recorded.code).toBe(0);
+      const event = await eventOf(store, ideaId, 'kpi_recorded', SHOP_MANAGER);
+      expect(event.detail).toMatchObject({ value: 620, via: 'cli' });
+      expect((await client.pilotStatus(ideaId)).summary[0]).toMatchObject({ readings: 1 });
+    }, settings);
+  });
+
+  test('the SDK refuses a person of the directory without the role, and the pilot itself refuses a reading the SDK never checked', async () => {
+    const settings = testSettings({ processesDir: processesWithRecorders() });
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'manual-pilot' }));
+      const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      const refused = await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 1, by: MAYA }).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(StageGateError);
+      expect(refused).toMatchObject({ code: 'not-allowed', message: expect.stringContaining(`${MAYA} (Maya Chen, roles baker) may not record KPI readings`) });
+      // Straight to Temporal, past the SDK: the pilot's own validator checks its snapshot.
+      const pilot = client.client.workflow.getHandle(running.stage.pilot!.workflowId);
+      const direct = await pilot.executeUpdate(recordKpiUpdate, { args: [{ kpi: 'weekly_sales', value: 1, by: 'nobody@evil.example', note: '', via: 'sdk', source: 'manual' }] }).catch((err: unknown) => err);
+      expect(String((direct as Error).cause ?? direct)).toContain('nobody@evil.example may not record readings for this pilot');
+      // An admin may, by the SDK.
+      await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: '610', by: OWNER });
+      expect((await eventOf(store, ideaId, 'kpi_recorded', OWNER)).detail).toMatchObject({ value: 610, via: 'sdk' });
+      const status = await client.pilotStatus(ideaId);
+      expect(status.summary[0]).toMatchObject({ readings: 1, latest: 610 });
+      expect(status.recorders).toEqual([SHOP_MANAGER]);
+    }, settings);
+  });
+
+  test('hold, resume, ready and withdraw name the role they need; what is accepted records how its actor was identified', async () => {
+    await withStack(async ({ client, store, settings }) => {
+      const { ideaId } = await client.submitIdea(idea());
+      await waitForIdea(client, ideaId, inReview('screen'));
+      const hold = await client.hold(ideaId, { by: HEAD_BAKER, reason: 'Wait for autumn' }).catch((err: unknown) => err);
+      expect(hold).toMatchObject({ code: 'not-allowed', message: `${HEAD_BAKER} (Hamid Karimi, roles head-baker, innovation-team) may not put idea "${ideaId}" on hold: that needs an admin (role admin in the people directory).` });
+      const withdraw = await client.withdraw(ideaId, { by: 'nobody@evil.example' }).catch((err: unknown) => err);
+      expect(withdraw).toMatchObject({ code: 'not-allowed', message: expect.stringContaining('that needs the submitter (grace@customer.example) or an admin') });
+      const vote = await client.castVote(ideaId, { reviewer: 'nobody@evil.example', decision: 'go', scores: { feasibility: 5, impact: 5 } }).catch((err: unknown) => err);
+      expect(vote).toMatchObject({ code: 'not-allowed', message: expect.stringContaining('a reviewer of the gate from the people directory') });
+      const cli = await runCli(cliEnv(settings), ['idea', 'hold', ideaId, '--by', OWNER, '--reason', 'Wait for autumn']);
+      expect(cli.stderr).toBe('');
+      expect(cli.code).toBe(0);
+      await waitForIdea(client, ideaId, (s) => s.status === 'on-hold');
+      expect((await eventOf(store, ideaId, 'decided')).detail).toMatchObject({ decision: 'hold', actor: OWNER, via: 'cli' });
+      expect((await eventOf(store, ideaId, 'held')).detail).toMatchObject({ via: 'cli' });
+      await client.resume(ideaId, { by: OWNER, reason: 'Autumn came', via: 'api', key: 'erp-sync' });
+      expect((await eventOf(store, ideaId, 'resumed')).detail).toMatchObject({ via: 'api', key: 'erp-sync' });
+      const ready = await runCli(cliEnv(settings), ['idea', 'ready', ideaId, '--by', MAYA]);
+      expect(ready.code).toBe(1);
+      expect(ready.stderr).toContain(`may not mark "Pumpkin spice pastry" ready for review: that needs the champion (${COUNTER}) or an admin`);
     });
   });
 });

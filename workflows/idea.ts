@@ -16,7 +16,8 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { ResolvedGate, ResolvedStage } from '../config/process';
-import type { Action, Hold, Override, Person, Ready, Vote } from './inputs';
+import type { Action, Hold, Identified, Override, Person, Ready, Vote } from './inputs';
+import { identifiedBy } from './inputs';
 import { SMTP_REJECTED, type Notification, type NotificationPurpose, type SmtpRejectedDetails } from './notification';
 import { notify, recordEvent } from './activity-proxies';
 import { addBusinessTime, iso } from './calendar';
@@ -277,7 +278,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   );
 
   function voteDetail(vote: Vote): Record<string, unknown> {
-    return { decision: vote.decision, scores: vote.scores, comment: vote.comment, conditions: vote.conditions, via: vote.via, fingerprint: vote.fingerprint };
+    return { decision: vote.decision, scores: vote.scores, comment: vote.comment, conditions: vote.conditions, ...identifiedBy(vote), fingerprint: vote.fingerprint };
   }
 
   const lastDecision = () => state.decisions[state.decisions.length - 1];
@@ -333,7 +334,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       const revised = state.status === 'in-review';
       state.stage.ready = { by: ready.by, at: iso(), notes: ready.notes, links: ready.links, fingerprint };
       if (revised) state.round!.packageFingerprint = fingerprint;
-      await record('ready_for_review', { notes: ready.notes, links: ready.links, fingerprint, ...(revised ? { revised } : {}) }, ready.by);
+      await record('ready_for_review', { notes: ready.notes, links: ready.links, fingerprint, ...(revised ? { revised } : {}), ...identifiedBy(ready) }, ready.by);
     },
     {
       validator: (ready: Ready) => {
@@ -353,7 +354,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     async (action: Action) => {
       const met = openConditions();
       for (const open of met) open.met = true;
-      await record('conditions_met', { conditions: met.map((c) => c.text), note: action.reason }, action.by);
+      await record('conditions_met', { conditions: met.map((c) => c.text), note: action.reason, ...identifiedBy(action) }, action.by);
     },
     {
       validator: (action: Action) => {
@@ -368,7 +369,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     overrideDecisionUpdate,
     (override: Override) => {
       if (since.exactlyOnce) {
-        decide(state.round!, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions });
+        decide(state.round!, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions, ...identifiedBy(override) });
         return;
       }
       requests.override = override;
@@ -569,6 +570,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
           idea: ideaFacts,
           historyLimit: pilot.historyLimit,
           ...journeyId,
+          ...(since.partIds ? { admins } : {}),
         },
       ] as [PilotInput],
     };
@@ -653,7 +655,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     // A hold asked for while the stage's work finished (or its pilot ran) parks the idea here, before the gate.
     if (since.holdInPilot && requests.hold && done()) {
       const hold = requests.hold;
-      await parkOnHold('stage', hold.revisitAfter ?? STAGE_HOLD_REVISIT_MS, hold.by, hold.reason);
+      await parkOnHold('stage', hold.revisitAfter ?? STAGE_HOLD_REVISIT_MS, hold.by, hold.reason, identifiedBy(hold));
       setStatus('in-stage');
     }
     while (!done()) {
@@ -663,7 +665,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       if (done()) break;
       if (requests.hold) {
         const hold = requests.hold;
-        await parkOnHold('stage', hold.revisitAfter ?? STAGE_HOLD_REVISIT_MS, hold.by, hold.reason);
+        await parkOnHold('stage', hold.revisitAfter ?? STAGE_HOLD_REVISIT_MS, hold.by, hold.reason, identifiedBy(hold));
         setStatus('in-stage');
         remindAt = Math.max(remindAt, addBusinessTime(Date.now(), every, calendar));
       } else {
@@ -688,7 +690,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         case 'kill':
           return 'kill';
         case 'hold':
-          await parkOnHold('gate', requests.hold?.revisitAfter ?? gate.revisitAfter, decision.actor ?? decision.decidedBy, decision.reasons.join(' '));
+          await parkOnHold('gate', requests.hold?.revisitAfter ?? gate.revisitAfter, decision.actor ?? decision.decidedBy, decision.reasons.join(' '), identifiedBy(decision));
           break;
         case 'recycle':
           await enterStage(stage, index, true);
@@ -749,7 +751,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       } else if (requests.override) {
         const override = requests.override;
         requests.override = undefined;
-        decision = decide(open, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions });
+        decision = decide(open, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions, ...identifiedBy(override) });
       } else if (requests.hold) {
         decision = decide(open, holdResult(requests.hold));
       } else if (quorumMet()) {
@@ -796,22 +798,22 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   }
 
   function holdResult(hold: Hold): RoundResult {
-    return { decision: 'hold', decidedBy: 'admin', actor: hold.by, reasons: [hold.reason], conditions: [] };
+    return { decision: 'hold', decidedBy: 'admin', actor: hold.by, reasons: [hold.reason], conditions: [], ...identifiedBy(hold) };
   }
 
   /** Parks the idea until an admin resumes it or its revisit date comes. */
-  async function parkOnHold(returnTo: 'stage' | 'gate', revisitAfter: number, by: string, reason: string): Promise<void> {
+  async function parkOnHold(returnTo: 'stage' | 'gate', revisitAfter: number, by: string, reason: string, identified: Partial<Identified> = {}): Promise<void> {
     requests.hold = undefined;
     const revisitAt = Date.now() + revisitAfter;
     state.hold = { by, reason, at: iso(), revisitAt: iso(revisitAt), returnTo };
     setStatus('on-hold');
-    await record('held', { reason, revisitAt: state.hold.revisitAt, returnTo }, by);
+    await record('held', { reason, revisitAt: state.hold.revisitAt, returnTo, ...identified }, by);
     await tell('held', [idea.submitter, idea.champion], { hold: state.hold, reason });
     const resumedByHand = await condition(() => requests.resume !== undefined, revisitAfter);
     const resume = requests.resume;
     requests.resume = undefined;
     state.hold = undefined;
-    await record('resumed', { reason: resume?.reason || (resumedByHand ? '' : 'the revisit date came') }, resume?.by);
+    await record('resumed', { reason: resume?.reason || (resumedByHand ? '' : 'the revisit date came'), ...identifiedBy(resume) }, resume?.by);
   }
 
   async function launch(): Promise<IdeaOutcome> {
@@ -823,15 +825,15 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
 
   async function withdraw(action: Action): Promise<IdeaOutcome> {
     const reviewers = state.round?.reviewers ?? [];
-    const outcome = await end('withdrawn', action.reason || 'withdrawn', action.by);
+    const outcome = await end('withdrawn', action.reason || 'withdrawn', action.by, identifiedBy(action));
     await tell('withdrawn', [idea.submitter, idea.champion, ...reviewers], { reason: action.reason, actor: action.by });
     return outcome;
   }
 
-  async function end(status: IdeaOutcome['status'], reason: string, actor?: string): Promise<IdeaOutcome> {
+  async function end(status: IdeaOutcome['status'], reason: string, actor?: string, identified: Partial<Identified> = {}): Promise<IdeaOutcome> {
     state.endedAt = iso();
     setStatus(status);
-    await record(status, { reason }, actor);
+    await record(status, { reason, ...identified }, actor);
     state.round = undefined;
     return { ideaId: idea.ideaId, status, at: state.endedAt, reason };
   }
