@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { durationSchema } from './duration';
-import { LIMITS, limitedList } from './text';
+import { LIMITS, limitedList, optionalText, requiredText } from './text';
 import { ConfigError, readYamlFile } from './yaml';
 import { type PeopleDirectory, type Person, resolvePeople } from './people';
 
@@ -17,7 +17,7 @@ const scoreValue = z.number().min(SCORE_MIN).max(SCORE_MAX);
 
 export const criterionSchema = z.object({
   id: slug,
-  label: z.string().min(1),
+  label: requiredText(LIMITS.title),
   weight: z.number().positive().default(1),
   /** A must-meet criterion: any reviewer scoring it below this is a knock-out, so the gate cannot decide go. */
   minimum: scoreValue.optional(),
@@ -31,8 +31,8 @@ export type Quorum = z.infer<typeof quorumSchema>;
 
 const peopleSelectorSchema = z
   .object({
-    people: z.array(z.email().transform((email) => email.toLowerCase())).default([]),
-    roles: z.array(z.string().min(1)).default([]),
+    people: limitedList(z.email().transform((email) => email.toLowerCase()), LIMITS.templateList).default([]),
+    roles: limitedList(z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`), LIMITS.templateList).default([]),
   })
   .strict()
   .refine((selector) => selector.people.length + selector.roles.length > 0, 'name at least one person or role');
@@ -46,9 +46,9 @@ export const NO_DECISION_ACTIONS = ['hold', 'kill', 'recycle', 'escalate'] as co
 export const gateSchema = z
   .object({
     id: slug,
-    name: z.string().min(1),
+    name: requiredText(LIMITS.title),
     reviewers: peopleSelectorSchema,
-    criteria: z.array(criterionSchema).min(1),
+    criteria: limitedList(criterionSchema, LIMITS.templateList).min(1),
     passScore: scoreValue,
     quorum: quorumSchema,
     deadline: durationSchema,
@@ -78,9 +78,9 @@ export const kpiSourceSchema = z.discriminatedUnion('type', [
 
 export const kpiSchema = z
   .object({
-    id: slug.or(z.string().regex(/^[a-z0-9][a-z0-9_]*$/, 'expected a lowercase id like "weekly_sales"')),
-    label: z.string().min(1),
-    unit: z.string().default(''),
+    id: slug.or(z.string().regex(/^[a-z0-9][a-z0-9_]{0,63}$/, 'expected a lowercase id like "weekly_sales"')),
+    label: requiredText(LIMITS.title),
+    unit: optionalText(LIMITS.name).default(''),
     /** Which way is better: `higher` (sales) or `lower` (waste, complaints). */
     direction: z.enum(['higher', 'lower']),
     target: z.number(),
@@ -109,7 +109,7 @@ export const pilotSchema = z
     duration: durationSchema.optional(),
     /** How often HTTP readings are pulled and overdue manual readings are asked for. */
     checkEvery: durationSchema,
-    kpis: z.array(kpiSchema).min(1),
+    kpis: limitedList(kpiSchema, LIMITS.templateList).min(1),
     /** The pilot continues as new once its history passes this many events. */
     historyLimit: z.number().int().min(50).default(2000),
     /** Who besides the champion and the admins may record readings: emails, or roles of the people directory. */
@@ -121,12 +121,12 @@ export const pilotSchema = z
 export const stageSchema = z
   .object({
     id: slug,
-    name: z.string().min(1),
-    description: z.string().default(''),
+    name: requiredText(LIMITS.title),
+    description: optionalText(LIMITS.description).default(''),
     /** Planned duration; the champion is reminded when the stage overruns it. */
     duration: durationSchema,
     reminderEvery: durationSchema.optional(),
-    deliverables: z.array(z.string().min(1)).default([]),
+    deliverables: limitedList(requiredText(LIMITS.condition), LIMITS.templateList).default([]),
     /** A pilot runs the idea for real while the stage lasts; its end opens the stage's gate. */
     pilot: pilotSchema.optional(),
     gate: gateSchema.optional(),
@@ -137,9 +137,9 @@ export const processSchema = z
   .object({
     id: slug,
     version: z.number().int().min(1),
-    name: z.string().min(1),
-    description: z.string().default(''),
-    stages: z.array(stageSchema).min(1),
+    name: requiredText(LIMITS.title),
+    description: optionalText(LIMITS.description).default(''),
+    stages: limitedList(stageSchema, LIMITS.templateList).min(1),
   })
   .strict()
   .superRefine((process, ctx) => {
