@@ -1,10 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StageGateError } from '../client/sdk';
+import { LIMITS, StageGateError } from '../client/sdk';
+import { startWebServer } from '../client/web/server';
+import { linkBuilder } from '../links';
 import { ideaPartWorkflowId, recordKpiUpdate } from '../workflows/messages';
 import { cliEnv, runCli } from './cli-process';
-import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, eventually, idea, inReview, testSettings, waitForIdea, withStack } from './helpers';
+import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, eventually, idea, inReview, messageTo, testSettings, waitForIdea, withStack } from './helpers';
 import { FIXTURE_PROCESSES_DIR } from './paths';
 
 const MAYA = 'maya@cornerbakery.example';
@@ -142,5 +144,65 @@ describe('identity checks', () => {
       expect(ready.code).toBe(1);
       expect(ready.stderr).toContain(`may not mark "Pumpkin spice pastry" ready for review: that needs the champion (${COUNTER}) or an admin`);
     });
+  });
+});
+
+/** Limits and characters: what reaches a workflow is bounded, named when refused, and cleaned of invisible formatting. */
+describe('limits and characters', () => {
+  test('1 MB of strategic goals is refused naming strategicGoals and its limit, long before Temporal\'s 2 MB, and nothing starts', async () => {
+    await withStack(async ({ client }) => {
+      const ideaId = `big-${Date.now().toString(36)}`;
+      const many = Array.from({ length: 10_000 }, (_, i) => `Goal ${i} `.padEnd(100, 'x'));
+      expect(JSON.stringify(many).length).toBeGreaterThan(1_000_000);
+      const refused = await client.submitIdea(idea({ ideaId, strategicGoals: many })).catch((err: unknown) => err);
+      expect(refused).toMatchObject({ code: 'invalid-input', message: `idea: strategicGoals: at most ${LIMITS.strategicGoals} items` });
+      const long = await client.submitIdea(idea({ ideaId, strategicGoals: ['x'.repeat(1_000_000)] })).catch((err: unknown) => err);
+      expect(long).toMatchObject({ code: 'invalid-input', message: `idea: strategicGoals[0]: at most ${LIMITS.goal} characters` });
+      const comment = await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: {}, comment: 'x'.repeat(LIMITS.comment + 1) }).catch((err: unknown) => err);
+      expect(comment).toMatchObject({ code: 'invalid-input', message: `vote: comment: at most ${LIMITS.comment} characters` });
+      await expect(client.getIdea(ideaId)).rejects.toMatchObject({ code: 'unknown-idea' });
+    });
+  });
+
+  test('bidi overrides and other invisible characters are removed from names and titles before they reach a journey or an email; emoji keep their joiners', async () => {
+    await withStack(async ({ client, store }) => {
+      const submitted = await client.submitIdea(
+        idea({ title: 'Pumpkin \u202espice\u202c pastry \u{1F469}\u200d\u{1F373}\u200b', submitter: { email: 'grace@customer.example', name: 'Gr\u202eace\u2066 Hall\ufeff' } }),
+      );
+      const status = await waitForIdea(client, submitted.ideaId, inReview('screen'));
+      expect(status.title).toBe('Pumpkin spice pastry \u{1F469}\u200d\u{1F373}');
+      expect(status.submitter.name).toBe('Grace Hall');
+      const received = await messageTo(store, submitted.ideaId, 'grace@customer.example', 'idea-received');
+      expect(`${received.subject}${received.text}`).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b\ufeff]/);
+      expect(received.text).toContain('Grace Hall');
+    });
+  });
+
+  test('0x10 is refused with the same words by the CLI, the SDK and the KPI page; 4,5 is 4.5 everywhere', async () => {
+    const settings = testSettings();
+    await withStack(async ({ client }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'manual-pilot' }));
+      const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      const words = '"0x10" is not a number: write a plain decimal like 620, -3 or 4.5 (no hex, exponents or digit groups)';
+      const cli = await runCli(cliEnv(settings), ['pilot', 'record', ideaId, '--kpi', 'weekly_sales=0x10', '--by', COUNTER]);
+      expect(cli.code).toBe(2);
+      expect(cli.stderr).toContain(`--kpi weekly_sales: ${words}`);
+      await expect(client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: '0x10', by: COUNTER })).rejects.toMatchObject({ code: 'invalid-input', message: `reading: value: ${words}` });
+      const web = await startWebServer({ client, settings, port: 0 });
+      try {
+        const link = linkBuilder({ ...settings, publicUrl: web.url }).kpi(ideaId, 'pilot', running.stage.pilot!.run, COUNTER);
+        const page = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': '0x10', note: '' }) });
+        expect(page.status).toBe(422);
+        expect(await page.text()).toContain(`Weekly sales: ${words.replace(/"/g, '&quot;')}`);
+        const comma = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': '4,5', note: '' }) });
+        expect(comma.status).toBe(200);
+      } finally {
+        await web.close();
+      }
+      await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: '4,5', by: COUNTER });
+      const cliComma = await runCli(cliEnv(settings), ['pilot', 'record', ideaId, '--kpi', 'weekly_sales=4,5', '--by', COUNTER, '--json']);
+      expect(cliComma.code).toBe(0);
+      expect((await client.pilotStatus(ideaId)).summary[0]).toMatchObject({ readings: 3, latest: 4.5, total: 13.5 });
+    }, settings);
   });
 });
