@@ -326,7 +326,7 @@ export class StageGateClient {
    * the directory lists them; everyone else must be in it, with the admin role where `admin` says
    * so. The journey checks again against its own snapshot.
    */
-  private authorise(by: string, what: string, allowed: { people?: { email: string; as: string }[]; admin?: boolean; anyone?: string }): void {
+  private authorise(by: string, what: string, allowed: { people?: { email: string; as: string }[]; admin?: boolean; anyone?: string }, code: 'not-allowed' | 'not-a-reviewer' = 'not-allowed'): void {
     if (allowed.people?.some((person) => person.email === by)) return;
     const person = this.people().people.find((candidate) => candidate.email === by);
     if (person && (allowed.anyone || (allowed.admin && person.roles.includes(ADMIN_ROLE)))) return;
@@ -334,7 +334,7 @@ export class StageGateClient {
     for (const person of allowed.people ?? []) named.set(person.as, [...(named.get(person.as) ?? []), person.email]);
     const needed = [...[...named].map(([as, emails]) => `${as} (${emails.join(', ')})`), ...(allowed.admin ? [`an admin (role ${ADMIN_ROLE} in the people directory)`] : []), ...(allowed.anyone ? [allowed.anyone] : [])];
     const who = person ? `${by} (${person.name}, roles ${person.roles.join(', ') || 'none'})` : `${by}, who is not in the people directory (${this.settings.peopleFile}),`;
-    throw new StageGateError('not-allowed', `${who} may not ${what}: that needs ${orList(needed)}.`);
+    throw new StageGateError(code, `${who} may not ${what}: that needs ${orList(needed)}.`);
   }
 
   /** The champion says the stage's work is done and the gate can open. */
@@ -353,7 +353,7 @@ export class StageGateClient {
   async castVote(ideaId: string, vote: VoteInput): Promise<VoteReceipt> {
     const parsed = parse('vote', voteSchema, vote);
     // A link was sent to the reviewer it names; anyone else must be a person of the directory (the journey checks they review this round).
-    if (parsed.via !== 'link') this.authorise(parsed.reviewer, `vote on idea "${ideaId}"`, { anyone: 'a reviewer of the gate from the people directory' });
+    if (parsed.via !== 'link') this.authorise(parsed.reviewer, `vote on idea "${ideaId}"`, { anyone: 'a reviewer of the gate from the people directory' }, 'not-a-reviewer');
     const input = await this.aimed(ideaId, parsed);
     const { decision, scores, comment, conditions } = input;
     return this.roundClosed(ideaId, input, this.update(ideaId, castVoteUpdate, input, commandId('vote', roundOf(input), input.reviewer, { decision, scores: Object.entries(scores).sort(), comment, conditions })));
