@@ -56,10 +56,15 @@ describe('startup refuses bad configuration', () => {
     }
   }
 
-  test('a good configuration passes the same check: process validate and the check agree', async () => {
+  test('process validate makes the same check: a good configuration passes, each bad one is named', async () => {
     const settings = testSettings({ processesDir: processesDir(false) });
     const run = await runCli(cliEnv(settings), ['process', 'validate', '--json']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual([{ id: 'two-gates', valid: true }]);
+    for (const { env, names } of CASES) {
+      const bad = await runCli(cliEnv(settings, env()), ['process', 'validate']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(names);
+    }
   });
 });
