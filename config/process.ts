@@ -31,8 +31,8 @@ export type Quorum = z.infer<typeof quorumSchema>;
 
 const peopleSelectorSchema = z
   .object({
-    people: limitedList(z.email().transform((email) => email.toLowerCase()), LIMITS.templateList).default([]),
-    roles: limitedList(z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`), LIMITS.templateList).default([]),
+    people: limitedList(z.email().transform((email) => email.toLowerCase()), LIMITS.selector).default([]),
+    roles: limitedList(z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`), LIMITS.selector).default([]),
   })
   .strict()
   .refine((selector) => selector.people.length + selector.roles.length > 0, 'name at least one person or role');
@@ -122,7 +122,7 @@ export const stageSchema = z
   .object({
     id: slug,
     name: requiredText(LIMITS.title),
-    description: optionalText(LIMITS.description).default(''),
+    description: optionalText(LIMITS.comment).default(''),
     /** Planned duration; the champion is reminded when the stage overruns it. */
     duration: durationSchema,
     reminderEvery: durationSchema.optional(),
@@ -138,7 +138,7 @@ export const processSchema = z
     id: slug,
     version: z.number().int().min(1),
     name: requiredText(LIMITS.title),
-    description: optionalText(LIMITS.description).default(''),
+    description: optionalText(LIMITS.comment).default(''),
     stages: limitedList(stageSchema, LIMITS.templateList).min(1),
   })
   .strict()

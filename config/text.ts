@@ -46,8 +46,10 @@ export const LIMITS = {
   kpiNote: 1_000,
   /** Ids: process, stage, gate, criterion, KPI, role. */
   id: 64,
-  /** Lists in process templates: stages, criteria, deliverables, KPIs, people and roles a gate names. */
-  templateList: 50,
+  /** Lists in process templates: stages, criteria, deliverables, KPIs, recorders. */
+  templateList: 20,
+  /** The people and the roles one gate names as reviewers or escalation contacts. */
+  selector: 50,
   /** The people directory of one organisation. */
   people: 10_000,
 } as const;

@@ -56,6 +56,7 @@ import {
   type OverrideInput,
   readySchema,
   type ReadyInput,
+  reviewOpenedSchema,
   voteSchema,
   type VoteInput,
 } from './inputs';
@@ -285,8 +286,9 @@ export class StageGateClient {
   /** Tells the journey a reviewer opened the review page (time to open, opened but never voted). */
   async reviewOpened(ideaId: string, opened: { reviewer: string; round: number }): Promise<void> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
+    const input = parse('opened', reviewOpenedSchema, opened);
     try {
-      await this.handle(id).signal(reviewOpenedSignal, opened);
+      await this.handle(id).signal(reviewOpenedSignal, input);
     } catch (err) {
       throw explain(err, id);
     }

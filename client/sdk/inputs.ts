@@ -151,10 +151,10 @@ export type ActionInput = z.input<typeof actionSchema>;
 
 export const listFilterSchema = z
   .object({
-    stage: z.string().min(1).optional(),
+    stage: z.string().min(1).max(LIMITS.id).optional(),
     status: z.enum(['in-stage', 'in-review', 'on-hold', 'launched', 'killed', 'withdrawn']).optional(),
     source: z.enum(IDEA_SOURCES).optional(),
-    process: z.string().min(1).optional(),
+    process: z.string().min(1).max(LIMITS.id).optional(),
     limit: z.number().int().min(1).max(10_000).default(100),
   })
   .strict();
@@ -171,6 +171,9 @@ export const kpiValueSchema = z
     }
     return parsed;
   });
+
+/** A reviewer opened a round's review page: sent as a signal, so checked here as strictly as any update. */
+export const reviewOpenedSchema = z.object({ reviewer: email, round: z.number().int().min(1) }).strict();
 
 export const kpiReadingSchema = producing<KpiReading>()(z
   .object({
