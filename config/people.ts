@@ -1,17 +1,18 @@
 import { z } from 'zod';
+import { LIMITS, limitedList, requiredText } from './text';
 import { readYamlFile } from './yaml';
 
 export const personSchema = z.object({
-  email: z.email().transform((email) => email.toLowerCase()),
-  name: z.string().min(1),
-  roles: z.array(z.string().min(1)).default([]),
+  email: z.email().max(254, 'at most 254 characters').transform((email) => email.toLowerCase()),
+  name: requiredText(LIMITS.name),
+  roles: limitedList(z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`), LIMITS.templateList).default([]),
 });
 export type Person = z.infer<typeof personSchema>;
 
 export const peopleDirectorySchema = z
   .object({
-    organisation: z.string().min(1),
-    people: z.array(personSchema).min(1),
+    organisation: requiredText(LIMITS.title),
+    people: limitedList(personSchema, LIMITS.people).min(1),
   })
   .superRefine((directory, ctx) => {
     const seen = new Set<string>();

@@ -2,10 +2,13 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { durationSchema } from './duration';
+import { LIMITS, limitedList, optionalText, requiredText } from './text';
 import { ConfigError, readYamlFile } from './yaml';
 import { type PeopleDirectory, type Person, resolvePeople } from './people';
 
-const slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lowercase id like "idea-screen"');
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a lowercase id like "idea-screen" (at most 64 characters)');
+/** A role of the people directory. */
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a role like "head-baker", or an email');
 
 /** Scores are given on a 1–5 scale. */
 export const SCORE_MIN = 1;
@@ -14,7 +17,7 @@ const scoreValue = z.number().min(SCORE_MIN).max(SCORE_MAX);
 
 export const criterionSchema = z.object({
   id: slug,
-  label: z.string().min(1),
+  label: requiredText(LIMITS.title),
   weight: z.number().positive().default(1),
   /** A must-meet criterion: any reviewer scoring it below this is a knock-out, so the gate cannot decide go. */
   minimum: scoreValue.optional(),
@@ -28,8 +31,8 @@ export type Quorum = z.infer<typeof quorumSchema>;
 
 const peopleSelectorSchema = z
   .object({
-    people: z.array(z.email().transform((email) => email.toLowerCase())).default([]),
-    roles: z.array(z.string().min(1)).default([]),
+    people: limitedList(z.email().transform((email) => email.toLowerCase()), LIMITS.selector).default([]),
+    roles: limitedList(z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`), LIMITS.selector).default([]),
   })
   .strict()
   .refine((selector) => selector.people.length + selector.roles.length > 0, 'name at least one person or role');
@@ -43,9 +46,9 @@ export const NO_DECISION_ACTIONS = ['hold', 'kill', 'recycle', 'escalate'] as co
 export const gateSchema = z
   .object({
     id: slug,
-    name: z.string().min(1),
+    name: requiredText(LIMITS.title),
     reviewers: peopleSelectorSchema,
-    criteria: z.array(criterionSchema).min(1),
+    criteria: limitedList(criterionSchema, LIMITS.templateList).min(1),
     passScore: scoreValue,
     quorum: quorumSchema,
     deadline: durationSchema,
@@ -75,9 +78,9 @@ export const kpiSourceSchema = z.discriminatedUnion('type', [
 
 export const kpiSchema = z
   .object({
-    id: slug.or(z.string().regex(/^[a-z0-9][a-z0-9_]*$/, 'expected a lowercase id like "weekly_sales"')),
-    label: z.string().min(1),
-    unit: z.string().default(''),
+    id: slug.or(z.string().regex(/^[a-z0-9][a-z0-9_]{0,63}$/, 'expected a lowercase id like "weekly_sales"')),
+    label: requiredText(LIMITS.title),
+    unit: optionalText(LIMITS.name).default(''),
     /** Which way is better: `higher` (sales) or `lower` (waste, complaints). */
     direction: z.enum(['higher', 'lower']),
     target: z.number(),
@@ -106,9 +109,11 @@ export const pilotSchema = z
     duration: durationSchema.optional(),
     /** How often HTTP readings are pulled and overdue manual readings are asked for. */
     checkEvery: durationSchema,
-    kpis: z.array(kpiSchema).min(1),
+    kpis: limitedList(kpiSchema, LIMITS.templateList).min(1),
     /** The pilot continues as new once its history passes this many events. */
     historyLimit: z.number().int().min(50).default(2000),
+    /** Who besides the champion and the admins may record readings: emails, or roles of the people directory. */
+    recorders: limitedList(z.union([z.email().transform((email) => email.toLowerCase()), id]), LIMITS.templateList).default([]),
   })
   .strict()
   .superRefine((pilot, ctx) => uniqueIds(pilot.kpis, ['kpis'], ctx));
@@ -116,12 +121,12 @@ export const pilotSchema = z
 export const stageSchema = z
   .object({
     id: slug,
-    name: z.string().min(1),
-    description: z.string().default(''),
+    name: requiredText(LIMITS.title),
+    description: optionalText(LIMITS.comment).default(''),
     /** Planned duration; the champion is reminded when the stage overruns it. */
     duration: durationSchema,
     reminderEvery: durationSchema.optional(),
-    deliverables: z.array(z.string().min(1)).default([]),
+    deliverables: limitedList(requiredText(LIMITS.condition), LIMITS.templateList).default([]),
     /** A pilot runs the idea for real while the stage lasts; its end opens the stage's gate. */
     pilot: pilotSchema.optional(),
     gate: gateSchema.optional(),
@@ -132,9 +137,9 @@ export const processSchema = z
   .object({
     id: slug,
     version: z.number().int().min(1),
-    name: z.string().min(1),
-    description: z.string().default(''),
-    stages: z.array(stageSchema).min(1),
+    name: requiredText(LIMITS.title),
+    description: optionalText(LIMITS.comment).default(''),
+    stages: limitedList(stageSchema, LIMITS.templateList).min(1),
   })
   .strict()
   .superRefine((process, ctx) => {
@@ -157,7 +162,9 @@ export type Kpi = PilotDefinition['kpis'][number];
 
 /** A gate with its reviewers and escalation contacts resolved to people, as snapshotted into an idea. */
 export type ResolvedGate = Omit<GateDefinition, 'reviewers' | 'escalateTo'> & { reviewers: Person[]; escalateTo: Person[] };
-export type ResolvedStage = Omit<StageDefinition, 'gate'> & { gate?: ResolvedGate };
+/** A pilot with its recorders resolved to people; pilots of ideas submitted before recorders existed have none. */
+export type ResolvedPilot = Omit<PilotDefinition, 'recorders'> & { recorders?: Person[] };
+export type ResolvedStage = Omit<StageDefinition, 'gate' | 'pilot'> & { gate?: ResolvedGate; pilot?: ResolvedPilot };
 export type ResolvedProcess = Omit<ProcessDefinition, 'stages'> & { stages: ResolvedStage[] };
 
 function uniqueIds(items: { id: string }[], path: (string | number)[], ctx: z.RefinementCtx): void {
@@ -200,7 +207,8 @@ export function resolveProcess(
 ): ResolvedProcess {
   const own = new Set([idea.submitter.toLowerCase(), idea.champion.toLowerCase()]);
   const stages = process.stages.map((stage, index): ResolvedStage => {
-    if (!stage.gate) return { ...stage, gate: undefined };
+    const pilot = stage.pilot && { ...stage.pilot, recorders: resolveRecorders(directory, stage.pilot.recorders) };
+    if (!stage.gate) return { ...stage, pilot, gate: undefined };
     const gate = stage.gate;
     const reviewers = resolvePeople(directory, gate.reviewers).filter((person) => gate.allowSelfReview || !own.has(person.email));
     const where = `process "${process.id}" stages[${index}].gate (${gate.id})`;
@@ -212,7 +220,12 @@ export function resolveProcess(
     }
     const escalateTo = resolvePeople(directory, gate.escalateTo);
     if (escalateTo.length === 0) throw new ConfigError(`${where}: escalateTo names nobody in the people directory`);
-    return { ...stage, gate: { ...gate, reviewers, escalateTo } };
+    return { ...stage, pilot, gate: { ...gate, reviewers, escalateTo } };
   });
   return { ...process, stages };
+}
+
+/** A pilot's recorders, named by email or by role, as people of the directory (like a gate's reviewers). */
+function resolveRecorders(directory: PeopleDirectory, recorders: string[]): Person[] {
+  return resolvePeople(directory, { people: recorders.filter((entry) => entry.includes('@')), roles: recorders.filter((entry) => !entry.includes('@')) });
 }

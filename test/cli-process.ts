@@ -24,15 +24,19 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the built `stagegate` command as a separate process, stdin closed, and collects what it printed. */
-export function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<CliRun> {
+/** Runs the built `stagegate` with these arguments and environment until it exits (or `timeoutMs` passes: then it is killed). */
+export function runCli(env: NodeJS.ProcessEnv, args: string[], timeoutMs = 30_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }

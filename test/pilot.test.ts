@@ -144,7 +144,7 @@ describe('pilots with KPIs (second-long timers)', () => {
         expect(await page.text()).toContain('Pilot readings for “Pumpkin spice pastry”');
         const wrong = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': 'lots', note: '' }) });
         expect(wrong.status).toBe(422);
-        expect(await wrong.text()).toContain('Weekly sales: &quot;lots&quot; is not a number.');
+        expect(await wrong.text()).toContain('Weekly sales: &quot;lots&quot; is not a number: write a plain decimal like 620');
         const right = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': '620', note: 'Till report' }) });
         expect(right.status).toBe(200);
         expect(await right.text()).toContain('weekly_sales 620 (on target)');

@@ -9,12 +9,15 @@ import {
   ActivityFailure,
   ChildWorkflowFailure,
   continueAsNew,
+  log,
   patched,
   startChild,
   workflowInfo,
+  type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { ResolvedGate, ResolvedStage } from '../config/process';
-import type { Action, Hold, Override, Person, Ready, Vote } from './inputs';
+import type { Action, Hold, Identified, Override, Person, Ready, Vote } from './inputs';
+import { identifiedBy } from './inputs';
 import { SMTP_REJECTED, type Notification, type NotificationPurpose, type SmtpRejectedDetails } from './notification';
 import { notify, recordEvent } from './activity-proxies';
 import { addBusinessTime, iso } from './calendar';
@@ -32,6 +35,7 @@ import {
   resumeUpdate,
   reviewOpenedSignal,
   endPilotSignal,
+  ideaPartWorkflowId,
   stageKey,
   statusKey,
   statusQuery,
@@ -45,6 +49,7 @@ import type {
   IdeaStatus,
   IdeaStatusName,
   OpenRound,
+  PilotInput,
   PilotResult,
   ResumePoint,
   VoteReceipt,
@@ -56,6 +61,7 @@ const PILOT_ENDINGS: Record<PilotResult['reason'], string> = {
   'kill-threshold': 'early: a reading passed its kill threshold',
   held: 'early: the idea was put on hold while it ran',
   failed: 'early: its workflow failed or was stopped, so its readings are lost; the gate decides on what the champion knows',
+  'not-started': 'before it began: its workflow could not be started, so there are no readings; the gate decides on what the champion knows',
 };
 
 /** How many of its latest events the journey's status shows; the events store has them all. */
@@ -91,6 +97,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     mailInBackground: patched('mail-in-background'),
     /** A stage whose work is in but whose conditions are open reminds of the conditions, not of an overdue stage. */
     conditionsReminder: patched('conditions-reminder'),
+    /** A pilot's workflow id is `idea-<ideaId>:pilot:<stage>:<run>`, which no idea id can take; a pilot that cannot start is recorded, not retried in silence. */
+    partIds: patched('idea-part-ids'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -270,7 +278,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   );
 
   function voteDetail(vote: Vote): Record<string, unknown> {
-    return { decision: vote.decision, scores: vote.scores, comment: vote.comment, conditions: vote.conditions, via: vote.via, fingerprint: vote.fingerprint };
+    return { decision: vote.decision, scores: vote.scores, comment: vote.comment, conditions: vote.conditions, ...identifiedBy(vote), fingerprint: vote.fingerprint };
   }
 
   const lastDecision = () => state.decisions[state.decisions.length - 1];
@@ -326,7 +334,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       const revised = state.status === 'in-review';
       state.stage.ready = { by: ready.by, at: iso(), notes: ready.notes, links: ready.links, fingerprint };
       if (revised) state.round!.packageFingerprint = fingerprint;
-      await record('ready_for_review', { notes: ready.notes, links: ready.links, fingerprint, ...(revised ? { revised } : {}) }, ready.by);
+      await record('ready_for_review', { notes: ready.notes, links: ready.links, fingerprint, ...(revised ? { revised } : {}), ...identifiedBy(ready) }, ready.by);
     },
     {
       validator: (ready: Ready) => {
@@ -346,7 +354,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     async (action: Action) => {
       const met = openConditions();
       for (const open of met) open.met = true;
-      await record('conditions_met', { conditions: met.map((c) => c.text), note: action.reason }, action.by);
+      await record('conditions_met', { conditions: met.map((c) => c.text), note: action.reason, ...identifiedBy(action) }, action.by);
     },
     {
       validator: (action: Action) => {
@@ -361,7 +369,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     overrideDecisionUpdate,
     (override: Override) => {
       if (since.exactlyOnce) {
-        decide(state.round!, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions });
+        decide(state.round!, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions, ...identifiedBy(override) });
         return;
       }
       requests.override = override;
@@ -545,8 +553,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     pilotRuns.set(stage.id, run);
     const startedAt = Date.now();
     const endsAt = addBusinessTime(startedAt, pilot.duration ?? stage.duration, calendar);
-    const workflowId = `${workflowInfo().workflowId}-pilot-${stage.id}-${run}`;
-    const child = await startChild(pilotRun, {
+    const workflowId = since.partIds ? ideaPartWorkflowId(idea.ideaId, 'pilot', stage.id, run) : `${workflowInfo().workflowId}-pilot-${stage.id}-${run}`;
+    const options = {
       workflowId,
       args: [
         {
@@ -562,9 +570,22 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
           idea: ideaFacts,
           historyLimit: pilot.historyLimit,
           ...journeyId,
+          ...(since.partIds ? { admins } : {}),
         },
-      ],
-    });
+      ] as [PilotInput],
+    };
+    let child: ChildWorkflowHandle<typeof pilotRun>;
+    if (since.partIds) {
+      try {
+        child = await startChild(pilotRun, options);
+      } catch (err) {
+        // A pilot that cannot start (its id taken, its type unknown, ...) is told, and the gate decides without it.
+        await pilotNotStarted(workflowId, run, startedAt, endsAt, err);
+        return;
+      }
+    } else {
+      child = await startChild(pilotRun, options);
+    }
     // Shown only once the child runs, so a reading sent as soon as it shows has somewhere to go.
     state.stage.pilot = { workflowId, run, startedAt: iso(startedAt), endsAt: iso(endsAt) };
     let result: PilotResult;
@@ -577,11 +598,33 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     } else {
       result = since.pilotFaults ? await pilotResult(child.result()) : await child.result();
     }
+    if (since.partIds) return pilotEnded(result);
+    // Inline on the path journeys in flight took: an extra await would reorder their commands.
     state.stage.pilot = { ...state.stage.pilot, endedAt: result.endedAt, reason: result.reason, summary: result.summary };
     await record('pilot_ended', { reason: result.reason, realisedBenefit: result.realisedBenefit, summary: result.summary, ...(result.failure ? { failure: result.failure } : {}) });
+    readyFromPilot(result);
+  }
+
+  async function pilotNotStarted(workflowId: string, run: number, startedAt: number, endsAt: number, err: unknown): Promise<void> {
+    const failure = `the pilot's workflow ${workflowId} did not start: ${err instanceof Error ? err.message : String(err)}`;
+    log.error(`Idea ${idea.ideaId}: ${failure}`);
+    state.stage.pilot = { workflowId, run, startedAt: iso(startedAt), endsAt: iso(endsAt) };
+    await pilotEnded({ reason: 'not-started', endedAt: iso(), summary: [], failure });
+  }
+
+  /** Records how the pilot ended and, unless the champion already did, makes the stage ready with its summary. */
+  async function pilotEnded(result: PilotResult): Promise<void> {
+    state.stage.pilot = { ...state.stage.pilot!, endedAt: result.endedAt, reason: result.reason, summary: result.summary };
+    await record('pilot_ended', { reason: result.reason, realisedBenefit: result.realisedBenefit, summary: result.summary, ...(result.failure ? { failure: result.failure } : {}) });
+    readyFromPilot(result);
+  }
+
+  /** Unless the champion marked the stage ready already, the pilot's end does, with its summary as the notes. */
+  function readyFromPilot(result: PilotResult): void {
     if (!state.stage.ready) {
       const notes = [
         `The pilot ended ${PILOT_ENDINGS[result.reason]}.`,
+        ...(result.reason === 'not-started' ? [`Why: ${result.failure}`] : []),
         ...result.summary.map((kpi) => `${kpi.label}: ${kpi.latest ?? 'no reading'}${kpi.unit ? ` ${kpi.unit}` : ''} (target ${kpi.target}, ${kpi.met ? 'met' : 'not met'}${kpi.trend ? `, trend ${kpi.trend}` : ''}; ${kpi.readings} readings)`),
       ].join('\n');
       const pack = { notes, links: [] };
@@ -612,7 +655,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     // A hold asked for while the stage's work finished (or its pilot ran) parks the idea here, before the gate.
     if (since.holdInPilot && requests.hold && done()) {
       const hold = requests.hold;
-      await parkOnHold('stage', hold.revisitAfter ?? STAGE_HOLD_REVISIT_MS, hold.by, hold.reason);
+      await parkOnHold('stage', hold.revisitAfter ?? STAGE_HOLD_REVISIT_MS, hold.by, hold.reason, identifiedBy(hold));
       setStatus('in-stage');
     }
     while (!done()) {
@@ -622,7 +665,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       if (done()) break;
       if (requests.hold) {
         const hold = requests.hold;
-        await parkOnHold('stage', hold.revisitAfter ?? STAGE_HOLD_REVISIT_MS, hold.by, hold.reason);
+        await parkOnHold('stage', hold.revisitAfter ?? STAGE_HOLD_REVISIT_MS, hold.by, hold.reason, identifiedBy(hold));
         setStatus('in-stage');
         remindAt = Math.max(remindAt, addBusinessTime(Date.now(), every, calendar));
       } else {
@@ -647,7 +690,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         case 'kill':
           return 'kill';
         case 'hold':
-          await parkOnHold('gate', requests.hold?.revisitAfter ?? gate.revisitAfter, decision.actor ?? decision.decidedBy, decision.reasons.join(' '));
+          await parkOnHold('gate', requests.hold?.revisitAfter ?? gate.revisitAfter, decision.actor ?? decision.decidedBy, decision.reasons.join(' '), identifiedBy(decision));
           break;
         case 'recycle':
           await enterStage(stage, index, true);
@@ -708,7 +751,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       } else if (requests.override) {
         const override = requests.override;
         requests.override = undefined;
-        decision = decide(open, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions });
+        decision = decide(open, { decision: override.decision, decidedBy: 'admin', actor: override.by, reasons: [override.reason], conditions: override.conditions, ...identifiedBy(override) });
       } else if (requests.hold) {
         decision = decide(open, holdResult(requests.hold));
       } else if (quorumMet()) {
@@ -755,22 +798,22 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   }
 
   function holdResult(hold: Hold): RoundResult {
-    return { decision: 'hold', decidedBy: 'admin', actor: hold.by, reasons: [hold.reason], conditions: [] };
+    return { decision: 'hold', decidedBy: 'admin', actor: hold.by, reasons: [hold.reason], conditions: [], ...identifiedBy(hold) };
   }
 
   /** Parks the idea until an admin resumes it or its revisit date comes. */
-  async function parkOnHold(returnTo: 'stage' | 'gate', revisitAfter: number, by: string, reason: string): Promise<void> {
+  async function parkOnHold(returnTo: 'stage' | 'gate', revisitAfter: number, by: string, reason: string, identified: Partial<Identified> = {}): Promise<void> {
     requests.hold = undefined;
     const revisitAt = Date.now() + revisitAfter;
     state.hold = { by, reason, at: iso(), revisitAt: iso(revisitAt), returnTo };
     setStatus('on-hold');
-    await record('held', { reason, revisitAt: state.hold.revisitAt, returnTo }, by);
+    await record('held', { reason, revisitAt: state.hold.revisitAt, returnTo, ...identified }, by);
     await tell('held', [idea.submitter, idea.champion], { hold: state.hold, reason });
     const resumedByHand = await condition(() => requests.resume !== undefined, revisitAfter);
     const resume = requests.resume;
     requests.resume = undefined;
     state.hold = undefined;
-    await record('resumed', { reason: resume?.reason || (resumedByHand ? '' : 'the revisit date came') }, resume?.by);
+    await record('resumed', { reason: resume?.reason || (resumedByHand ? '' : 'the revisit date came'), ...identifiedBy(resume) }, resume?.by);
   }
 
   async function launch(): Promise<IdeaOutcome> {
@@ -782,15 +825,15 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
 
   async function withdraw(action: Action): Promise<IdeaOutcome> {
     const reviewers = state.round?.reviewers ?? [];
-    const outcome = await end('withdrawn', action.reason || 'withdrawn', action.by);
+    const outcome = await end('withdrawn', action.reason || 'withdrawn', action.by, identifiedBy(action));
     await tell('withdrawn', [idea.submitter, idea.champion, ...reviewers], { reason: action.reason, actor: action.by });
     return outcome;
   }
 
-  async function end(status: IdeaOutcome['status'], reason: string, actor?: string): Promise<IdeaOutcome> {
+  async function end(status: IdeaOutcome['status'], reason: string, actor?: string, identified: Partial<Identified> = {}): Promise<IdeaOutcome> {
     state.endedAt = iso();
     setStatus(status);
-    await record(status, { reason }, actor);
+    await record(status, { reason, ...identified }, actor);
     state.round = undefined;
     return { ideaId: idea.ideaId, status, at: state.endedAt, reason };
   }

@@ -33,8 +33,27 @@ export interface Idea {
   estimatedBenefit?: number;
 }
 
+/**
+ * How the person acting was identified: `link` by an emailed link sent to them, `cli` and `sdk`
+ * by the people directory of the caller's stagegate, `api` by an API key (named in `key`).
+ */
+export const ACTOR_CHANNELS = ['link', 'cli', 'sdk', 'api'] as const;
+export type ActorChannel = (typeof ACTOR_CHANNELS)[number];
 /** How a vote came: `link` means from an emailed link, cast as the person it was sent to. */
-export type VoteChannel = 'link' | 'cli' | 'sdk';
+export type VoteChannel = ActorChannel;
+
+/** How an actor was identified, recorded with what they did. Absent on what came before it was recorded. */
+export interface Identified {
+  via: ActorChannel;
+  /** The name of the API key the request came with, for `api`. */
+  key?: string;
+}
+
+/** What an event's detail says of how its actor was identified; nothing for commands older than that. */
+export function identifiedBy(actor: Partial<Identified> | undefined): Partial<Identified> {
+  if (!actor?.via) return {};
+  return actor.key ? { via: actor.via, key: actor.key } : { via: actor.via };
+}
 
 /** One reviewer's decision at one gate round. */
 export interface Vote {
@@ -51,17 +70,18 @@ export interface Vote {
   /** The fingerprint of the gate package the reviewer saw. */
   fingerprint?: string;
   via: VoteChannel;
+  key?: string;
 }
 
 /** The champion says the stage's work is ready for its gate. */
-export interface Ready {
+export interface Ready extends Identified {
   by: string;
   notes: string;
   links: string[];
 }
 
 /** An admin (or an escalation contact) decides a gate round instead of its reviewers. */
-export interface Override {
+export interface Override extends Identified {
   by: string;
   decision: Decision;
   reason: string;
@@ -72,7 +92,7 @@ export interface Override {
 }
 
 /** An idea parked until it is resumed or its revisit time comes. */
-export interface Hold {
+export interface Hold extends Identified {
   by: string;
   reason: string;
   /** Milliseconds until the idea comes back for review by itself; the gate's revisitAfter when absent. */
@@ -80,13 +100,13 @@ export interface Hold {
 }
 
 /** Resume, withdraw, conditions met: who asks, and why. */
-export interface Action {
+export interface Action extends Identified {
   by: string;
   reason: string;
 }
 
 /** One reading of one of a pilot's KPIs. */
-export interface KpiReading {
+export interface KpiReading extends Identified {
   kpi: string;
   value: number;
   by: string;

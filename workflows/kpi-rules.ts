@@ -84,3 +84,24 @@ export function summarise(kpis: Kpi[], tracks: Record<string, KpiTrack>): KpiSum
     };
   });
 }
+
+/**
+ * The one grammar of a KPI value typed by a person, in every channel (CLI, SDK, the KPI page): a
+ * plain decimal with an optional sign and at most one decimal separator, `.` or `,` (620, -3,
+ * 4.5, 4,5). No hex, octal, binary, exponents, digit groups, Infinity or NaN: `0x10` is refused,
+ * never read as 16.
+ */
+const KPI_NUMBER = /^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$/;
+/** Enough digits for any reading; more is a paste gone wrong. */
+const KPI_NUMBER_MAX_LENGTH = 30;
+
+export function kpiNumberProblem(text: string): string {
+  return `"${text.length > KPI_NUMBER_MAX_LENGTH ? `${text.slice(0, KPI_NUMBER_MAX_LENGTH)}…` : text}" is not a number: write a plain decimal like 620, -3 or 4.5 (no hex, exponents or digit groups)`;
+}
+
+/** The value of a typed KPI reading, or undefined when it does not follow the grammar. */
+export function parseKpiNumber(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed.length > KPI_NUMBER_MAX_LENGTH || !KPI_NUMBER.test(trimmed)) return undefined;
+  return Number(trimmed.replace(',', '.'));
+}

@@ -6,7 +6,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { KpiReading } from './inputs';
+import type { Identified, KpiReading } from './inputs';
+import { identifiedBy } from './inputs';
 import type { NotificationPurpose, Notification } from './notification';
 import type { Kpi } from '../config/process';
 import { notify, pullKpi, recordEvent } from './activity-proxies';
@@ -14,6 +15,9 @@ import { iso } from './calendar';
 import { addReading, assessReading, meetsTarget, summarise, type KpiTrack } from './kpi-rules';
 import { endPilotSignal, pilotStatusQuery, recordKpiUpdate, reject } from './messages';
 import type { EventType, KpiReceipt, PilotCarry, PilotEnd, PilotInput, PilotResult } from './state';
+
+/** A reading as the pilot acts on it: typed in by a person, or pulled over HTTP by the pilot itself (no `via`). */
+type Reading = Omit<KpiReading, keyof Identified> & Partial<Identified> & { source: 'manual' | 'http' };
 
 /**
  * A pilot: the idea runs for real for a while. KPI readings come in by hand (an update) or are
@@ -24,6 +28,8 @@ import type { EventType, KpiReceipt, PilotCarry, PilotEnd, PilotInput, PilotResu
 export async function pilotRun(input: PilotInput): Promise<PilotResult> {
   /** A check after downtime is followed by the next one a period later, not by one per missed period. */
   const checksFromNow = patched('pilot-checks-from-now');
+  /** Readings are taken only from the champion, the pilot's recorders and the idea's admins, as the idea's snapshot names them. */
+  const checksRecorders = patched('kpi-recorders');
   const { pilot } = input;
   const kpis = new Map(pilot.kpis.map((kpi) => [kpi.id, kpi]));
   const carry: PilotCarry = input.carried ?? {
@@ -38,7 +44,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
   const endsAt = Date.parse(input.endsAt);
   const stream = `pilot-${input.stage.id}-${input.run}`;
   /** Readings accepted by the update handler, recorded and acted on by the loop below. */
-  const arrived: { reading: KpiReading & { source: 'manual' | 'http' }; receipt: KpiReceipt }[] = [];
+  const arrived: { reading: Reading; receipt: KpiReceipt }[] = [];
   let killedBy: string | undefined;
   /** Set when the idea was put on hold: the pilot ends at once. */
   let heldBy: string | undefined;
@@ -85,7 +91,13 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     continuedAsNew: carry.runs,
     summary: summarise(pilot.kpis, carry.tracks),
     ended: ending(),
+    ...(checksRecorders ? { recorders: (pilot.recorders ?? []).map((person) => person.email) } : {}),
   }));
+
+  /** Who may record readings: the champion, the pilot's recorders, the idea's admins. */
+  function mayRecord(): string[] {
+    return [...new Set([input.champion.email, ...(pilot.recorders ?? []).map((person) => person.email), ...(input.admins ?? [])])];
+  }
 
   setHandler(endPilotSignal, ({ by }) => {
     heldBy ??= by;
@@ -111,13 +123,16 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
       validator: (reading) => {
         if (killedBy || heldBy || Date.now() >= endsAt) reject('pilot-ended', `The pilot of ${input.stage.name} has ended; readings are closed.`);
         if (!kpis.has(reading.kpi)) reject('unknown-kpi', `"${reading.kpi}" is not a KPI of this pilot; its KPIs are ${[...kpis.keys()].join(', ')}.`);
+        if (checksRecorders && !mayRecord().includes(reading.by)) {
+          reject('not-allowed', `${reading.by} may not record readings for this pilot: readings are taken from the champion (${input.champion.email}), the pilot's recorders or an admin.`);
+        }
       },
     },
   );
 
-  async function act(reading: KpiReading & { source: 'manual' | 'http' }, receipt: KpiReceipt): Promise<void> {
+  async function act(reading: Reading, receipt: KpiReceipt): Promise<void> {
     const kpi = kpis.get(reading.kpi)!;
-    await record('kpi_recorded', { kpi: kpi.id, value: reading.value, unit: kpi.unit, target: kpi.target, direction: kpi.direction, met: receipt.met, level: receipt.level, source: reading.source, note: reading.note }, reading.by);
+    await record('kpi_recorded', { kpi: kpi.id, value: reading.value, unit: kpi.unit, target: kpi.target, direction: kpi.direction, met: receipt.met, level: receipt.level, source: reading.source, note: reading.note, ...identifiedBy(reading) }, reading.by);
     if (receipt.level !== 'alert' && receipt.level !== 'kill') return;
     const threshold = (receipt.level === 'kill' ? kpi.killAt : kpi.alertAt)!;
     await record('kpi_alert', { kpi: kpi.id, value: reading.value, threshold, level: receipt.level });

@@ -1,5 +1,6 @@
 import type { Decision, ResolvedGate } from '../config/process';
-import type { Vote } from './inputs';
+import type { ActorChannel, Vote } from './inputs';
+import { identifiedBy } from './inputs';
 import { votesNeeded } from './gate-rules';
 import type { DecidedBy, DecisionRecord, OpenRound, VoteReceipt } from './state';
 
@@ -95,6 +96,9 @@ export interface RoundResult {
   reasons: string[];
   conditions: string[];
   score?: number;
+  /** How the admin or contact deciding was identified. */
+  via?: ActorChannel;
+  key?: string;
 }
 
 /** The record of the decision a round reached, with what each reviewer said. */
@@ -110,6 +114,7 @@ export function decisionFor(round: OpenRound, result: RoundResult, at: string): 
     score: result.score,
     reasons: result.reasons,
     conditions: result.conditions,
+    ...identifiedBy(result),
     comments: round.votes.map((vote) => ({ reviewer: vote.reviewerName, decision: vote.decision, comment: vote.comment })),
   };
 }

@@ -1,8 +1,8 @@
-import type { Criterion, Decision, PilotDefinition, Quorum, ResolvedProcess } from '../config/process';
+import type { Criterion, Decision, Quorum, ResolvedPilot, ResolvedProcess } from '../config/process';
 import type { KpiLevel, KpiSummary, KpiTrack } from './kpi-rules';
 import type { Notification } from './notification';
 import type { Calendar } from '../config/settings';
-import type { Action, Hold, Idea, Person, Vote } from './inputs';
+import type { Action, ActorChannel, Hold, Idea, Person, Vote } from './inputs';
 
 /** The shapes an idea journey keeps and answers with; plain data, safe in workflow code. */
 
@@ -122,6 +122,9 @@ export interface DecisionRecord {
   decision: Decision;
   decidedBy: DecidedBy;
   actor?: string;
+  /** How the actor was identified, when an admin or contact decided. */
+  via?: ActorChannel;
+  key?: string;
   at: string;
   score?: number;
   reasons: string[];
@@ -213,7 +216,8 @@ export interface IdeaOutcome {
 }
 
 /** Why a pilot ended: its planned duration, a reading past a kill threshold, a hold on its idea, or its workflow failing or being stopped. */
-export type PilotEnd = 'duration' | 'kill-threshold' | 'held' | 'failed';
+/** `not-started`: the pilot's workflow could not be started at all. */
+export type PilotEnd = 'duration' | 'kill-threshold' | 'held' | 'failed' | 'not-started';
 
 export interface StagePilot {
   workflowId: string;
@@ -232,10 +236,12 @@ export interface PilotInput {
   source: string;
   stage: { id: string; name: string };
   run: number;
-  pilot: PilotDefinition;
+  pilot: ResolvedPilot;
   startedAt: string;
   endsAt: string;
   champion: Person;
+  /** The idea's admins, who may record readings too; absent for pilots started before readings were checked. */
+  admins?: string[];
   /** What messages about the idea say of it. */
   idea: Notification['idea'];
   /** Continue-as-new once history passes this many events; a few thousand keeps it far from Temporal's limits. */
@@ -276,6 +282,8 @@ export interface PilotStatus {
   continuedAsNew: number;
   summary: KpiSummary[];
   ended?: PilotEnd;
+  /** The pilot's named recorders, who may record readings besides the champion and the idea's admins; absent for pilots started before readings were checked. */
+  recorders?: string[];
 }
 
 export interface KpiReceipt {

@@ -67,7 +67,7 @@ export const DEMO_IDEAS: DemoIdea[] = [
       await client.waitFor(ideaId, inReview('idea-screen'));
       await client.castVote(ideaId, { reviewer: HAMID, decision: 'go', scores: { feasibility: 5, impact: 4, alignment: 4 }, comment: 'Cheap to try, and Leo knows the regulars.', via: 'cli' });
       await client.waitFor(ideaId, (status) => status.stage.id === 'build' && status.stage.awaitingReady);
-      await client.markReady(ideaId, { by: 'leo@cornerbakery.example', notes: 'Cards designed and priced (200 for 1,000 cards); pilot in the town shop for four weeks.' });
+      await client.markReady(ideaId, { by: 'leo@cornerbakery.example', notes: 'Cards designed and priced (200 for 1,000 cards); pilot in the town shop for four weeks.', via: 'cli' });
       await client.waitFor(ideaId, inReview('go-to-pilot'));
     },
   },

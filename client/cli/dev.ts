@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openStore } from '../../store';
 import { loadTemporalConnection, withEmbeddedSecrets } from '../../config/settings';
+import { checkConfiguration } from '../../config/startup';
 import { startDevServer } from '../../worker/dev-server';
 import { serveMetrics, trackIdeaCounts } from '../../worker/metrics';
 import { createStageGateWorker, installRuntimeMetrics } from '../../worker/worker';
@@ -22,6 +23,7 @@ export function registerDevCommands(program: Command): void {
     .option('--demo', 'load the demo bakery\'s sample ideas, so review messages wait in the outbox')
     .action(
       action(async (context, flags: { port: string; uiPort: string; demo?: boolean }) => {
+        checkConfiguration(context.settings());
         const settings = withEmbeddedSecrets(context.settings());
         mkdirSync(settings.dataDir, { recursive: true });
         const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
@@ -83,6 +85,7 @@ Try it from another terminal:
     .action(
       action(async (context) => {
         const settings = context.settings();
+        checkConfiguration(settings);
         const temporal = loadTemporalConnection();
         const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
         const worker = await createStageGateWorker({ settings, metrics });
@@ -105,6 +108,7 @@ Try it from another terminal:
     .action(
       action(async (context) => {
         const settings = context.settings();
+        checkConfiguration(settings);
         const client = await context.client();
         const store = await openStore(settings);
         const web = await startWebServer({ client, settings, events: store });

@@ -79,7 +79,7 @@ Example:
     .addOption(jsonOption())
     .action(
       action(async (context, ideaId: string, flags: { by: string; decision: string; reason: string; condition: string[] }) => {
-        await (await context.client()).overrideDecision(ideaId, { by: flags.by, decision: flags.decision as never, reason: flags.reason, conditions: flags.condition });
+        await (await context.client()).overrideDecision(ideaId, { by: flags.by, decision: flags.decision as never, reason: flags.reason, conditions: flags.condition, via: 'cli' });
         return { ideaId, decision: flags.decision };
       }, (result: { decision: string }) => say(`Decided: ${result.decision}.`)),
     );

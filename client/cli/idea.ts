@@ -126,7 +126,7 @@ Examples:
     .addOption(jsonOption())
     .action(
       action(async (context, ideaId: string, flags: { by: string; notes: string; link: string[] }) => {
-        await (await context.client()).markReady(ideaId, { by: flags.by, notes: flags.notes, links: flags.link });
+        await (await context.client()).markReady(ideaId, { by: flags.by, notes: flags.notes, links: flags.link, via: 'cli' });
         return { ideaId, ready: true };
       }, () => say('Marked ready for review: the gate opens now.')),
     );
@@ -140,7 +140,7 @@ Examples:
     .addOption(jsonOption())
     .action(
       action(async (context, ideaId: string, flags: { by: string; note: string }) => {
-        await (await context.client()).markConditionsMet(ideaId, { by: flags.by, reason: flags.note });
+        await (await context.client()).markConditionsMet(ideaId, { by: flags.by, reason: flags.note, via: 'cli' });
         return { ideaId, conditionsMet: true };
       }, () => say('Conditions marked met.')),
     );
@@ -155,7 +155,7 @@ Examples:
     .addOption(jsonOption())
     .action(
       action(async (context, ideaId: string, flags: { by: string; reason: string; revisitAfter?: string }) => {
-        await (await context.client()).hold(ideaId, { by: flags.by, reason: flags.reason, revisitAfter: flags.revisitAfter });
+        await (await context.client()).hold(ideaId, { by: flags.by, reason: flags.reason, revisitAfter: flags.revisitAfter, via: 'cli' });
         return { ideaId, held: true };
       }, () => say('On hold.')),
     );
@@ -169,7 +169,7 @@ Examples:
     .addOption(jsonOption())
     .action(
       action(async (context, ideaId: string, flags: { by: string; reason: string }) => {
-        await (await context.client()).resume(ideaId, flags);
+        await (await context.client()).resume(ideaId, { by: flags.by, reason: flags.reason, via: 'cli' });
         return { ideaId, resumed: true };
       }, () => say('Resumed.')),
     );
@@ -183,7 +183,7 @@ Examples:
     .addOption(jsonOption())
     .action(
       action(async (context, ideaId: string, flags: { by: string; reason: string }) => {
-        await (await context.client()).withdraw(ideaId, flags);
+        await (await context.client()).withdraw(ideaId, { by: flags.by, reason: flags.reason, via: 'cli' });
         return { ideaId, withdrawn: true };
       }, () => say('Withdrawn.')),
     );

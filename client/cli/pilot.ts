@@ -1,13 +1,16 @@
 import type { Command } from 'commander';
+import { kpiNumberProblem, parseKpiNumber } from '../../workflows/kpi-rules';
 import type { KpiReceipt, PilotStatus } from '../sdk';
 import { action, jsonOption, repeatable } from './command';
 import { CliError, EXIT_USAGE, say, table, when } from './output';
 
-/** `--kpi weekly_sales=620` into a KPI id and a number. */
+/** `--kpi weekly_sales=620` into a KPI id and a number, in the one KPI number grammar. */
 function parseReading(pair: string): { kpi: string; value: number } {
-  const match = /^([a-z0-9][a-z0-9_-]*)=(-?\d+(\.\d+)?)$/.exec(pair.trim());
+  const match = /^([a-z0-9][a-z0-9_-]*)=(.*)$/.exec(pair.trim());
   if (!match) throw new CliError(`--kpi ${pair}: expected kpi=number, like weekly_sales=620`, EXIT_USAGE, 'invalid-input');
-  return { kpi: match[1]!, value: Number(match[2]) };
+  const value = parseKpiNumber(match[2]!);
+  if (value === undefined) throw new CliError(`--kpi ${match[1]}: ${kpiNumberProblem(match[2]!)}`, EXIT_USAGE, 'invalid-input');
+  return { kpi: match[1]!, value };
 }
 
 export function registerPilotCommands(program: Command): void {
@@ -28,7 +31,7 @@ export function registerPilotCommands(program: Command): void {
           const readings = flags.kpi.map(parseReading);
           const client = await context.client();
           const receipts: KpiReceipt[] = [];
-          for (const reading of readings) receipts.push(await client.recordKpiReading(ideaId, { ...reading, by: flags.by, note: flags.note }));
+          for (const reading of readings) receipts.push(await client.recordKpiReading(ideaId, { ...reading, by: flags.by, note: flags.note, via: 'cli' }));
           return receipts;
         },
         (receipts: KpiReceipt[]) => say(table(['KPI', 'VALUE', 'TARGET MET', 'LEVEL', 'AT'], receipts.map((r) => [r.kpi, r.value, r.met ? 'yes' : 'no', r.level, when(r.at)]))),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../config/duration';
 import { loadProcessFile, loadProcesses, type ProcessDefinition } from '../../config/process';
+import { checkConfiguration } from '../../config/startup';
 import { ConfigError } from '../../config/yaml';
 import { action, jsonOption } from './command';
 import { CliError, say, table } from './output';
@@ -35,13 +36,14 @@ export function registerProcessCommands(program: Command): void {
 
   processes
     .command('validate')
-    .description('check process files (default: every template in the processes folder)')
+    .description('check process files (default: every template in the processes folder, and the people directory, as startup does)')
     .argument('[files...]', 'YAML files to check')
     .addOption(jsonOption())
     .action(
       action(
         async (context, files: string[]) => {
-          if (files.length === 0) return [...loadProcesses(context.settings().processesDir).values()].map((p) => ({ id: p.id, valid: true }));
+          // Without files: the check every command that runs stagegate makes at startup, people directory included.
+          if (files.length === 0) return checkConfiguration(context.settings()).processes.map((p) => ({ id: p.id, valid: true }));
           const problems: string[] = [];
           const valid = files.flatMap((file) => {
             try {

@@ -58,6 +58,7 @@ import {
   type OverrideInput,
   readySchema,
   type ReadyInput,
+  reviewOpenedSchema,
   voteSchema,
   type VoteInput,
 } from './inputs';
@@ -334,8 +335,9 @@ export class StageGateClient {
   /** Tells the journey a reviewer opened the review page (time to open, opened but never voted). */
   async reviewOpened(ideaId: string, opened: { reviewer: string; round: number }): Promise<void> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
+    const input = parse('opened', reviewOpenedSchema, opened);
     try {
-      await this.handle(id).signal(reviewOpenedSignal, opened);
+      await this.handle(id).signal(reviewOpenedSignal, input);
     } catch (err) {
       throw explain(err, id);
     }
@@ -344,29 +346,54 @@ export class StageGateClient {
   /** A KPI reading for the idea's running pilot, judged against its target at once. */
   async recordKpiReading(ideaId: string, reading: KpiReadingInput): Promise<KpiReceipt> {
     const input = parse('reading', kpiReadingSchema, reading);
-    const workflowId = await this.runningPilot(ideaId);
+    const { idea, workflowId } = await this.runningPilotOf(ideaId);
+    const pilot = await this.answered(ideaId, () => this.client.workflow.getHandle(workflowId).query(pilotStatusQuery));
+    const recorders = (pilot.recorders ?? []).filter((email) => email !== idea.champion.email);
+    this.authorise(input.by, `record KPI readings for "${idea.title}"`, {
+      people: [{ email: idea.champion.email, as: 'the champion' }, ...recorders.map((email) => ({ email, as: "the pilot's recorders" }))],
+      admin: true,
+    });
     return this.answered(ideaId, () => this.client.workflow.getHandle(workflowId).executeUpdate(recordKpiUpdate, { args: [{ ...input, source: 'manual' }] }));
   }
 
   /** The running pilot's KPIs: readings, latest, trend, target met or not. */
   async pilotStatus(ideaId: string): Promise<PilotStatus> {
-    const workflowId = await this.runningPilot(ideaId);
+    const { workflowId } = await this.runningPilotOf(ideaId);
     return this.answered(ideaId, () => this.client.workflow.getHandle(workflowId).query(pilotStatusQuery));
   }
 
-  private async runningPilot(ideaId: string): Promise<string> {
+  private async runningPilotOf(ideaId: string): Promise<{ idea: IdeaStatus; workflowId: string }> {
     const idea = await this.getIdea(ideaId);
     const pilot = idea.stage.pilot;
     if (!pilot || pilot.endedAt) {
       throw new StageGateError('wrong-status', pilot ? `The pilot of ${idea.stage.name} ended ${pilot.endedAt}; readings are closed.` : `"${idea.title}" has no pilot running (it is ${idea.status} in ${idea.stage.name}).`);
     }
-    return pilot.workflowId;
+    return { idea, workflowId: pilot.workflowId };
+  }
+
+  /**
+   * Refuses an actor the people directory does not know for what they ask, before anything is
+   * sent: named people (the champion, the submitter, a pilot's recorders) may act whether or not
+   * the directory lists them; everyone else must be in it, with the admin role where `admin` says
+   * so. The journey checks again against its own snapshot.
+   */
+  private authorise(by: string, what: string, allowed: { people?: { email: string; as: string }[]; admin?: boolean; anyone?: string }, code: 'not-allowed' | 'not-a-reviewer' = 'not-allowed'): void {
+    if (allowed.people?.some((person) => person.email === by)) return;
+    const person = this.people().people.find((candidate) => candidate.email === by);
+    if (person && (allowed.anyone || (allowed.admin && person.roles.includes(ADMIN_ROLE)))) return;
+    const named = new Map<string, string[]>();
+    for (const person of allowed.people ?? []) named.set(person.as, [...(named.get(person.as) ?? []), person.email]);
+    const needed = [...[...named].map(([as, emails]) => `${as} (${emails.join(', ')})`), ...(allowed.admin ? [`an admin (role ${ADMIN_ROLE} in the people directory)`] : []), ...(allowed.anyone ? [allowed.anyone] : [])];
+    const who = person ? `${by} (${person.name}, roles ${person.roles.join(', ') || 'none'})` : `${by}, who is not in the people directory (${this.settings.peopleFile}),`;
+    throw new StageGateError(code, `${who} may not ${what}: that needs ${orList(needed)}.`);
   }
 
   /** The champion says the stage's work is done and the gate can open. */
   async markReady(ideaId: string, ready: ReadyInput): Promise<void> {
     const input = parse('ready', readySchema, ready);
-    await this.update(ideaId, markReadyUpdate, input, commandId('ready', await this.position(ideaId), input.by, input));
+    const idea = await this.journeyState(ideaId);
+    this.authorise(input.by, `mark "${idea.title}" ready for review`, { people: [{ email: idea.champion.email, as: 'the champion' }], admin: true });
+    await this.update(ideaId, markReadyUpdate, input, commandId('ready', positionOf(idea), input.by, says(input)));
   }
 
   /**
@@ -375,14 +402,19 @@ export class StageGateClient {
    * answered with the first receipt; a different vote from the same reviewer is refused.
    */
   async castVote(ideaId: string, vote: VoteInput): Promise<VoteReceipt> {
-    const input = await this.aimed(ideaId, parse('vote', voteSchema, vote));
+    const parsed = parse('vote', voteSchema, vote);
+    // A link was sent to the reviewer it names; anyone else must be a person of the directory (the journey checks they review this round).
+    if (parsed.via !== 'link') this.authorise(parsed.reviewer, `vote on idea "${ideaId}"`, { anyone: 'a reviewer of the gate from the people directory' }, 'not-a-reviewer');
+    const input = await this.aimed(ideaId, parsed);
     const { decision, scores, comment, conditions } = input;
     return this.roundClosed(ideaId, input, this.update(ideaId, castVoteUpdate, input, commandId('vote', roundOf(input), input.reviewer, { decision, scores: Object.entries(scores).sort(), comment, conditions })));
   }
 
   /** An admin or escalation contact decides a gate round (the one named, or the one open now), with a reason. */
   async overrideDecision(ideaId: string, override: OverrideInput): Promise<void> {
-    const input = await this.aimed(ideaId, parse('decision', overrideSchema, override));
+    const parsed = parse('decision', overrideSchema, override);
+    this.authorise(parsed.by, `decide a gate round of idea "${ideaId}"`, { admin: true, anyone: "the gate's escalation contact" });
+    const input = await this.aimed(ideaId, parsed);
     const { decision, reason, conditions } = input;
     await this.roundClosed(ideaId, input, this.update(ideaId, overrideDecisionUpdate, input, commandId('decide', roundOf(input), input.by, { decision, reason, conditions })));
   }
@@ -413,32 +445,29 @@ export class StageGateClient {
 
   async markConditionsMet(ideaId: string, action: ActionInput): Promise<void> {
     const input = parse('conditions', actionSchema, action);
-    await this.update(ideaId, markConditionsMetUpdate, input, commandId('conditions-met', await this.position(ideaId), input.by, input));
+    const idea = await this.journeyState(ideaId);
+    this.authorise(input.by, `mark the conditions of "${idea.title}" met`, { people: [{ email: idea.champion.email, as: 'the champion' }], admin: true });
+    await this.update(ideaId, markConditionsMetUpdate, input, commandId('conditions-met', positionOf(idea), input.by, says(input)));
   }
 
   async hold(ideaId: string, hold: HoldInput): Promise<void> {
     const input = parse('hold', holdSchema, hold);
-    await this.update(ideaId, holdUpdate, input, commandId('hold', await this.position(ideaId), input.by, input));
+    this.authorise(input.by, `put idea "${ideaId}" on hold`, { admin: true });
+    await this.update(ideaId, holdUpdate, input, commandId('hold', positionOf(await this.journeyState(ideaId)), input.by, says(input)));
   }
 
   async resume(ideaId: string, action: ActionInput): Promise<void> {
     const input = parse('resume', actionSchema, action);
-    await this.update(ideaId, resumeUpdate, input, commandId('resume', await this.position(ideaId), input.by, input));
+    this.authorise(input.by, `resume idea "${ideaId}"`, { admin: true });
+    await this.update(ideaId, resumeUpdate, input, commandId('resume', positionOf(await this.journeyState(ideaId)), input.by, says(input)));
   }
 
   /** Withdrawing is once for good: the same request again is the same withdrawal. */
   async withdraw(ideaId: string, action: ActionInput): Promise<void> {
     const input = parse('withdraw', actionSchema, action);
-    await this.update(ideaId, withdrawUpdate, input, commandId('withdraw', 'idea', input.by, input));
-  }
-
-  /**
-   * Where the idea stands, as part of a command's update id: the same command sent twice at the
-   * same point is one update, and the same words at a later point (after a recycle, a second hold) a new one.
-   */
-  private async position(ideaId: string): Promise<string> {
-    const { stage, round, hold } = await this.journeyState(ideaId);
-    return [`${stage.id}@${stage.enteredAt}`, round ? roundOf(round) : '', hold ? `held@${hold.at}` : ''].filter(Boolean).join('/');
+    const idea = await this.journeyState(ideaId);
+    this.authorise(input.by, `withdraw "${idea.title}"`, { people: [{ email: idea.submitter.email, as: 'the submitter' }], admin: true });
+    await this.update(ideaId, withdrawUpdate, input, commandId('withdraw', 'idea', input.by, says(input)));
   }
 
   /** Waits for the journey to end: launched, killed or withdrawn. */
@@ -516,6 +545,24 @@ const DEADLINE_MARGIN_MS = 500;
 function commandId(kind: string, where: string, by: string, says: unknown): string {
   const digest = createHash('sha256').update(JSON.stringify(says)).digest('hex').slice(0, 16);
   return `${kind}/${where}/${by}/${digest}`;
+}
+
+/**
+ * Where the idea stands, as part of a command's update id: the same command sent twice at the
+ * same point is one update, and the same words at a later point (after a recycle, a second hold) a new one.
+ */
+function positionOf({ stage, round, hold }: IdeaStatus): string {
+  return [`${stage.id}@${stage.enteredAt}`, round ? roundOf(round) : '', hold ? `held@${hold.at}` : ''].filter(Boolean).join('/');
+}
+
+/** What a command says, for its update id: the same words from the CLI and from a link are the same command. */
+function says<T extends { via?: unknown; key?: unknown }>({ via: _via, key: _key, ...rest }: T): Omit<T, 'via' | 'key'> {
+  return rest;
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? 'nobody') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
 function roundOf(target: { gate?: string; round?: number }): string {

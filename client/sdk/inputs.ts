@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { DECISIONS, SCORE_MAX, SCORE_MIN } from '../../config/process';
 import { durationSchema } from '../../config/duration';
+import { LIMITS, limitedList, optionalText, requiredText } from '../../config/text';
+import { kpiNumberProblem, parseKpiNumber } from '../../workflows/kpi-rules';
 import {
+  ACTOR_CHANNELS,
   IDEA_CATEGORIES,
   IDEA_HORIZONS,
   IDEA_SOURCES,
@@ -21,7 +24,7 @@ import {
  * compiler refuses a schema and a contract type that drift apart.
  */
 
-export { IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES };
+export { ACTOR_CHANNELS, IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES, LIMITS };
 export type { Action, Hold, Idea, KpiReading, Override, Person, Ready, Vote };
 
 /** Same keys, and each type assignable to the other. */
@@ -33,18 +36,22 @@ const producing =
   <S extends z.ZodType<T>>(schema: S & (Same<z.output<S>, T> extends true ? unknown : { 'does not produce the contract type': T })): S =>
     schema;
 
-const email = z.email().transform((value) => value.toLowerCase());
-/** People's text, without the control characters no store can keep (NUL) or that only confuse. */
-const clean = (value: string) => value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-const text = (max: number) => z.string().transform(clean).pipe(z.string().trim().min(1).max(max));
-const note = (max: number) => z.string().transform(clean).pipe(z.string().trim().max(max));
-
+const email = z.email().max(254, 'at most 254 characters').transform((value) => value.toLowerCase());
+const text = requiredText;
+const note = optionalText;
+/** How the caller identified the person acting; the SDK's own callers are `sdk` unless they say otherwise. */
+const identified = {
+  via: z.enum(ACTOR_CHANNELS).default('sdk'),
+  /** The name of the API key a request came with (the HTTP API), never the key itself. */
+  key: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected an API key name like erp-sync').optional(),
+};
+const gateId = z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`);
 
 export const ideaIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'expected 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
-export const contributorSchema = producing<Person>()(z.object({ email, name: text(120) }).strict());
+export const contributorSchema = producing<Person>()(z.object({ email, name: text(LIMITS.name) }).strict());
 
 /** What a submission settles into once parsed: the idea, with its id and champion still to settle, and its process. */
 type Submission = Omit<Idea, 'ideaId' | 'champion'> & { ideaId?: string; champion?: Person; process: string };
@@ -53,19 +60,19 @@ export const ideaSubmissionSchema = producing<Submission>()(z
   .object({
     /** Your own id for the idea; submitting the same id again returns the same journey. */
     ideaId: ideaIdSchema.optional(),
-    title: text(200),
-    description: text(20_000),
+    title: text(LIMITS.title),
+    description: text(LIMITS.description),
     source: z.enum(IDEA_SOURCES),
     submitter: contributorSchema,
     /** Who carries the idea through its stages; the submitter when not given. */
     champion: contributorSchema.optional(),
     category: z.enum(IDEA_CATEGORIES),
     horizon: z.enum(IDEA_HORIZONS).default('incremental'),
-    strategicGoals: z.array(text(200)).default([]),
+    strategicGoals: limitedList(text(LIMITS.goal), LIMITS.strategicGoals).default([]),
     estimatedCost: z.number().nonnegative().optional(),
     estimatedBenefit: z.number().nonnegative().optional(),
     /** The process template id; `smb-lite` when not given. */
-    process: z.string().min(1).default('smb-lite'),
+    process: z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`).default('smb-lite'),
   })
   .strict());
 export type IdeaSubmission = z.input<typeof ideaSubmissionSchema>;
@@ -77,17 +84,17 @@ export const voteSchema = producing<Vote>()(z
     reviewer: email,
     decision: z.enum(DECISIONS),
     /** One score per criterion of the gate, 1–5. */
-    scores: z.record(z.string().min(1), scoreSchema),
-    comment: note(5_000).default(''),
+    scores: z.record(gateId, scoreSchema).refine((scores) => Object.keys(scores).length <= LIMITS.templateList, `at most ${LIMITS.templateList} scores`),
+    comment: note(LIMITS.comment).default(''),
     /** Required with a conditional go: what the champion must do before the next gate. */
-    conditions: z.array(text(500)).default([]),
+    conditions: limitedList(text(LIMITS.condition), LIMITS.conditions).default([]),
     /** The gate and round the reviewer was asked about; a vote for any other is refused. The open one when not given. */
-    gate: z.string().min(1).optional(),
+    gate: gateId.optional(),
     round: z.number().int().min(1).optional(),
     /** The fingerprint of the gate package the reviewer saw. */
     fingerprint: z.string().regex(/^[0-9a-f]{16}$/).optional(),
     /** How the vote came: `link` means from an emailed link, cast as the person it was sent to. */
-    via: z.enum(['link', 'cli', 'sdk']).default('sdk'),
+    ...identified,
   })
   .strict()
   .superRefine((vote, ctx) => {
@@ -103,8 +110,9 @@ export type VoteInput = z.input<typeof voteSchema>;
 export const readySchema = producing<Ready>()(z
   .object({
     by: email,
-    notes: note(10_000).default(''),
-    links: z.array(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// link' })).default([]),
+    notes: note(LIMITS.notes).default(''),
+    links: limitedList(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// link' }).max(LIMITS.link, `at most ${LIMITS.link} characters`), LIMITS.links).default([]),
+    ...identified,
   })
   .strict());
 export type ReadyInput = z.input<typeof readySchema>;
@@ -113,11 +121,12 @@ export const overrideSchema = producing<Override>()(z
   .object({
     by: email,
     decision: z.enum(DECISIONS),
-    reason: text(5_000),
-    conditions: z.array(text(500)).default([]),
+    reason: text(LIMITS.reason),
+    conditions: limitedList(text(LIMITS.condition), LIMITS.conditions).default([]),
     /** The gate and round being decided; a decision meant for any other is refused. The open one when not given. */
-    gate: z.string().min(1).optional(),
+    gate: gateId.optional(),
     round: z.number().int().min(1).optional(),
+    ...identified,
   })
   .strict()
   .refine((override) => override.decision !== 'conditional-go' || override.conditions.length > 0, {
@@ -129,33 +138,51 @@ export type OverrideInput = z.input<typeof overrideSchema>;
 export const holdSchema = producing<Hold>()(z
   .object({
     by: email,
-    reason: text(5_000),
+    reason: text(LIMITS.reason),
     /** When the idea comes back for review by itself; the gate's revisitAfter when not given. */
     revisitAfter: durationSchema.optional(),
+    ...identified,
   })
   .strict());
 export type HoldInput = z.input<typeof holdSchema>;
 
-export const actionSchema = producing<Action>()(z.object({ by: email, reason: note(5_000).default('') }).strict());
+export const actionSchema = producing<Action>()(z.object({ by: email, reason: note(LIMITS.reason).default(''), ...identified }).strict());
 export type ActionInput = z.input<typeof actionSchema>;
 
 export const listFilterSchema = z
   .object({
-    stage: z.string().min(1).optional(),
+    stage: z.string().min(1).max(LIMITS.id).optional(),
     status: z.enum(['in-stage', 'in-review', 'on-hold', 'launched', 'killed', 'withdrawn']).optional(),
     source: z.enum(IDEA_SOURCES).optional(),
-    process: z.string().min(1).optional(),
+    process: z.string().min(1).max(LIMITS.id).optional(),
     limit: z.number().int().min(1).max(10_000).default(100),
   })
   .strict();
 export type ListFilter = z.input<typeof listFilterSchema>;
 
+/** A KPI value: a finite number, or text that follows the one KPI number grammar, refused with the same words in every channel. */
+export const kpiValueSchema = z
+  .union([z.number(), z.string()], { error: 'expected a number or a decimal like 620 or 4.5' })
+  .transform((value, ctx) => {
+    const parsed = typeof value === 'number' ? (Number.isFinite(value) ? value : undefined) : parseKpiNumber(value);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: 'custom', message: kpiNumberProblem(String(value)) });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+/** A reviewer opened a round's review page: sent as a signal, so checked here as strictly as any update. */
+export const reviewOpenedSchema = z.object({ reviewer: email, round: z.number().int().min(1) }).strict();
+
 export const kpiReadingSchema = producing<KpiReading>()(z
   .object({
-    kpi: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a KPI id like weekly_sales'),
-    value: z.number().finite(),
+    kpi: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a KPI id like weekly_sales'),
+    /** A number, or text in the one KPI number grammar (620, -3, 4.5, 4,5). */
+    value: kpiValueSchema,
     by: email,
-    note: note(1_000).default(''),
+    note: note(LIMITS.kpiNote).default(''),
+    ...identified,
   })
   .strict());
 export type KpiReadingInput = z.input<typeof kpiReadingSchema>;

@@ -12,6 +12,7 @@ import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, linkSentPage, 
 import { outboxRoutes } from './outbox';
 import { dashboardRoutes } from './dashboard';
 import type { EventSource } from '../../reports';
+import { kpiNumberProblem, parseKpiNumber } from '../../workflows/kpi-rules';
 
 export interface WebServerOptions {
   client: StageGateClient;
@@ -259,7 +260,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
       const problems = [!form.decision && 'Choose a decision.', !form.reason.trim() && 'Give a reason: the submitter and the reviewers will read it.', form.decision === 'conditional-go' && conditions.length === 0 && 'A conditional go needs at least one condition.'].filter((p): p is string => typeof p === 'string');
       if (problems.length) return retry(422, problems);
       try {
-        await client.overrideDecision(idea.ideaId, { by: claims.email, decision: form.decision as never, reason: form.reason, conditions: form.decision === 'conditional-go' ? conditions : [], gate: claims.gate, round: claims.round });
+        await client.overrideDecision(idea.ideaId, { by: claims.email, decision: form.decision as never, reason: form.reason, conditions: form.decision === 'conditional-go' ? conditions : [], gate: claims.gate, round: claims.round, via: 'link' });
       } catch (err) {
         if (!(err instanceof StageGateError)) throw err;
         if (err.code === 'gate-closed' || err.code === 'idea-ended') {
@@ -340,14 +341,14 @@ export function createWebApp(options: WebServerOptions): express.Express {
         const raw = text(body[`kpi.${kpi.kpi}`]).trim();
         values[kpi.kpi] = raw;
         if (!raw) continue;
-        const value = Number(raw.replace(',', '.'));
-        if (!Number.isFinite(value)) errors.push(`${kpi.label}: "${raw}" is not a number.`);
+        const value = parseKpiNumber(raw);
+        if (value === undefined) errors.push(`${kpi.label}: ${kpiNumberProblem(raw)}.`);
         else readings.push({ kpi: kpi.kpi, value });
       }
       if (readings.length === 0 && errors.length === 0) errors.push('Enter at least one reading.');
       if (errors.length) return send(response, 422, 'Pilot readings', kpiEntryPage({ idea, pilot, values, errors, recorded: [], action: request.originalUrl, when }));
       const recorded = [];
-      for (const reading of readings) recorded.push(await client.recordKpiReading(idea.ideaId, { ...reading, by: claims.email, note: values.note }));
+      for (const reading of readings) recorded.push(await client.recordKpiReading(idea.ideaId, { ...reading, by: claims.email, note: values.note, via: 'link' }));
       send(response, 200, 'Pilot readings', kpiEntryPage({ idea, pilot: await client.pilotStatus(idea.ideaId), values: {}, errors: [], recorded, action: request.originalUrl, when }));
     }),
   );

@@ -1,0 +1,38 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadPeopleDirectory, type PeopleDirectory } from './people';
+import { loadProcessFile, type ProcessDefinition } from './process';
+import type { Settings } from './settings';
+import { ConfigError } from './yaml';
+
+/**
+ * Every configuration file a running stagegate reads, checked before anything starts: the process
+ * templates (as `stagegate process validate` checks them) and the people directory. One error
+ * names every bad file and the path of each bad field, so a command that runs stagegate stops at
+ * once instead of starting on a configuration it would trip over later. Settings are checked as
+ * they load (`loadSettings`).
+ */
+export function checkConfiguration(settings: Pick<Settings, 'processesDir' | 'peopleFile'>): { processes: ProcessDefinition[]; people: PeopleDirectory } {
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
+      return undefined;
+    }
+  };
+  const files = attempt(() => {
+    try {
+      return readdirSync(settings.processesDir).filter((name) => /\.ya?ml$/.test(name)).sort();
+    } catch (err) {
+      throw new ConfigError(`${settings.processesDir}: cannot list process templates (${(err as Error).message})`);
+    }
+  });
+  if (files?.length === 0) problems.push(`${settings.processesDir}: no process templates (*.yaml) in this folder`);
+  const processes = (files ?? []).flatMap((name) => attempt(() => [loadProcessFile(join(settings.processesDir, name))]) ?? []);
+  const people = attempt(() => loadPeopleDirectory(settings.peopleFile));
+  if (problems.length > 0 || !people) throw new ConfigError(`stagegate will not start on an invalid configuration; nothing was started:\n${problems.join('\n')}`);
+  return { processes, people };
+}

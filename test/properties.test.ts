@@ -1,0 +1,195 @@
+import fc from 'fast-check';
+import { kpiValueSchema } from '../client/sdk';
+import { durationSchema, MAX_DURATION_MS } from '../config/duration';
+import { DECISIONS, type Criterion, type Decision } from '../config/process';
+import { cleanText } from '../config/text';
+import { decideGate, votesNeeded, type ScoredVote } from '../workflows/gate-rules';
+import { kpiNumberProblem, parseKpiNumber } from '../workflows/kpi-rules';
+
+/** Properties of the parsers and rules every channel shares, over many generated inputs (fast-check). */
+
+describe('the KPI number grammar', () => {
+  test('every finite number written plainly reads back as itself, with "." or "," as its separator', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => {
+        const written = String(value);
+        fc.pre(!/e/i.test(written));
+        // -0 is written "0" and read as 0.
+        const expected = value + 0;
+        expect(parseKpiNumber(written)).toBe(expected);
+        expect(parseKpiNumber(written.replace('.', ','))).toBe(expected);
+        expect(parseKpiNumber(` ${written} `)).toBe(expected);
+      }),
+    );
+  });
+
+  test('a sign, digits and at most one separator: accepted and read as the decimal it writes', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('', '+', '-'), fc.stringMatching(/^\d{1,12}$/), fc.option(fc.stringMatching(/^\d{1,8}$/)), fc.constantFrom('.', ','), (sign, whole, fraction, separator) => {
+        const text = `${sign}${whole}${fraction === null ? '' : `${separator}${fraction}`}`;
+        expect(parseKpiNumber(text)).toBe(Number(`${sign}${whole}${fraction === null ? '' : `.${fraction}`}`));
+      }),
+    );
+  });
+
+  test('hex, octal, binary, exponents, Infinity, NaN, digit groups and two separators are refused', () => {
+    const refused = fc.oneof(
+      fc.stringMatching(/^[+-]?0[xX][0-9a-fA-F]{1,8}$/),
+      fc.stringMatching(/^[+-]?0[oObB][0-7]{1,8}$/),
+      fc.stringMatching(/^[+-]?\d{1,6}(\.\d{1,4})?[eE][+-]?\d{1,3}$/),
+      fc.constantFrom('Infinity', '-Infinity', '+Infinity', 'NaN', '', ' ', '.', ',', '-', '+', '1_000', '--1', '+-1', '1.', ''),
+      fc.tuple(fc.stringMatching(/^\d{1,4}$/), fc.constantFrom('.', ','), fc.stringMatching(/^\d{1,4}$/), fc.constantFrom('.', ','), fc.stringMatching(/^\d{1,4}$/)).map((parts) => parts.join('')),
+    );
+    fc.assert(
+      fc.property(refused, (text) => {
+        // "1." is a plain decimal with its separator last, and is read as 1; every other case is refused.
+        if (text === '1.') return expect(parseKpiNumber(text)).toBe(1);
+        expect(parseKpiNumber(text)).toBeUndefined();
+      }),
+    );
+    expect(parseKpiNumber('0x10')).toBeUndefined();
+  });
+
+  test('whatever is typed, the answer is a finite number or a refusal, and the SDK refuses it with the same words as the CLI and the KPI page', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.stringMatching(/^[-+0-9.,xXeE ]{0,12}$/)), (text) => {
+        const value = parseKpiNumber(text);
+        const parsed = kpiValueSchema.safeParse(text);
+        if (value === undefined) {
+          expect(parsed.success).toBe(false);
+          expect(parsed.error!.issues[0]!.message).toBe(kpiNumberProblem(text));
+        } else {
+          expect(Number.isFinite(value)).toBe(true);
+          expect(/^\s*[+-]?[0-9]*[.,]?[0-9]*\s*$/.test(text)).toBe(true);
+          expect(parsed).toEqual({ success: true, data: value });
+        }
+      }),
+    );
+  });
+});
+
+describe('the duration parser', () => {
+  const UNITS: [string, number][] = [['ms', 1], ['s', 1_000], ['m', 60_000], ['h', 3_600_000], ['d', 86_400_000], ['w', 604_800_000]];
+
+  test('a whole number and a unit is that many milliseconds, up to ten years, and refused past them', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000_000 }), fc.constantFrom(...UNITS), fc.constantFrom('', ' '), (count, [unit, factor], space) => {
+        const parsed = durationSchema.safeParse(`${space}${count}${space}${unit}${space}`);
+        if (count * factor <= MAX_DURATION_MS) expect(parsed).toEqual({ success: true, data: count * factor });
+        else expect(parsed.success).toBe(false);
+      }),
+      { examples: [[3650, ['d', 86_400_000], '']] },
+    );
+  });
+
+  test('whatever is written, the answer is a refusal or a positive number of milliseconds of at most ten years', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^-?\d{0,6}(\.\d{0,3})?\s?[a-z]{0,5}$/)), (text) => {
+        const parsed = durationSchema.safeParse(text);
+        if (parsed.success) {
+          expect(parsed.data).toBeGreaterThan(0);
+          expect(parsed.data).toBeLessThanOrEqual(MAX_DURATION_MS);
+        } else {
+          expect(parsed.error.issues[0]!.message).toMatch(/^expected a duration /);
+        }
+      }),
+    );
+  });
+
+  test('zero, negative and unit-less durations are refused', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.constantFrom(...UNITS.map(([unit]) => unit)), (count, unit) => {
+        expect(durationSchema.safeParse(`-${count}${unit}`).success).toBe(false);
+        expect(durationSchema.safeParse(`0${unit}`).success).toBe(false);
+        expect(durationSchema.safeParse(String(count)).success).toBe(false);
+      }),
+    );
+  });
+});
+
+describe('the gate decision rules', () => {
+  const criterion = fc.record({ id: fc.constantFrom('feasibility', 'impact', 'alignment'), label: fc.constant('c'), weight: fc.double({ min: 0.1, max: 5, noNaN: true }), minimum: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }) });
+  const criteria = fc.uniqueArray(criterion, { minLength: 1, maxLength: 3, selector: (c) => c.id }) as fc.Arbitrary<Criterion[]>;
+  const gate = fc.record({ criteria, passScore: fc.integer({ min: 1, max: 5 }) });
+  const votesFor = (ids: string[]) =>
+    fc.uniqueArray(
+      fc.record({
+        reviewer: fc.constantFrom('a@x.example', 'b@x.example', 'c@x.example', 'd@x.example', 'e@x.example'),
+        decision: fc.constantFrom(...DECISIONS),
+        scores: fc.tuple(...ids.map(() => fc.integer({ min: 1, max: 5 }))).map((values) => Object.fromEntries(ids.map((id, i) => [id, values[i]!]))),
+        conditions: fc.array(fc.constantFrom('Keep the price under £3', 'Try one shop first'), { maxLength: 2 }),
+        comment: fc.constant(''),
+      }),
+      { minLength: 1, maxLength: 5, selector: (vote) => vote.reviewer },
+    ).map((votes) => votes.map((vote): ScoredVote => ({ ...vote, conditions: vote.decision === 'conditional-go' ? vote.conditions : [] })));
+  const gateAndVotes = gate.chain((g) => votesFor(g.criteria.map((c) => c.id)).map((votes) => ({ gate: g, votes })));
+
+  test('the outcome is a decision, its score on the 1–5 scale, and it does not depend on the order the votes came in', () => {
+    fc.assert(
+      fc.property(gateAndVotes, fc.integer(), ({ gate: g, votes }, seed) => {
+        const outcome = decideGate(g, votes);
+        expect(DECISIONS).toContain(outcome.decision);
+        expect(outcome.score).toBeGreaterThanOrEqual(1);
+        expect(outcome.score).toBeLessThanOrEqual(5);
+        const shuffled = [...votes].sort((a, b) => ((a.reviewer.charCodeAt(0) * seed) % 7) - ((b.reviewer.charCodeAt(0) * seed) % 7));
+        const again = decideGate(g, shuffled);
+        expect(again.decision).toBe(outcome.decision);
+        expect(again.score).toBe(outcome.score);
+        expect(new Set(again.conditions)).toEqual(new Set(outcome.conditions));
+      }),
+    );
+  });
+
+  test('never a go past a must-meet knock-out or below the pass score; a conditional go carries only conditions reviewers set', () => {
+    fc.assert(
+      fc.property(gateAndVotes, ({ gate: g, votes }) => {
+        const outcome = decideGate(g, votes);
+        const goes = outcome.decision === 'go' || outcome.decision === 'conditional-go';
+        if (outcome.knockOuts.length > 0 || outcome.score < g.passScore) expect(goes).toBe(false);
+        if (outcome.decision === 'conditional-go') expect(outcome.conditions.length).toBeGreaterThan(0);
+        const set = new Set(votes.flatMap((vote) => vote.conditions));
+        for (const condition of outcome.conditions) expect(set.has(condition)).toBe(true);
+        if (outcome.decision === 'go') expect(outcome.conditions).toEqual([]);
+      }),
+    );
+  });
+
+  test('a gate where every reviewer votes the same course takes it, unless going on is ruled out; a tie between courses is a hold', () => {
+    fc.assert(
+      fc.property(gateAndVotes, fc.constantFrom<Decision>('kill', 'hold', 'recycle'), ({ gate: g, votes }, course) => {
+        expect(decideGate(g, votes.map((vote) => ({ ...vote, decision: course, conditions: [] }))).decision).toBe(course);
+        const full = votes.map((vote) => ({ ...vote, decision: 'go' as const, conditions: [], scores: Object.fromEntries(g.criteria.map((c) => [c.id, 5])) }));
+        expect(decideGate(g, full).decision).toBe('go');
+        if (votes.length >= 2 && votes.length % 2 === 0) {
+          const split = votes.map((vote, i) => ({ ...vote, decision: i % 2 === 0 ? ('kill' as const) : ('recycle' as const), conditions: [] }));
+          expect(decideGate(g, split).decision).toBe('hold');
+        }
+      }),
+    );
+  });
+
+  test('a quorum needs between one and all of the reviewers', () => {
+    const quorum = fc.oneof(fc.constantFrom('any' as const, 'all' as const, 'majority' as const), fc.integer({ min: 1, max: 50 }).map((atLeast) => ({ atLeast })));
+    fc.assert(
+      fc.property(quorum, fc.integer({ min: 1, max: 50 }), (q, reviewers) => {
+        const needed = votesNeeded(q, reviewers);
+        expect(needed).toBeGreaterThanOrEqual(1);
+        expect(needed).toBeLessThanOrEqual(reviewers);
+        if (q === 'majority') expect(needed * 2).toBeGreaterThan(reviewers);
+      }),
+    );
+  });
+});
+
+describe('the cleaning of names and titles', () => {
+  test('no invisible formatting character survives, and cleaning twice changes nothing more', () => {
+    const invisible = fc.constantFrom('\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200b', '\u200c', '\u200d', '\u200e', '\u200f', '\u2060', '\u2061', '\u2062', '\u2063', '\u2064', '\ufeff', '\u00ad', '\u{e0041}');
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ maxLength: 5 }), invisible), { maxLength: 12 }), (pieces) => {
+        const cleaned = cleanText(pieces.join(''));
+        expect(cleaned).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2060-\u2064\ufeff]/);
+        expect(cleanText(cleaned)).toBe(cleaned);
+      }),
+    );
+  });
+});
