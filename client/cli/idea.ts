@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { readYamlValue } from '../../config/yaml';
+import { kpiNumberProblem, parseKpiNumber } from '../../workflows/kpi-rules';
 import type { IdeaStatus, IdeaSubmission } from '../sdk';
 import { IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES } from '../sdk';
 import type { IdeaSummary, ListFilter } from '../sdk';
@@ -42,11 +43,19 @@ function submission(flags: SubmitFlags): IdeaSubmission {
   set('horizon', flags.horizon);
   set('process', flags.process);
   set('strategicGoals', flags.goal);
-  set('estimatedCost', flags.cost === undefined ? undefined : Number(flags.cost));
-  set('estimatedBenefit', flags.benefit === undefined ? undefined : Number(flags.benefit));
+  set('estimatedCost', amount('--cost', flags.cost));
+  set('estimatedBenefit', amount('--benefit', flags.benefit));
   if (flags.submitter) idea.submitter = { email: flags.submitter, name: flags.submitterName ?? flags.submitter };
   if (flags.champion) idea.champion = { email: flags.champion, name: flags.championName ?? flags.champion };
   return idea as unknown as IdeaSubmission;
+}
+
+/** An amount typed on the command line, in the one number grammar every channel reads. */
+function amount(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = parseKpiNumber(text);
+  if (value === undefined) throw new CliError(`${flag}: ${kpiNumberProblem(text)}`, EXIT_USAGE, 'invalid-input');
+  return value;
 }
 
 export function registerIdeaCommands(program: Command): void {
