@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { openStore } from '../../store';
+import { openSealedStore } from '../../codec';
 import { loadTemporalConnection, withEmbeddedSecrets } from '../../config/settings';
 import { startDevServer } from '../../worker/dev-server';
 import { serveMetrics } from '../../worker/metrics';
@@ -29,7 +29,7 @@ export function registerDevCommands(program: Command): void {
         const env = await startDevServer({ dbFilename: join(settings.dataDir, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort), log: note }).catch((err: Error) => {
           throw new CliError(`the Temporal dev server did not start (${err.message}). Is port ${flags.port} or ${flags.uiPort} already in use?`);
         });
-        const store = await openStore(settings);
+        const store = await openSealedStore(settings);
         const client = await StageGateClient.connect({ settings, connection: env.connection, namespace: env.namespace });
         try {
           const worker = await createStageGateWorker({ settings, connection: env.nativeConnection, namespace: env.namespace ?? 'default', metrics });
@@ -100,7 +100,7 @@ Try it from another terminal:
       action(async (context) => {
         const settings = context.settings();
         const client = await context.client();
-        const store = await openStore(settings);
+        const store = await openSealedStore(settings);
         const web = await startWebServer({ client, settings, events: store });
         note(`stagegate web listening on ${web.url}, links start with ${settings.publicUrl}`);
         await new Promise<void>((resolve) => {

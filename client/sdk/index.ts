@@ -13,7 +13,7 @@ import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../con
 import { loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
 import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
 import { ConfigError } from '../../config/yaml';
-import { openStore } from '../../store';
+import { createCodec, openSealedStore, type Codec } from '../../codec';
 import { findReport, REPORTS, reportRangeSchema, runReport } from '../../reports';
 import {
   castVoteUpdate,
@@ -108,6 +108,8 @@ export class StageGateClient {
     readonly client: Client,
     readonly settings: Settings,
     private readonly ownsConnection: boolean,
+    /** The payload codec, when the settings name keys: everything this client sends is encrypted, and what it reads decrypted. */
+    readonly codec: Codec | undefined,
   ) {}
 
   /** Connects with Temporal's own environment conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...). */
@@ -115,11 +117,13 @@ export class StageGateClient {
     const settings = options.settings ?? loadSettings();
     const temporal = loadTemporalConnection();
     const connection = options.connection ?? (await Connection.connect(temporal.connectionOptions));
-    const client = new Client({ connection, namespace: options.namespace ?? temporal.namespace });
-    return new StageGateClient(client, settings, !options.connection);
+    const codec = createCodec(settings);
+    const client = new Client({ connection, namespace: options.namespace ?? temporal.namespace, ...(codec ? { dataConverter: codec.dataConverter } : {}) });
+    return new StageGateClient(client, settings, !options.connection, codec);
   }
 
   async close(): Promise<void> {
+    await this.codec?.close();
     if (this.ownsConnection) await this.client.connection.close();
   }
 
@@ -242,7 +246,7 @@ export class StageGateClient {
     const report = findReport(name);
     if (!report) throw new StageGateError('invalid-input', `No report "${name}"; reports: ${REPORTS.map((r) => r.name).join(', ')}.`);
     const parsed = parse('range', reportRangeSchema, range);
-    const store = await openStore(this.settings);
+    const store = await openSealedStore(this.settings);
     try {
       return await runReport(report, store, parsed);
     } finally {

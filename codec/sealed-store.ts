@@ -1,0 +1,118 @@
+import type { EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from '../store';
+import { DataKeyDestroyed, ideaKeyName, type DataKeys } from './data-keys';
+import { open, seal } from './keys';
+
+/** What a report shows for a person whose idea's data key was destroyed. */
+export const FORGOTTEN_PERSON = 'forgotten person';
+
+/**
+ * Detail fields that carry no personal data and stay readable in the store, so reports count and
+ * group without any key; every other field is kept only inside `sealed`, encrypted under the
+ * idea's data key. Emails anywhere in the readable part become pseudonyms (keyed hashes).
+ */
+const READABLE = new Set([
+  'category', 'horizon', 'estimatedCost', 'estimatedBenefit', 'submitter', 'champion', 'decision', 'scores', 'score', 'via',
+  'fingerprint', 'kpi', 'value', 'unit', 'target', 'direction', 'met', 'level', 'source', 'purpose', 'kpis', 'first',
+  'sinceOpenedMs', 'rework', 'dueAt', 'revisitAt', 'returnTo', 'onNoDecision', 'revised', 'realisedBenefit', 'reviewers',
+  'to', 'awaiting', 'people', 'threshold', 'deadlineAt', 'round', 'gate', 'stage', 'quorum', 'actor', 'outcome', 'status',
+  'by', 'identifiedBy', 'kind', 'count', 'deadline', 'weighted', 'votes',
+]);
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const SEALED = 'sealed';
+const PSEUDONYM = /^person:([0-9a-f]{8})[0-9a-f]*$|^forgotten:([0-9a-f]{8})[0-9a-f]*$/;
+
+/**
+ * The events store and outbox with personal data encrypted under each idea's data key: what
+ * reports need stays readable (emails as pseudonyms), the rest is sealed. Reading decrypts when
+ * the key exists; once it was destroyed, people read as "forgotten person <n>" and free text is gone.
+ */
+export function sealStore(store: Store, keys: DataKeys): Store {
+  const pseudonymise = async (value: unknown): Promise<unknown> => {
+    if (typeof value === 'string') return EMAIL.test(value) ? keys.pseudonym(value) : value;
+    if (Array.isArray(value)) return Promise.all(value.map(pseudonymise));
+    if (value && typeof value === 'object') return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([name, inner]) => [name, await pseudonymise(inner)])));
+    return value;
+  };
+
+  /** The idea's key, or undefined once it was destroyed. */
+  const ideaKey = async (ideaId: string): Promise<Buffer | undefined> => {
+    try {
+      return await keys.key(ideaKeyName(ideaId));
+    } catch (err) {
+      if (err instanceof DataKeyDestroyed) return undefined;
+      throw err;
+    }
+  };
+
+  const sealEvent = async (event: StoredEvent): Promise<StoredEvent> => {
+    const key = await ideaKey(event.ideaId);
+    if (!key) throw new DataKeyDestroyed(ideaKeyName(event.ideaId), 'an earlier erasure');
+    const readable = Object.fromEntries(Object.entries(event.detail).filter(([name]) => READABLE.has(name)));
+    const sealed = seal(key, Buffer.from(JSON.stringify({ actor: event.actor, detail: event.detail })), `${ideaKeyName(event.ideaId)}/${event.id}`).toString('base64');
+    return {
+      ...event,
+      actor: event.actor === undefined ? undefined : ((await pseudonymise(event.actor)) as string),
+      detail: { ...((await pseudonymise(readable)) as Record<string, unknown>), [SEALED]: sealed },
+    };
+  };
+
+  const openEvent = async (event: StoredEvent): Promise<StoredEvent> => {
+    const sealed = event.detail[SEALED];
+    if (typeof sealed !== 'string') return event;
+    const key = await ideaKey(event.ideaId);
+    if (key) {
+      const { actor, detail } = JSON.parse(open(key, Buffer.from(sealed, 'base64'), `${ideaKeyName(event.ideaId)}/${event.id}`).toString('utf8')) as Pick<StoredEvent, 'actor' | 'detail'>;
+      return { ...event, actor, detail };
+    }
+    const { [SEALED]: _gone, ...readable } = event.detail;
+    return { ...event, actor: event.actor === undefined ? undefined : forgotten(event.actor), detail: forgottenPeople(readable) as Record<string, unknown> };
+  };
+
+  const sealMessage = async (message: NewOutboxMessage): Promise<NewOutboxMessage> => {
+    const key = await ideaKey(message.ideaId);
+    if (!key) throw new DataKeyDestroyed(ideaKeyName(message.ideaId), 'an earlier erasure');
+    const { to, subject, text, html } = message;
+    const sealed = seal(key, Buffer.from(JSON.stringify({ to, subject, text, html })), `${ideaKeyName(message.ideaId)}/${message.id}`).toString('base64');
+    return { ...message, to: { email: (await keys.pseudonym(to.email)), name: '' }, subject: '', text: `${SEALED}:${sealed}`, html: undefined };
+  };
+
+  const openMessage = async (message: OutboxMessage): Promise<OutboxMessage> => {
+    if (!message.text.startsWith(`${SEALED}:`)) return message;
+    const key = await ideaKey(message.ideaId);
+    if (!key) return { ...message, to: { email: forgotten(message.to.email), name: FORGOTTEN_PERSON }, subject: '(forgotten)', text: '', html: undefined };
+    const opened = JSON.parse(open(key, Buffer.from(message.text.slice(SEALED.length + 1), 'base64'), `${ideaKeyName(message.ideaId)}/${message.id}`).toString('utf8')) as Pick<OutboxMessage, 'to' | 'subject' | 'text' | 'html'>;
+    return { ...message, ...opened };
+  };
+
+  return {
+    appendEvent: async (event) => store.appendEvent(await sealEvent(event)),
+    events: async (filter?: EventFilter) => Promise.all((await store.events(filter)).map(openEvent)),
+    addToOutbox: async (message) => store.addToOutbox(await sealMessage(message)),
+    outbox: async (filter: OutboxFilter = {}) => {
+      const to = filter.to ? await keys.pseudonym(filter.to) : undefined;
+      return Promise.all((await store.outbox({ ...filter, ...(to ? { to } : {}) })).map(openMessage));
+    },
+    markSent: (id, at) => store.markSent(id, at),
+    markRejected: (id, rejection) => store.markRejected(id, rejection),
+    dataKey: (name) => store.dataKey(name),
+    addDataKey: (key) => store.addDataKey(key),
+    destroyDataKey: (name, at) => store.destroyDataKey(name, at),
+    rewriteEvents: (filter, change) => store.rewriteEvents(filter, change),
+    rewriteOutbox: (change) => store.rewriteOutbox(change),
+    close: () => store.close(),
+  };
+}
+
+/** A pseudonym as a report shows it once nobody can tell whose it was: the same person keeps the same number. */
+function forgotten(pseudonym: string): string {
+  const match = PSEUDONYM.exec(pseudonym);
+  return match ? `${FORGOTTEN_PERSON} ${match[1] ?? match[2]}` : pseudonym;
+}
+
+function forgottenPeople(value: unknown): unknown {
+  if (typeof value === 'string') return forgotten(value);
+  if (Array.isArray(value)) return value.map(forgottenPeople);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, forgottenPeople(inner)]));
+  return value;
+}
