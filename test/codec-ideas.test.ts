@@ -3,24 +3,10 @@ import type { Payload, SerializationContext } from '@temporalio/common';
 import { ENCRYPTED_ENCODING, ideaKeyName, KEY_ID_KEY } from '../codec';
 import type { StageGateClient } from '../client/sdk';
 import { ideaIdOfWorkflowId } from '../workflows/messages';
+import { payloadsIn, rawHistory } from './codec-helpers';
 import { COUNTER, HEAD_BAKER, idea, inReview, SHOP_MANAGER, testSettings, waitForIdea, withStack } from './helpers';
 
 const text = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? []).toString('utf8');
-
-/** Every payload in a raw history, with the path it sits at; search attributes are Temporal's index, never encoded. */
-export function payloadsIn(value: unknown, path = ''): { path: string; payload: Payload }[] {
-  if (!value || typeof value !== 'object') return [];
-  // Search attributes are Temporal's index and a patch marker names a code change: neither goes through a codec.
-  if (path.endsWith('searchAttributes') || path.endsWith('patch-data')) return [];
-  const record = value as Record<string, unknown>;
-  if (record.metadata && typeof record.metadata === 'object' && 'data' in record && (record.metadata as Record<string, unknown>).encoding) return [{ path, payload: record as Payload }];
-  return Object.entries(record).flatMap(([name, inner]) => payloadsIn(inner, `${path}.${name}`));
-}
-
-export async function rawHistory(client: StageGateClient, workflowId: string) {
-  const { history } = await client.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId } });
-  return history!.events!;
-}
 
 /** Watches (never replaces) what the SDK's codec is asked to encode and what key each payload it decodes names. */
 function watch(client: StageGateClient) {
@@ -79,7 +65,7 @@ describe("each idea's payloads under its own data key", () => {
       expect(new Set(seen.decodedKeys)).toEqual(keys);
       const child = payloadsIn(await rawHistory(client, status.stage.pilot!.workflowId));
       expect(child.some(({ path }) => path.includes('workflowExecutionStartedEventAttributes.input'))).toBe(true);
-      for (const { path, payload } of [...child, ...payloadsIn(await rawHistory(client, `idea-${ideaId}`))]) {
+      for (const { payload } of [...child, ...payloadsIn(await rawHistory(client, `idea-${ideaId}`))]) {
         expect(keys.has(text(payload.metadata![KEY_ID_KEY]))).toBe(true);
       }
     }, codecSettings());

@@ -22,11 +22,12 @@ export function registerDevCommands(program: Command): void {
     .option('--demo', 'load the demo bakery\'s sample ideas, so review messages wait in the outbox')
     .action(
       action(async (context, flags: { port: string; uiPort: string; demo?: boolean }) => {
-        const settings = withEmbeddedSecrets(context.settings());
+        // The Web UI it starts is the one origin its codec endpoint answers.
+        const settings = { ...withEmbeddedSecrets(context.settings()), codecCorsOrigin: `http://localhost:${flags.uiPort}` };
         mkdirSync(settings.dataDir, { recursive: true });
         const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
         note('Starting the Temporal dev server...');
-        const env = await startDevServer({ dbFilename: join(settings.dataDir, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort), log: note }).catch((err: Error) => {
+        const env = await startDevServer({ dbFilename: join(settings.dataDir, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort), extraArgs: ['--ui-codec-endpoint', `${settings.publicUrl}/codec`], log: note }).catch((err: Error) => {
           throw new CliError(`the Temporal dev server did not start (${err.message}). Is port ${flags.port} or ${flags.uiPort} already in use?`);
         });
         const store = await openSealedStore(settings);
@@ -44,7 +45,7 @@ stagegate is running (Ctrl-C stops everything)
   Web          ${web.url}
   Dashboard    ${settings.publicUrl}/dashboard   (user admin, password ${settings.adminKey})
   Temporal     localhost:${flags.port}, namespace ${env.namespace ?? 'default'}
-  Web UI       http://localhost:${flags.uiPort}
+  Web UI       http://localhost:${flags.uiPort}   (payloads decrypted by ${settings.publicUrl}/codec with the admin key)
   Metrics      ${settings.metricsPort ? `http://localhost:${settings.metricsPort}/metrics (worker), ${web.url}/metrics (web)` : 'off'}
   Data folder  ${settings.dataDir} (ideas survive a restart)
 

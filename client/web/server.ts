@@ -10,6 +10,7 @@ import { html, layout, STYLESHEET, type Html } from './html';
 import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, pendingPage, problemPage, reviewPage, votedPage, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
 import { dashboardRoutes } from './dashboard';
+import { codecRoutes } from './codec';
 import type { EventSource } from '../../reports';
 
 export interface WebServerOptions {
@@ -61,6 +62,8 @@ export function createWebApp(options: WebServerOptions): express.Express {
     response.set(SECURITY_HEADERS);
     next();
   });
+  // Before the form parser: the codec endpoint reads JSON bodies of its own size.
+  if (client.codec) app.use('/codec', codecRoutes({ codec: client.codec, adminKey: settings.adminKey, corsOrigin: settings.codecCorsOrigin }));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
 
   app.get('/healthz', (_request, response) => {
