@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { DataConverter } from '@temporalio/common';
 import type { Settings } from '../config/settings';
 import { openStore, type Store } from '../store';
@@ -16,6 +17,8 @@ export interface Codec {
   codec: StageGateCodec;
   keys: DataKeys;
   dataConverter: DataConverter;
+  /** A keyed digest of `text` (an update id naming a person): the same text gives the same digest, and nobody without the key can tell whose it is. */
+  opaque(text: string): string;
   /** Closes the key table's store, unless it was handed over open. */
   close(): Promise<void>;
 }
@@ -30,7 +33,8 @@ export function createCodec(settings: Settings, store?: Store): Codec | undefine
   if (!masterKeys) return undefined;
   const keys = new DataKeys(masterKeys, async () => store ?? openStore(settings), !store);
   const codec = new StageGateCodec(keys);
-  return { codec, keys, dataConverter: { payloadCodecs: [codec] }, close: () => keys.close() };
+  const opaque = (text: string) => createHmac('sha256', masterKeys.current.key).update(`opaque:${text}`).digest('hex').slice(0, 32);
+  return { codec, keys, dataConverter: { payloadCodecs: [codec] }, opaque, close: () => keys.close() };
 }
 
 /** The events store and outbox named by the settings, with personal fields sealed when the codec has keys. */

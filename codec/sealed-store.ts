@@ -19,6 +19,7 @@ const READABLE = new Set([
 ]);
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ADDRESS = /[^\s@/<>:;,()"']+@[^\s@/<>:;,()"']+\.[A-Za-z]{2,}/g;
 const SEALED = 'sealed';
 const PSEUDONYM = /^person:([0-9a-f]{8})[0-9a-f]*$|^forgotten:([0-9a-f]{8})[0-9a-f]*$/;
 
@@ -33,6 +34,17 @@ export function sealStore(store: Store, keys: DataKeys): Store {
     if (Array.isArray(value)) return Promise.all(value.map(pseudonymise));
     if (value && typeof value === 'object') return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([name, inner]) => [name, await pseudonymise(inner)])));
     return value;
+  };
+
+  /** Text with every address in it (an outbox id, a mail server's refusal) replaced by its pseudonym: the same text always gives the same result. */
+  const withoutAddresses = async (text: string): Promise<string> => {
+    let result = '';
+    let last = 0;
+    for (const match of text.matchAll(ADDRESS)) {
+      result += text.slice(last, match.index) + (await keys.pseudonym(match[0]));
+      last = match.index + match[0].length;
+    }
+    return result + text.slice(last);
   };
 
   /** The idea's key, or undefined once it was destroyed. */
@@ -72,16 +84,17 @@ export function sealStore(store: Store, keys: DataKeys): Store {
   const sealMessage = async (message: NewOutboxMessage): Promise<NewOutboxMessage> => {
     const key = await ideaKey(message.ideaId);
     if (!key) throw new DataKeyDestroyed(ideaKeyName(message.ideaId), 'an earlier erasure');
-    const { to, subject, text, html } = message;
-    const sealed = seal(key, Buffer.from(JSON.stringify({ to, subject, text, html })), `${ideaKeyName(message.ideaId)}/${message.id}`).toString('base64');
-    return { ...message, to: { email: (await keys.pseudonym(to.email)), name: '' }, subject: '', text: `${SEALED}:${sealed}`, html: undefined };
+    const { to, subject, text, html, messageId } = message;
+    const id = await withoutAddresses(message.id);
+    const sealed = seal(key, Buffer.from(JSON.stringify({ to, subject, text, html, messageId })), `${ideaKeyName(message.ideaId)}/${id}`).toString('base64');
+    return { ...message, id, to: { email: await keys.pseudonym(to.email), name: '' }, subject: '', text: `${SEALED}:${sealed}`, html: undefined, messageId: undefined };
   };
 
   const openMessage = async (message: OutboxMessage): Promise<OutboxMessage> => {
     if (!message.text.startsWith(`${SEALED}:`)) return message;
     const key = await ideaKey(message.ideaId);
     if (!key) return { ...message, to: { email: forgotten(message.to.email), name: FORGOTTEN_PERSON }, subject: '(forgotten)', text: '', html: undefined };
-    const opened = JSON.parse(open(key, Buffer.from(message.text.slice(SEALED.length + 1), 'base64'), `${ideaKeyName(message.ideaId)}/${message.id}`).toString('utf8')) as Pick<OutboxMessage, 'to' | 'subject' | 'text' | 'html'>;
+    const opened = JSON.parse(open(key, Buffer.from(message.text.slice(SEALED.length + 1), 'base64'), `${ideaKeyName(message.ideaId)}/${message.id}`).toString('utf8')) as Pick<OutboxMessage, 'to' | 'subject' | 'text' | 'html' | 'messageId'>;
     return { ...message, ...opened };
   };
 
@@ -91,10 +104,11 @@ export function sealStore(store: Store, keys: DataKeys): Store {
     addToOutbox: async (message) => store.addToOutbox(await sealMessage(message)),
     outbox: async (filter: OutboxFilter = {}) => {
       const to = filter.to ? await keys.pseudonym(filter.to) : undefined;
-      return Promise.all((await store.outbox({ ...filter, ...(to ? { to } : {}) })).map(openMessage));
+      const id = filter.id ? await withoutAddresses(filter.id) : undefined;
+      return Promise.all((await store.outbox({ ...filter, ...(to ? { to } : {}), ...(id ? { id } : {}) })).map(openMessage));
     },
-    markSent: (id, at) => store.markSent(id, at),
-    markRejected: (id, rejection) => store.markRejected(id, rejection),
+    markSent: async (id, at) => store.markSent(await withoutAddresses(id), at),
+    markRejected: async (id, rejection) => store.markRejected(await withoutAddresses(id), await withoutAddresses(rejection)),
     dataKey: (name) => store.dataKey(name),
     addDataKey: (key) => store.addDataKey(key),
     destroyDataKey: (name, at) => store.destroyDataKey(name, at),

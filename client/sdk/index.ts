@@ -418,6 +418,8 @@ export class StageGateClient {
   private async update<Result, Arg>(ideaId: string, definition: UpdateDefinition<Result, [Arg]>, arg: Arg, updateId?: string): Promise<Result> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
     const handle = this.handle(id);
+    // Update ids are kept in history unencrypted, and ours name who sent the command.
+    if (updateId && this.codec) updateId = `${updateId.split('/')[0]}/${this.codec.opaque(updateId)}`;
     try {
       return await this.answered(id, () => handle.executeUpdate(definition, { args: [arg], updateId }));
     } catch (err) {
