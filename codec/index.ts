@@ -43,3 +43,4 @@ export async function openSealedStore(settings: Settings): Promise<Store> {
   const codec = createCodec(settings, store);
   return codec ? sealStore(store, codec.keys) : store;
 }
+export { forgetInStore, ideasSubmittedBy, type Erasure } from './erasure';

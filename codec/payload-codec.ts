@@ -41,12 +41,20 @@ export class StageGateCodec implements PayloadCodec {
     const keyIdBytes = payload.metadata?.[KEY_ID_KEY];
     if (!keyIdBytes || !payload.data) throw new Error('An encrypted payload without its key id or data cannot be decoded.');
     const keyId = words.decode(keyIdBytes);
-    const key = keyId.startsWith(ideaKeyName('')) ? await this.keys.key(keyId, false) : this.keys.masterKey(keyId).key;
+    let key;
+    try {
+      key = keyId.startsWith(ideaKeyName('')) ? await this.keys.key(keyId, false) : this.keys.masterKey(keyId).key;
+    } catch (err) {
+      // A forgotten idea reads as this note everywhere (idea list titles, the Web UI), never as an error.
+      if (err instanceof DataKeyDestroyed) return { metadata: { [ENCODING_KEY]: text.encode('json/plain') }, data: text.encode(JSON.stringify(FORGOTTEN)) };
+      throw err;
+    }
     return deserialise(open(key, payload.data, keyId));
   }
 }
 
-export { DataKeyDestroyed };
+/** What a payload of a forgotten idea decodes to. */
+export const FORGOTTEN = '(forgotten)';
 
 /** A payload as JSON bytes (base64 metadata values and data). */
 function serialise(payload: Payload): Uint8Array {

@@ -21,7 +21,7 @@ const READABLE = new Set([
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ADDRESS = /[^\s@/<>:;,()"']+@[^\s@/<>:;,()"']+\.[A-Za-z]{2,}/g;
 const SEALED = 'sealed';
-const PSEUDONYM = /^person:([0-9a-f]{8})[0-9a-f]*$|^forgotten:([0-9a-f]{8})[0-9a-f]*$/;
+const PSEUDONYM = /^(?:person|forgotten):([0-9a-f]{8})[0-9a-f]*$/;
 
 /**
  * The events store and outbox with personal data encrypted under each idea's data key: what
@@ -71,11 +71,11 @@ export function sealStore(store: Store, keys: DataKeys): Store {
 
   const openEvent = async (event: StoredEvent): Promise<StoredEvent> => {
     const sealed = event.detail[SEALED];
-    if (typeof sealed !== 'string') return event;
+    if (typeof sealed !== 'string') return { ...event, actor: event.actor === undefined ? undefined : forgotten(event.actor), detail: forgottenPeople(event.detail) as Record<string, unknown> };
     const key = await ideaKey(event.ideaId);
     if (key) {
       const { actor, detail } = JSON.parse(open(key, Buffer.from(sealed, 'base64'), `${ideaKeyName(event.ideaId)}/${event.id}`).toString('utf8')) as Pick<StoredEvent, 'actor' | 'detail'>;
-      return { ...event, actor, detail };
+      return { ...event, actor: actor === undefined ? undefined : forgotten(actor), detail: forgottenPeople(detail) as Record<string, unknown> };
     }
     const { [SEALED]: _gone, ...readable } = event.detail;
     return { ...event, actor: event.actor === undefined ? undefined : forgotten(event.actor), detail: forgottenPeople(readable) as Record<string, unknown> };
@@ -111,6 +111,7 @@ export function sealStore(store: Store, keys: DataKeys): Store {
     markRejected: async (id, rejection) => store.markRejected(await withoutAddresses(id), await withoutAddresses(rejection)),
     dataKey: (name) => store.dataKey(name),
     addDataKey: (key) => store.addDataKey(key),
+    dataKeyNames: (prefix) => store.dataKeyNames(prefix),
     destroyDataKey: (name, at) => store.destroyDataKey(name, at),
     rewriteEvents: (filter, change) => store.rewriteEvents(filter, change),
     rewriteOutbox: (change) => store.rewriteOutbox(change),
@@ -121,7 +122,7 @@ export function sealStore(store: Store, keys: DataKeys): Store {
 /** A pseudonym as a report shows it once nobody can tell whose it was: the same person keeps the same number. */
 function forgotten(pseudonym: string): string {
   const match = PSEUDONYM.exec(pseudonym);
-  return match ? `${FORGOTTEN_PERSON} ${match[1] ?? match[2]}` : pseudonym;
+  return match ? `${FORGOTTEN_PERSON} ${match[1]}` : pseudonym;
 }
 
 function forgottenPeople(value: unknown): unknown {

@@ -183,12 +183,15 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   raw = overlay(overlay(raw, fromEnvironment), (options.overrides ?? {}) as Tree);
   const source = [file, ...variables].filter(Boolean).join(' + ') || 'settings';
   const settings = parseWith(source, settingsSchema, raw);
+  // The embedded default's key, kept by `stagegate dev`: every command run beside it reads payloads with it.
+  const keptKeyFile = join(resolve(settings.dataDir), 'codec-keys');
+  const codecKeyFile = settings.codecKeyFile ?? (!settings.codecKeys && existsSync(keptKeyFile) ? keptKeyFile : undefined);
   return {
     ...settings,
     dataDir: resolve(settings.dataDir),
     processesDir: resolve(settings.processesDir),
     peopleFile: resolve(settings.peopleFile),
-    ...(settings.codecKeyFile ? { codecKeyFile: resolve(settings.codecKeyFile) } : {}),
+    ...(codecKeyFile ? { codecKeyFile: resolve(codecKeyFile) } : {}),
   };
 }
 

@@ -26,6 +26,8 @@ export interface Store {
   dataKey(name: string): Promise<DataKey | undefined>;
   /** Keeps a new data key unless one of that name exists, and returns the one kept: two processes racing converge on one key. */
   addDataKey(key: Omit<DataKey, 'destroyedAt'>): Promise<DataKey>;
+  /** The names of the data keys that start with `prefix`. */
+  dataKeyNames(prefix: string): Promise<string[]>;
   /** Destroys a data key for good (crypto-shredding), keeping a tombstone so none is made again under that name; false when there was none to destroy. */
   destroyDataKey(name: string, at: string): Promise<boolean>;
   /** Rewrites events in place (erasure): `change` returns the new event, or undefined to leave it as it is. */

@@ -186,6 +186,11 @@ export class PostgresStore implements Store {
     return (await this.dataKey(key.name))!;
   }
 
+  async dataKeyNames(prefix: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ name: string }>('SELECT name FROM data_keys WHERE left(name, $1) = $2 ORDER BY name', [prefix.length, prefix]);
+    return rows.map((row) => row.name);
+  }
+
   async destroyDataKey(name: string, at: string): Promise<boolean> {
     const result = await this.pool.query('UPDATE data_keys SET wrapped = NULL, destroyed_at = $1 WHERE name = $2 AND destroyed_at IS NULL', [isoTime(at), name]);
     return result.rowCount === 1;

@@ -119,6 +119,11 @@ export class SqliteStore implements Store {
     return (await this.dataKey(key.name))!;
   }
 
+  async dataKeyNames(prefix: string): Promise<string[]> {
+    const rows = this.db.prepare('SELECT name FROM data_keys WHERE substr(name, 1, ?) = ? ORDER BY name').all(prefix.length, prefix) as { name: string }[];
+    return rows.map((row) => row.name);
+  }
+
   async destroyDataKey(name: string, at: string): Promise<boolean> {
     const result = this.db.prepare('UPDATE data_keys SET wrapped = NULL, destroyed_at = ? WHERE name = ? AND destroyed_at IS NULL').run(isoTime(at), name);
     return result.changes === 1;

@@ -13,7 +13,7 @@ import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../con
 import { loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
 import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
 import { ConfigError } from '../../config/yaml';
-import { createCodec, openSealedStore, type Codec } from '../../codec';
+import { createCodec, forgetInStore, ideaKeyName, ideasSubmittedBy, openSealedStore, type Codec, type Erasure } from '../../codec';
 import { findReport, REPORTS, reportRangeSchema, runReport } from '../../reports';
 import {
   castVoteUpdate,
@@ -186,6 +186,7 @@ export class StageGateClient {
   /** Where an idea stands: stage, status, open gate round, who has voted and who has not, deadlines, timeline. */
   async getIdea(ideaId: string): Promise<IdeaStatus> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
+    await this.refuseForgotten(id);
     // A query needs a worker too: without one, say so rather than hang. The description, which
     // needs none, says whether Temporal stopped the journey, which its own state cannot.
     const handle = this.handle(id);
@@ -213,6 +214,41 @@ export class StageGateClient {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  /** A forgotten idea's data key is gone: say so plainly rather than fail to read its history. */
+  private async refuseForgotten(ideaId: string): Promise<void> {
+    const at = await this.codec?.keys.destroyedAt(ideaKeyName(ideaId));
+    if (at) throw new StageGateError('forgotten', `Idea "${ideaId}" was forgotten on ${at} at the request of the person who submitted it: its data key was destroyed, so nothing about it can be read any more.`);
+  }
+
+  /**
+   * Forgets a person (right to erasure): destroys the data keys of the ideas they submitted, so
+   * those journeys' payloads in Temporal's history are unreadable for good, pseudonymises them in
+   * the events store and deletes their outbox messages. An idea of theirs still under way is
+   * refused, unless `withdraw` names the admin (`by`) who withdraws it first. Needs the codec.
+   */
+  async forgetPerson(email: string, options: { withdraw?: { by: string } } = {}): Promise<Erasure & { withdrawn: string[] }> {
+    const address = parse('email', contributorSchema.shape.email, email);
+    const codec = this.codec;
+    if (!codec) throw new StageGateError('config', 'Forgetting a person needs the payload codec: set STAGEGATE_CODEC_KEYS or STAGEGATE_CODEC_KEY_FILE (stagegate dev keeps one in its data folder).');
+    const raw = await codec.keys.keyStore();
+    const ideas = await ideasSubmittedBy(raw, codec.keys, address);
+    const running: string[] = [];
+    for (const { ideaId } of ideas) {
+      if ((await codec.keys.destroyedAt(ideaKeyName(ideaId))) !== undefined) continue;
+      const description = await this.handle(ideaId).describe().catch(() => undefined);
+      if (description?.status.name === 'RUNNING') running.push(ideaId);
+    }
+    if (running.length && !options.withdraw) {
+      throw new StageGateError('wrong-status', `${address} submitted ideas still under way: ${running.join(', ')}. Nothing was changed; withdraw them first (--withdraw --by <admin>), then forget.`);
+    }
+    for (const ideaId of running) {
+      await this.withdraw(ideaId, { by: options.withdraw!.by, reason: 'withdrawn to forget its submitter' });
+      await this.outcome(ideaId);
+    }
+    const erasure = await forgetInStore(raw, codec.keys, address, ideas);
+    return { ...erasure, withdrawn: running };
   }
 
   /** What the journey says of itself, without asking Temporal whether it was stopped: for a command about to be sent, which fails by itself on a stopped journey. */

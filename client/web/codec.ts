@@ -1,13 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { DataKeyDestroyed, type Codec } from '../../codec';
+import type { Codec } from '../../codec';
 
 /**
  * The codec endpoint for Temporal's Web UI (`temporal server start-dev --ui-codec-endpoint`):
  * `POST /codec/encode` and `/codec/decode` in Temporal's codec-server JSON protocol, for admins
  * only (the admin key, as HTTP basic auth `admin:<key>` or a bearer token), with CORS for the
- * Web UI's origin alone. A payload whose idea was forgotten decodes to a note saying so.
+ * Web UI's origin alone. A payload of a forgotten idea decodes to "(forgotten)".
  */
 export function codecRoutes(options: { codec: Codec; adminKey?: string; corsOrigin: string }): Router {
   const router = express.Router();
@@ -32,7 +32,7 @@ export function codecRoutes(options: { codec: Codec; adminKey?: string; corsOrig
     transform(request, response, next, async (payloads) => options.codec.codec.encode(payloads));
   });
   router.post('/decode', (request, response, next) => {
-    transform(request, response, next, async (payloads) => Promise.all(payloads.map((payload) => decodeOrForgotten(options.codec, payload))));
+    transform(request, response, next, async (payloads) => options.codec.codec.decode(payloads));
   });
   router.use((err: unknown, _request: Request, response: Response, next: NextFunction) => {
     if (err && typeof err === 'object' && 'type' in err && (err.type === 'entity.parse.failed' || err.type === 'entity.too.large')) {
@@ -57,17 +57,6 @@ function transform(request: Request, response: Response, next: NextFunction, wor
   work(parsed.data.payloads.map(fromJson))
     .then((payloads) => response.json({ payloads: payloads.map(toJson) }))
     .catch(next);
-}
-
-const FORGOTTEN_NOTE = '"(forgotten: this idea\'s data key was destroyed at the request of a person it named)"';
-
-async function decodeOrForgotten(codec: Codec, payload: Payload): Promise<Payload> {
-  try {
-    return (await codec.codec.decode([payload]))[0]!;
-  } catch (err) {
-    if (!(err instanceof DataKeyDestroyed)) throw err;
-    return { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(FORGOTTEN_NOTE) };
-  }
 }
 
 function fromJson(payload: JsonPayload): Payload {
