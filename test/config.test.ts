@@ -288,6 +288,7 @@ describe('loadSettings', () => {
       linkTtl: 14 * 24 * 3600 * 1000,
       mail: { from: 'stagegate <stagegate@localhost>' },
       metricsPort: 9464,
+      codecCorsOrigin: 'http://localhost:8233',
     });
     expect(isAbsolute(settings.dataDir)).toBe(true);
   });
