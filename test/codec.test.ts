@@ -84,6 +84,47 @@ describe('the payload codec', () => {
   });
 });
 
+describe.each([
+  ['SQLite', async () => ({})],
+  ['PostgreSQL', async () => ({ databaseUrl: await freshDatabaseUrl() })],
+])('the key table and erasure rewrites on %s', (_name, backend) => {
+  test('a data key is kept once, found by prefix, destroyed once and stays a tombstone', async () => {
+    const store = await openStore({ dataDir: dataDir(), ...(await backend()) });
+    try {
+      const first = await store.addDataKey({ name: 'idea:a', masterKeyId: 'k1', wrapped: 'AAAA', createdAt: '2026-12-01T10:00:00Z' });
+      expect(await store.addDataKey({ name: 'idea:a', masterKeyId: 'k2', wrapped: 'BBBB', createdAt: '2026-12-01T11:00:00Z' })).toEqual(first);
+      await store.addDataKey({ name: 'idea:a-pilot-pilot-1', masterKeyId: 'k1', wrapped: 'CCCC', createdAt: '2026-12-01T10:00:00Z' });
+      await store.addDataKey({ name: 'idea:ab', masterKeyId: 'k1', wrapped: 'DDDD', createdAt: '2026-12-01T10:00:00Z' });
+      expect(await store.dataKeyNames('idea:a-pilot-')).toEqual(['idea:a-pilot-pilot-1']);
+      expect(await store.destroyDataKey('idea:a', '2026-12-02T09:00:00Z')).toBe(true);
+      expect(await store.destroyDataKey('idea:a', '2026-12-02T10:00:00Z')).toBe(false);
+      expect(await store.dataKey('idea:a')).toEqual({ name: 'idea:a', masterKeyId: 'k1', wrapped: null, createdAt: '2026-12-01T10:00:00.000Z', destroyedAt: '2026-12-02T09:00:00.000Z' });
+      expect((await store.dataKey('idea:ab'))?.wrapped).toBe('DDDD');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('events and outbox messages are rewritten or deleted in place', async () => {
+    const store = await openStore({ dataDir: dataDir(), ...(await backend()) });
+    try {
+      const event = { id: 'a:1', ideaId: 'a', seq: 1, type: 'submitted' as const, at: '2026-12-01T10:00:00.000Z', process: 'p', processVersion: 1, source: 'customer', actor: 'person:1', detail: { submitter: 'person:1' } };
+      await store.appendEvent(event);
+      await store.appendEvent({ ...event, id: 'b:1', ideaId: 'b', actor: 'person:2', detail: {} });
+      expect(await store.rewriteEvents({}, (e) => (e.actor === 'person:1' ? { ...e, actor: 'forgotten:1', detail: { submitter: 'forgotten:1' } } : undefined))).toBe(1);
+      expect((await store.events()).map((e) => [e.actor, e.detail])).toEqual([['forgotten:1', { submitter: 'forgotten:1' }], ['person:2', {}]]);
+      const message = { id: 'a/m1', ideaId: 'a', purpose: 'idea-received', to: { email: 'person:1', name: '' }, subject: '', text: 'sealed:x', createdAt: '2026-12-01T10:00:00.000Z' };
+      await store.addToOutbox(message);
+      await store.addToOutbox({ ...message, id: 'b/m1', ideaId: 'b' });
+      await store.addToOutbox({ ...message, id: 'b/m2', ideaId: 'b', to: { email: 'person:2', name: '' } });
+      expect(await store.rewriteOutbox((m) => (m.ideaId === 'a' ? null : m.to.email === 'person:1' ? { ...m, to: { email: 'forgotten:1', name: '' } } : undefined))).toBe(2);
+      expect((await store.outbox()).map((m) => [m.id, m.to.email])).toEqual([['b/m1', 'forgotten:1'], ['b/m2', 'person:2']]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 const HISTORIES_DIR = join(__dirname, 'fixtures', 'histories');
 
 describe('ideas already in flight keep working with the codec', () => {
