@@ -50,6 +50,7 @@ export async function forgetInStore(raw: Store, keys: DataKeys, email: string, i
   for (const event of await raw.events()) {
     if (!ideaKeys.has(event.ideaId)) ideaKeys.set(event.ideaId, await keys.key(ideaKeyName(event.ideaId), false).catch((err: unknown) => (err instanceof DataKeyDestroyed ? undefined : Promise.reject(err))));
   }
+  let touched: StoredEvent | undefined;
   const eventsPseudonymised = await raw.rewriteEvents({}, (event) => {
     const { sealed, ...readable } = event.detail;
     const key = ideaKeys.get(event.ideaId);
@@ -61,22 +62,25 @@ export async function forgetInStore(raw: Store, keys: DataKeys, email: string, i
       if (swapped !== opened) resealed = seal(key, Buffer.from(swapped), aad).toString('base64');
     }
     const next = { ...event, actor: swap(event.actor) as string | undefined, detail: { ...(swap(readable) as Record<string, unknown>), ...(sealed === undefined ? {} : { sealed: resealed }) } };
-    return JSON.stringify(next) === JSON.stringify(event) ? undefined : next;
+    if (JSON.stringify(next) === JSON.stringify(event)) return undefined;
+    touched ??= event;
+    return next;
   });
   const theirIdeas = new Set(ideas.map(({ ideaId }) => ideaId));
   const messagesRemoved = await raw.rewriteOutbox((message) => (message.to.email === pseudonym || message.to.email.toLowerCase() === address || theirIdeas.has(message.ideaId) ? null : undefined));
   const at = new Date().toISOString();
-  const recorded = ideas.length ? ideas.map(({ event }) => event) : [undefined];
-  for (const [index, submitted] of recorded.entries()) {
+  // On each idea they submitted, else on the first idea they appeared in: reports read events by idea.
+  const recorded = ideas.length ? ideas.map(({ event }) => event) : touched ? [touched] : [];
+  for (const [index, about] of recorded.entries()) {
     await raw.appendEvent({
       id: `forgotten:${replacement.slice('forgotten:'.length)}:${index}`,
-      ideaId: submitted?.ideaId ?? '-',
+      ideaId: about.ideaId,
       seq: 0,
       type: 'forgotten',
       at,
-      process: submitted?.process ?? '-',
-      processVersion: submitted?.processVersion ?? 0,
-      source: submitted?.source ?? '-',
+      process: about.process,
+      processVersion: about.processVersion,
+      source: about.source,
       actor: replacement,
       detail: { keysDestroyed: keysDestroyed.length, eventsPseudonymised, messagesRemoved },
     });

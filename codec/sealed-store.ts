@@ -100,7 +100,17 @@ export function sealStore(store: Store, keys: DataKeys): Store {
 
   return {
     appendEvent: async (event) => store.appendEvent(await sealEvent(event)),
-    events: async (filter?: EventFilter) => Promise.all((await store.events(filter)).map(openEvent)),
+    events: async (filter?: EventFilter) => {
+      const raw = await store.events(filter);
+      const opened = await Promise.all(raw.map(openEvent));
+      // Someone named in a forgotten idea who is readable elsewhere stays one person to reports.
+      const known = new Map<string, string>();
+      raw.forEach((event, index) => {
+        const actor = opened[index]!.actor;
+        if (event.actor && actor && !actor.startsWith(FORGOTTEN_PERSON)) known.set(forgotten(event.actor), actor);
+      });
+      return known.size ? opened.map((event) => (event.actor && known.has(event.actor) ? { ...event, actor: known.get(event.actor) } : event)) : opened;
+    },
     addToOutbox: async (message) => store.addToOutbox(await sealMessage(message)),
     outbox: async (filter: OutboxFilter = {}) => {
       const to = filter.to ? await keys.pseudonym(filter.to) : undefined;

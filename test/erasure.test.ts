@@ -99,6 +99,24 @@ describe('forgetting a person', () => {
       }
       const after = (await client.report('participation')) as typeof before;
       expect(after.total).toMatchObject({ ideas: before.total.ideas, submitters: before.total.submitters, votes: before.total.votes });
+
+      // A reviewer who submitted nothing: no key to destroy, their name gone from the store, the idea they reviewed readable.
+      const reviewer = await client.forgetPerson(HEAD_BAKER);
+      expect(reviewer).toMatchObject({ ideas: [], keysDestroyed: [], withdrawn: [] });
+      expect(reviewer.eventsPseudonymised).toBeGreaterThan(0);
+      expect(rawRows(settings.dataDir)).not.toContain(HEAD_BAKER);
+      const events = await openSealedStore(settings).then(async (opened) => {
+        try {
+          return await opened.events();
+        } finally {
+          await opened.close();
+        }
+      });
+      expect(JSON.stringify(events)).not.toContain(HEAD_BAKER);
+      expect(events.find((event) => event.type === 'vote_cast' && event.ideaId === other.ideaId && event.actor === reviewer.forgottenAs)?.detail.comment).toMatch(/^Good one, forgotten person [0-9a-f]{8} will like it$/);
+      expect(events.filter((event) => event.type === 'forgotten').map((event) => event.actor)).toEqual([expect.stringMatching(/^forgotten person /), reviewer.forgottenAs]);
+      expect(((await client.report('participation')) as { total: { reviewers: number } }).total.reviewers).toBe((before.total as unknown as { reviewers: number }).reviewers);
+      expect((await client.getIdea(other.ideaId)).title).toBe('Rye loaf');
     }, settings);
   }, 120_000);
 });
