@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 import { storeFile } from '../store';
-import { COUNTER, HEAD_BAKER, idea, inReview, OWNER, SHOP_MANAGER, TEST_LINK_SECRET, testSettings, waitForIdea, withStack } from './helpers';
+import { COUNTER, eventually, HEAD_BAKER, idea, inReview, OWNER, SHOP_MANAGER, TEST_LINK_SECRET, testSettings, waitForIdea, withStack } from './helpers';
 import { rawHistory } from './codec-helpers';
 
 /** Everything in a raw history as text: payload bytes as UTF-8, so plaintext inside them shows. */
@@ -81,4 +84,42 @@ describe('no plaintext in raw history or the raw store', () => {
       expect(events.find((event) => event.type === 'submitted')?.actor).toBe(SECRETS.submitter);
     }, settings);
   }, 90_000);
+
+  test('with SMTP, the sealed outbox still sends each message once, in plain words to the right person, and records it sent', async () => {
+    const received: ParsedMail[] = [];
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData: (stream, _session, callback) => void simpleParser(stream).then((mail) => (received.push(mail), callback()), callback),
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.server.address() as AddressInfo).port;
+    const settings = testSettings({ codecKeys: `k1:${randomBytes(32).toString('base64')}`, mail: { smtp: { host: '127.0.0.1', port } } });
+    try {
+      await withStack(async ({ client }) => {
+        const { ideaId } = await client.submitIdea(idea({ description: SECRETS.description }));
+        await waitForIdea(client, ideaId, inReview('screen'));
+        const review = await eventually(() => {
+          const found = received.find((mail) => !Array.isArray(mail.to) && mail.to?.value[0]?.address === HEAD_BAKER);
+          if (!found) throw new Error('no review request yet');
+          return found;
+        });
+        expect(review.text).toContain(SECRETS.description);
+        await eventually(() => {
+          const rows = new Database(storeFile(settings.dataDir), { readonly: true });
+          try {
+            const sent = rows.prepare('SELECT to_email, sent_at, body FROM outbox').all() as { to_email: string; sent_at: string | null; body: string }[];
+            expect(sent.length).toBeGreaterThanOrEqual(3);
+            for (const row of sent) expect(row).toMatchObject({ to_email: expect.stringMatching(/^person:[0-9a-f]+$/), sent_at: expect.any(String), body: expect.stringMatching(/^sealed:/) });
+          } finally {
+            rows.close();
+          }
+        });
+        expect(received.filter((mail) => !Array.isArray(mail.to) && mail.to?.value[0]?.address === HEAD_BAKER)).toHaveLength(1);
+      }, settings);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 });
