@@ -15,7 +15,9 @@ const READABLE = new Set([
   'fingerprint', 'kpi', 'value', 'unit', 'target', 'direction', 'met', 'level', 'source', 'purpose', 'kpis', 'first',
   'sinceOpenedMs', 'rework', 'dueAt', 'revisitAt', 'returnTo', 'onNoDecision', 'revised', 'realisedBenefit', 'reviewers',
   'to', 'awaiting', 'people', 'threshold', 'deadlineAt', 'round', 'gate', 'stage', 'quorum', 'actor', 'outcome', 'status',
-  'by', 'identifiedBy', 'kind', 'count', 'deadline', 'weighted', 'votes',
+  'by', 'identifiedBy', 'kind', 'count', 'deadline', 'weighted', 'decidedBy', 'gateName', 'votesNeeded', 'summary',
+  // Stage and gate names (from the process template) on stage_entered and gate_opened.
+  'name',
 ]);
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { REPORTS } from '../reports';
 import { storeFile } from '../store';
 import { COUNTER, eventually, HEAD_BAKER, idea, inReview, OWNER, SHOP_MANAGER, TEST_LINK_SECRET, testSettings, waitForIdea, withStack } from './helpers';
 import { rawHistory } from './codec-helpers';
@@ -71,8 +72,10 @@ describe('no plaintext in raw history or the raw store', () => {
       }
 
       // Reports still count: two submitters' worth of people grouped by pseudonym, decrypted where the key exists.
-      const participation = (await client.report('participation')) as { rows: Record<string, unknown>[] };
-      expect(JSON.stringify(participation)).toContain('"votes"');
+      const participation = (await client.report('participation')) as { total: Record<string, number> };
+      expect(participation.total).toEqual({ ideas: 1, submitters: 1, votes: 3, reviewers: 3 });
+      for (const report of REPORTS) await expect(client.report(report.name)).resolves.toBeDefined();
+      expect(JSON.stringify(await client.report('value'))).toContain('Pumpkin spice pastry');
       const events = await (await import('../codec')).openSealedStore(settings).then(async (store) => {
         try {
           return await store.events({ ideaId });
