@@ -46,6 +46,14 @@ const boundaries = [
     ],
   })),
   {
+    files: ['codec/**/*.ts'],
+    patterns: [
+      room('activities', 'codec/ is shared by the SDK, CLI, worker and web server: it reads config/ and store/, never activities/.'),
+      room('client', 'codec/ is shared by the SDK, CLI, worker and web server: it reads config/ and store/, never client/.'),
+      room('worker', 'codec/ does not depend on the worker process.'),
+    ],
+  },
+  {
     files: ['activities/**/*.ts'],
     patterns: [room('client', 'Activities act on the world for journeys; they never import client/.')],
   },

@@ -26,7 +26,30 @@ export interface Store {
   redactMessage(id: string, redacted: { text: string; html?: string }): Promise<void>;
   /** Deletes the messages kept before this ISO time; answers how many went. */
   deleteMessagesBefore(before: string): Promise<number>;
+  /** A data key of the payload codec, wrapped by a master key; undefined when none was made yet. */
+  dataKey(name: string): Promise<DataKey | undefined>;
+  /** Keeps a new data key unless one of that name exists, and returns the one kept: two processes racing converge on one key. */
+  addDataKey(key: Omit<DataKey, 'destroyedAt'>): Promise<DataKey>;
+  /** The names of the data keys that start with `prefix`. */
+  dataKeyNames(prefix: string): Promise<string[]>;
+  /** Destroys a data key for good (crypto-shredding), keeping a tombstone so none is made again under that name; false when there was none to destroy. */
+  destroyDataKey(name: string, at: string): Promise<boolean>;
+  /** Rewrites events in place (erasure): `change` returns the new event, or undefined to leave it as it is. */
+  rewriteEvents(filter: EventFilter, change: (event: StoredEvent) => StoredEvent | undefined): Promise<number>;
+  /** Rewrites outbox messages in place (erasure): undefined leaves one alone, `null` deletes it. */
+  rewriteOutbox(change: (message: OutboxMessage) => OutboxMessage | null | undefined): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A payload codec data key (one per idea), as the key table keeps it. */
+export interface DataKey {
+  name: string;
+  /** The master key that wrapped it. */
+  masterKeyId: string;
+  /** The key encrypted by that master key, in base64; null once destroyed. */
+  wrapped: string | null;
+  createdAt: string;
+  destroyedAt?: string;
 }
 
 export interface StoredEvent {

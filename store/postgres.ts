@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import type { EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from './index';
-import { DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type EventRow, type OutboxRow } from './rows';
+import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from './index';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow } from './rows';
 
 /**
  * Production: the events and the outbox in PostgreSQL, shared by every worker and web process.
@@ -42,6 +42,13 @@ const MIGRATIONS = [
    );
    CREATE INDEX outbox_by_time ON outbox (created_at, position);
    CREATE INDEX outbox_by_idea ON outbox (idea_id);`,
+  `CREATE TABLE data_keys (
+     name TEXT COLLATE "C" PRIMARY KEY,
+     master_key_id TEXT NOT NULL,
+     wrapped TEXT,
+     created_at TIMESTAMPTZ NOT NULL,
+     destroyed_at TIMESTAMPTZ
+   );`,
 ];
 
 /** Held while migrating, so workers starting at once apply each migration exactly once (one lock per database). */
@@ -149,6 +156,52 @@ export class PostgresStore implements Store {
     const limit = `$${params.push(filter.limit ?? DEFAULT_OUTBOX_LIMIT)}`;
     const { rows } = await this.pool.query<OutboxRow>(`SELECT * FROM outbox ${where} ORDER BY created_at, position LIMIT ${limit}`, params);
     return rows.map(outboxMessageFromRow);
+  }
+
+  async rewriteEvents(filter: EventFilter, change: (event: StoredEvent) => StoredEvent | undefined): Promise<number> {
+    let changed = 0;
+    for (const event of await this.events(filter)) {
+      const next = change(event);
+      if (!next) continue;
+      const result = await this.pool.query('UPDATE events SET actor = $1, detail = $2::jsonb WHERE id = $3', [next.actor ?? null, JSON.stringify(next.detail), event.id]);
+      changed += result.rowCount ?? 0;
+    }
+    return changed;
+  }
+
+  async rewriteOutbox(change: (message: OutboxMessage) => OutboxMessage | null | undefined): Promise<number> {
+    const { rows } = await this.pool.query<OutboxRow>('SELECT * FROM outbox');
+    let changed = 0;
+    for (const message of rows.map(outboxMessageFromRow)) {
+      const next = change(message);
+      if (next === undefined) continue;
+      const result =
+        next === null
+          ? await this.pool.query('DELETE FROM outbox WHERE id = $1', [message.id])
+          : await this.pool.query('UPDATE outbox SET to_email = $1, to_name = $2, subject = $3, body = $4, html = $5 WHERE id = $6', [next.to.email, next.to.name, next.subject, next.text, next.html ?? null, message.id]);
+      changed += result.rowCount ?? 0;
+    }
+    return changed;
+  }
+
+  async dataKey(name: string): Promise<DataKey | undefined> {
+    const { rows } = await this.pool.query<DataKeyRow>('SELECT * FROM data_keys WHERE name = $1', [name]);
+    return rows[0] && dataKeyFromRow(rows[0]);
+  }
+
+  async addDataKey(key: Omit<DataKey, 'destroyedAt'>): Promise<DataKey> {
+    await this.pool.query('INSERT INTO data_keys (name, master_key_id, wrapped, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING', [key.name, key.masterKeyId, key.wrapped, isoTime(key.createdAt)]);
+    return (await this.dataKey(key.name))!;
+  }
+
+  async dataKeyNames(prefix: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ name: string }>('SELECT name FROM data_keys WHERE left(name, $1) = $2 ORDER BY name', [prefix.length, prefix]);
+    return rows.map((row) => row.name);
+  }
+
+  async destroyDataKey(name: string, at: string): Promise<boolean> {
+    const result = await this.pool.query('UPDATE data_keys SET wrapped = NULL, destroyed_at = $1 WHERE name = $2 AND destroyed_at IS NULL', [isoTime(at), name]);
+    return result.rowCount === 1;
   }
 
   async close(): Promise<void> {

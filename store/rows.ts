@@ -1,5 +1,5 @@
 import type { EventType } from '../workflows/state';
-import type { EventFilter, OutboxFilter, OutboxMessage, StoredEvent } from './index';
+import type { DataKey, EventFilter, OutboxFilter, OutboxMessage, StoredEvent } from './index';
 
 // What both backends share: the filters' SQL and reading their rows back.
 
@@ -103,5 +103,23 @@ export function outboxMessageFromRow(row: OutboxRow): OutboxMessage {
     createdAt: isoOf(row.created_at),
     sentAt: row.sent_at === null ? undefined : isoOf(row.sent_at),
     rejection: row.rejection ?? undefined,
+  };
+}
+
+export interface DataKeyRow {
+  name: string;
+  master_key_id: string;
+  wrapped: string | null;
+  created_at: string | Date;
+  destroyed_at: string | Date | null;
+}
+
+export function dataKeyFromRow(row: DataKeyRow): DataKey {
+  return {
+    name: row.name,
+    masterKeyId: row.master_key_id,
+    wrapped: row.wrapped,
+    createdAt: isoOf(row.created_at),
+    ...(row.destroyed_at === null ? {} : { destroyedAt: isoOf(row.destroyed_at) }),
   };
 }

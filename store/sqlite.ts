@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from './index';
-import { DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type EventRow, type OutboxRow } from './rows';
+import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from './index';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -41,6 +41,13 @@ const MIGRATIONS = [
    ALTER TABLE outbox ADD COLUMN message_id TEXT;
    ALTER TABLE outbox ADD COLUMN sent_at TEXT;
    ALTER TABLE outbox ADD COLUMN rejection TEXT;`,
+  `CREATE TABLE data_keys (
+     name TEXT PRIMARY KEY,
+     master_key_id TEXT NOT NULL,
+     wrapped TEXT,
+     created_at TEXT NOT NULL,
+     destroyed_at TEXT
+   );`,
 ];
 
 export class SqliteStore implements Store {
@@ -70,16 +77,55 @@ export class SqliteStore implements Store {
         `INSERT OR IGNORE INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
          VALUES (@id, @ideaId, @seq, @type, @at, @process, @processVersion, @source, @stage, @gate, @round, @actor, @detail)`,
       )
-      .run({
-        ...event,
-        // Times are compared as text here: one canonical form keeps the order and the ranges right.
-        at: isoTime(event.at),
-        stage: event.stage ?? null,
-        gate: event.gate ?? null,
-        round: event.round ?? null,
-        actor: event.actor ?? null,
-        detail: JSON.stringify(event.detail),
-      });
+      .run(eventParams(event));
+    return result.changes === 1;
+  }
+
+  async rewriteEvents(filter: EventFilter, change: (event: StoredEvent) => StoredEvent | undefined): Promise<number> {
+    const events = await this.events(filter);
+    const update = this.db.prepare(`UPDATE events SET actor = @actor, detail = @detail WHERE id = @id`);
+    let changed = 0;
+    this.db.transaction(() => {
+      for (const event of events) {
+        const next = change(event);
+        if (next) changed += update.run({ id: event.id, actor: next.actor ?? null, detail: JSON.stringify(next.detail) }).changes;
+      }
+    })();
+    return changed;
+  }
+
+  async rewriteOutbox(change: (message: OutboxMessage) => OutboxMessage | null | undefined): Promise<number> {
+    const rows = this.db.prepare('SELECT * FROM outbox').all() as OutboxRow[];
+    const remove = this.db.prepare('DELETE FROM outbox WHERE id = ?');
+    const update = this.db.prepare('UPDATE outbox SET to_email = ?, to_name = ?, subject = ?, body = ?, html = ? WHERE id = ?');
+    let changed = 0;
+    this.db.transaction(() => {
+      for (const message of rows.map(outboxMessageFromRow)) {
+        const next = change(message);
+        if (next === null) changed += remove.run(message.id).changes;
+        else if (next) changed += update.run(next.to.email, next.to.name, next.subject, next.text, next.html ?? null, message.id).changes;
+      }
+    })();
+    return changed;
+  }
+
+  async dataKey(name: string): Promise<DataKey | undefined> {
+    const row = this.db.prepare('SELECT * FROM data_keys WHERE name = ?').get(name) as DataKeyRow | undefined;
+    return row && dataKeyFromRow(row);
+  }
+
+  async addDataKey(key: Omit<DataKey, 'destroyedAt'>): Promise<DataKey> {
+    this.db.prepare('INSERT OR IGNORE INTO data_keys (name, master_key_id, wrapped, created_at) VALUES (?, ?, ?, ?)').run(key.name, key.masterKeyId, key.wrapped, isoTime(key.createdAt));
+    return (await this.dataKey(key.name))!;
+  }
+
+  async dataKeyNames(prefix: string): Promise<string[]> {
+    const rows = this.db.prepare('SELECT name FROM data_keys WHERE substr(name, 1, ?) = ? ORDER BY name').all(prefix.length, prefix) as { name: string }[];
+    return rows.map((row) => row.name);
+  }
+
+  async destroyDataKey(name: string, at: string): Promise<boolean> {
+    const result = this.db.prepare('UPDATE data_keys SET wrapped = NULL, destroyed_at = ? WHERE name = ? AND destroyed_at IS NULL').run(isoTime(at), name);
     return result.changes === 1;
   }
 
@@ -138,4 +184,17 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+function eventParams(event: StoredEvent) {
+  return {
+    ...event,
+    // Times are compared as text here: one canonical form keeps the order and the ranges right.
+    at: isoTime(event.at),
+    stage: event.stage ?? null,
+    gate: event.gate ?? null,
+    round: event.round ?? null,
+    actor: event.actor ?? null,
+    detail: JSON.stringify(event.detail),
+  };
 }

@@ -292,6 +292,7 @@ describe('loadSettings', () => {
       mail: { from: 'stagegate <stagegate@localhost>' },
       outboxRetention: 30 * 24 * 3600 * 1000,
       metricsPort: 9464,
+      codecCorsOrigin: 'http://localhost:8233',
     });
     expect(isAbsolute(settings.dataDir)).toBe(true);
   });

@@ -7,7 +7,7 @@ import { ESLint } from 'eslint';
  * nothing cannot pass for a rule that holds.
  */
 const ROOT = join(__dirname, '..');
-const PROBES = ['workflows', 'client/web', 'config', 'store', 'links'].map((room) => `${room}/lint-probe.ts`);
+const PROBES = ['workflows', 'client/web', 'config', 'store', 'links', 'codec'].map((room) => `${room}/lint-probe.ts`);
 // The config is handed over rather than found (jest's module sandbox cannot import a config
 // file), with the probes, which exist only in memory, let into TypeScript's default project.
 const eslint = new ESLint({
@@ -72,5 +72,15 @@ describe('the lint of the rooms', () => {
     expect(await problems('links/lint-probe.ts', "import { StageGateClient } from '../client/sdk';\nexport const Client = StageGateClient;\n")).toEqual([
       expect.stringMatching(/^no-restricted-imports: '\.\.\/client\/sdk' /),
     ]);
+  });
+
+  test('the codec reads config/ and store/, never activities/ or client/', async () => {
+    expect(await problems('codec/lint-probe.ts', "import { createActivities } from '../activities';\nexport const create = createActivities;\n")).toEqual([
+      expect.stringMatching(/^no-restricted-imports: '\.\.\/activities' /),
+    ]);
+    expect(await problems('codec/lint-probe.ts', "import { StageGateClient } from '../client/sdk';\nexport const Client = StageGateClient;\n")).toEqual([
+      expect.stringMatching(/^no-restricted-imports: '\.\.\/client\/sdk' /),
+    ]);
+    expect(await problems('codec/lint-probe.ts', "import { openStore } from '../store';\nimport { loadSettings } from '../config/settings';\nexport const both = [openStore, loadSettings];\n")).toEqual([]);
   });
 });

@@ -37,7 +37,7 @@ const sqlite: Backend = {
   fresh: async () => ({ dataDir: dataDir() }),
   async expectMigrated({ dataDir }) {
     const raw = new Database(storeFile(dataDir));
-    expect(raw.pragma('user_version', { simple: true })).toBe(2);
+    expect(raw.pragma('user_version', { simple: true })).toBe(3);
     raw.close();
   },
 };
@@ -46,7 +46,7 @@ const postgresql: Backend = {
   fresh: async () => ({ dataDir: dataDir(), databaseUrl: await freshDatabaseUrl() }),
   async expectMigrated({ databaseUrl }) {
     const { rows } = await withDatabase(databaseUrl!, (client) => client.query('SELECT version FROM stagegate_migrations ORDER BY version'));
-    expect(rows.map((row) => row.version)).toEqual([1]);
+    expect(rows.map((row) => row.version)).toEqual([1, 2]);
   },
 };
 

@@ -3,6 +3,7 @@ import { createActivities } from '../activities';
 import { createMailer } from '../activities/email/mailer';
 import { createActivityMetrics, type ActivityMetrics } from '../activities/metrics';
 import { requireLinkSecret } from '../links';
+import { createCodec, sealStore } from '../codec';
 import { openStore } from '../store';
 import { loadTemporalConnection, type Settings } from '../config/settings';
 
@@ -43,6 +44,8 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
   requireLinkSecret(settings);
   const temporal = loadTemporalConnection();
   const store = await openStore(settings);
+  // The data keys live in the events store's key table; activities write personal fields sealed.
+  const codec = createCodec(settings, store);
   const mailer = settings.mail.smtp ? createMailer(settings.mail) : undefined;
   let connection = options.connection;
   /** Releases the mail connections, the store and the connection the worker made (not one it was handed). */
@@ -58,7 +61,8 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
       namespace: options.namespace ?? temporal.namespace,
       taskQueue: settings.taskQueue,
       workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
-      activities: createActivities({ store, settings, mailer, metrics: options.metrics }),
+      activities: createActivities({ store: codec ? sealStore(store, codec.keys) : store, settings, mailer, metrics: options.metrics }),
+      ...(codec ? { dataConverter: codec.dataConverter } : {}),
       // On SIGINT or SIGTERM, let the activities under way finish rather than leave them to time out.
       shutdownGraceTime: '10 seconds',
     });

@@ -30,6 +30,7 @@ export const EVENT_TYPES = [
   'killed',
   'withdrawn',
   'recognised',
+  'forgotten',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

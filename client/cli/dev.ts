@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { openStore } from '../../store';
+import { openSealedStore } from '../../codec';
 import { loadTemporalConnection, withEmbeddedSecrets } from '../../config/settings';
 import { checkConfiguration } from '../../config/startup';
 import { startDevServer } from '../../worker/dev-server';
@@ -24,14 +24,15 @@ export function registerDevCommands(program: Command): void {
     .action(
       action(async (context, flags: { port: string; uiPort: string; demo?: boolean }) => {
         checkConfiguration(context.settings());
-        const settings = withEmbeddedSecrets(context.settings());
+        // The Web UI it starts is the one origin its codec endpoint answers.
+        const settings = { ...withEmbeddedSecrets(context.settings()), codecCorsOrigin: `http://localhost:${flags.uiPort}` };
         mkdirSync(settings.dataDir, { recursive: true });
         const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
         note('Starting the Temporal dev server...');
-        const env = await startDevServer({ dbFilename: join(settings.dataDir, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort), log: note }).catch((err: Error) => {
+        const env = await startDevServer({ dbFilename: join(settings.dataDir, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort), extraArgs: ['--ui-codec-endpoint', `${settings.publicUrl}/codec`], log: note }).catch((err: Error) => {
           throw new CliError(`the Temporal dev server did not start (${err.message}). Is port ${flags.port} or ${flags.uiPort} already in use?`);
         });
-        const store = await openStore(settings);
+        const store = await openSealedStore(settings);
         const client = await StageGateClient.connect({ settings, connection: env.connection, namespace: env.namespace });
         try {
           const worker = await createStageGateWorker({ settings, connection: env.nativeConnection, namespace: env.namespace ?? 'default', metrics });
@@ -47,7 +48,7 @@ stagegate is running (Ctrl-C stops everything)
   Web          ${web.url}
   Dashboard    ${settings.publicUrl}/dashboard   (user admin, password ${settings.adminKey})
   Temporal     localhost:${flags.port}, namespace ${env.namespace ?? 'default'}
-  Web UI       http://localhost:${flags.uiPort}
+  Web UI       http://localhost:${flags.uiPort}   (payloads decrypted by ${settings.publicUrl}/codec with the admin key)
   Metrics      ${[served && `${served.url} (worker)`, web.metricsUrl && `${web.metricsUrl} (web)`].filter(Boolean).join(', ') || 'off'}
   Data folder  ${settings.dataDir} (ideas survive a restart)
 
@@ -110,7 +111,7 @@ Try it from another terminal:
         const settings = context.settings();
         checkConfiguration(settings);
         const client = await context.client();
-        const store = await openStore(settings);
+        const store = await openSealedStore(settings);
         const web = await startWebServer({ client, settings, events: store });
         note(`stagegate web listening on ${web.url}, links start with ${settings.publicUrl}${web.metricsUrl ? `; metrics for Prometheus at ${web.metricsUrl}` : ''}`);
         await new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@ import { registerGateCommands } from './gate';
 import { registerIdeaCommands } from './idea';
 import { EXIT_USAGE } from './output';
 import { registerOutboxCommands } from './outbox';
+import { registerPersonCommands } from './person';
 import { registerPilotCommands } from './pilot';
 import { registerProcessCommands } from './process';
 import { registerReportCommands } from './report';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerIdeaCommands(program);
   registerGateCommands(program);
   registerPilotCommands(program);
+  registerPersonCommands(program);
   registerProcessCommands(program);
   registerOutboxCommands(program);
   registerReportCommands(program);

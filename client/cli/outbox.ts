@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { openStore, type OutboxMessage } from '../../store';
+import { openSealedStore } from '../../codec';
+import type { OutboxMessage } from '../../store';
 import { action, jsonOption } from './command';
 import { say, table, when } from './output';
 
@@ -17,7 +18,7 @@ export function registerOutboxCommands(program: Command): void {
     .action(
       action(
         async (context, flags: { idea?: string; to?: string; limit: string; full?: boolean }) => {
-          const store = await openStore(context.settings());
+          const store = await openSealedStore(context.settings());
           try {
             const messages = await store.outbox({ ideaId: flags.idea, to: flags.to, limit: Number(flags.limit) });
             return flags.full || context.json ? messages : messages.map((message) => ({ ...message, text: undefined }));

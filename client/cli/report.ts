@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { openStore } from '../../store';
+import { openSealedStore } from '../../codec';
 import { findReport, REPORTS, reportRangeSchema, runReport, toCsv, formatCell, type Report, type ReportRange, type ReportTable } from '../../reports';
 import { action, jsonOption } from './command';
 import { CliError, EXIT_USAGE, say, table, when } from './output';
@@ -36,7 +36,7 @@ Examples:
         const report = findReport(name);
         if (!report) throw new CliError(`no report "${name}"; the reports are: ${REPORTS.map((known) => known.name).join(', ')}`, EXIT_USAGE, 'unknown-report');
         const range = parseRange(flags);
-        const store = await openStore(context.settings());
+        const store = await openSealedStore(context.settings());
         let result: unknown;
         try {
           result = await runReport(report, store, range);

@@ -18,6 +18,7 @@ export type StageGateErrorCode =
   | 'no-reviewers'
   | 'no-worker'
   | 'server-unreachable'
+  | 'forgotten'
   | 'config';
 
 /** Every failure the SDK reports: a code to branch on and a message that says what was wrong. */

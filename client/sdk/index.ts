@@ -13,7 +13,7 @@ import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../con
 import { loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
 import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
 import { ConfigError } from '../../config/yaml';
-import { openStore } from '../../store';
+import { createCodec, forgetInStore, ideaKeyName, ideasSubmittedBy, openSealedStore, type Codec, type Erasure } from '../../codec';
 import { findReport, REPORTS, reportRangeSchema, runReport } from '../../reports';
 import {
   castVoteUpdate,
@@ -111,6 +111,8 @@ export class StageGateClient {
     readonly client: Client,
     readonly settings: Settings,
     private readonly ownsConnection: boolean,
+    /** The payload codec, when the settings name keys: everything this client sends is encrypted, and what it reads decrypted. */
+    readonly codec: Codec | undefined,
   ) {}
 
   /** Connects with Temporal's own environment conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...). */
@@ -118,11 +120,13 @@ export class StageGateClient {
     const settings = options.settings ?? loadSettings();
     const temporal = loadTemporalConnection();
     const connection = options.connection ?? (await Connection.connect(temporal.connectionOptions));
-    const client = new Client({ connection, namespace: options.namespace ?? temporal.namespace });
-    return new StageGateClient(client, settings, !options.connection);
+    const codec = createCodec(settings);
+    const client = new Client({ connection, namespace: options.namespace ?? temporal.namespace, ...(codec ? { dataConverter: codec.dataConverter } : {}) });
+    return new StageGateClient(client, settings, !options.connection, codec);
   }
 
   async close(): Promise<void> {
+    await this.codec?.close();
     if (this.ownsConnection) await this.client.connection.close();
   }
 
@@ -185,6 +189,7 @@ export class StageGateClient {
   /** Where an idea stands: stage, status, open gate round, who has voted and who has not, deadlines, timeline. */
   async getIdea(ideaId: string): Promise<IdeaStatus> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
+    await this.refuseForgotten(id);
     // A query needs a worker too: without one, say so rather than hang. The description, which
     // needs none, says whether Temporal stopped the journey, which its own state cannot.
     const handle = this.handle(id);
@@ -212,6 +217,41 @@ export class StageGateClient {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  /** A forgotten idea's data key is gone: say so plainly rather than fail to read its history. */
+  private async refuseForgotten(ideaId: string): Promise<void> {
+    const at = await this.codec?.keys.destroyedAt(ideaKeyName(ideaId));
+    if (at) throw new StageGateError('forgotten', `Idea "${ideaId}" was forgotten on ${at} at the request of the person who submitted it: its data key was destroyed, so nothing about it can be read any more.`);
+  }
+
+  /**
+   * Forgets a person (right to erasure): destroys the data keys of the ideas they submitted, so
+   * those journeys' payloads in Temporal's history are unreadable for good, pseudonymises them in
+   * the events store and deletes their outbox messages. An idea of theirs still under way is
+   * refused, unless `withdraw` names the admin (`by`) who withdraws it first. Needs the codec.
+   */
+  async forgetPerson(email: string, options: { withdraw?: { by: string } } = {}): Promise<Erasure & { withdrawn: string[] }> {
+    const address = parse('email', contributorSchema.shape.email, email);
+    const codec = this.codec;
+    if (!codec) throw new StageGateError('config', 'Forgetting a person needs the payload codec: set STAGEGATE_CODEC_KEYS or STAGEGATE_CODEC_KEY_FILE (stagegate dev keeps one in its data folder).');
+    const raw = await codec.keys.keyStore();
+    const ideas = await ideasSubmittedBy(raw, codec.keys, address);
+    const running: string[] = [];
+    for (const { ideaId } of ideas) {
+      if ((await codec.keys.destroyedAt(ideaKeyName(ideaId))) !== undefined) continue;
+      const description = await this.handle(ideaId).describe().catch(() => undefined);
+      if (description?.status.name === 'RUNNING') running.push(ideaId);
+    }
+    if (running.length && !options.withdraw) {
+      throw new StageGateError('wrong-status', `${address} submitted ideas still under way: ${running.join(', ')}. Nothing was changed; withdraw them first (--withdraw --by <admin>), then forget.`);
+    }
+    for (const ideaId of running) {
+      await this.withdraw(ideaId, { by: options.withdraw!.by, reason: 'withdrawn to forget its submitter' });
+      await this.outcome(ideaId);
+    }
+    const erasure = await forgetInStore(raw, codec.keys, address, ideas);
+    return { ...erasure, withdrawn: running };
   }
 
   /** What the journey says of itself, without asking Temporal whether it was stopped: for a command about to be sent, which fails by itself on a stopped journey. */
@@ -245,7 +285,7 @@ export class StageGateClient {
     const report = findReport(name);
     if (!report) throw new StageGateError('invalid-input', `No report "${name}"; reports: ${REPORTS.map((r) => r.name).join(', ')}.`);
     const parsed = parse('range', reportRangeSchema, range);
-    const store = await openStore(this.settings);
+    const store = await openSealedStore(this.settings);
     try {
       return await runReport(report, store, parsed);
     } finally {
@@ -492,6 +532,8 @@ export class StageGateClient {
   private async update<Result, Arg>(ideaId: string, definition: UpdateDefinition<Result, [Arg]>, arg: Arg, updateId?: string): Promise<Result> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
     const handle = this.handle(id);
+    // Update ids are kept in history unencrypted, and ours name who sent the command.
+    if (updateId && this.codec) updateId = `${updateId.split('/')[0]}/${this.codec.opaque(updateId)}`;
     try {
       return await this.answered(id, () => handle.executeUpdate(definition, { args: [arg], updateId }));
     } catch (err) {

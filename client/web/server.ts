@@ -11,6 +11,7 @@ import { html, layout, STYLESHEET, type Html } from './html';
 import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, linkSentPage, pendingPage, problemPage, reviewPage, votedPage, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
 import { dashboardRoutes } from './dashboard';
+import { codecRoutes } from './codec';
 import type { EventSource } from '../../reports';
 import { kpiNumberProblem, parseKpiNumber } from '../../workflows/kpi-rules';
 
@@ -85,6 +86,8 @@ export function createWebApp(options: WebServerOptions): express.Express {
     response.set(SECURITY_HEADERS);
     next();
   });
+  // Before the form parser: the codec endpoint reads JSON bodies of its own size.
+  if (client.codec) app.use('/codec', codecRoutes({ codec: client.codec, adminKey: settings.adminKey, corsOrigin: settings.codecCorsOrigin }));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
   // Forms only: a JSON (or any other) body on a page's POST is named, not half-read.
   app.use((request, _response, next) => {
