@@ -62,4 +62,25 @@ describe('the codec endpoint for the Temporal Web UI', () => {
       }
     }, settings);
   });
+
+  test('wrong admin keys on the codec endpoint and the dashboard count towards one lockout, the right key included', async () => {
+    const settings = testSettings({ codecKeys: `k1:${randomBytes(32).toString('base64')}`, adminKey: ADMIN_KEY });
+    await withStack(async ({ client, store }) => {
+      const web = await startWebServer({ client, settings, events: store, port: 0 });
+      try {
+        const codec = (key: string) => fetch(`${web.url}/codec/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: basic(key) }, body: '{"payloads":[]}' });
+        const dashboard = (key: string) => fetch(`${web.url}/dashboard`, { headers: { Authorization: basic(key) } });
+        expect((await codec(ADMIN_KEY)).status).toBe(200);
+        for (let i = 0; i < 5; i++) expect((await codec(`wrong-key-${i}-0123456789abcdef`)).status).toBe(401);
+        for (let i = 0; i < 5; i++) expect((await dashboard(`wrong-key-${i}-0123456789abcdef`)).status).toBe(401);
+        const locked = await codec(ADMIN_KEY);
+        expect(locked.status).toBe(429);
+        expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(14 * 60);
+        expect(await locked.json()).toMatchObject({ status: 429, detail: expect.stringContaining('locked until') });
+        expect((await dashboard(ADMIN_KEY)).status).toBe(429);
+      } finally {
+        await web.close();
+      }
+    }, settings);
+  });
 });

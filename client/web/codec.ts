@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { Codec } from '../../codec';
+import { Lockout } from './lockout';
 
 /**
  * The codec endpoint for Temporal's Web UI (`temporal server start-dev --ui-codec-endpoint`):
@@ -9,7 +10,7 @@ import type { Codec } from '../../codec';
  * only (the admin key, as HTTP basic auth `admin:<key>` or a bearer token), with CORS for the
  * Web UI's origin alone. A payload of a forgotten idea decodes to "(forgotten)".
  */
-export function codecRoutes(options: { codec: Codec; adminKey?: string; corsOrigin: string }): Router {
+export function codecRoutes(options: { codec: Codec; adminKey?: string; corsOrigin: string; lockout?: Lockout }): Router {
   const router = express.Router();
   router.use((request, response, next) => {
     if (request.headers.origin === options.corsOrigin) {
@@ -26,7 +27,7 @@ export function codecRoutes(options: { codec: Codec; adminKey?: string; corsOrig
     if (request.method === 'OPTIONS') return void response.status(204).end();
     next();
   });
-  router.use(adminOnly(options.adminKey));
+  router.use(adminOnly(options.adminKey, options.lockout ?? new Lockout()));
   router.use(express.json({ limit: '4mb' }));
   router.post('/encode', (request, response, next) => {
     transform(request, response, next, async (payloads) => options.codec.codec.encode(payloads));
@@ -74,17 +75,32 @@ function toJson(payload: Payload): JsonPayload {
 }
 
 function problem(response: Response, status: number, detail: string): void {
-  response.status(status).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: status === 401 ? 'Admins only' : 'Bad request', status, detail }));
+  response.status(status).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: status === 401 ? 'Admins only' : status === 429 ? 'Locked out' : 'Bad request', status, detail }));
 }
 
-/** The admin key as HTTP basic auth (user `admin`) or a bearer token, compared in constant time. */
-function adminOnly(adminKey: string | undefined) {
+/**
+ * The admin key as HTTP basic auth (user `admin`) or a bearer token, compared in constant time;
+ * wrong keys count towards the same lockout as the dashboard's.
+ */
+function adminOnly(adminKey: string | undefined, lockout: Lockout) {
   const basic = adminKey && Buffer.from(`Basic ${Buffer.from(`admin:${adminKey}`).toString('base64')}`);
   const bearer = adminKey && Buffer.from(`Bearer ${adminKey}`);
   return (request: Request, response: Response, next: NextFunction) => {
-    const given = Buffer.from(request.headers.authorization ?? '');
+    const address = request.ip ?? 'unknown';
+    const now = Date.now();
+    const lockedUntil = lockout.lockedUntil(address, now);
+    if (lockedUntil !== undefined) {
+      response.set('Retry-After', String(Math.ceil((lockedUntil - now) / 1000)));
+      return problem(response, 429, `too many wrong admin keys from this address: locked until ${new Date(lockedUntil).toUTCString()}`);
+    }
+    const header = request.headers.authorization;
+    const given = Buffer.from(header ?? '');
     const matches = (expected: Buffer | '' | undefined) => !!expected && expected.length === given.length && timingSafeEqual(expected, given);
-    if (matches(basic) || matches(bearer)) return next();
+    if (matches(basic) || matches(bearer)) {
+      lockout.succeeded(address);
+      return next();
+    }
+    if (header !== undefined && adminKey) lockout.failed(address, now);
     response.set('WWW-Authenticate', 'Basic realm="stagegate codec", charset="UTF-8"');
     problem(response, 401, adminKey ? 'the codec endpoint needs the admin key (basic auth user admin, or a bearer token)' : 'the codec endpoint is off: set STAGEGATE_ADMIN_KEY');
   };

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { Lockout } from './lockout';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { StoredEvent } from '../../store';
 import {
@@ -30,49 +31,34 @@ import { html, layout, type Html } from './html';
 const DAY_MS = 24 * 3_600_000;
 const HOUR_MS = 3_600_000;
 
-/** Wrong passwords an address may try before it is locked out, and for how long. */
-export const DASHBOARD_LOCKOUT = { failures: 10, lockedMs: 15 * 60_000 };
-/** Addresses tracked at most; beyond it the oldest are forgotten (each is a few bytes). */
-const TRACKED_ADDRESSES = 10_000;
-
 /**
- * HTTP basic auth, user `admin`, the admin key as password; compared in constant time. After
- * `failures` wrong passwords an address is locked out for `lockedMs`, the right password
- * included, and told when to try again. The address is req.ip: the socket's unless a trusted
- * proxy is configured.
+ * HTTP basic auth, user `admin`, the admin key as password; compared in constant time. Wrong
+ * passwords count towards the server's admin lockout, after which the address is told when to
+ * try again, the right password included.
  */
-function adminOnly(adminKey: string, lockout: { failures: number; lockedMs: number }) {
+function adminOnly(adminKey: string, lockout: Lockout) {
   const expected = Buffer.from(`admin:${adminKey}`);
-  const tries = new Map<string, { failures: number; lockedUntil?: number }>();
   return (request: Request, response: Response, next: NextFunction) => {
     const address = request.ip ?? 'unknown';
     const now = Date.now();
-    const mine = tries.get(address);
-    if (mine?.lockedUntil !== undefined) {
-      if (now < mine.lockedUntil) {
-        const retry = new Date(mine.lockedUntil);
-        response
-          .set('Retry-After', String(Math.ceil((mine.lockedUntil - now) / 1000)))
-          .status(429)
-          .type('html')
-          .send(layout('Locked out', html`<h1>Too many wrong passwords</h1><p>The dashboard is locked for your address until ${retry.toUTCString()} (about ${Math.ceil((mine.lockedUntil - now) / 60_000)} minutes). Try again after that.</p>`));
-        return;
-      }
-      tries.delete(address);
+    const lockedUntil = lockout.lockedUntil(address, now);
+    if (lockedUntil !== undefined) {
+      const retry = new Date(lockedUntil);
+      response
+        .set('Retry-After', String(Math.ceil((lockedUntil - now) / 1000)))
+        .status(429)
+        .type('html')
+        .send(layout('Locked out', html`<h1>Too many wrong passwords</h1><p>The dashboard is locked for your address until ${retry.toUTCString()} (about ${Math.ceil((lockedUntil - now) / 60_000)} minutes). Try again after that.</p>`));
+      return;
     }
     const header = request.headers.authorization;
     const given = Buffer.from(Buffer.from((header ?? '').replace(/^Basic /, ''), 'base64').toString('utf8'));
     if (given.length === expected.length && timingSafeEqual(given, expected)) {
-      tries.delete(address);
+      lockout.succeeded(address);
       return next();
     }
     // A browser's first request carries no password: only a wrong one counts.
-    if (header !== undefined) {
-      const failures = (tries.get(address)?.failures ?? 0) + 1;
-      tries.delete(address);
-      tries.set(address, failures >= lockout.failures ? { failures, lockedUntil: now + lockout.lockedMs } : { failures });
-      if (tries.size > TRACKED_ADDRESSES) tries.delete(tries.keys().next().value!);
-    }
+    if (header !== undefined) lockout.failed(address, now);
     response.set('WWW-Authenticate', 'Basic realm="stagegate dashboard", charset="UTF-8"').status(401).type('html').send(layout('Admins only', html`<h1>Admins only</h1><p>The dashboard needs the admin key (user <code>admin</code>).</p>`));
   };
 }
@@ -104,7 +90,7 @@ function sourcesOverTime(events: readonly StoredEvent[], range: ReportRange): { 
   };
 }
 
-export function dashboardRoutes(options: { events: EventSource; adminKey?: string; lockout?: { failures: number; lockedMs: number } }): Router {
+export function dashboardRoutes(options: { events: EventSource; adminKey?: string; lockout?: Lockout }): Router {
   const router = Router();
   if (!options.adminKey) {
     router.use((_request, response) => {
@@ -112,7 +98,7 @@ export function dashboardRoutes(options: { events: EventSource; adminKey?: strin
     });
     return router;
   }
-  router.use(adminOnly(options.adminKey, options.lockout ?? DASHBOARD_LOCKOUT));
+  router.use(adminOnly(options.adminKey, options.lockout ?? new Lockout()));
   const wrap = (handler: (request: Request, response: Response) => Promise<void>) => (request: Request, response: Response, next: NextFunction) => {
     handler(request, response).catch(next);
   };

@@ -12,6 +12,7 @@ import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, linkSentPage, 
 import { outboxRoutes } from './outbox';
 import { dashboardRoutes } from './dashboard';
 import { codecRoutes } from './codec';
+import { Lockout } from './lockout';
 import type { EventSource } from '../../reports';
 import { kpiNumberProblem, parseKpiNumber } from '../../workflows/kpi-rules';
 
@@ -82,12 +83,14 @@ export function createWebApp(options: WebServerOptions): express.Express {
   // Off unless an operator names their proxy: a rate limit or lockout keyed on a header anyone can
   // send would hold nobody back.
   app.set('trust proxy', settings.trustProxy);
+  // Wrong admin keys are counted once for every page that takes the key.
+  const adminLockout = new Lockout();
   app.use((_request, response, next) => {
     response.set(SECURITY_HEADERS);
     next();
   });
   // Before the form parser: the codec endpoint reads JSON bodies of its own size.
-  if (client.codec) app.use('/codec', codecRoutes({ codec: client.codec, adminKey: settings.adminKey, corsOrigin: settings.codecCorsOrigin }));
+  if (client.codec) app.use('/codec', codecRoutes({ codec: client.codec, adminKey: settings.adminKey, corsOrigin: settings.codecCorsOrigin, lockout: adminLockout }));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
   // Forms only: a JSON (or any other) body on a page's POST is named, not half-read.
   app.use((request, _response, next) => {
@@ -356,7 +359,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
     }),
   );
 
-  if (options.events) app.use('/dashboard', dashboardRoutes({ events: options.events, adminKey: settings.adminKey }));
+  if (options.events) app.use('/dashboard', dashboardRoutes({ events: options.events, adminKey: settings.adminKey, lockout: adminLockout }));
   if (options.outbox) app.use('/outbox', outboxRoutes(options.outbox, when));
 
   // A page that exists answers other methods with 405 and what it allows, not "no page here".
