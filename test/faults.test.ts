@@ -121,10 +121,13 @@ describe('faults survived for real', () => {
       second = await startWorker(settings);
       await finished;
       // The journeys' final state, once each workflow has returned (its last events are in its state by then).
+      // Read with patience: a finished journey's status is a query the new worker answers by replaying its
+      // whole history, twenty at once on a loaded machine; the votes' short timeout is not meant for that.
+      const reader = await StageGateClient.connect({ settings: { ...settings, updateTimeout: 60_000 } });
       const outcomes = await Promise.all(plans.map(async ({ ideaId }) => {
-        await client.outcome(ideaId);
-        return client.getIdea(ideaId);
-      }));
+        await reader.outcome(ideaId);
+        return reader.getIdea(ideaId);
+      })).finally(() => reader.close());
 
       for (const [index, plan] of plans.entries()) {
         const status = outcomes[index]!;
