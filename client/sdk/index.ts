@@ -405,7 +405,7 @@ export class StageGateClient {
     if (input.pilot) {
       const [source, prefix] = options.planSource ? [options.planSource, ''] : ['ready', 'pilot.'];
       const template = await this.pilotPlan(ideaId);
-      if (!template) throw new StageGateError('invalid-input', `${source}: ${prefix || '(root)'}: no pilot follows the gate of ${idea.stage.name}, so there is nothing to plan; mark it ready without a plan.`);
+      if (!template) throw new StageGateError('invalid-input', `${source}: ${prefix ? 'pilot' : '(root)'}: no pilot follows the gate of ${idea.stage.name}, so there is nothing to plan; mark it ready without a plan.`);
       const problems = planProblems(input.pilot, template.limits);
       if (problems.length) throw new StageGateError('invalid-input', problems.map((problem) => `${source}: ${prefix}${problem.field}: ${problem.message}`).join('\n'));
     }
