@@ -141,6 +141,7 @@ describe('pilot plans on the shipped smb-lite', () => {
         code: 'invalid-input',
         message: expect.stringMatching(/^ready: pilot\.kpis\[0\]\.killAt: must be below alertAt/),
       });
+      await expect(client.markReady(ideaId, { by: HEAD_BAKER, pilot: bakeryPlan({ kpis: [sales, { ...repeat, id: 'weekly_sales' }] }) })).rejects.toMatchObject({ code: 'invalid-input', message: 'ready: pilot.kpis[1].id: id "weekly_sales" is used twice' });
       await expect(client.markReady(ideaId, { by: HEAD_BAKER, pilot: bakeryPlan({ place: '' }) })).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining('ready: pilot.place: must not be empty') });
       await expect(client.markReady(ideaId, { by: HEAD_BAKER, pilot: bakeryPlan({ duration: '13w' }) })).rejects.toMatchObject({
         code: 'invalid-input',

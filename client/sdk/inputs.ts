@@ -110,8 +110,9 @@ export type VoteInput = z.input<typeof voteSchema>;
 
 /**
  * A champion's pilot plan, in the words of a template's `pilot:` section: KPIs as there, a
- * duration like `4w`, the place. The template's own limits (how many KPIs, what duration) are
- * checked against the idea's snapshot when the plan is handed in.
+ * duration like `4w`, the place. What needs the template (its limits: how many KPIs, what
+ * duration) and unique KPI ids are checked by `planProblems` against the idea's snapshot when
+ * the plan is handed in.
  */
 export const pilotPlanSchema = producing<PilotPlan>()(z
   .object({
@@ -120,14 +121,7 @@ export const pilotPlanSchema = producing<PilotPlan>()(z
     /** Where the pilot runs, e.g. "the town shop". */
     place: text(LIMITS.title),
   })
-  .strict()
-  .superRefine((plan, ctx) => {
-    const seen = new Set<string>();
-    plan.kpis.forEach((kpi, index) => {
-      if (seen.has(kpi.id)) ctx.addIssue({ code: 'custom', path: ['kpis', index, 'id'], message: `id "${kpi.id}" is used twice` });
-      seen.add(kpi.id);
-    });
-  }));
+  .strict());
 export type PilotPlanInput = z.input<typeof pilotPlanSchema>;
 
 export const readySchema = producing<Ready>()(z

@@ -31,7 +31,7 @@ export interface WebServerOptions {
 /** The one thing logged of a request that went wrong: method, path with any token hidden, what went wrong; never a body, a token or a password. */
 const LOG_EXCERPT_CHARS = 300;
 export function logExcerpt(request: Pick<Request, 'method' | 'originalUrl'>, status: number, what: string): string {
-  const path = request.originalUrl.split('?')[0]!.replace(/^\/(review|decide|reviewer|kpi)\/[^/]*/, '/$1/<token>').slice(0, 120);
+  const path = request.originalUrl.split('?')[0]!.replace(/^\/(review|decide|reviewer|kpi|plan)\/[^/]*/, '/$1/<token>').slice(0, 120);
   return `stagegate web: ${status} ${request.method.slice(0, 10)} ${path} ${what}`.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, LOG_EXCERPT_CHARS);
 }
 
