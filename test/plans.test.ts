@@ -5,7 +5,10 @@ import { chromium, type Browser } from 'playwright-core';
 import { SHIPPED_PROCESSES_DIR } from '../config/settings';
 import { StageGateError, type PilotPlanInput, type StageGateClient } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
+import { loadPeopleDirectory } from '../config/people';
+import { loadProcesses, resolveProcess } from '../config/process';
 import { packageFingerprint } from '../workflows/gate-package';
+import { pilotFromPlan, planProblems, planTemplate } from '../workflows/pilot-plan';
 import { markReadyUpdate } from '../workflows/messages';
 import { cliEnv, runCli } from './cli-process';
 import { HEAD_BAKER, OWNER, idea, inReview, messageTo, testSettings, waitForIdea, withStack } from './helpers';
@@ -51,6 +54,40 @@ async function inBuild(client: StageGateClient): Promise<string> {
   await waitForIdea(client, ideaId, (s) => s.stage.id === 'build' && s.status === 'in-stage');
   return ideaId;
 }
+
+describe('a plan against its template (pure)', () => {
+  const smb = () => resolveProcess(loadProcesses(SHIPPED_PROCESSES_DIR).get('smb-lite')!, loadPeopleDirectory(testSettings().peopleFile), { submitter: 'grace@customer.example', champion: HEAD_BAKER });
+
+  test('only the stage whose gate leads into a pilot plans it, with the template as default and limits', () => {
+    const process = smb();
+    expect(planTemplate(process, 0)).toBeUndefined();
+    expect(planTemplate(process, 2)).toBeUndefined();
+    expect(planTemplate(process, 1)).toMatchObject({
+      stage: { id: 'build' },
+      gate: { id: 'go-to-pilot', name: 'Go to pilot' },
+      pilotStage: { id: 'pilot' },
+      defaults: { place: 'the town shop', duration: 28 * 24 * 3600 * 1000, kpis: [expect.objectContaining({ id: 'weekly_sales', target: 60, killAt: 19, countsAsBenefit: true }), expect.objectContaining({ id: 'repeat_share', target: 30, unit: '%' })] },
+      limits: { maxKpis: 5, duration: { min: 7 * 24 * 3600 * 1000, max: 84 * 24 * 3600 * 1000 } },
+    });
+  });
+
+  test('problems name the field and the limit; the default plan has none', () => {
+    const template = planTemplate(smb(), 1)!;
+    expect(planProblems(template.defaults, template.limits)).toEqual([]);
+    const week = 7 * 24 * 3600 * 1000;
+    expect(planProblems({ ...template.defaults, duration: 3 * 24 * 3600 * 1000 }, template.limits)).toEqual([{ field: 'duration', message: "3 days, shorter than the template's limit of 1 week (limits.duration.min)" }]);
+    const many = Array.from({ length: 6 }, (_, i) => ({ ...template.defaults.kpis[0]!, id: `k${i}` }));
+    expect(planProblems({ ...template.defaults, kpis: [...many, many[0]!], duration: 13 * week }, template.limits).map((p) => p.field)).toEqual(['kpis[6].id', 'kpis', 'duration']);
+    // Snapshots from before limits: only what a plan must be anyway.
+    expect(planProblems({ ...template.defaults, duration: 60 * week }, undefined)).toEqual([]);
+  });
+
+  test('the pilot a plan makes keeps the template checks and recorders', () => {
+    const pilot = smb().stages[2]!.pilot!;
+    const plan = { place: 'the market stall', duration: 14 * 24 * 3600 * 1000, kpis: [pilot.kpis[0]!] };
+    expect(pilotFromPlan(pilot, plan)).toEqual({ ...pilot, kpis: plan.kpis, duration: plan.duration, place: 'the market stall' });
+  });
+});
 
 describe('pilot plans on the shipped smb-lite', () => {
   test('the bakery plan set at ready via the SDK is on the review page with its fingerprint, a stale vote is refused, and the pilot runs the approved plan', async () => {
@@ -111,7 +148,7 @@ describe('pilot plans on the shipped smb-lite', () => {
     }, settings);
   });
 
-  test('without a plan the pilot runs the template default, shown to the gate as that', async () => {
+  test('without a plan the pilot runs the template default, shown to the gate as that, and a vote approves the package it was shown', async () => {
     const settings = { ...shipped(), linkSecret: 'plans-test-link-secret-0123456789abcdef' };
     await withStack(async ({ client, store }) => {
       const web = await startWebServer({ client, settings, outbox: store, port: 0 });
@@ -124,7 +161,11 @@ describe('pilot plans on the shipped smb-lite', () => {
         const page = await get(/https?:\/\/[^\s"<>]+\/review\/[A-Za-z0-9_-]{40,}/.exec(email.text)![0].replace(/^https?:\/\/[^/]+/, web.url));
         expect(page.body).toContain('the pilot runs the template');
         expect(page.body).toContain('Share of customers who buy it again');
-        await passGate(client, ideaId, 'go-to-pilot', open.stage.ready!.fingerprint);
+        // The default plan is what this gate approves too: a vote on the package before its revision is refused.
+        await client.markReady(ideaId, { by: HEAD_BAKER, notes: 'Ready, costs added' });
+        const revised = await waitForIdea(client, ideaId, (s) => s.round?.packageFingerprint !== open.stage.ready!.fingerprint);
+        await expect(client.castVote(ideaId, { reviewer: OWNER, decision: 'go', scores: { feasibility: 5, impact: 5, alignment: 5 }, fingerprint: open.stage.ready!.fingerprint })).rejects.toMatchObject({ code: 'stale-package' });
+        await passGate(client, ideaId, 'go-to-pilot', revised.stage.ready!.fingerprint);
         await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
         expect((await client.pilotStatus(ideaId)).summary.map((kpi) => kpi.kpi)).toEqual(['weekly_sales', 'repeat_share']);
       } finally {

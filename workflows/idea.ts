@@ -318,9 +318,9 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     if (earlier) {
       reject('already-voted', `${vote.reviewer} already voted ${earlier.decision} in round ${round.round} of ${round.gateName} at ${earlier.castAt}.`);
     }
-    // A vote approves the plan it was shown: one cast on another version of a package with a plan is refused.
-    if (since.pilotPlans && state.stage.ready?.pilot && vote.fingerprint && round.packageFingerprint && vote.fingerprint !== round.packageFingerprint) {
-      reject('stale-package', `This vote was cast on another version of the package (fingerprint ${vote.fingerprint}); the champion has handed in ${round.packageFingerprint}, with its pilot plan. Open the review page again and vote on what it shows now.`);
+    // At a gate into a pilot a vote approves the plan it was shown (the champion's, or the template's default): one cast on another version of the package is refused.
+    if (since.pilotPlans && vote.fingerprint && round.packageFingerprint && vote.fingerprint !== round.packageFingerprint && planTemplate(process, state.stage.index)) {
+      reject('stale-package', `This vote was cast on another version of the package (fingerprint ${vote.fingerprint}); the champion has handed in ${round.packageFingerprint} since, and the pilot runs the plan of that one. Open the review page again and vote on what it shows now.`);
     }
     const gate = currentGate();
     const missing = gate.criteria.filter((criterion) => vote.scores[criterion.id] === undefined).map((criterion) => criterion.id);
