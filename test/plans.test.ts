@@ -6,7 +6,7 @@ import { SHIPPED_PROCESSES_DIR } from '../config/settings';
 import { StageGateError, type PilotPlanInput, type StageGateClient } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
 import { loadPeopleDirectory } from '../config/people';
-import { loadProcesses, resolveProcess } from '../config/process';
+import { loadProcesses, pilotSchema, resolveProcess } from '../config/process';
 import { packageFingerprint } from '../workflows/gate-package';
 import { pilotFromPlan, planProblems, planTemplate } from '../workflows/pilot-plan';
 import { markReadyUpdate } from '../workflows/messages';
@@ -80,6 +80,17 @@ describe('a plan against its template (pure)', () => {
     expect(planProblems({ ...template.defaults, kpis: [...many, many[0]!], duration: 13 * week }, template.limits).map((p) => p.field)).toEqual(['kpis[6].id', 'kpis', 'duration']);
     // Snapshots from before limits: only what a plan must be anyway.
     expect(planProblems({ ...template.defaults, duration: 60 * week }, undefined)).toEqual([]);
+  });
+
+  test("a template's own default plan must keep to its limits", () => {
+    const kpi = { id: 'weekly_sales', label: 'Weekly sales', direction: 'higher', target: 60 };
+    const refused = pilotSchema.safeParse({ checkEvery: '1w', duration: '20w', kpis: [kpi, { ...kpi, id: 'repeat_share' }], limits: { maxKpis: 1, duration: { max: '12w' } } });
+    expect(refused.success).toBe(false);
+    expect(refused.error!.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['kpis', '2 KPIs, more than limits.maxKpis (1)'],
+      ['duration', 'outside limits.duration (1 day to 84 days)'],
+    ]);
+    expect(pilotSchema.parse({ checkEvery: '1w', kpis: [kpi] }).limits).toEqual({ maxKpis: 10, duration: { min: 24 * 3600 * 1000, max: 52 * 7 * 24 * 3600 * 1000 } });
   });
 
   test('the pilot a plan makes keeps the template checks and recorders', () => {
