@@ -84,8 +84,11 @@ export function composeMessage(notification: Notification, recipient: Person, op
         body: [
           paragraph(`${title} is now in the stage ${stage!.name}, planned to finish by `, { strong: when(stage!.dueAt) }, '.'),
           ...lists(['What the reviewers asked for', stage!.feedback], ['What the gate will want to see', stage!.deliverables]),
-          ...markReady,
+          ...(stage!.plansPilot
+            ? [paragraph(`The gate after ${stage!.name} leads into ${stage!.plansPilot}: plan what it measures, for how long and where, and mark ${stage!.name} ready on the planning page. The reviewers approve the plan with their votes.`)]
+            : markReady),
         ],
+        ...(stage!.plansPilot ? { action: { label: 'Plan the pilot and mark ready', url: options.links.plan(idea.ideaId, stage!.id, recipient.email) }, details: markReady } : {}),
       };
     case 'stage-overrun':
       return {

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { durationSchema } from './duration';
+import { durationSchema, formatDuration } from './duration';
 import { LIMITS, limitedList, optionalText, requiredText } from './text';
 import { ConfigError, readYamlFile } from './yaml';
 import { type PeopleDirectory, type Person, resolvePeople } from './people';
@@ -103,10 +103,24 @@ export const kpiSchema = z
     }
   });
 
+/** What a champion's pilot plan may ask for: at most so many KPIs, a duration within a range. */
+export const pilotLimitsSchema = z
+  .object({
+    maxKpis: z.number().int().min(1).max(LIMITS.templateList).default(10),
+    duration: z
+      .object({ min: durationSchema.prefault('1d'), max: durationSchema.prefault('52w') })
+      .strict()
+      .prefault({})
+      .refine((range) => range.min <= range.max, 'min must not be longer than max'),
+  })
+  .strict();
+
 export const pilotSchema = z
   .object({
     /** How long the pilot runs; the stage's duration when not given. */
     duration: durationSchema.optional(),
+    /** Where the pilot runs by default, e.g. "the town shop"; the champion's plan says where it really does. */
+    place: optionalText(LIMITS.title).default(''),
     /** How often HTTP readings are pulled and overdue manual readings are asked for. */
     checkEvery: durationSchema,
     kpis: limitedList(kpiSchema, LIMITS.templateList).min(1),
@@ -114,9 +128,18 @@ export const pilotSchema = z
     historyLimit: z.number().int().min(50).default(2000),
     /** Who besides the champion and the admins may record readings: emails, or roles of the people directory. */
     recorders: limitedList(z.union([z.email().transform((email) => email.toLowerCase()), id]), LIMITS.templateList).default([]),
+    /** What a champion's plan may ask for; this section's KPIs, duration and place are the default plan and must keep to them too. */
+    limits: pilotLimitsSchema.prefault({}),
   })
   .strict()
-  .superRefine((pilot, ctx) => uniqueIds(pilot.kpis, ['kpis'], ctx));
+  .superRefine((pilot, ctx) => {
+    uniqueIds(pilot.kpis, ['kpis'], ctx);
+    const { maxKpis, duration } = pilot.limits;
+    if (pilot.kpis.length > maxKpis) ctx.addIssue({ code: 'custom', path: ['kpis'], message: `${pilot.kpis.length} KPIs, more than limits.maxKpis (${maxKpis})` });
+    if (pilot.duration !== undefined && (pilot.duration < duration.min || pilot.duration > duration.max)) {
+      ctx.addIssue({ code: 'custom', path: ['duration'], message: `outside limits.duration (${formatDuration(duration.min)} to ${formatDuration(duration.max)})` });
+    }
+  });
 
 export const stageSchema = z
   .object({
@@ -162,8 +185,12 @@ export type Kpi = PilotDefinition['kpis'][number];
 
 /** A gate with its reviewers and escalation contacts resolved to people, as snapshotted into an idea. */
 export type ResolvedGate = Omit<GateDefinition, 'reviewers' | 'escalateTo'> & { reviewers: Person[]; escalateTo: Person[] };
-/** A pilot with its recorders resolved to people; pilots of ideas submitted before recorders existed have none. */
-export type ResolvedPilot = Omit<PilotDefinition, 'recorders'> & { recorders?: Person[] };
+export type PilotLimits = PilotDefinition['limits'];
+/**
+ * A pilot with its recorders resolved to people, as snapshotted into an idea. Snapshots of ideas
+ * submitted before recorders, places or plan limits existed have none of them.
+ */
+export type ResolvedPilot = Omit<PilotDefinition, 'recorders' | 'place' | 'limits'> & { recorders?: Person[]; place?: string; limits?: PilotLimits };
 export type ResolvedStage = Omit<StageDefinition, 'gate' | 'pilot'> & { gate?: ResolvedGate; pilot?: ResolvedPilot };
 export type ResolvedProcess = Omit<ProcessDefinition, 'stages'> & { stages: ResolvedStage[] };
 

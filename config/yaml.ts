@@ -8,12 +8,13 @@ export class ConfigError extends Error {
 }
 
 export function formatIssues(source: string, error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path.length ? issue.path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i ? '.' : ''}${String(part)}`)).join('') : '(root)';
-      return `${source}: ${path}: ${issue.message}`;
-    })
-    .join('\n');
+  return error.issues.map((issue) => formatIssue(source, issue)).join('\n');
+}
+
+/** One issue as `source: path.to[2].field: message`. */
+export function formatIssue(source: string, issue: Pick<z.core.$ZodIssue, 'path' | 'message'>): string {
+  const path = issue.path.length ? issue.path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i ? '.' : ''}${String(part)}`)).join('') : '(root)';
+  return `${source}: ${path}: ${issue.message}`;
 }
 
 export function parseWith<Schema extends z.ZodType>(source: string, schema: Schema, value: unknown): z.output<Schema> {

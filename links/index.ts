@@ -11,14 +11,14 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
  * expiry, so links in emails already sent keep working; no new ones are made.
  */
 
-export const LINK_PURPOSES = ['review', 'decide', 'reviewer', 'kpi'] as const;
+export const LINK_PURPOSES = ['review', 'decide', 'reviewer', 'kpi', 'plan'] as const;
 export type LinkPurpose = (typeof LINK_PURPOSES)[number];
 
 export interface LinkClaims {
   purpose: LinkPurpose;
   /** The person the link was sent to; whoever opens it acts as them, and the record says it came by link. */
   email: string;
-  /** Set for `review` and `decide` links: the one gate round the link is for; for `kpi` links, the pilot's stage and run. */
+  /** Set for `review` and `decide` links: the one gate round the link is for; for `kpi` links, the pilot's stage and run; for `plan` links, the stage whose readiness hands the plan in. */
   ideaId?: string;
   gate?: string;
   round?: number;
@@ -166,6 +166,8 @@ export function linkBuilder(settings: LinkSettings, now: () => number = Date.now
     decide: (ideaId: string, gate: string, round: number, email: string) => `${base}/decide/${token({ purpose: 'decide', email, ideaId, gate, round })}`,
     /** The page where the champion enters a pilot's KPI readings. */
     kpi: (ideaId: string, stage: string, run: number, email: string) => `${base}/kpi/${token({ purpose: 'kpi', email, ideaId, gate: stage, round: run })}`,
+    /** The page where the champion plans the pilot and marks the stage before it ready. */
+    plan: (ideaId: string, stage: string, email: string) => `${base}/plan/${token({ purpose: 'plan', email, ideaId, gate: stage })}`,
     /** The list of gates waiting on this reviewer, from which a fresh review link can be emailed to them. */
     pending: (email: string, until?: number) => `${base}/reviewer/${token({ purpose: 'reviewer', email }, until)}`,
   };

@@ -105,6 +105,14 @@ export async function driveToLaunch(client: StageGateClient, ideaId: string): Pr
       }
       gates.push(round.gate);
       await waitForIdea(client, ideaId, (s) => s.round?.gate !== round.gate || s.round.round !== round.round);
+    } else if (client.processes().get(status.process.id)!.stages[status.stage.index]!.pilot) {
+      // A pilot of weeks: a reading past its kill line ends it now, and its end makes the stage ready.
+      const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      if (!running.stage.pilot!.endedAt) {
+        const kpi = client.processes().get(status.process.id)!.stages[status.stage.index]!.pilot!.kpis.find((candidate) => candidate.killAt !== undefined)!;
+        await client.recordKpiReading(ideaId, { kpi: kpi.id, value: kpi.killAt!, by: status.champion.email });
+      }
+      await waitForIdea(client, ideaId, (s) => s.stage.id !== status.stage.id || s.stage.ready !== undefined);
     } else {
       await client.markReady(ideaId, { by: status.champion.email, notes: `${status.stage.name} done` });
       await waitForIdea(client, ideaId, (s) => s.stage.id !== status.stage.id || s.status !== 'in-stage' || !s.stage.awaitingReady || s.stage.ready !== undefined);

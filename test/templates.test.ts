@@ -16,6 +16,8 @@ describe('every shipped process template carries an idea to launch', () => {
       const events = await store.events({ ideaId });
       expect(events.filter((event) => event.type === 'decided').map((event) => event.detail.decision)).toEqual(expectedGates[processId]!.map(() => 'go'));
       expect(events.map((event) => event.type).slice(-2)).toEqual(['launched', 'recognised']);
+      // Every shipped template but the express lane runs a pilot on the way (ended here by a reading past its kill line).
+      expect(events.filter((event) => event.type === 'pilot_ended').map((event) => event.detail.reason)).toEqual(processId === 'express' ? [] : ['kill-threshold']);
       const thanked = (await store.outbox({ ideaId })).filter((message) => message.purpose === 'recognition').map((message) => message.to.email);
       expect(thanked.sort()).toEqual(['grace@customer.example', COUNTER].sort());
     }, testSettings({ processesDir: SHIPPED_PROCESSES_DIR }));

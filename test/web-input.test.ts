@@ -56,6 +56,7 @@ describe('the web server refuses malformed requests with a clear 4xx page, a bou
         decide: { path: new URL(links.decide(ideaId, 'screen', 1, OWNER)).pathname, formPage: { default: [422, 'Choose a decision.'], 'bad percent-encoding in the body': [422, 'Give a reason'] } },
         reviewer: { path: new URL(links.pending(HEAD_BAKER)).pathname, formPage: { default: [422, 'Which review?'] } },
         kpi: { path: new URL(links.kpi(ideaId, 'screen', 1, COUNTER)).pathname, formPage: { default: [410, 'This pilot has ended'] } },
+        plan: { path: new URL(links.plan(ideaId, 'idea', COUNTER)).pathname, formPage: { default: [410, 'This plan is closed'] } },
       };
       const tokens = Object.values(routes).map((route) => tokenOf(route.path));
 

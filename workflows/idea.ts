@@ -39,8 +39,10 @@ import {
   stageKey,
   statusKey,
   statusQuery,
+  pilotPlanQuery,
   withdrawUpdate,
 } from './messages';
+import { pilotFromPlan, planProblems, planTemplate } from './pilot-plan';
 import type {
   DecisionRecord,
   EventType,
@@ -99,6 +101,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     conditionsReminder: patched('conditions-reminder'),
     /** A pilot's workflow id is `idea-<ideaId>:pilot:<stage>:<run>`, which no idea id can take; a pilot that cannot start is recorded, not retried in silence. */
     partIds: patched('idea-part-ids'),
+    /** The champion hands in the pilot's plan with the stage before it; its gate approves it (a vote on another plan is refused), and the pilot runs it. */
+    pilotPlans: patched('pilot-plans'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -227,6 +231,10 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   // ---- handlers -----------------------------------------------------------------------------
 
   setHandler(statusQuery, () => state);
+  setHandler(pilotPlanQuery, () => {
+    const template = planTemplate(process, state.stage.index);
+    return template && state.stage.ready?.pilot ? { ...template, handedIn: state.stage.ready.pilot } : template;
+  });
 
   setHandler(reviewOpenedSignal, ({ reviewer, round }) => {
     const open = state.round;
@@ -310,6 +318,10 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     if (earlier) {
       reject('already-voted', `${vote.reviewer} already voted ${earlier.decision} in round ${round.round} of ${round.gateName} at ${earlier.castAt}.`);
     }
+    // At a gate into a pilot a vote approves the plan it was shown (the champion's, or the template's default): one cast on another version of the package is refused.
+    if (since.pilotPlans && vote.fingerprint && round.packageFingerprint && vote.fingerprint !== round.packageFingerprint && planTemplate(process, state.stage.index)) {
+      reject('stale-package', `This vote was cast on another version of the package (fingerprint ${vote.fingerprint}); the champion has handed in ${round.packageFingerprint} since, and the pilot runs the plan of that one. Open the review page again and vote on what it shows now.`);
+    }
     const gate = currentGate();
     const missing = gate.criteria.filter((criterion) => vote.scores[criterion.id] === undefined).map((criterion) => criterion.id);
     const unknown = Object.keys(vote.scores).filter((id) => !gate.criteria.some((criterion) => criterion.id === id));
@@ -332,9 +344,9 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     async (ready: Ready) => {
       const fingerprint = packageFingerprint(ready);
       const revised = state.status === 'in-review';
-      state.stage.ready = { by: ready.by, at: iso(), notes: ready.notes, links: ready.links, fingerprint };
+      state.stage.ready = { by: ready.by, at: iso(), notes: ready.notes, links: ready.links, fingerprint, ...(ready.pilot ? { pilot: ready.pilot } : {}) };
       if (revised) state.round!.packageFingerprint = fingerprint;
-      await record('ready_for_review', { notes: ready.notes, links: ready.links, fingerprint, ...(revised ? { revised } : {}), ...identifiedBy(ready) }, ready.by);
+      await record('ready_for_review', { notes: ready.notes, links: ready.links, fingerprint, ...(ready.pilot ? { pilot: ready.pilot } : {}), ...(revised ? { revised } : {}), ...identifiedBy(ready) }, ready.by);
     },
     {
       validator: (ready: Ready) => {
@@ -345,6 +357,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         if (!revising && (state.status !== 'in-stage' || !state.stage.awaitingReady || state.stage.ready)) {
           reject('wrong-status', `${state.stage.name} is not waiting for its work to be marked ready (the idea is ${state.status}).`);
         }
+        if (ready.pilot) validatePlan(ready);
       },
     },
   );
@@ -430,6 +443,15 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       },
     },
   );
+
+  /** A plan only where a pilot follows the stage's gate, within the template's limits as the idea's snapshot has them. */
+  function validatePlan(ready: Ready): void {
+    if (!since.pilotPlans) reject('invalid-plan', `This idea's journey started before pilot plans: mark ${state.stage.name} ready without one, and its pilot runs as its template says.`);
+    const template = planTemplate(process, state.stage.index);
+    if (!template) reject('invalid-plan', `No pilot follows ${state.stage.name}'s gate in ${process.name}, so there is nothing to plan: mark it ready without a plan.`);
+    const problems = planProblems(ready.pilot!, template.limits);
+    if (problems.length) reject('invalid-plan', `The pilot plan was refused: ${problems.map((problem) => `pilot.${problem.field}: ${problem.message}`).join('; ')}.`);
+  }
 
   function requireActive(): void {
     if (requests.withdraw) reject('idea-ended', 'The idea is being withdrawn; nothing more can change.');
@@ -535,12 +557,23 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     const feedback = rework ? reviewerFeedback() : [];
     // The first stage is shown from submission on: a "ready" accepted before the journey entered it stands.
     const early = !rework && state.stage.index === index ? state.stage.ready : undefined;
-    state.stage = { ...stageState(stage, index, rework), ready: early };
+    // The plan the gate just approved goes with the idea into its pilot stage, and stays for its rework.
+    const plan = since.pilotPlans && stage.pilot ? approvedPlan(rework) : undefined;
+    state.stage = { ...stageState(stage, index, rework), ready: early, ...(plan ? { plan } : {}) };
     setStatus('in-stage');
     await record('stage_entered', { name: stage.name, rework, dueAt: state.stage.dueAt });
     if (state.stage.awaitingReady) {
-      await tell('stage-entered', [idea.champion], { stage: stageFacts(stage, feedback) });
+      const planned = since.pilotPlans ? planTemplate(process, index) : undefined;
+      await tell('stage-entered', [idea.champion], { stage: { ...stageFacts(stage, feedback), ...(planned ? { plansPilot: planned.pilotStage.name } : {}) } });
     }
+  }
+
+  /** The plan approved at the gate before this pilot stage: the one in the package just decided, or, for rework, the one the stage had. */
+  function approvedPlan(rework: boolean): IdeaStatus['stage']['plan'] {
+    if (rework) return state.stage.plan;
+    const ready = state.stage.ready;
+    const gate = process.stages[state.stage.index]?.gate;
+    return ready?.pilot && gate ? { ...ready.pilot, fingerprint: ready.fingerprint, gate: gate.id } : undefined;
   }
 
   /**
@@ -548,7 +581,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
    * hands its summary to the gate: the pilot's end makes the stage ready for review.
    */
   async function runPilot(stage: ResolvedStage): Promise<void> {
-    const pilot = stage.pilot!;
+    const pilot = since.pilotPlans && state.stage.plan ? pilotFromPlan(stage.pilot!, state.stage.plan) : stage.pilot!;
     const run = (pilotRuns.get(stage.id) ?? 0) + 1;
     pilotRuns.set(stage.id, run);
     const startedAt = Date.now();
@@ -587,7 +620,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       child = await startChild(pilotRun, options);
     }
     // Shown only once the child runs, so a reading sent as soon as it shows has somewhere to go.
-    state.stage.pilot = { workflowId, run, startedAt: iso(startedAt), endsAt: iso(endsAt) };
+    state.stage.pilot = { workflowId, run, startedAt: iso(startedAt), endsAt: iso(endsAt), ...(pilot.place ? { place: pilot.place } : {}) };
     let result: PilotResult;
     if (since.holdInPilot) {
       const ended = pilotResult(child.result());
@@ -855,7 +888,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     };
   }
 
-  function stageFacts(stage: ResolvedStage, feedback: string[]): Notification['stage'] {
+  function stageFacts(stage: ResolvedStage, feedback: string[]): NonNullable<Notification['stage']> {
     return { id: stage.id, name: stage.name, deliverables: stage.deliverables, dueAt: state.stage.dueAt, feedback };
   }
 

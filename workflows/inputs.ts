@@ -1,4 +1,4 @@
-import type { Decision } from '../config/process';
+import type { Decision, Kpi } from '../config/process';
 
 /**
  * What callers send to an idea journey, as plain types: the contract between the SDK (which
@@ -73,11 +73,25 @@ export interface Vote {
   key?: string;
 }
 
+/**
+ * The champion's plan for the pilot after the next gate: what it measures, how long it runs and
+ * where. The gate approves it with the rest of the package; the pilot then runs it.
+ */
+export interface PilotPlan {
+  kpis: Kpi[];
+  /** Milliseconds. */
+  duration: number;
+  /** Where the pilot runs, e.g. "the town shop". */
+  place: string;
+}
+
 /** The champion says the stage's work is ready for its gate. */
 export interface Ready extends Identified {
   by: string;
   notes: string;
   links: string[];
+  /** Only for the stage whose gate leads into a pilot: the plan that pilot is to run; the template's default plan when absent. */
+  pilot?: PilotPlan;
 }
 
 /** An admin (or an escalation contact) decides a gate round instead of its reviewers. */

@@ -1,11 +1,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Action, Hold, KpiReading, Override, Ready, Vote } from './inputs';
-import type { IdeaStatus, KpiReceipt, PilotStatus, VoteReceipt } from './state';
+import type { IdeaStatus, KpiReceipt, PilotPlanTemplate, PilotStatus, VoteReceipt } from './state';
 
 /** Every message an idea journey answers, defined once for the workflow and the SDK. */
 
 export const statusQuery = defineQuery<IdeaStatus>('status');
+/** What the champion may plan now: the default plan and limits of the pilot after the current stage's gate, or nothing. */
+export const pilotPlanQuery = defineQuery<PilotPlanTemplate | undefined>('pilotPlan');
 
 export const castVoteUpdate = defineUpdate<VoteReceipt, [Vote]>('castVote');
 export const markReadyUpdate = defineUpdate<void, [Ready]>('markReady');
@@ -34,6 +36,8 @@ export const REJECTIONS = [
   'idea-ended',
   'unknown-kpi',
   'pilot-ended',
+  'invalid-plan',
+  'stale-package',
 ] as const;
 export type Rejection = (typeof REJECTIONS)[number];
 

@@ -36,7 +36,15 @@ export interface Notification {
     champion: Person;
     processName: string;
   };
-  stage?: { id: string; name: string; deliverables: string[]; dueAt: string; feedback: string[] };
+  stage?: {
+    id: string;
+    name: string;
+    deliverables: string[];
+    dueAt: string;
+    feedback: string[];
+    /** When the stage's gate leads into a pilot: that stage's name; the champion plans the pilot when marking this stage ready. */
+    plansPilot?: string;
+  };
   gate?: {
     id: string;
     name: string;

@@ -92,6 +92,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     summary: summarise(pilot.kpis, carry.tracks),
     ended: ending(),
     ...(checksRecorders ? { recorders: (pilot.recorders ?? []).map((person) => person.email) } : {}),
+    ...(pilot.place ? { place: pilot.place } : {}),
   }));
 
   /** Who may record readings: the champion, the pilot's recorders, the idea's admins. */

@@ -1,8 +1,8 @@
-import type { Criterion, Decision, Quorum, ResolvedPilot, ResolvedProcess } from '../config/process';
+import type { Criterion, Decision, PilotLimits, Quorum, ResolvedPilot, ResolvedProcess } from '../config/process';
 import type { KpiLevel, KpiSummary, KpiTrack } from './kpi-rules';
 import type { Notification } from './notification';
 import type { Calendar } from '../config/settings';
-import type { Action, ActorChannel, Hold, Idea, Person, Vote } from './inputs';
+import type { Action, ActorChannel, Hold, Idea, Person, PilotPlan, Vote } from './inputs';
 
 /** The shapes an idea journey keeps and answers with; plain data, safe in workflow code. */
 
@@ -173,7 +173,9 @@ export interface IdeaStatus {
     dueAt: string;
     deliverables: string[];
     awaitingReady: boolean;
-    ready?: { by: string; at: string; notes: string; links: string[]; fingerprint: string };
+    ready?: { by: string; at: string; notes: string; links: string[]; fingerprint: string; pilot?: PilotPlan };
+    /** The plan the gate before this pilot stage approved (its package's fingerprint with it); the template's pilot runs when absent. */
+    plan?: PilotPlan & { fingerprint: string; gate: string };
     /** The stage's pilot, when it has one: running, or ended with its summary. */
     pilot?: StagePilot;
   };
@@ -225,9 +227,28 @@ export interface StagePilot {
   run: number;
   startedAt: string;
   endsAt: string;
+  /** Where it runs, as its plan said; absent for pilots without a place. */
+  place?: string;
   endedAt?: string;
   reason?: PilotEnd;
   summary?: KpiSummary[];
+}
+
+/**
+ * What the champion plans while working on the stage whose gate leads into a pilot: the
+ * template's default plan, the limits a plan keeps to, and the plan handed in so far.
+ */
+export interface PilotPlanTemplate {
+  /** The stage being worked on: marking it ready hands the plan in. */
+  stage: { id: string; name: string };
+  /** Its gate, which approves the plan with the rest of the package. */
+  gate: { id: string; name: string };
+  /** The stage whose pilot runs the plan. */
+  pilotStage: { id: string; name: string };
+  defaults: PilotPlan;
+  /** Absent in snapshots of ideas submitted before plans had limits. */
+  limits?: PilotLimits;
+  handedIn?: PilotPlan;
 }
 
 /** What a pilot workflow is started with; `carried` brings its state across continue-as-new. */
@@ -285,6 +306,8 @@ export interface PilotStatus {
   ended?: PilotEnd;
   /** The pilot's named recorders, who may record readings besides the champion and the idea's admins; absent for pilots started before readings were checked. */
   recorders?: string[];
+  /** Where the pilot runs, when its plan says. */
+  place?: string;
 }
 
 export interface KpiReceipt {

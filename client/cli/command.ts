@@ -13,7 +13,7 @@ export interface CommandContext {
 }
 
 /** Input errors the user can fix by changing the command line. */
-const USAGE_CODES = new Set(['invalid-input']);
+const USAGE_CODES = new Set(['invalid-input', 'invalid-plan']);
 
 /**
  * Wraps a command action: builds its context, prints its result as a table or as JSON,

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { readYamlValue } from '../../config/yaml';
+import { formatDuration } from '../../config/duration';
+import { ConfigError, readYamlValue } from '../../config/yaml';
 import { kpiNumberProblem, parseKpiNumber } from '../../workflows/kpi-rules';
-import type { IdeaStatus, IdeaSubmission } from '../sdk';
+import type { IdeaStatus, IdeaSubmission, PilotPlanInput } from '../sdk';
 import { IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES } from '../sdk';
 import type { IdeaSummary, ListFilter } from '../sdk';
 import { action, jsonOption, repeatable } from './command';
@@ -132,12 +133,15 @@ Examples:
     .requiredOption('--by <email>', 'the champion (or an admin)')
     .option('--notes <text>', 'what was done', '')
     .option('--link <url>', 'a link to a deliverable (repeatable)', repeatable, [])
+    .option('--pilot-file <file>', "the pilot's plan, YAML or JSON (kpis, duration, place), when the stage's gate leads into a pilot; the template's default plan otherwise")
     .addOption(jsonOption())
+    .addHelpText('after', '\nExample:\n  stagegate idea ready pumpkin-spice --by hamid@cornerbakery.example --notes "Recipe and costs done" --pilot-file plan.yaml')
     .action(
-      action(async (context, ideaId: string, flags: { by: string; notes: string; link: string[] }) => {
-        await (await context.client()).markReady(ideaId, { by: flags.by, notes: flags.notes, links: flags.link, via: 'cli' });
-        return { ideaId, ready: true };
-      }, () => say('Marked ready for review: the gate opens now.')),
+      action(async (context, ideaId: string, flags: { by: string; notes: string; link: string[]; pilotFile?: string }) => {
+        const pilot = flags.pilotFile === undefined ? undefined : readPlanFile(flags.pilotFile);
+        await (await context.client()).markReady(ideaId, { by: flags.by, notes: flags.notes, links: flags.link, via: 'cli', ...(pilot === undefined ? {} : { pilot: pilot as PilotPlanInput }) }, { planSource: flags.pilotFile });
+        return { ideaId, ready: true, ...(flags.pilotFile ? { plan: flags.pilotFile } : {}) };
+      }, (result: { plan?: string }) => say(`Marked ready for review${result.plan ? `, with the pilot plan of ${result.plan}` : ''}: the gate opens now.`)),
     );
 
   idea
@@ -217,6 +221,11 @@ function showIdea(idea: IdeaStatus): void {
       return [person.name, person.email, vote?.decision ?? 'waiting', when(vote?.castAt)];
     })).replace(/^/gm, '  '));
   }
+  const plan = idea.stage.ready?.pilot ?? idea.stage.plan;
+  if (plan) {
+    say(`\nPilot plan${idea.stage.plan ? ` (approved at ${idea.stage.plan.gate})` : ' (handed in for the gate)'}: ${formatDuration(plan.duration)}${plan.place ? ` in ${plan.place}` : ''}`);
+    say(table(['KPI', 'UNIT', 'TARGET', 'KILL'], plan.kpis.map((kpi) => [kpi.label, kpi.unit, `${kpi.direction === 'higher' ? '≥' : '≤'} ${kpi.target}`, kpi.killAt === undefined ? '' : `${kpi.direction === 'higher' ? '≤' : '≥'} ${kpi.killAt}`])).replace(/^/gm, '  '));
+  }
   if (idea.hold) say(`\nOn hold since ${when(idea.hold.at)} by ${idea.hold.by}: ${idea.hold.reason}. Revisit by ${when(idea.hold.revisitAt)}.`);
   if (idea.conditions.length > 0) {
     say('\nConditions:');
@@ -236,4 +245,14 @@ function showIdea(idea: IdeaStatus): void {
   const shown = idea.eventCount !== undefined && idea.eventCount > idea.timeline.length ? ` (the latest ${idea.timeline.length} of ${idea.eventCount} events; all of them are in the events store)` : '';
   say(`\nTimeline${shown}:`);
   say(table(['AT', 'EVENT', 'STAGE', 'GATE', 'BY'], idea.timeline.map((entry) => [when(entry.at), entry.type, entry.stage, entry.gate ? `${entry.gate} #${entry.round}` : '', entry.actor])).replace(/^/gm, '  '));
+}
+
+/** A plan file's content, unchecked (the SDK checks it and names the file in what it refuses); an unreadable file is bad usage. */
+function readPlanFile(file: string): unknown {
+  try {
+    return readYamlValue(file);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE, 'invalid-input');
+    throw err;
+  }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../config/duration';
-import { loadProcessFile, loadProcesses, type ProcessDefinition } from '../../config/process';
+import { loadProcessFile, loadProcesses, type PilotDefinition, type ProcessDefinition } from '../../config/process';
 import { checkConfiguration } from '../../config/startup';
 import { ConfigError } from '../../config/yaml';
 import { action, jsonOption } from './command';
@@ -65,9 +65,11 @@ export function registerProcessCommands(program: Command): void {
 function showProcess(process: ProcessDefinition): void {
   say(`${process.name} (${process.id} v${process.version})`);
   if (process.description) say(process.description);
+  if (!process.stages.some((stage) => stage.pilot)) say('No pilot: no stage of this process runs one.');
   process.stages.forEach((stage, index) => {
     say(`\n${index + 1}. ${stage.name} (${stage.id}), planned ${formatDuration(stage.duration)}`);
     for (const deliverable of stage.deliverables) say(`   - ${deliverable}`);
+    if (stage.pilot) showPilot(stage.pilot, stage.duration, process.stages[index - 1]);
     const gate = stage.gate;
     if (!gate) return;
     const who = (selector: { people: string[]; roles: string[] }) => [...selector.roles.map((role) => `role ${role}`), ...selector.people].join(', ');
@@ -76,4 +78,18 @@ function showProcess(process: ProcessDefinition): void {
     say(`     deadline ${formatDuration(gate.deadline)}, reminders every ${formatDuration(gate.reminderEvery)}, escalate to ${who(gate.escalateTo)}, no decision: ${gate.onNoDecision}`);
     say(table(['CRITERION', 'LABEL', 'WEIGHT', 'MUST MEET'], gate.criteria.map((c) => [c.id, c.label, c.weight, c.minimum ?? ''])).replace(/^/gm, '     '));
   });
+}
+
+/** A pilot section: its default plan (KPIs with targets and kill lines, duration, place), its checks, recorders and the limits a champion's plan keeps to. */
+function showPilot(pilot: PilotDefinition, stageDuration: number, planned: ProcessDefinition['stages'][number] | undefined): void {
+  const { limits } = pilot;
+  say(`   Pilot: ${formatDuration(pilot.duration ?? stageDuration)}${pilot.place ? ` in ${pilot.place}` : ''}, checked every ${formatDuration(pilot.checkEvery)}; recorders ${pilot.recorders.length ? pilot.recorders.join(', ') : 'the champion and admins only'}`);
+  say(`     limits of a champion's plan: at most ${limits.maxKpis} KPIs, ${formatDuration(limits.duration.min)} to ${formatDuration(limits.duration.max)}${planned?.gate ? `; planned when ${planned.name} is marked ready, approved at ${planned.gate.name}` : ''}`);
+  const line = (value: number | undefined, direction: string) => (value === undefined ? '' : `${direction === 'higher' ? '≤' : '≥'} ${value}`);
+  say(
+    table(
+      ['KPI', 'LABEL', 'UNIT', 'BETTER', 'TARGET', 'ALERT', 'KILL', 'SOURCE', 'BENEFIT'],
+      pilot.kpis.map((kpi) => [kpi.id, kpi.label, kpi.unit, kpi.direction, kpi.target, line(kpi.alertAt, kpi.direction), line(kpi.killAt, kpi.direction), kpi.source.type, kpi.countsAsBenefit ? 'yes' : '']),
+    ).replace(/^/gm, '     '),
+  );
 }

@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../config/people';
 import { loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
 import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
-import { ConfigError } from '../../config/yaml';
+import { ConfigError, formatIssue } from '../../config/yaml';
 import { createCodec, forgetInStore, ideaKeyName, ideasSubmittedBy, openSealedStore, type Codec, type Erasure } from '../../codec';
 import { findReport, REPORTS, reportRangeSchema, runReport } from '../../reports';
 import {
@@ -23,6 +23,7 @@ import {
   IDEA_WORKFLOW_PREFIX,
   markConditionsMetUpdate,
   markReadyUpdate,
+  pilotPlanQuery,
   overrideDecisionUpdate,
   processKey,
   resumeUpdate,
@@ -36,8 +37,9 @@ import {
   withdrawUpdate,
 } from '../../workflows/messages';
 import { closedReason } from '../../workflows/round';
+import { planProblems } from '../../workflows/pilot-plan';
 import { IDEA_STATUSES } from '../../workflows/state';
-import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, StoppedHow, VoteReceipt } from '../../workflows/state';
+import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, StoppedHow, VoteReceipt } from '../../workflows/state';
 import type { ideaJourney, reviewLinkResend } from '../../workflows';
 import type { ReviewLinkRequest } from '../../workflows/review-link';
 import { explain, invalidInput, StageGateError } from './errors';
@@ -57,6 +59,7 @@ import {
   overrideSchema,
   type OverrideInput,
   readySchema,
+  type Ready,
   type ReadyInput,
   reviewOpenedSchema,
   voteSchema,
@@ -65,7 +68,7 @@ import {
 
 export { StageGateError, type StageGateErrorCode } from './errors';
 export * from './inputs';
-export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, RecordedVote, StoppedHow, VoteReceipt } from '../../workflows/state';
+export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, RecordedVote, StoppedHow, VoteReceipt } from '../../workflows/state';
 
 export interface SubmittedIdea {
   ideaId: string;
@@ -428,12 +431,35 @@ export class StageGateClient {
     throw new StageGateError(code, `${who} may not ${what}: that needs ${orList(needed)}.`);
   }
 
-  /** The champion says the stage's work is done and the gate can open. */
-  async markReady(ideaId: string, ready: ReadyInput): Promise<void> {
-    const input = parse('ready', readySchema, ready);
+  /**
+   * The champion says the stage's work is done and the gate can open. For the stage whose gate
+   * leads into a pilot, `pilot` is the plan that pilot is to run (the template's default plan
+   * when absent): checked here against the template's limits as the idea's snapshot has them, and
+   * again by the journey. `planSource` names where the plan came from (a file, a form) in the
+   * errors about it, which then give the plan's own field paths.
+   */
+  async markReady(ideaId: string, ready: ReadyInput, options: { planSource?: string } = {}): Promise<void> {
+    const input = parseReady(ready, options.planSource);
     const idea = await this.journeyState(ideaId);
     this.authorise(input.by, `mark "${idea.title}" ready for review`, { people: [{ email: idea.champion.email, as: 'the champion' }], admin: true });
+    if (input.pilot) {
+      const [source, prefix] = options.planSource ? [options.planSource, ''] : ['ready', 'pilot.'];
+      const template = await this.pilotPlan(ideaId);
+      if (!template) throw new StageGateError('invalid-input', `${source}: ${prefix ? 'pilot' : '(root)'}: no pilot follows the gate of ${idea.stage.name}, so there is nothing to plan; mark it ready without a plan.`);
+      const problems = planProblems(input.pilot, template.limits);
+      if (problems.length) throw new StageGateError('invalid-input', problems.map((problem) => `${source}: ${prefix}${problem.field}: ${problem.message}`).join('\n'));
+    }
     await this.update(ideaId, markReadyUpdate, input, commandId('ready', positionOf(idea), input.by, says(input)));
+  }
+
+  /**
+   * What the champion may plan now, from the idea's own snapshot of its process: the template's
+   * default plan and limits for the pilot after the current stage's gate, with the plan handed in
+   * so far; undefined when no pilot follows the current stage.
+   */
+  async pilotPlan(ideaId: string): Promise<PilotPlanTemplate | undefined> {
+    const id = parse('ideaId', ideaIdSchema, ideaId);
+    return this.answered(id, () => this.handle(id).query(pilotPlanQuery));
   }
 
   /**
@@ -609,6 +635,19 @@ function orList(items: string[]): string {
 
 function roundOf(target: { gate?: string; round?: number }): string {
   return `${target.gate ?? '-'}#${target.round ?? '-'}`;
+}
+
+/** A ready command, parsed; with `planSource`, problems of its plan name that source and the plan's own field paths. */
+function parseReady(ready: ReadyInput, planSource: string | undefined): Ready {
+  const result = readySchema.safeParse(ready);
+  if (result.success) return result.data;
+  if (!planSource) throw invalidInput('ready', result.error);
+  const inPlan = (issue: z.core.$ZodIssue) => issue.path[0] === 'pilot';
+  const lines = [
+    ...result.error.issues.filter(inPlan).map((issue) => formatIssue(planSource, { ...issue, path: issue.path.slice(1) })),
+    ...result.error.issues.filter((issue) => !inPlan(issue)).map((issue) => formatIssue('ready', issue)),
+  ];
+  throw new StageGateError('invalid-input', lines.join('\n'), { cause: result.error });
 }
 
 function parse<Schema extends z.ZodType>(what: string, schema: Schema, value: unknown): z.output<Schema> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DECISIONS, SCORE_MAX, SCORE_MIN } from '../../config/process';
+import { DECISIONS, kpiSchema, SCORE_MAX, SCORE_MIN } from '../../config/process';
 import { durationSchema } from '../../config/duration';
 import { LIMITS, limitedList, optionalText, requiredText } from '../../config/text';
 import { kpiNumberProblem, parseKpiNumber } from '../../workflows/kpi-rules';
@@ -14,6 +14,7 @@ import {
   type KpiReading,
   type Override,
   type Person,
+  type PilotPlan,
   type Ready,
   type Vote,
 } from '../../workflows/inputs';
@@ -25,7 +26,7 @@ import {
  */
 
 export { ACTOR_CHANNELS, IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES, LIMITS };
-export type { Action, Hold, Idea, KpiReading, Override, Person, Ready, Vote };
+export type { Action, Hold, Idea, KpiReading, Override, Person, PilotPlan, Ready, Vote };
 
 /** Same keys, and each type assignable to the other. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false) : false) : false;
@@ -107,11 +108,29 @@ export const voteSchema = producing<Vote>()(z
   }));
 export type VoteInput = z.input<typeof voteSchema>;
 
+/**
+ * A champion's pilot plan, in the words of a template's `pilot:` section: KPIs as there, a
+ * duration like `4w`, the place. What needs the template (its limits: how many KPIs, what
+ * duration) and unique KPI ids are checked by `planProblems` against the idea's snapshot when
+ * the plan is handed in.
+ */
+export const pilotPlanSchema = producing<PilotPlan>()(z
+  .object({
+    kpis: limitedList(kpiSchema, LIMITS.templateList).min(1, 'a pilot measures at least one KPI'),
+    duration: durationSchema,
+    /** Where the pilot runs, e.g. "the town shop". */
+    place: text(LIMITS.title),
+  })
+  .strict());
+export type PilotPlanInput = z.input<typeof pilotPlanSchema>;
+
 export const readySchema = producing<Ready>()(z
   .object({
     by: email,
     notes: note(LIMITS.notes).default(''),
     links: limitedList(z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// link' }).max(LIMITS.link, `at most ${LIMITS.link} characters`), LIMITS.links).default([]),
+    /** Only when marking ready the stage whose gate leads into a pilot: the plan that pilot is to run. */
+    pilot: pilotPlanSchema.optional(),
     ...identified,
   })
   .strict());

@@ -1,7 +1,8 @@
 import { DECISIONS, type Criterion, type Decision } from '../../config/process';
-import type { IdeaStatus, KpiReceipt, PendingReview, PilotStatus, VoteReceipt } from '../sdk';
+import type { IdeaStatus, KpiReceipt, PendingReview, PilotPlanTemplate, PilotStatus, VoteReceipt } from '../sdk';
 import { clockFor } from '../../text';
 import { html, type Html } from './html';
+import { packagePlan } from './plan';
 
 /** The pages reviewers and escalation contacts see; each a function of what it shows. */
 
@@ -41,12 +42,13 @@ function ideaSummary(idea: IdeaStatus, when: Clock): Html {
 </section>`;
 }
 
-function gatePackage(idea: IdeaStatus, when: Clock): Html {
+function gatePackage(idea: IdeaStatus, when: Clock, plan?: PilotPlanTemplate): Html {
   const ready = idea.stage.ready;
   return html`<section aria-labelledby="package-heading">
   <h2 id="package-heading">What the champion handed in</h2>
   ${idea.stage.deliverables.length ? html`<p>${idea.stage.name} was to deliver:</p><ul class="plain">${idea.stage.deliverables.map((item) => html`<li>${item}</li>`)}</ul>` : ''}
   ${idea.stage.pilot?.summary ? kpiTable(idea.stage.pilot.summary) : ''}
+  ${packagePlan(idea, plan)}
   ${ready
     ? html`<p class="notes">${ready.notes || 'No notes.'}</p>
   ${ready.links.length ? html`<ul class="plain">${ready.links.map((link) => html`<li><a href="${link}" rel="noreferrer noopener">${link}</a></li>`)}</ul>` : ''}
@@ -86,7 +88,7 @@ function scoreField(criterion: Criterion, value: string | undefined, error: bool
 </fieldset>`;
 }
 
-export function reviewPage(args: { idea: IdeaStatus; reviewer: string; form: VoteForm; errors: string[]; action: string; pendingLink?: string; when: Clock }): Html {
+export function reviewPage(args: { idea: IdeaStatus; reviewer: string; form: VoteForm; errors: string[]; action: string; pendingLink?: string; when: Clock; plan?: PilotPlanTemplate }): Html {
   const { idea, reviewer, form, errors, when } = args;
   const round = idea.round!;
   const me = round.reviewers.find((person) => person.email === reviewer);
@@ -96,7 +98,7 @@ export function reviewPage(args: { idea: IdeaStatus; reviewer: string; form: Vot
 ${errors.length ? html`<div class="notice error" role="alert"><p><strong>Nothing was recorded yet.</strong></p><ul class="plain">${errors.map((error) => html`<li>${error}</li>`)}</ul></div>` : ''}
 ${stale.length ? html`<div class="notice warning" role="status">The champion revised the package after ${stale.map((vote) => `${vote.reviewerName} voted ${DECISION_LABELS[vote.decision].label.toLowerCase()}`).join(', ')}: those votes were cast on an earlier version.</div>` : ''}
 ${ideaSummary(idea, when)}
-${gatePackage(idea, when)}
+${gatePackage(idea, when, args.plan)}
 ${earlierRounds(idea, when)}
 <section aria-labelledby="vote-heading">
   <h2 id="vote-heading">Your vote</h2>

@@ -10,6 +10,7 @@ import { StageGateError, type IdeaStatus, type RecordedVote, type StageGateClien
 import { html, layout, STYLESHEET, type Html } from './html';
 import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, linkSentPage, pendingPage, problemPage, reviewPage, votedPage, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
+import { planForm, planFromForm, planHandedInPage, planPage, readPlanForm, type PlanForm } from './plan';
 import { dashboardRoutes } from './dashboard';
 import { codecRoutes } from './codec';
 import { Lockout } from './lockout';
@@ -32,7 +33,7 @@ export interface WebServerOptions {
 /** The one thing logged of a request that went wrong: method, path with any token hidden, what went wrong; never a body, a token or a password. */
 const LOG_EXCERPT_CHARS = 300;
 export function logExcerpt(request: Pick<Request, 'method' | 'originalUrl'>, status: number, what: string): string {
-  const path = request.originalUrl.split('?')[0]!.replace(/^\/(review|decide|reviewer|kpi)\/[^/]*/, '/$1/<token>').slice(0, 120);
+  const path = request.originalUrl.split('?')[0]!.replace(/^\/(review|decide|reviewer|kpi|plan)\/[^/]*/, '/$1/<token>').slice(0, 120);
   return `stagegate web: ${status} ${request.method.slice(0, 10)} ${path} ${what}`.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, LOG_EXCERPT_CHARS);
 }
 
@@ -125,7 +126,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
     validate: { xForwardedForHeader: false },
     handler: (_request, response) => send(response, 429, 'Too many requests', problemPage('Too many requests', ['Please wait a minute and try again.'])),
   });
-  app.use(['/review', '/decide', '/reviewer', '/kpi'], linkPages);
+  app.use(['/review', '/decide', '/reviewer', '/kpi', '/plan'], linkPages);
 
   /** The verified claims of a link for this page, or a page saying why not. */
   function claimsFor(token: string, purpose: LinkPurpose): LinkClaims {
@@ -190,7 +191,8 @@ export function createWebApp(options: WebServerOptions): express.Express {
       // Opening the page changes nothing; only a reviewer's first opening is noted, so prefetching
       // scanners approve nothing and a reloading tab adds nothing to the idea's history.
       if (!idea.round!.opened?.includes(claims.email)) await client.reviewOpened(idea.ideaId, { reviewer: claims.email, round: claims.round! }).catch(() => undefined);
-      send(response, 200, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form: EMPTY_FORM, errors: [], action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when }));
+      const plan = await client.pilotPlan(idea.ideaId).catch(() => undefined);
+      send(response, 200, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form: EMPTY_FORM, errors: [], action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when, plan }));
     }),
   );
 
@@ -212,8 +214,9 @@ export function createWebApp(options: WebServerOptions): express.Express {
       if (!form.decision) problems.push('Choose a decision.');
       const conditions = form.conditions.split('\n').map((line) => line.trim()).filter(Boolean);
       if (form.decision === 'conditional-go' && conditions.length === 0) problems.push('A conditional go needs at least one condition.');
-      const retry = (status: number, errors: string[]) =>
-        send(response, status, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form, errors, action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when }));
+      const plan = await client.pilotPlan(idea.ideaId).catch(() => undefined);
+      const retry = (status: number, errors: string[], shown = { idea, form, plan }) =>
+        send(response, status, shown.idea.round!.gateName, reviewPage({ ...shown, reviewer: claims.email, errors, action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when }));
       if (problems.length) return retry(422, problems);
       const stopTimer = metrics.voteLatency.startTimer();
       try {
@@ -240,6 +243,8 @@ export function createWebApp(options: WebServerOptions): express.Express {
           return send(response, 410, 'This review is closed', closedPage({ idea: now, gate: claims.gate, round: claims.round, when }));
         }
         if (err.code === 'no-worker' || err.code === 'server-unreachable') return retry(503, [err.message]);
+        // Cast on a package since revised, plan and all: the page shows the package as it is now.
+        if (err.code === 'stale-package') return retry(409, [err.message], { idea: now, form: { ...form, fingerprint: undefined }, plan: await client.pilotPlan(idea.ideaId).catch(() => undefined) });
         return retry(422, [err.message]);
       }
     }),
@@ -308,6 +313,48 @@ export function createWebApp(options: WebServerOptions): express.Express {
         if (err.code === 'not-a-reviewer') throw new PageError(403, 'Not a reviewer', problemPage('You are not a reviewer of this gate', [err.message, 'No link was sent.']));
         throw err;
       }
+    }),
+  );
+
+  /** The idea a plan link names, while the stage it is for is being worked on, with what may be planned; a page saying why not otherwise. */
+  async function planning(claims: LinkClaims) {
+    const idea = await linkedIdea(claims);
+    const template = idea.stage.id === claims.gate && !['launched', 'killed', 'withdrawn', 'merged'].includes(idea.status) ? await client.pilotPlan(idea.ideaId) : undefined;
+    if (!template) {
+      throw new PageError(410, 'This plan is closed', problemPage('This plan is closed', [`“${idea.title}” has moved on from the stage this link is for; the plan in its package is the one its gate decided on.`]));
+    }
+    return { idea, template };
+  }
+
+  app.get(
+    '/plan/:token',
+    action(async (request, response) => {
+      const claims = claimsFor(String(request.params.token), 'plan');
+      const { idea, template } = await planning(claims);
+      if (idea.stage.ready) return send(response, 200, 'Plan handed in', planHandedInPage({ idea, template }));
+      send(response, 200, 'Plan the pilot', planPage({ idea, template, form: planForm(template.defaults), errors: [], action: request.originalUrl }));
+    }),
+  );
+
+  app.post(
+    '/plan/:token',
+    action(async (request, response) => {
+      const claims = claimsFor(String(request.params.token), 'plan');
+      const { idea, template } = await planning(claims);
+      // Sent twice (a double tap, a refresh): the first one counted; the page says what it handed in.
+      if (idea.stage.ready) return response.redirect(303, request.originalUrl);
+      const form: PlanForm = readPlanForm(request.body as Record<string, unknown>);
+      const retry = (status: number, errors: string[]) => send(response, status, 'Plan the pilot', planPage({ idea, template, form, errors, action: request.originalUrl }));
+      const { plan, problems } = planFromForm(form);
+      if (problems.length) return retry(422, problems);
+      try {
+        await client.markReady(idea.ideaId, { by: claims.email, notes: form.notes, pilot: plan, via: 'link' }, { planSource: 'plan' });
+      } catch (err) {
+        if (!(err instanceof StageGateError)) throw err;
+        if (err.code === 'wrong-status' && (await client.getIdea(idea.ideaId)).stage.ready) return response.redirect(303, request.originalUrl);
+        return retry(err.code === 'no-worker' || err.code === 'server-unreachable' ? 503 : 422, err.message.split('\n'));
+      }
+      response.redirect(303, request.originalUrl);
     }),
   );
 
@@ -392,6 +439,7 @@ const ROUTE_METHODS: Record<string, string[]> = {
   '/decide/:token': ['GET', 'POST'],
   '/reviewer/:token': ['GET', 'POST'],
   '/kpi/:token': ['GET', 'POST'],
+  '/plan/:token': ['GET', 'POST'],
 };
 
 /** A request the server could not read (body too large, too many fields, a path that is not valid percent-encoding), or undefined. */

@@ -5,7 +5,7 @@ import { SMTPServer } from 'smtp-server';
 import { Worker } from '@temporalio/worker';
 import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { SHIPPED_PROCESSES_DIR, type Settings } from '../../config/settings';
-import type { IdeaStatus, StageGateClient } from '../../client/sdk';
+import type { IdeaStatus, PilotPlan, PilotPlanInput, StageGateClient } from '../../client/sdk';
 import { ideaWorkflowId } from '../../workflows/messages';
 import { FIXTURE_PROCESSES_DIR } from '../paths';
 import {
@@ -214,12 +214,25 @@ async function goToLaunch(client: StageGateClient, ideaId: string): Promise<stri
       }
       gates.push(round.gate);
       await waitForIdea(client, ideaId, (s) => s.round?.gate !== round.gate || s.round.round !== round.round);
+    } else if (client.processes().get(status.process.id)!.stages[status.stage.index]!.pilot) {
+      // A pilot of weeks: a reading past its kill line ends it now, and its end makes the stage ready.
+      const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      const kpi = (running.stage.plan ?? client.processes().get(status.process.id)!.stages[status.stage.index]!.pilot!).kpis.find((candidate) => candidate.killAt !== undefined)!;
+      await client.recordKpiReading(ideaId, { kpi: kpi.id, value: kpi.killAt!, by: status.champion.email, note: 'A bad week' });
+      await waitForIdea(client, ideaId, (s) => s.stage.id !== status.stage.id || s.stage.ready !== undefined);
     } else {
-      await client.markReady(ideaId, { by: status.champion.email, notes: `${status.stage.name} done`, links: ['https://example.com/work'] });
+      // Before a pilot, the champion hands in the template's default plan as their own (from the era of plans on).
+      const planned = ERA === 'plans' ? await client.pilotPlan(ideaId) : undefined;
+      await client.markReady(ideaId, { by: status.champion.email, notes: `${status.stage.name} done`, links: ['https://example.com/work'], ...(planned ? { pilot: planInput(planned.defaults) } : {}) });
       await waitForIdea(client, ideaId, (s) => s.stage.id !== status.stage.id || s.status !== 'in-stage' || s.stage.ready !== undefined);
     }
   }
   throw new Error(`idea ${ideaId} did not launch within 50 steps`);
+}
+
+/** A plan as a caller writes it: its duration in words. */
+function planInput(plan: PilotPlan, overrides: Partial<PilotPlanInput> = {}): PilotPlanInput {
+  return { ...plan, duration: `${plan.duration / 1000}s`, ...overrides };
 }
 
 const endsLaunched = async (client: StageGateClient, ideaId: string) => expect(await client.outcome(ideaId)).toMatchObject({ status: 'launched' });
@@ -485,6 +498,39 @@ describe('recording the replay corpus (npm run record-histories)', () => {
         await client.resume(ideaId, { by: OWNER, reason: 'New oven in' });
         await waitForIdea(client, ideaId, inReview('go-to-launch'));
         await client.castVote(ideaId, { reviewer: OWNER, decision: 'go', scores: { results: 4 } });
+        await endsLaunched(client, ideaId);
+      },
+    );
+  }
+
+  if (ERA === 'plans') {
+    journey(
+      'history-pilot-plan',
+      "shipped smb-lite: the champion hands in a pilot plan with Build, revises it mid-round (a vote on the first plan is refused), the vote on the revised one goes; the pilot runs the plan's KPIs, a reading below its kill line ends it; launch",
+      shipped,
+      async ({ client }, ideaId) => {
+        await client.submitIdea(idea({ ideaId, process: 'smb-lite', champion: { email: HEAD_BAKER, name: 'Hamid Karimi' } }));
+        await waitForIdea(client, ideaId, inReview('idea-screen'));
+        await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'go', scores: scores(5, 'feasibility', 'impact', 'alignment') });
+        await waitForIdea(client, ideaId, inStage('build'));
+        const planned = (await client.pilotPlan(ideaId))!;
+        const sales = { ...planned.defaults.kpis[0]!, label: 'Weekly sales of the pastry' };
+        const repeat = { id: 'repeat_buyers', label: 'Customers who buy it again', unit: '%', direction: 'higher' as const, target: 30 };
+        await client.markReady(ideaId, { by: HEAD_BAKER, notes: 'Recipe fixed', pilot: planInput(planned.defaults, { kpis: [sales, repeat], place: 'the town shop' }) });
+        const first = await waitForIdea(client, ideaId, inReview('go-to-pilot'));
+        await client.markReady(ideaId, { by: HEAD_BAKER, notes: 'Recipe fixed', pilot: planInput(planned.defaults, { kpis: [{ ...sales, target: 70 }, repeat], place: 'the town shop' }) });
+        const revised = await waitForIdea(client, ideaId, (s) => s.round?.packageFingerprint !== first.stage.ready!.fingerprint);
+        const good = scores(5, 'feasibility', 'impact', 'alignment');
+        await expect(client.castVote(ideaId, { reviewer: OWNER, decision: 'go', scores: good, fingerprint: first.stage.ready!.fingerprint })).rejects.toMatchObject({ code: 'stale-package' });
+        await client.castVote(ideaId, { reviewer: OWNER, decision: 'go', scores: good, fingerprint: revised.stage.ready!.fingerprint });
+        await waitForIdea(client, ideaId, (s) => s.stage.id === 'pilot' && s.stage.pilot !== undefined);
+        await client.recordKpiReading(ideaId, { kpi: 'repeat_buyers', value: 34, by: HEAD_BAKER });
+        await expect(client.recordKpiReading(ideaId, { kpi: 'repeat_share', value: 34, by: HEAD_BAKER })).rejects.toMatchObject({ code: 'unknown-kpi' });
+        await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 12, by: HEAD_BAKER });
+        const launchGate = await waitForIdea(client, ideaId, inReview('go-to-launch'));
+        await voteAll(client, ideaId, launchGate.round!.reviewers.slice(0, launchGate.round!.votesNeeded).map((person) => person.email), { decision: 'go', scores: scores(4, 'results', 'readiness', 'alignment') });
+        await waitForIdea(client, ideaId, inStage('launch'));
+        await client.markReady(ideaId, { by: HEAD_BAKER, notes: 'Rolled out' });
         await endsLaunched(client, ideaId);
       },
     );
