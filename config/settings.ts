@@ -126,6 +126,17 @@ export const settingsSchema = z
     /** Where a worker serves /metrics for Prometheus (its own counters and the Temporal SDK's); 0 turns it off. */
     metricsPort: port.default(9464),
     calendar: calendarSchema.optional(),
+    /** How the firm writes numbers (BCP 47, `en-GB`, `de-DE`, `fr-FR`): KPI readings and amounts are read with its decimal separator. */
+    locale: z
+      .string()
+      .refine((locale) => {
+        try {
+          return Intl.NumberFormat.supportedLocalesOf([locale]).length === 1;
+        } catch {
+          return false;
+        }
+      }, 'expected a locale this Node knows, like en-GB, de-DE or fr-FR')
+      .default('en-GB'),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema>;
@@ -150,6 +161,7 @@ const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_LINK_TTL', ['linkTtl']],
   ['STAGEGATE_ADMIN_KEY', ['adminKey']],
   ['STAGEGATE_METRICS_PORT', ['metricsPort']],
+  ['STAGEGATE_LOCALE', ['locale']],
   ['STAGEGATE_MAIL_FROM', ['mail', 'from']],
   ['STAGEGATE_SMTP_HOST', ['mail', 'smtp', 'host']],
   ['STAGEGATE_SMTP_PORT', ['mail', 'smtp', 'port']],

@@ -284,6 +284,8 @@ export interface PilotStatus {
   ended?: PilotEnd;
   /** The pilot's named recorders, who may record readings besides the champion and the idea's admins; absent for pilots started before readings were checked. */
   recorders?: string[];
+  /** How often the pilot checks (ms): a manual reading is due once per period. Absent from pilots' answers before this was told. */
+  checkEvery?: number;
 }
 
 export interface KpiReceipt {
