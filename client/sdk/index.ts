@@ -71,6 +71,7 @@ import {
 export { StageGateError, type StageGateErrorCode } from './errors';
 export * from './inputs';
 export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotStatus, RecordedVote, StoppedHow, VoteReceipt } from '../../workflows/state';
+export type { KpiPoint, KpiSummary } from '../../workflows/kpi-rules';
 
 export interface SubmittedIdea {
   ideaId: string;
