@@ -205,6 +205,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
   if (weekly && !input.carried && manual.length > 0) {
     // The champion's first link to the KPI page comes as the pilot starts, not a period later.
     await tell('kpi-reminder', { due: manual.map((kpi) => ({ id: kpi.id, label: kpi.label, unit: kpi.unit, target: kpi.target })), nextCheckAt: carry.nextCheckAt, started: true });
+    await record('reminder_sent', { to: [input.champion.email], purpose: 'kpi-reminder', kpis: manual.map((kpi) => kpi.id), started: true });
   }
   while (!killedBy && !heldBy && Date.now() < endsAt) {
     const nextCheck = Date.parse(carry.nextCheckAt);
