@@ -216,7 +216,7 @@ export function composeMessage(notification: Notification, recipient: Person, op
         subject: `${alert.level === 'kill' ? 'Pilot ended' : 'Alert'}: ${alert.label} for ${title} is ${alert.value}${unit}`,
         heading: alert.level === 'kill' ? 'The pilot ended early' : `${alert.label} needs attention`,
         body: [
-          paragraph(`${alert.label} for ${title} read `, { strong: `${alert.value}${unit}` }, `, past the ${alert.level === 'kill' ? 'kill' : 'alert'} threshold of ${alert.threshold}${unit}.`),
+          paragraph(`${alert.label} for ${title} read `, { strong: `${alert.value}${unit}` }, alert.belowTarget ? `, short of its target of ${alert.threshold}${unit}.` : `, past the ${alert.level === 'kill' ? 'kill' : 'alert'} threshold of ${alert.threshold}${unit}.`),
           ...(recipient.email === idea.champion.email ? [] : [paragraph(`${idea.champion.name} (the champion) is told too.`)]),
           paragraph(alert.level === 'kill' ? 'The pilot ends early and its gate opens, with the readings so far.' : 'The pilot goes on; the next readings will show whether it recovers.'),
         ],

@@ -169,7 +169,8 @@ describe("the champion's KPI page, from her email, on a phone", () => {
         [COUNTER, 'Alert: Weekly sales for "Pumpkin spice pastry" is 45 pastries'],
         [OWNER, 'Alert: Weekly sales for "Pumpkin spice pastry" is 45 pastries'],
       ]);
-      expect(alerts[0]!.text).toContain('past the alert threshold of 60 pastries');
+      expect(alerts[0]!.text).toContain('Weekly sales for "Pumpkin spice pastry" read 45 pastries, short of its target of 60 pastries.');
+      expect(alerts.find((message) => message.to.email === OWNER)!.text).toContain('Leo Martin (the champion) is told too.');
       const events = await eventually(async () => {
         const found = (await store.events({ ideaId })).filter((event) => event.type === 'kpi_alert');
         if (found.length === 0) throw new Error('no alert event yet');

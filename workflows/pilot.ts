@@ -176,7 +176,8 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     if (receipt.level !== 'alert' && receipt.level !== 'kill') return;
     const threshold = alertThreshold(kpi, receipt.level);
     await record('kpi_alert', { kpi: kpi.id, value: reading.value, threshold, level: receipt.level });
-    await tell('kpi-alert', { alert: { kpi: kpi.id, label: kpi.label, unit: kpi.unit, value: reading.value, threshold, level: receipt.level } }, alerted());
+    const belowTarget = weekly && receipt.level === 'alert' && kpi.alertAt === undefined;
+    await tell('kpi-alert', { alert: { kpi: kpi.id, label: kpi.label, unit: kpi.unit, value: reading.value, threshold, level: receipt.level, ...(belowTarget ? { belowTarget } : {}) } }, alerted());
     if (receipt.level === 'kill') killedBy ??= kpi.id;
   }
 
