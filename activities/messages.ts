@@ -196,7 +196,15 @@ export function composeMessage(notification: Notification, recipient: Person, op
         subject: `${title}: the pilot's readings are due`,
         heading: 'Pilot readings are due',
         body: [
-          paragraph(`The pilot of ${title} (${notification.pilot!.stageName}) runs until `, { strong: when(notification.pilot!.endsAt) }, '. These readings have not come in since the last check:'),
+          notification.pilot!.nextCheckAt
+            ? paragraph(
+                `${notification.pilot!.started ? `The pilot of ${title} (${notification.pilot!.stageName}) has started` : `The pilot of ${title} (${notification.pilot!.stageName}) goes on`}; it runs until `,
+                { strong: when(notification.pilot!.endsAt) },
+                '. Enter these readings by ',
+                { strong: when(notification.pilot!.nextCheckAt) },
+                ' (the link opens the KPI page, with the readings so far):',
+              )
+            : paragraph(`The pilot of ${title} (${notification.pilot!.stageName}) runs until `, { strong: when(notification.pilot!.endsAt) }, '. These readings have not come in since the last check:'),
           ...lists(['Due', notification.pilot!.due.map((kpi) => `${kpi.label} (target ${kpi.target}${kpi.unit ? ` ${kpi.unit}` : ''})`)]),
           paragraph('Or from the command line:'),
           { command: `stagegate pilot record ${idea.ideaId} --by ${recipient.email} ${notification.pilot!.due.map((kpi) => `--kpi ${kpi.id}=...`).join(' ')}` },
@@ -211,7 +219,8 @@ export function composeMessage(notification: Notification, recipient: Person, op
         subject: `${alert.level === 'kill' ? 'Pilot ended' : 'Alert'}: ${alert.label} for ${title} is ${alert.value}${unit}`,
         heading: alert.level === 'kill' ? 'The pilot ended early' : `${alert.label} needs attention`,
         body: [
-          paragraph(`${alert.label} for ${title} read `, { strong: `${alert.value}${unit}` }, `, past the ${alert.level === 'kill' ? 'kill' : 'alert'} threshold of ${alert.threshold}${unit}.`),
+          paragraph(`${alert.label} for ${title} read `, { strong: `${alert.value}${unit}` }, alert.belowTarget ? `, short of its target of ${alert.threshold}${unit}.` : `, past the ${alert.level === 'kill' ? 'kill' : 'alert'} threshold of ${alert.threshold}${unit}.`),
+          ...(recipient.email === idea.champion.email ? [] : [paragraph(`${idea.champion.name} (the champion) is told too.`)]),
           paragraph(alert.level === 'kill' ? 'The pilot ends early and its gate opens, with the readings so far.' : 'The pilot goes on; the next readings will show whether it recovers.'),
         ],
       };

@@ -139,6 +139,17 @@ export const settingsSchema = z
     codecKeyFile: z.string().min(1).optional(),
     /** The origin of the Temporal Web UI allowed to call the codec endpoint (CORS). */
     codecCorsOrigin: z.url().default('http://localhost:8233'),
+    /** How the firm writes numbers (BCP 47, `en-GB`, `de-DE`, `fr-FR`): KPI readings and amounts are read with its decimal separator. */
+    locale: z
+      .string()
+      .refine((locale) => {
+        try {
+          return Intl.NumberFormat.supportedLocalesOf([locale]).length === 1;
+        } catch {
+          return false;
+        }
+      }, 'expected a locale this Node knows, like en-GB, de-DE or fr-FR')
+      .default('en-GB'),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema>;
@@ -166,6 +177,7 @@ const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_CODEC_KEYS', ['codecKeys']],
   ['STAGEGATE_CODEC_KEY_FILE', ['codecKeyFile']],
   ['STAGEGATE_CODEC_CORS_ORIGIN', ['codecCorsOrigin']],
+  ['STAGEGATE_LOCALE', ['locale']],
   ['STAGEGATE_MAIL_FROM', ['mail', 'from']],
   ['STAGEGATE_SMTP_HOST', ['mail', 'smtp', 'host']],
   ['STAGEGATE_SMTP_PORT', ['mail', 'smtp', 'port']],

@@ -293,8 +293,17 @@ describe('loadSettings', () => {
       outboxRetention: 30 * 24 * 3600 * 1000,
       metricsPort: 9464,
       codecCorsOrigin: 'http://localhost:8233',
+      locale: 'en-GB',
     });
     expect(isAbsolute(settings.dataDir)).toBe(true);
+  });
+
+  test('STAGEGATE_LOCALE says how the firm writes numbers: a locale Node knows, nothing else', () => {
+    expect(loadSettings({ env: { STAGEGATE_LOCALE: 'de-DE' }, file: emptyFile }).locale).toBe('de-DE');
+    expect(loadSettings({ env: {}, file: writeYaml({ locale: 'fr-FR' }) }).locale).toBe('fr-FR');
+    for (const bad of ['xx-YY', 'english', 'de_DE']) {
+      expect(() => loadSettings({ env: { STAGEGATE_LOCALE: bad }, file: emptyFile })).toThrow(/STAGEGATE_LOCALE: locale: expected a locale this Node knows, like en-GB, de-DE or fr-FR/);
+    }
   });
 
   test('STAGEGATE_TRUST_PROXY takes what express takes (off, a hop count, loopback and the like, addresses, CIDRs), and nothing else', () => {

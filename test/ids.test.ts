@@ -178,29 +178,31 @@ describe('limits and characters', () => {
     });
   });
 
-  test('0x10 is refused with the same words by the CLI, the SDK and the KPI page; 4,5 is 4.5 everywhere', async () => {
-    const settings = testSettings();
+  test('0x10 is refused with the same words by the CLI, the SDK and the KPI page; in de-DE 4,5 is 4.5 everywhere', async () => {
+    const settings = testSettings({ locale: 'de-DE' });
+    const env = cliEnv(settings, { STAGEGATE_LOCALE: 'de-DE' });
     await withStack(async ({ client }) => {
       const { ideaId } = await client.submitIdea(idea({ process: 'manual-pilot' }));
       const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
-      const words = '"0x10" is not a number: write a plain decimal like 620, -3 or 4.5 (no hex, exponents or digit groups)';
-      const cli = await runCli(cliEnv(settings), ['pilot', 'record', ideaId, '--kpi', 'weekly_sales=0x10', '--by', COUNTER]);
+      const words = '"0x10" is not a number: write a plain decimal like 620, -3 or 4,5 (no hex or exponents)';
+      const cli = await runCli(env, ['pilot', 'record', ideaId, '--kpi', 'weekly_sales=0x10', '--by', COUNTER]);
       expect(cli.code).toBe(2);
       expect(cli.stderr).toContain(`--kpi weekly_sales: ${words}`);
       await expect(client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: '0x10', by: COUNTER })).rejects.toMatchObject({ code: 'invalid-input', message: `reading: value: ${words}` });
       const web = await startWebServer({ client, settings, port: 0 });
       try {
         const link = linkBuilder({ ...settings, publicUrl: web.url }).kpi(ideaId, 'pilot', running.stage.pilot!.run, COUNTER);
-        const page = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': '0x10', note: '' }) });
+        const form = /name="form" value="([A-Za-z0-9_-]{22})"/.exec(await (await fetch(link)).text())![1]!;
+        const page = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': '0x10', note: '', form }) });
         expect(page.status).toBe(422);
-        expect(await page.text()).toContain(`Weekly sales: ${words.replace(/"/g, '&quot;')}`);
-        const comma = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': '4,5', note: '' }) });
-        expect(comma.status).toBe(200);
+        expect(await page.text()).toContain(`Weekly sales</a>: ${words.replace(/"/g, '&quot;')}`);
+        const comma = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': '4,5', note: '', form }), redirect: 'manual' });
+        expect(comma.status).toBe(303);
       } finally {
         await web.close();
       }
       await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: '4,5', by: COUNTER });
-      const cliComma = await runCli(cliEnv(settings), ['pilot', 'record', ideaId, '--kpi', 'weekly_sales=4,5', '--by', COUNTER, '--json']);
+      const cliComma = await runCli(env, ['pilot', 'record', ideaId, '--kpi', 'weekly_sales=4,5', '--by', COUNTER, '--json']);
       expect(cliComma.code).toBe(0);
       expect((await client.pilotStatus(ideaId)).summary[0]).toMatchObject({ readings: 3, latest: 4.5, total: 13.5 });
     }, settings);

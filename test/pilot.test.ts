@@ -141,13 +141,16 @@ describe('pilots with KPIs (second-long timers)', () => {
         const link = /https?:\/\/[^\s]+\/kpi\/[A-Za-z0-9_-]{40,}/.exec(reminder.text)![0].replace(/^https?:\/\/[^/]+/, web.url);
         const page = await fetch(link);
         expect(page.status).toBe(200);
-        expect(await page.text()).toContain('Pilot readings for “Pumpkin spice pastry”');
-        const wrong = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': 'lots', note: '' }) });
+        const form = await page.text();
+        expect(form).toContain('Pilot readings for “Pumpkin spice pastry”');
+        const nonce = /name="form" value="([A-Za-z0-9_-]{22})"/.exec(form)![1]!;
+        const wrong = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': 'lots', note: '', form: nonce }) });
         expect(wrong.status).toBe(422);
-        expect(await wrong.text()).toContain('Weekly sales: &quot;lots&quot; is not a number: write a plain decimal like 620');
-        const right = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': '620', note: 'Till report' }) });
+        expect(await wrong.text()).toContain('Weekly sales</a>: &quot;lots&quot; is not a number: write a plain decimal like 620');
+        const right = await fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': '620', note: 'Till report', form: nonce }) });
         expect(right.status).toBe(200);
-        expect(await right.text()).toContain('weekly_sales 620 (on target)');
+        expect(right.redirected).toBe(true);
+        expect(await right.text()).toContain('Weekly sales 620 (on target)');
         expect((await client.pilotStatus(ideaId)).summary[0]).toMatchObject({ kpi: 'weekly_sales', readings: 1, latest: 620, met: true });
       } finally {
         await web.close();

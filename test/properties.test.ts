@@ -1,66 +1,119 @@
 import fc from 'fast-check';
-import { kpiValueSchema } from '../client/sdk';
+import { kpiValueSchemaFor } from '../client/sdk';
 import { durationSchema, MAX_DURATION_MS } from '../config/duration';
 import { DECISIONS, type Criterion, type Decision } from '../config/process';
 import { cleanText } from '../config/text';
 import { decideGate, votesNeeded, type ScoredVote } from '../workflows/gate-rules';
-import { kpiNumberProblem, parseKpiNumber } from '../workflows/kpi-rules';
+import { kpiNumberProblem, numberSeparators, parseKpiNumber } from '../workflows/kpi-rules';
 
 /** Properties of the parsers and rules every channel shares, over many generated inputs (fast-check). */
 
-describe('the KPI number grammar', () => {
-  test('every finite number written plainly reads back as itself, with "." or "," as its separator', () => {
+describe("the KPI number grammar, in the firm's locale", () => {
+  const LOCALES = ['en-GB', 'de-DE', 'fr-FR', 'de-CH', 'en-US', 'it-IT'] as const;
+  const locale = fc.constantFrom(...LOCALES);
+  /** An exact decimal: an integer scaled by a power of ten, so writing it and reading it back are both exact. */
+  const decimal = fc.tuple(fc.oneof(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: -999_999, max: 999_999 })), fc.integer({ min: 0, max: 4 })).map(([units, places]) => ({ value: units / 10 ** places + 0, places }));
+
+  test('any number Intl.NumberFormat writes in the locale without grouping reads back as itself', () => {
     fc.assert(
-      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => {
-        const written = String(value);
-        fc.pre(!/e/i.test(written));
-        // -0 is written "0" and read as 0.
-        const expected = value + 0;
-        expect(parseKpiNumber(written)).toBe(expected);
-        expect(parseKpiNumber(written.replace('.', ','))).toBe(expected);
-        expect(parseKpiNumber(` ${written} `)).toBe(expected);
+      fc.property(locale, decimal, (tag, { value, places }) => {
+        const written = new Intl.NumberFormat(tag, { useGrouping: false, maximumFractionDigits: places }).format(value).replace('\u2212', '-');
+        expect(parseKpiNumber(written, numberSeparators(tag))).toBe(value);
+        expect(parseKpiNumber(` ${written} `, numberSeparators(tag))).toBe(value);
       }),
     );
   });
 
-  test('a sign, digits and at most one separator: accepted and read as the decimal it writes', () => {
+  test('written with the grouping Intl uses, a number reads back as itself unless one "." or "," group alone makes it ambiguous, and then it is refused', () => {
     fc.assert(
-      fc.property(fc.constantFrom('', '+', '-'), fc.stringMatching(/^\d{1,12}$/), fc.option(fc.stringMatching(/^\d{1,8}$/)), fc.constantFrom('.', ','), (sign, whole, fraction, separator) => {
-        const text = `${sign}${whole}${fraction === null ? '' : `${separator}${fraction}`}`;
-        expect(parseKpiNumber(text)).toBe(Number(`${sign}${whole}${fraction === null ? '' : `.${fraction}`}`));
+      fc.property(locale, decimal, (tag, { value, places }) => {
+        const separators = numberSeparators(tag);
+        const written = new Intl.NumberFormat(tag, { maximumFractionDigits: places, minimumFractionDigits: 0 }).format(value).replace('\u2212', '-');
+        const groups = written.split(/[.,'’\s\u00a0\u202f]/).length - 1 - (written.includes(separators.decimal) ? 1 : 0);
+        const alone = groups === 1 && !written.includes(separators.decimal) && '.,'.includes(separators.group);
+        if (alone) {
+          expect(parseKpiNumber(written, separators)).toBeUndefined();
+          expect(kpiNumberProblem(written, separators)).toMatch(/could mean -?\d+ or -?\d+[.,]\d+: write -?\d+ \(without "[.,]"\) for the whole number/);
+        } else {
+          expect(parseKpiNumber(written, separators)).toBe(value);
+        }
       }),
     );
   });
 
-  test('hex, octal, binary, exponents, Infinity, NaN, digit groups and two separators are refused', () => {
+  test('1–3 digits, one "." or "," and three digits is refused wherever that mark is not the decimal separator, and the refusal says both readings', () => {
+    fc.assert(
+      fc.property(locale, fc.constantFrom('', '-', '+'), fc.stringMatching(/^[1-9]\d{0,2}$/), fc.stringMatching(/^\d{3}$/), fc.constantFrom('.', ','), (tag, sign, head, tail, mark) => {
+        const separators = numberSeparators(tag);
+        fc.pre(mark !== separators.decimal);
+        const text = `${sign}${head}${mark}${tail}`;
+        expect(parseKpiNumber(text, separators)).toBeUndefined();
+        const whole = `${sign === '+' ? '+' : sign}${head}${tail}`;
+        expect(kpiNumberProblem(text, separators)).toContain(`could mean ${whole} or `);
+      }),
+    );
+  });
+
+  test('en-GB and de-DE, case by case', () => {
+    const en = numberSeparators('en-GB');
+    const de = numberSeparators('de-DE');
+    expect([en.decimal, en.group, de.decimal, de.group]).toEqual(['.', ',', ',', '.']);
+    const read = (text: string, separators: typeof en) => parseKpiNumber(text, separators);
+    for (const [text, inEn, inDe] of [
+      ['1250', 1250, 1250],
+      ['4.5', 4.5, undefined],
+      ['4,5', undefined, 4.5],
+      ['1,250', undefined, 1.25],
+      ['1.250', 1.25, undefined],
+      ['1,250.5', 1250.5, undefined],
+      ['1.250,5', undefined, 1250.5],
+      ['1,250,000', 1250000, undefined],
+      ['1.250.000', undefined, 1250000],
+      ['-3', -3, -3],
+      ['0x10', undefined, undefined],
+      ['1e3', undefined, undefined],
+      ['12,34', undefined, 12.34],
+    ] as const) {
+      expect([text, read(text, en)]).toEqual([text, inEn]);
+      expect([text, read(text, de)]).toEqual([text, inDe]);
+    }
+    expect(kpiNumberProblem('1,250', en)).toBe('"1,250" could mean 1250 or 1.25: write 1250 (without ",") for the whole number, or 1.25 for the fraction (in en-GB the decimal separator is ".")');
+    expect(kpiNumberProblem('1.250', de)).toBe('"1.250" could mean 1250 or 1,25: write 1250 (without ".") for the whole number, or 1,25 for the fraction (in de-DE the decimal separator is ",")');
+    expect(kpiNumberProblem('4,5', en)).toBe('"4,5" is not a number in en-GB: the decimal separator is ".", so write 4.5 ("," only groups thousands, as in 1,250.5)');
+    expect(kpiNumberProblem('4.5', de)).toBe('"4.5" is not a number in de-DE: the decimal separator is ",", so write 4,5 ("." only groups thousands, as in 1.250,5)');
+    expect(kpiNumberProblem('1 250', numberSeparators('fr-FR'))).toBeUndefined();
+    expect(parseKpiNumber('1\u202f250,5', numberSeparators('fr-FR'))).toBe(1250.5);
+  });
+
+  test('hex, octal, binary, exponents, Infinity, NaN, underscores and two decimal separators are refused in every locale', () => {
     const refused = fc.oneof(
       fc.stringMatching(/^[+-]?0[xX][0-9a-fA-F]{1,8}$/),
       fc.stringMatching(/^[+-]?0[oObB][0-7]{1,8}$/),
       fc.stringMatching(/^[+-]?\d{1,6}(\.\d{1,4})?[eE][+-]?\d{1,3}$/),
-      fc.constantFrom('Infinity', '-Infinity', '+Infinity', 'NaN', '', ' ', '.', ',', '-', '+', '1_000', '--1', '+-1', '1.', ''),
-      fc.tuple(fc.stringMatching(/^\d{1,4}$/), fc.constantFrom('.', ','), fc.stringMatching(/^\d{1,4}$/), fc.constantFrom('.', ','), fc.stringMatching(/^\d{1,4}$/)).map((parts) => parts.join('')),
+      fc.constantFrom('Infinity', '-Infinity', '+Infinity', 'NaN', '', ' ', '.', ',', '-', '+', '1_000', '--1', '+-1'),
+      fc.tuple(fc.stringMatching(/^\d{1,4}$/), fc.stringMatching(/^\d{1,4}$/), fc.stringMatching(/^\d{1,4}$/)).map((parts) => parts),
     );
     fc.assert(
-      fc.property(refused, (text) => {
-        // "1." is a plain decimal with its separator last, and is read as 1; every other case is refused.
-        if (text === '1.') return expect(parseKpiNumber(text)).toBe(1);
-        expect(parseKpiNumber(text)).toBeUndefined();
+      fc.property(locale, refused, (tag, sample) => {
+        const separators = numberSeparators(tag);
+        const text = Array.isArray(sample) ? sample.join(separators.decimal) : sample;
+        expect(parseKpiNumber(text, separators)).toBeUndefined();
       }),
     );
-    expect(parseKpiNumber('0x10')).toBeUndefined();
   });
 
   test('whatever is typed, the answer is a finite number or a refusal, and the SDK refuses it with the same words as the CLI and the KPI page', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.stringMatching(/^[-+0-9.,xXeE ]{0,12}$/)), (text) => {
-        const value = parseKpiNumber(text);
-        const parsed = kpiValueSchema.safeParse(text);
+      fc.property(locale, fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.stringMatching(/^[-+0-9.,xXeE ]{0,12}$/)), (tag, text) => {
+        const separators = numberSeparators(tag);
+        const value = parseKpiNumber(text, separators);
+        const parsed = kpiValueSchemaFor(separators).safeParse(text);
         if (value === undefined) {
           expect(parsed.success).toBe(false);
-          expect(parsed.error!.issues[0]!.message).toBe(kpiNumberProblem(text));
+          expect(parsed.error!.issues[0]!.message).toBe(kpiNumberProblem(text, separators));
         } else {
           expect(Number.isFinite(value)).toBe(true);
-          expect(/^\s*[+-]?[0-9]*[.,]?[0-9]*\s*$/.test(text)).toBe(true);
+          expect(/^\s*[+-]?[0-9.,'’ \u00a0\u202f]*\s*$/.test(text)).toBe(true);
           expect(parsed).toEqual({ success: true, data: value });
         }
       }),

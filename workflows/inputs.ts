@@ -126,3 +126,10 @@ export interface KpiReading extends Identified {
   by: string;
   note: string;
 }
+
+/** Readings of several of a pilot's KPIs sent together (a KPI page's form): all taken, or none. */
+export interface KpiReadings extends Identified {
+  readings: { kpi: string; value: number }[];
+  by: string;
+  note: string;
+}

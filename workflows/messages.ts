@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Action, Hold, KpiReading, Override, Ready, Vote } from './inputs';
+import type { Action, Hold, KpiReading, KpiReadings, Override, Ready, Vote } from './inputs';
 import type { IdeaStatus, KpiReceipt, PilotPlanTemplate, PilotStatus, VoteReceipt } from './state';
 
 /** Every message an idea journey answers, defined once for the workflow and the SDK. */
@@ -21,6 +21,8 @@ export const reviewOpenedSignal = defineSignal<[{ reviewer: string; round: numbe
 
 /** A pilot's KPI reading, sent to the pilot's own workflow; its status, as a query. */
 export const recordKpiUpdate = defineUpdate<KpiReceipt, [KpiReading & { source: 'manual' | 'http' }]>('recordKpi');
+/** Several readings at once, checked together: one bad KPI refuses them all, so a form records all it says or nothing. */
+export const recordKpiReadingsUpdate = defineUpdate<KpiReceipt[], [KpiReadings]>('recordKpiReadings');
 export const pilotStatusQuery = defineQuery<PilotStatus>('pilotStatus');
 /** The idea was put on hold while its pilot ran: the pilot ends now, with what it measured so far. */
 export const endPilotSignal = defineSignal<[{ by: string; reason: string }]>('endPilot');

@@ -62,7 +62,11 @@ export interface Notification {
     endsAt: string;
     /** For a reminder: the KPIs people record by hand that have no reading since the last check. */
     due: { id: string; label: string; unit: string; target: number }[];
-    alert?: { kpi: string; label: string; unit: string; value: number; threshold: number; level: 'alert' | 'kill' };
+    /** `belowTarget`: the KPI has no alert line, so the threshold is its target. */
+    alert?: { kpi: string; label: string; unit: string; value: number; threshold: number; level: 'alert' | 'kill'; belowTarget?: boolean };
+    /** For the periodic request for readings: when the next check is, and whether the pilot has just started. */
+    nextCheckAt?: string;
+    started?: boolean;
   };
   reason?: string;
   actor?: string;

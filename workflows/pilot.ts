@@ -6,14 +6,14 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Identified, KpiReading } from './inputs';
+import type { Identified, KpiReading, KpiReadings, Person } from './inputs';
 import { identifiedBy } from './inputs';
 import type { NotificationPurpose, Notification } from './notification';
 import type { Kpi } from '../config/process';
 import { notify, pullKpi, recordEvent } from './activity-proxies';
 import { iso } from './calendar';
-import { addReading, assessReading, meetsTarget, summarise, type KpiTrack } from './kpi-rules';
-import { endPilotSignal, pilotStatusQuery, recordKpiUpdate, reject } from './messages';
+import { addReading, alertThreshold, assessReading, meetsTarget, summarise, type KpiTrack } from './kpi-rules';
+import { endPilotSignal, pilotStatusQuery, recordKpiReadingsUpdate, recordKpiUpdate, reject } from './messages';
 import type { EventType, KpiReceipt, PilotCarry, PilotEnd, PilotInput, PilotResult } from './state';
 
 /** A reading as the pilot acts on it: typed in by a person, or pulled over HTTP by the pilot itself (no `via`). */
@@ -30,6 +30,12 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
   const checksFromNow = patched('pilot-checks-from-now');
   /** Readings are taken only from the champion, the pilot's recorders and the idea's admins, as the idea's snapshot names them. */
   const checksRecorders = patched('kpi-recorders');
+  /**
+   * The champion is asked for the manual readings at the start and at every check, whether or not
+   * they came in; a KPI without an `alertAt` alerts on any reading short of its target; alerts go
+   * to the champion and the idea's admins.
+   */
+  const weekly = patched('pilot-weekly-readings');
   const { pilot } = input;
   const kpis = new Map(pilot.kpis.map((kpi) => [kpi.id, kpi]));
   const carry: PilotCarry = input.carried ?? {
@@ -67,14 +73,14 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     });
   }
 
-  async function tell(purpose: NotificationPurpose, facts: Partial<NonNullable<Notification['pilot']>>): Promise<void> {
+  async function tell(purpose: NotificationPurpose, facts: Partial<NonNullable<Notification['pilot']>>, to: Person[] = [input.champion]): Promise<void> {
     carry.notificationSeq += 1;
     await notify({
       purpose,
       // Numbered apart from the idea's own messages, so their ids never meet.
       seq: 1_000_000 * input.run + carry.notificationSeq,
       journey: input.journey,
-      to: [input.champion],
+      to,
       idea: input.idea,
       stage: { id: input.stage.id, name: input.stage.name, deliverables: [], dueAt: input.endsAt, feedback: [] },
       pilot: { stage: input.stage.id, stageName: input.stage.name, run: input.run, endsAt: input.endsAt, due: [], ...facts },
@@ -93,7 +99,19 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     ended: ending(),
     ...(checksRecorders ? { recorders: (pilot.recorders ?? []).map((person) => person.email) } : {}),
     ...(pilot.place ? { place: pilot.place } : {}),
+    checkEvery: pilot.checkEvery,
   }));
+
+  /** Where a reading stands; on the weekly path a KPI without an alert line alerts below its target. */
+  function judge(kpi: Kpi, value: number): Pick<KpiReceipt, 'level' | 'met'> {
+    return { level: weekly ? assessReading(kpi, value, { alertBelowTarget: true }) : assessReading(kpi, value), met: meetsTarget(kpi, value) };
+  }
+
+  /** Who hears of an alert: the champion, and on the weekly path the idea's admins (the owner, in a small firm). */
+  function alerted(): Person[] {
+    if (!weekly) return [input.champion];
+    return [input.champion, ...(input.admins ?? []).filter((email) => email !== input.champion.email).map((email) => ({ email, name: email }))];
+  }
 
   /** Who may record readings: the champion, the pilot's recorders, the idea's admins. */
   function mayRecord(): string[] {
@@ -116,17 +134,39 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
       const at = iso();
       carry.tracks[kpi.id] = addReading(carry.tracks[kpi.id]!, reading.value, at);
       if (reading.source === 'manual') carry.lastManualAt[kpi.id] = at;
-      const receipt: KpiReceipt = { kpi: kpi.id, value: reading.value, level: assessReading(kpi, reading.value), met: meetsTarget(kpi, reading.value), at };
+      const receipt: KpiReceipt = { kpi: kpi.id, value: reading.value, ...judge(kpi, reading.value), at };
       arrived.push({ reading, receipt });
       return receipt;
     },
+    { validator: (reading) => validate(reading.kpi, reading.by) },
+  );
+
+  function validate(kpi: string, by: string): void {
+    if (killedBy || heldBy || Date.now() >= endsAt) reject('pilot-ended', `The pilot of ${input.stage.name} has ended; readings are closed.`);
+    if (!kpis.has(kpi)) reject('unknown-kpi', `"${kpi}" is not a KPI of this pilot; its KPIs are ${[...kpis.keys()].join(', ')}.`);
+    if (checksRecorders && !mayRecord().includes(by)) {
+      reject('not-allowed', `${by} may not record readings for this pilot: readings are taken from the champion (${input.champion.email}), the pilot's recorders or an admin.`);
+    }
+  }
+
+  // A form's readings: every one is checked before any is taken, so a bad one records none.
+  setHandler(
+    recordKpiReadingsUpdate,
+    ({ readings, ...by }) =>
+      readings.map(({ kpi: id, value }) => {
+        const kpi = kpis.get(id)!;
+        const at = iso();
+        carry.tracks[kpi.id] = addReading(carry.tracks[kpi.id]!, value, at);
+        carry.lastManualAt[kpi.id] = at;
+        const receipt: KpiReceipt = { kpi: kpi.id, value, ...judge(kpi, value), at };
+        arrived.push({ reading: { ...by, kpi: kpi.id, value, source: 'manual' }, receipt });
+        return receipt;
+      }),
     {
-      validator: (reading) => {
-        if (killedBy || heldBy || Date.now() >= endsAt) reject('pilot-ended', `The pilot of ${input.stage.name} has ended; readings are closed.`);
-        if (!kpis.has(reading.kpi)) reject('unknown-kpi', `"${reading.kpi}" is not a KPI of this pilot; its KPIs are ${[...kpis.keys()].join(', ')}.`);
-        if (checksRecorders && !mayRecord().includes(reading.by)) {
-          reject('not-allowed', `${reading.by} may not record readings for this pilot: readings are taken from the champion (${input.champion.email}), the pilot's recorders or an admin.`);
-        }
+      validator: ({ readings, by }: KpiReadings) => {
+        if (readings.length === 0) reject('unknown-kpi', 'No readings were sent.');
+        if (new Set(readings.map((reading) => reading.kpi)).size !== readings.length) reject('unknown-kpi', 'Each KPI may be read once per form.');
+        for (const reading of readings) validate(reading.kpi, by);
       },
     },
   );
@@ -135,9 +175,10 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     const kpi = kpis.get(reading.kpi)!;
     await record('kpi_recorded', { kpi: kpi.id, value: reading.value, unit: kpi.unit, target: kpi.target, direction: kpi.direction, met: receipt.met, level: receipt.level, source: reading.source, note: reading.note, ...identifiedBy(reading) }, reading.by);
     if (receipt.level !== 'alert' && receipt.level !== 'kill') return;
-    const threshold = (receipt.level === 'kill' ? kpi.killAt : kpi.alertAt)!;
+    const threshold = alertThreshold(kpi, receipt.level);
     await record('kpi_alert', { kpi: kpi.id, value: reading.value, threshold, level: receipt.level });
-    await tell('kpi-alert', { alert: { kpi: kpi.id, label: kpi.label, unit: kpi.unit, value: reading.value, threshold, level: receipt.level } });
+    const belowTarget = weekly && receipt.level === 'alert' && kpi.alertAt === undefined;
+    await tell('kpi-alert', { alert: { kpi: kpi.id, label: kpi.label, unit: kpi.unit, value: reading.value, threshold, level: receipt.level, ...(belowTarget ? { belowTarget } : {}) } }, alerted());
     if (receipt.level === 'kill') killedBy ??= kpi.id;
   }
 
@@ -149,19 +190,25 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
         const value = await pullKpi({ url: kpi.source.url, jsonPath: kpi.source.jsonPath });
         const at = iso();
         carry.tracks[kpi.id] = addReading(carry.tracks[kpi.id]!, value, at);
-        await act({ kpi: kpi.id, value, by: kpi.source.url, note: '', source: 'http' }, { kpi: kpi.id, value, level: assessReading(kpi, value), met: meetsTarget(kpi, value), at });
+        await act({ kpi: kpi.id, value, by: kpi.source.url, note: '', source: 'http' }, { kpi: kpi.id, value, ...judge(kpi, value), at });
       } catch (err) {
         await record('kpi_alert', { kpi: kpi.id, level: 'unavailable', error: err instanceof Error ? err.message : String(err) });
       }
       if (killedBy) return;
     }
-    const due = pilot.kpis.filter((kpi) => kpi.source.type === 'manual' && !(Date.parse(carry.lastManualAt[kpi.id] ?? '') >= previousCheck));
+    const due = pilot.kpis.filter((kpi) => kpi.source.type === 'manual' && (weekly || !(Date.parse(carry.lastManualAt[kpi.id] ?? '') >= previousCheck)));
     if (due.length > 0) {
-      await tell('kpi-reminder', { due: due.map((kpi: Kpi) => ({ id: kpi.id, label: kpi.label, unit: kpi.unit, target: kpi.target })) });
+      await tell('kpi-reminder', { due: due.map((kpi: Kpi) => ({ id: kpi.id, label: kpi.label, unit: kpi.unit, target: kpi.target })), ...(weekly ? { nextCheckAt: carry.nextCheckAt } : {}) });
       await record('reminder_sent', { to: [input.champion.email], purpose: 'kpi-reminder', kpis: due.map((kpi) => kpi.id) });
     }
   }
 
+  const manual = pilot.kpis.filter((kpi) => kpi.source.type === 'manual');
+  if (weekly && !input.carried && manual.length > 0) {
+    // The champion's first link to the KPI page comes as the pilot starts, not a period later.
+    await tell('kpi-reminder', { due: manual.map((kpi) => ({ id: kpi.id, label: kpi.label, unit: kpi.unit, target: kpi.target })), nextCheckAt: carry.nextCheckAt, started: true });
+    await record('reminder_sent', { to: [input.champion.email], purpose: 'kpi-reminder', kpis: manual.map((kpi) => kpi.id), started: true });
+  }
   while (!killedBy && !heldBy && Date.now() < endsAt) {
     const nextCheck = Date.parse(carry.nextCheckAt);
     await condition(() => arrived.length > 0 || heldBy !== undefined, Math.max(1, Math.min(nextCheck, endsAt) - Date.now()));

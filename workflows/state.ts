@@ -308,6 +308,8 @@ export interface PilotStatus {
   recorders?: string[];
   /** Where the pilot runs, when its plan says. */
   place?: string;
+  /** How often the pilot checks (ms): a manual reading is due once per period. Absent from pilots' answers before this was told. */
+  checkEvery?: number;
 }
 
 export interface KpiReceipt {

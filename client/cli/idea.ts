@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../config/duration';
 import { ConfigError, readYamlValue } from '../../config/yaml';
-import { kpiNumberProblem, parseKpiNumber } from '../../workflows/kpi-rules';
+import { numberSeparators, readKpiNumber, type NumberSeparators } from '../../workflows/kpi-rules';
 import type { IdeaStatus, IdeaSubmission, PilotPlanInput } from '../sdk';
 import { IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES } from '../sdk';
 import type { IdeaSummary, ListFilter } from '../sdk';
@@ -27,7 +27,7 @@ interface SubmitFlags {
 }
 
 /** The idea from --file (JSON or YAML), with flags laid over it. */
-function submission(flags: SubmitFlags): IdeaSubmission {
+function submission(flags: SubmitFlags, separators: NumberSeparators): IdeaSubmission {
   const fromFile = flags.file ? readYamlValue(flags.file) : {};
   if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
     throw new CliError(`${flags.file}: expected an object with the idea's fields`, EXIT_USAGE, 'invalid-input');
@@ -44,19 +44,19 @@ function submission(flags: SubmitFlags): IdeaSubmission {
   set('horizon', flags.horizon);
   set('process', flags.process);
   set('strategicGoals', flags.goal);
-  set('estimatedCost', amount('--cost', flags.cost));
-  set('estimatedBenefit', amount('--benefit', flags.benefit));
+  set('estimatedCost', amount('--cost', flags.cost, separators));
+  set('estimatedBenefit', amount('--benefit', flags.benefit, separators));
   if (flags.submitter) idea.submitter = { email: flags.submitter, name: flags.submitterName ?? flags.submitter };
   if (flags.champion) idea.champion = { email: flags.champion, name: flags.championName ?? flags.champion };
   return idea as unknown as IdeaSubmission;
 }
 
-/** An amount typed on the command line, in the one number grammar every channel reads. */
-function amount(flag: string, text: string | undefined): number | undefined {
+/** An amount typed on the command line, in the one number grammar every channel reads, in the firm's locale. */
+function amount(flag: string, text: string | undefined, separators: NumberSeparators): number | undefined {
   if (text === undefined) return undefined;
-  const value = parseKpiNumber(text);
-  if (value === undefined) throw new CliError(`${flag}: ${kpiNumberProblem(text)}`, EXIT_USAGE, 'invalid-input');
-  return value;
+  const reading = readKpiNumber(text, separators);
+  if ('problem' in reading) throw new CliError(`${flag}: ${reading.problem}`, EXIT_USAGE, 'invalid-input');
+  return reading.value;
 }
 
 export function registerIdeaCommands(program: Command): void {
@@ -91,7 +91,7 @@ Examples:
     )
     .action(
       action(
-        async (context, flags: SubmitFlags) => (await context.client()).submitIdea(submission(flags)),
+        async (context, flags: SubmitFlags) => (await context.client()).submitIdea(submission(flags, numberSeparators(context.settings().locale))),
         (result: { ideaId: string; created: boolean }) => {
           say(result.ideaId);
           if (!result.created) process.stderr.write(`An idea with id ${result.ideaId} already existed: nothing new was started.\n`);

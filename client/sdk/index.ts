@@ -27,6 +27,7 @@ import {
   overrideDecisionUpdate,
   processKey,
   resumeUpdate,
+  recordKpiReadingsUpdate,
   recordKpiUpdate,
   pilotStatusQuery,
   reviewOpenedSignal,
@@ -38,6 +39,7 @@ import {
 } from '../../workflows/messages';
 import { closedReason } from '../../workflows/round';
 import { planProblems } from '../../workflows/pilot-plan';
+import { numberSeparators, type NumberSeparators } from '../../workflows/kpi-rules';
 import { IDEA_STATUSES } from '../../workflows/state';
 import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, StoppedHow, VoteReceipt } from '../../workflows/state';
 import type { ideaJourney, reviewLinkResend } from '../../workflows';
@@ -46,8 +48,11 @@ import { explain, invalidInput, StageGateError } from './errors';
 import {
   actionSchema,
   contributorSchema,
-  kpiReadingSchema,
+  kpiReadingSchemaFor,
+  kpiReadingsSchema,
+  kpiReadingsSchemaFor,
   type KpiReadingInput,
+  type KpiReadingsInput,
   holdSchema,
   type ActionInput,
   type HoldInput,
@@ -69,6 +74,7 @@ import {
 export { StageGateError, type StageGateErrorCode } from './errors';
 export * from './inputs';
 export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, RecordedVote, StoppedHow, VoteReceipt } from '../../workflows/state';
+export type { KpiPoint, KpiSummary } from '../../workflows/kpi-rules';
 
 export interface SubmittedIdea {
   ideaId: string;
@@ -109,6 +115,7 @@ export interface ConnectOptions {
 export class StageGateClient {
   private processesCache?: Map<string, ProcessDefinition>;
   private peopleCache?: PeopleDirectory;
+  private separatorsCache?: NumberSeparators;
 
   private constructor(
     readonly client: Client,
@@ -386,17 +393,59 @@ export class StageGateClient {
     }
   }
 
-  /** A KPI reading for the idea's running pilot, judged against its target at once. */
+  /** How this firm writes numbers (the `locale` setting): KPI values given as text are read with it. */
+  numberSeparators(): NumberSeparators {
+    this.separatorsCache ??= numberSeparators(this.settings.locale);
+    return this.separatorsCache;
+  }
+
+  /** A KPI reading for the idea's running pilot, judged against its target at once. A value given as text is read in the firm's locale. */
   async recordKpiReading(ideaId: string, reading: KpiReadingInput): Promise<KpiReceipt> {
-    const input = parse('reading', kpiReadingSchema, reading);
+    const input = parse('reading', kpiReadingSchemaFor(this.numberSeparators()), reading);
+    const { workflowId } = await this.mayRecord(ideaId, input.by);
+    return this.answered(ideaId, () => this.client.workflow.getHandle(workflowId).executeUpdate(recordKpiUpdate, { args: [{ ...input, source: 'manual' }] }));
+  }
+
+  /**
+   * Several KPI readings at once (a KPI page's form, `pilot record` with several `--kpi`): all
+   * taken, or none if any is refused. With `form`, the update's id is derived from it, so the same
+   * form sent twice (a double tap, a retry) is recorded once and answered with the first receipts.
+   */
+  async recordKpiReadings(ideaId: string, readings: KpiReadingsInput): Promise<KpiReceipt[]> {
+    const { form, ...input } = parse('readings', kpiReadingsSchemaFor(this.numberSeparators()), readings);
+    const { workflowId } = await this.mayRecord(ideaId, input.by);
+    const handle = this.client.workflow.getHandle(workflowId);
+    const updateId = form ? kpiFormUpdateId(form) : undefined;
+    try {
+      return await this.answered(ideaId, () => handle.executeUpdate(recordKpiReadingsUpdate, { args: [input], updateId }));
+    } catch (err) {
+      if (!(err instanceof StageGateError && err.code === 'no-worker') || !form) throw err;
+      const taken = await this.kpiForm(ideaId, form);
+      if (taken) return taken;
+      throw err;
+    }
+  }
+
+  /** What a KPI form recorded (its receipts), or undefined when nothing was recorded under that form id in the pilot's current run. */
+  async kpiForm(ideaId: string, form: string): Promise<KpiReceipt[] | undefined> {
+    const id = parse('form', kpiReadingsSchema.shape.form.unwrap(), form);
+    const pilot = (await this.getIdea(ideaId)).stage.pilot;
+    if (!pilot) return undefined;
+    return this.client.connection
+      .withDeadline(Date.now() + OUTCOME_CHECK_MS, () => this.client.workflow.getHandle(pilot.workflowId).getUpdateHandle<KpiReceipt[]>(kpiFormUpdateId(id)).result())
+      .catch((): undefined => undefined);
+  }
+
+  /** The running pilot of an idea, if `by` may record its readings: the champion, the pilot's recorders, an admin. */
+  private async mayRecord(ideaId: string, by: string): Promise<{ workflowId: string }> {
     const { idea, workflowId } = await this.runningPilotOf(ideaId);
     const pilot = await this.answered(ideaId, () => this.client.workflow.getHandle(workflowId).query(pilotStatusQuery));
     const recorders = (pilot.recorders ?? []).filter((email) => email !== idea.champion.email);
-    this.authorise(input.by, `record KPI readings for "${idea.title}"`, {
+    this.authorise(by, `record KPI readings for "${idea.title}"`, {
       people: [{ email: idea.champion.email, as: 'the champion' }, ...recorders.map((email) => ({ email, as: "the pilot's recorders" }))],
       admin: true,
     });
-    return this.answered(ideaId, () => this.client.workflow.getHandle(workflowId).executeUpdate(recordKpiUpdate, { args: [{ ...input, source: 'manual' }] }));
+    return { workflowId };
   }
 
   /** The running pilot's KPIs: readings, latest, trend, target met or not. */
@@ -604,6 +653,11 @@ const REVIEW_LINK_BUCKET_MS = 10 * 60_000;
 /** How long to wait for Temporal to say whether a timed-out update was taken, or whether it answers at all. */
 const OUTCOME_CHECK_MS = 3_000;
 const DEADLINE_MARGIN_MS = 500;
+
+/** The update id of a KPI form's readings: the form's own id, so it is recorded once however often it is sent. */
+function kpiFormUpdateId(form: string): string {
+  return `kpi-form/${form}`;
+}
 
 /**
  * The update id of a command: what it is, where the idea stood (the gate round it is aimed at),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DECISIONS, kpiSchema, SCORE_MAX, SCORE_MIN } from '../../config/process';
 import { durationSchema } from '../../config/duration';
 import { LIMITS, limitedList, optionalText, requiredText } from '../../config/text';
-import { kpiNumberProblem, parseKpiNumber } from '../../workflows/kpi-rules';
+import { DEFAULT_LOCALE, kpiNumberProblem, numberSeparators, readKpiNumber, type NumberSeparators } from '../../workflows/kpi-rules';
 import {
   ACTOR_CHANNELS,
   IDEA_CATEGORIES,
@@ -179,29 +179,53 @@ export const listFilterSchema = z
   .strict();
 export type ListFilter = z.input<typeof listFilterSchema>;
 
-/** A KPI value: a finite number, or text that follows the one KPI number grammar, refused with the same words in every channel. */
-export const kpiValueSchema = z
-  .union([z.number(), z.string()], { error: 'expected a number or a decimal like 620 or 4.5' })
-  .transform((value, ctx) => {
-    const parsed = typeof value === 'number' ? (Number.isFinite(value) ? value : undefined) : parseKpiNumber(value);
-    if (parsed === undefined) {
-      ctx.addIssue({ code: 'custom', message: kpiNumberProblem(String(value)) });
-      return z.NEVER;
-    }
-    return parsed;
-  });
+/** A KPI value: a finite number, or text that follows the one KPI number grammar in the firm's locale, refused with the same words in every channel. */
+export function kpiValueSchemaFor(separators: NumberSeparators = numberSeparators(DEFAULT_LOCALE)) {
+  return z
+    .union([z.number(), z.string()], { error: `expected a number or a decimal like 620 or 4${separators.decimal}5` })
+    .transform((value, ctx) => {
+      if (typeof value === 'number' && Number.isFinite(value)) return value;
+      const reading = typeof value === 'number' ? undefined : readKpiNumber(value, separators);
+      if (!reading || 'problem' in reading) {
+        ctx.addIssue({ code: 'custom', message: reading?.problem ?? kpiNumberProblem(String(value), separators)! });
+        return z.NEVER;
+      }
+      return reading.value;
+    });
+}
+export const kpiValueSchema = kpiValueSchemaFor();
 
 /** A reviewer opened a round's review page: sent as a signal, so checked here as strictly as any update. */
 export const reviewOpenedSchema = z.object({ reviewer: email, round: z.number().int().min(1) }).strict();
 
-export const kpiReadingSchema = producing<KpiReading>()(z
-  .object({
-    kpi: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a KPI id like weekly_sales'),
-    /** A number, or text in the one KPI number grammar (620, -3, 4.5, 4,5). */
-    value: kpiValueSchema,
-    by: email,
-    note: note(LIMITS.kpiNote).default(''),
-    ...identified,
-  })
-  .strict());
+const kpiId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a KPI id like weekly_sales');
+
+export function kpiReadingSchemaFor(separators?: NumberSeparators) {
+  return producing<KpiReading>()(z
+    .object({
+      kpi: kpiId,
+      /** A number, or text in the one KPI number grammar (620, -3, 4.5; 4,5 in de-DE). */
+      value: kpiValueSchemaFor(separators),
+      by: email,
+      note: note(LIMITS.kpiNote).default(''),
+      ...identified,
+    })
+    .strict());
+}
+export const kpiReadingSchema = kpiReadingSchemaFor();
 export type KpiReadingInput = z.input<typeof kpiReadingSchema>;
+
+/** A form's worth of readings, taken all or none; `form` names the form (the KPI page's nonce), so sending it again records nothing twice. */
+export function kpiReadingsSchemaFor(separators?: NumberSeparators) {
+  return z
+    .object({
+      readings: limitedList(z.object({ kpi: kpiId, value: kpiValueSchemaFor(separators) }).strict(), LIMITS.templateList).min(1, 'expected at least one reading'),
+      by: email,
+      note: note(LIMITS.kpiNote).default(''),
+      form: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'expected a form id of 16 to 64 letters, digits, - or _').optional(),
+      ...identified,
+    })
+    .strict();
+}
+export const kpiReadingsSchema = kpiReadingsSchemaFor();
+export type KpiReadingsInput = z.input<typeof kpiReadingsSchema>;

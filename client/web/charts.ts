@@ -94,3 +94,44 @@ function truncate(text: string, length: number): string {
 function id(title: string): string {
   return `chart-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
 }
+
+export interface LinePoint {
+  /** What the x axis says under the point (the reading's number). */
+  label: string;
+  value: number;
+  /** What hovering the point says (when it was read). */
+  note?: string;
+}
+
+/**
+ * Readings over time as a line, against horizontal lines (a KPI's target, its kill line): the
+ * pilot's gate sees at a glance whether the readings cleared the target.
+ */
+export function lineChart(title: string, points: LinePoint[], lines: { label: string; value: number; colour: 'target' | 'kill' | 'alert' }[], options: { width?: number } = {}): Html {
+  const width = options.width ?? 640;
+  const height = 220;
+  const left = 48;
+  const right = 110;
+  const top = 12;
+  const bottom = 28;
+  const plotWidth = width - left - right;
+  const plotHeight = height - top - bottom;
+  const values = [...points.map((point) => point.value), ...lines.map((line) => line.value)];
+  const low = Math.min(0, ...values);
+  const high = Math.max(1e-9, ...values) * 1.1 - (low < 0 ? low * 0.1 : 0);
+  const y = (value: number) => top + plotHeight - ((value - low) / (high - low || 1)) * plotHeight;
+  const x = (index: number) => left + (points.length === 1 ? plotWidth / 2 : (index / (points.length - 1)) * plotWidth);
+  const colours = { target: '#16703a', kill: '#a11d1d', alert: '#9a5b00' };
+  return html`<figure class="chart">
+<svg role="img" aria-labelledby="${id(title)}" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet">
+<title id="${id(title)}">${title}</title>
+<line x1="${left}" y1="${top + plotHeight}" x2="${left + plotWidth}" y2="${top + plotHeight}" stroke="#8e8e93"></line>
+<text x="${left - 6}" y="${top + 10}" text-anchor="end" font-size="11" fill="#545458">${format(high)}</text>
+<text x="${left - 6}" y="${top + plotHeight}" text-anchor="end" font-size="11" fill="#545458">${format(low)}</text>
+${lines.map((line) => html`<line x1="${left}" y1="${y(line.value).toFixed(1)}" x2="${left + plotWidth}" y2="${y(line.value).toFixed(1)}" stroke="${colours[line.colour]}" stroke-dasharray="6 4"></line><text x="${left + plotWidth + 6}" y="${(y(line.value) + 4).toFixed(1)}" font-size="11" fill="${colours[line.colour]}">${truncate(`${line.label} ${format(line.value)}`, 16)}</text>`)}
+${points.length > 1 ? html`<polyline fill="none" stroke="${PALETTE[0]!}" stroke-width="2" points="${points.map((point, index) => `${x(index).toFixed(1)},${y(point.value).toFixed(1)}`).join(' ')}"></polyline>` : ''}
+${points.map((point, index) => html`<circle cx="${x(index).toFixed(1)}" cy="${y(point.value).toFixed(1)}" r="4" fill="${PALETTE[0]!}"><title>${point.note ?? point.label}: ${format(point.value)}</title></circle><text x="${x(index).toFixed(1)}" y="${height - 10}" text-anchor="middle" font-size="11" fill="#545458">${truncate(point.label, 12)}</text>`)}
+</svg>
+<figcaption>${title}</figcaption>
+</figure>`;
+}

@@ -1,6 +1,8 @@
 import { DECISIONS, type Criterion, type Decision } from '../../config/process';
 import type { IdeaStatus, KpiReceipt, PendingReview, PilotPlanTemplate, PilotStatus, VoteReceipt } from '../sdk';
+import { againstTarget, type KpiSummary } from '../../workflows/kpi-rules';
 import { clockFor } from '../../text';
+import { lineChart } from './charts';
 import { html, type Html } from './html';
 import { packagePlan } from './plan';
 
@@ -47,7 +49,7 @@ function gatePackage(idea: IdeaStatus, when: Clock, plan?: PilotPlanTemplate): H
   return html`<section aria-labelledby="package-heading">
   <h2 id="package-heading">What the champion handed in</h2>
   ${idea.stage.deliverables.length ? html`<p>${idea.stage.name} was to deliver:</p><ul class="plain">${idea.stage.deliverables.map((item) => html`<li>${item}</li>`)}</ul>` : ''}
-  ${idea.stage.pilot?.summary ? kpiTable(idea.stage.pilot.summary) : ''}
+  ${idea.stage.pilot?.summary ? html`${pilotEnding(idea)}${kpiTable(idea.stage.pilot.summary)}${idea.stage.pilot.summary.map((kpi) => kpiTrend(kpi, when))}` : ''}
   ${packagePlan(idea, plan)}
   ${ready
     ? html`<p class="notes">${ready.notes || 'No notes.'}</p>
@@ -222,19 +224,102 @@ ${summary.map((kpi) => html`<tr><td>${kpi.label}</td><td>${kpi.latest === undefi
 </tbody></table>`;
 }
 
-export function kpiEntryPage(args: { idea: IdeaStatus; pilot: PilotStatus; values: Record<string, string>; errors: string[]; recorded: KpiReceipt[]; action: string; when: Clock }): Html {
-  const { idea, pilot, when } = args;
+/** Why the pilot ended, for its gate: a reading past a kill line is named with its KPI and value. */
+function pilotEnding(idea: IdeaStatus): Html {
+  const pilot = idea.stage.pilot!;
+  if (pilot.reason !== 'kill-threshold') return html``;
+  const killed = pilot.summary!.find((kpi) => kpi.killAt !== undefined && kpi.latest !== undefined && againstTarget(kpi, kpi.latest).startsWith('past the kill line'));
+  return html`<div class="notice warning" role="status"><p><strong>The pilot ended early${pilot.endedAt ? ` (${pilot.endedAt.slice(0, 10)})` : ''}:</strong> ${killed ? `${killed.label} read ${killed.latest}${killed.unit ? ` ${killed.unit}` : ''}, past its kill line of ${killed.killAt}.` : 'a reading passed its kill line.'}</p></div>`;
+}
+
+/** A KPI's readings as a chart against its target (and kill line), with the same readings as a table for screen readers. */
+function kpiTrend(kpi: KpiSummary, when: Clock): Html {
+  const recent = kpi.recent ?? [];
+  if (recent.length === 0) return html``;
+  const lines = [{ label: 'target', value: kpi.target, colour: 'target' as const }, ...(kpi.killAt !== undefined ? [{ label: 'kill', value: kpi.killAt, colour: 'kill' as const }] : [])];
+  return html`<div class="trend">
+${lineChart(`${kpi.label}: readings against the target`, recent.map((point, index) => ({ label: String(kpi.readings - recent.length + index + 1), value: point.value, note: point.at ? when(point.at) : undefined })), lines)}
+${readingsTable(kpi, when)}
+</div>`;
+}
+
+/** One KPI's readings so far: when, what, and how it stood against the target. */
+function readingsTable(kpi: KpiSummary, when: Clock): Html {
+  const recent = kpi.recent ?? [];
+  const lines = [`target ${kpi.direction === 'higher' ? 'at least' : 'at most'} ${kpi.target}`, kpi.killAt !== undefined ? `kill line ${kpi.killAt}` : ''].filter(Boolean).join(', ');
+  return html`<table class="readings"><caption>${kpi.label}${kpi.unit ? ` (${kpi.unit})` : ''}: ${lines}${kpi.readings > recent.length ? ` · the latest ${recent.length} of ${kpi.readings} readings` : ''}</caption>
+<thead><tr><th scope="col">Read</th><th scope="col">Value</th><th scope="col">Against target</th></tr></thead><tbody>
+${recent.length ? recent.map((point) => html`<tr><td>${point.at ? when(point.at) : 'time not kept'}</td><td>${point.value}</td><td>${againstTarget(kpi, point.value)}</td></tr>`) : html`<tr><td colspan="3">No readings yet.</td></tr>`}
+</tbody></table>`;
+}
+
+/** What is due: the next check, and per KPI people enter whether this period's reading is in. */
+function dueNow(pilot: PilotStatus, when: Clock): Html {
+  const periodStart = pilot.checkEvery ? Date.parse(pilot.nextCheckAt) - pilot.checkEvery : undefined;
+  const manual = pilot.summary.filter((kpi) => kpi.manual !== false);
+  return html`<section aria-labelledby="due-heading">
+  <h2 id="due-heading">What is due</h2>
+  <p>The next readings are due by <strong>${when(pilot.nextCheckAt)}</strong>; the pilot runs until ${when(pilot.endsAt)}.</p>
+  ${periodStart !== undefined
+    ? html`<ul class="plain">${manual.map((kpi) => {
+      const last = kpi.recent?.at(-1)?.at;
+      return html`<li>${kpi.label}: ${last && Date.parse(last) >= periodStart ? `this period's reading is in (${kpi.latest}, ${when(last)})` : "this period's reading is not in yet"}</li>`;
+    })}</ul>`
+    : ''}
+</section>`;
+}
+
+export interface KpiForm {
+  /** What was typed, by KPI id, and the note. */
+  values: Record<string, string>;
+  /** The problems, by KPI id (or `form` for the form as a whole). */
+  errors: Record<string, string>;
+  /** The form's one-time id, issued with the page: the same form sent twice is recorded once. */
+  nonce: string;
+}
+
+export function kpiEntryPage(args: { idea: IdeaStatus; pilot: PilotStatus; form: KpiForm; action: string; when: Clock; decimal: string }): Html {
+  const { idea, pilot, form, when } = args;
+  const errors = Object.entries(form.errors);
+  const labelOf = (id: string) => pilot.summary.find((kpi) => kpi.kpi === id)?.label ?? id;
   return html`<h1>Pilot readings for “${idea.title}”</h1>
 <p class="meta">${idea.stage.name}, until ${when(pilot.endsAt)}.</p>
-${args.recorded.length ? html`<div class="notice success" role="status"><p><strong>Recorded:</strong> ${args.recorded.map((r) => `${r.kpi} ${r.value}${r.met ? ' (on target)' : r.level === 'alert' || r.level === 'kill' ? ` (${r.level})` : ' (below target)'}`).join(', ')}.</p></div>` : ''}
-${args.errors.length ? html`<div class="notice error" role="alert"><ul class="plain">${args.errors.map((error) => html`<li>${error}</li>`)}</ul></div>` : ''}
-${kpiTable(pilot.summary)}
+${errors.length ? html`<div class="notice error" role="alert"><p><strong>Nothing was recorded.</strong> Correct this and send the form again:</p><ul class="plain">${errors.map(([id, error]) => html`<li>${id === 'form' ? error : html`<a href="#kpi-${id}">${labelOf(id)}</a>: ${error}`}</li>`)}</ul></div>` : ''}
+<section aria-labelledby="enter-heading">
+<h2 id="enter-heading">This period's readings</h2>
 <form method="post" action="${args.action}">
-  ${pilot.summary.map((kpi) => html`<label class="field" for="kpi-${kpi.kpi}">${kpi.label}${kpi.unit ? ` (${kpi.unit})` : ''}</label>
-  <input type="text" inputmode="decimal" id="kpi-${kpi.kpi}" name="kpi.${kpi.kpi}" value="${args.values[kpi.kpi] ?? ''}" aria-describedby="hint-${kpi.kpi}">
-  <p class="hint" id="hint-${kpi.kpi}">Target: ${kpi.direction === 'higher' ? 'at least' : 'at most'} ${kpi.target}. Leave empty to skip.</p>`)}
+  <input type="hidden" name="form" value="${form.nonce}">
+  ${pilot.summary.filter((kpi) => kpi.manual !== false).map((kpi) => html`<label class="field" for="kpi-${kpi.kpi}">${kpi.label}${kpi.unit ? ` (${kpi.unit})` : ''}</label>
+  <input type="text" inputmode="decimal" autocomplete="off" id="kpi-${kpi.kpi}" name="kpi.${kpi.kpi}" value="${form.values[kpi.kpi] ?? ''}" aria-describedby="hint-${kpi.kpi}"${form.errors[kpi.kpi] ? html` aria-invalid="true"` : ''}>
+  ${form.errors[kpi.kpi] ? html`<p class="error-text" id="error-${kpi.kpi}">${form.errors[kpi.kpi]}</p>` : ''}
+  <p class="hint" id="hint-${kpi.kpi}">Target: ${kpi.direction === 'higher' ? 'at least' : 'at most'} ${kpi.target}. Write a decimal like 4${args.decimal}5, without thousands separators. Leave empty to skip.</p>`)}
   <label class="field" for="note">Where the numbers come from</label>
-  <input type="text" id="note" name="note" value="${args.values.note ?? ''}">
+  <input type="text" id="note" name="note" value="${form.values.note ?? ''}">
   <p><button type="submit">Record the readings</button></p>
-</form>`;
+</form>
+</section>
+${dueNow(pilot, when)}
+${readingsSoFar(pilot.summary, when)}`;
+}
+
+function readingsSoFar(summary: KpiSummary[], when: Clock): Html {
+  return html`<section aria-labelledby="so-far-heading">
+  <h2 id="so-far-heading">Readings so far</h2>
+  ${summary.map((kpi) => readingsTable(kpi, when))}
+</section>`;
+}
+
+/** Where the KPI form sends the champion after recording (POST, redirect, GET): reloading it records nothing. */
+export function kpiRecordedPage(args: { idea: IdeaStatus; receipts: KpiReceipt[]; summary: KpiSummary[]; pilot?: PilotStatus; back?: string; when: Clock }): Html {
+  const { idea, receipts, when } = args;
+  const labelOf = (id: string) => args.summary.find((kpi) => kpi.kpi === id)?.label ?? id;
+  const ended = idea.stage.pilot?.endedAt;
+  return html`<div class="notice success" role="status"><p><strong>Recorded:</strong> ${receipts.map((r) => `${labelOf(r.kpi)} ${r.value}${r.met ? ' (on target)' : r.level === 'alert' || r.level === 'kill' ? ` (${r.level})` : ' (below target)'}`).join(', ')}, at ${receipts[0] ? when(receipts[0].at) : ''}.</p></div>
+<h1>Thank you</h1>
+<p>Your readings for “${idea.title}” are in. Reloading this page records nothing more.</p>
+${receipts.some((r) => r.level === 'kill') ? html`<div class="notice warning" role="status"><p>A reading passed its kill line: the pilot ends early and its gate opens with the readings so far.</p></div>` : ''}
+${receipts.some((r) => r.level === 'alert') ? html`<p>A reading is below where it should be: an alert goes out by email.</p>` : ''}
+${args.pilot ? dueNow(args.pilot, when) : ended ? html`<p>The pilot has ended (${when(ended)}); its gate has the results.</p>` : ''}
+${readingsSoFar(args.summary, when)}
+${args.back ? html`<p><a href="${args.back}">Enter more readings</a></p>` : ''}`;
 }

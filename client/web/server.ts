@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -8,14 +9,14 @@ import type { Store } from '../../store';
 import type { Settings } from '../../config/settings';
 import { StageGateError, type IdeaStatus, type RecordedVote, type StageGateClient, type VoteReceipt } from '../sdk';
 import { html, layout, STYLESHEET, type Html } from './html';
-import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, linkSentPage, pendingPage, problemPage, reviewPage, votedPage, type VoteForm } from './pages';
+import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, kpiRecordedPage, linkSentPage, pendingPage, problemPage, reviewPage, votedPage, type KpiForm, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
 import { planForm, planFromForm, planHandedInPage, planPage, readPlanForm, type PlanForm } from './plan';
 import { dashboardRoutes } from './dashboard';
 import { codecRoutes } from './codec';
 import { Lockout } from './lockout';
 import type { EventSource } from '../../reports';
-import { kpiNumberProblem, parseKpiNumber } from '../../workflows/kpi-rules';
+import { numberSeparators, readKpiNumber } from '../../workflows/kpi-rules';
 
 export interface WebServerOptions {
   client: StageGateClient;
@@ -79,6 +80,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
   const secret = settings.linkSecret;
   const links = linkBuilder(settings);
   const when = clock(settings.calendar?.timeZone);
+  const separators = numberSeparators(settings.locale);
   const app = express();
   app.disable('x-powered-by');
   // Off unless an operator names their proxy: a rate limit or lockout keyed on a header anyone can
@@ -372,12 +374,15 @@ export function createWebApp(options: WebServerOptions): express.Express {
     return { idea, pilot: await client.pilotStatus(idea.ideaId) };
   }
 
+  /** A fresh one-time id for a KPI form: two POSTs of the same form carry the same one, and record once. */
+  const newNonce = () => randomBytes(16).toString('base64url');
+
   app.get(
     '/kpi/:token',
     action(async (request, response) => {
       const claims = claimsFor(String(request.params.token), 'kpi');
       const { idea, pilot } = await runningPilot(claims);
-      send(response, 200, 'Pilot readings', kpiEntryPage({ idea, pilot, values: {}, errors: [], recorded: [], action: request.originalUrl, when }));
+      send(response, 200, 'Pilot readings', kpiEntryPage({ idea, pilot, form: { values: {}, errors: {}, nonce: newNonce() }, action: request.originalUrl, when, decimal: separators.decimal }));
     }),
   );
 
@@ -385,24 +390,51 @@ export function createWebApp(options: WebServerOptions): express.Express {
     '/kpi/:token',
     action(async (request, response) => {
       const claims = claimsFor(String(request.params.token), 'kpi');
-      const { idea, pilot } = await runningPilot(claims);
       const body = request.body as Record<string, unknown>;
-      const values: Record<string, string> = { note: text(body.note) };
-      const errors: string[] = [];
+      const nonce = text(body.form);
+      const recordedAt = `/kpi/${String(request.params.token)}/recorded/${nonce}`;
+      // The same form again (a double tap, a resubmit after going back) even after its reading ended the pilot: its confirmation.
+      if (NONCE.test(nonce) && (await client.kpiForm(claims.ideaId!, nonce).catch(() => undefined))) return response.redirect(303, recordedAt);
+      const { idea, pilot } = await runningPilot(claims);
+      const form: KpiForm = { values: { note: text(body.note) }, errors: {}, nonce: NONCE.test(nonce) ? nonce : newNonce() };
       const readings: { kpi: string; value: number }[] = [];
-      for (const kpi of pilot.summary) {
+      // Every value is read before anything is sent: one bad value records none of them.
+      for (const kpi of pilot.summary.filter((one) => one.manual !== false)) {
         const raw = text(body[`kpi.${kpi.kpi}`]).trim();
-        values[kpi.kpi] = raw;
+        form.values[kpi.kpi] = raw;
         if (!raw) continue;
-        const value = parseKpiNumber(raw);
-        if (value === undefined) errors.push(`${kpi.label}: ${kpiNumberProblem(raw)}.`);
-        else readings.push({ kpi: kpi.kpi, value });
+        const reading = readKpiNumber(raw, separators);
+        if ('problem' in reading) form.errors[kpi.kpi] = `${reading.problem}.`;
+        else readings.push({ kpi: kpi.kpi, value: reading.value });
       }
-      if (readings.length === 0 && errors.length === 0) errors.push('Enter at least one reading.');
-      if (errors.length) return send(response, 422, 'Pilot readings', kpiEntryPage({ idea, pilot, values, errors, recorded: [], action: request.originalUrl, when }));
-      const recorded = [];
-      for (const reading of readings) recorded.push(await client.recordKpiReading(idea.ideaId, { ...reading, by: claims.email, note: values.note, via: 'link' }));
-      send(response, 200, 'Pilot readings', kpiEntryPage({ idea, pilot: await client.pilotStatus(idea.ideaId), values: {}, errors: [], recorded, action: request.originalUrl, when }));
+      if (!NONCE.test(nonce)) form.errors.form = 'This form is out of date: check the values and send it again.';
+      else if (readings.length === 0 && Object.keys(form.errors).length === 0) form.errors.form = 'Enter at least one reading.';
+      const retry = (status: number) => send(response, status, 'Pilot readings', kpiEntryPage({ idea, pilot, form, action: request.originalUrl, when, decimal: separators.decimal }));
+      if (Object.keys(form.errors).length) return retry(422);
+      try {
+        await client.recordKpiReadings(idea.ideaId, { readings, by: claims.email, note: form.values.note, form: nonce, via: 'link' });
+      } catch (err) {
+        if (!(err instanceof StageGateError)) throw err;
+        if (err.code === 'pilot-ended' || err.code === 'wrong-status') throw new PageError(410, 'This pilot has ended', problemPage('This pilot has ended', [err.message]));
+        form.errors.form = err.message;
+        return retry(err.code === 'no-worker' || err.code === 'server-unreachable' ? 503 : 422);
+      }
+      // POST, redirect, GET: reloading the confirmation, or sending the same form again, records nothing more.
+      response.redirect(303, recordedAt);
+    }),
+  );
+
+  app.get(
+    '/kpi/:token/recorded/:form',
+    action(async (request, response) => {
+      const claims = claimsFor(String(request.params.token), 'kpi');
+      const idea = await linkedIdea(claims);
+      const formId = String(request.params.form);
+      const receipts = NONCE.test(formId) && idea.stage.id === claims.gate && idea.stage.pilot?.run === claims.round ? await client.kpiForm(idea.ideaId, formId) : undefined;
+      if (!receipts) throw new PageError(404, 'Nothing recorded', problemPage('Nothing was recorded with this form', ['Open the KPI link from your email again to enter readings.']));
+      const pilot = idea.stage.pilot!.endedAt ? undefined : await client.pilotStatus(idea.ideaId).catch(() => undefined);
+      const summary = pilot?.summary ?? idea.stage.pilot!.summary ?? [];
+      send(response, 200, 'Readings recorded', kpiRecordedPage({ idea, receipts, summary, pilot, back: pilot ? `/kpi/${String(request.params.token)}` : undefined, when }));
     }),
   );
 
@@ -440,7 +472,11 @@ const ROUTE_METHODS: Record<string, string[]> = {
   '/reviewer/:token': ['GET', 'POST'],
   '/kpi/:token': ['GET', 'POST'],
   '/plan/:token': ['GET', 'POST'],
+  '/kpi/:token/recorded/:form': ['GET'],
 };
+
+/** A KPI form's one-time id, as issued with the page. */
+const NONCE = /^[A-Za-z0-9_-]{22}$/;
 
 /** A request the server could not read (body too large, too many fields, a path that is not valid percent-encoding), or undefined. */
 function unreadableRequest(err: unknown): { status: number; title: string; line: string } | undefined {

@@ -582,4 +582,24 @@ describe('recording the replay corpus (npm run record-histories)', () => {
       await endsLaunched(client, ideaId);
     },
   );
+
+  journey(
+    'history-pilot-weekly',
+    "a pilot on the pilot-weekly-readings path: the champion's readings email at the start and at every check, a KPI form's readings taken together under its id (sent twice), a reading short of target alerting the champion and the admins, a reading past the kill line; the gate goes; launch",
+    recordOnly,
+    async ({ client, store }, ideaId) => {
+      await client.submitIdea(idea({ ideaId, process: 'pilot-weekly' }));
+      await waitForIdea(client, ideaId, (status) => status.stage.pilot !== undefined);
+      const form = { readings: [{ kpi: 'weekly_sales', value: 64 }, { kpi: 'repeat_share', value: 31.5 }], by: COUNTER, note: 'Week 1', form: 'recorded-form-0000000001', via: 'link' as const };
+      await client.recordKpiReadings(ideaId, form);
+      await client.recordKpiReadings(ideaId, form);
+      const reminders = async () => (await store.outbox({ ideaId })).filter((message) => message.purpose === 'kpi-reminder').length;
+      await eventually(async () => expect(await reminders()).toBeGreaterThanOrEqual(2), 10_000);
+      expect(await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 45, by: COUNTER, note: 'Week 2' })).toMatchObject({ level: 'alert' });
+      expect(await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 15, by: COUNTER, note: 'Week 3, road closed' })).toMatchObject({ level: 'kill' });
+      await waitForIdea(client, ideaId, inReview('go-to-launch'));
+      await client.castVote(ideaId, { reviewer: OWNER, decision: 'go', scores: { results: 3 } });
+      await endsLaunched(client, ideaId);
+    },
+  );
 });
