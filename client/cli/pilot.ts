@@ -62,7 +62,7 @@ export function registerPilotCommands(program: Command): void {
       action(
         async (context, ideaId: string) => pilotView(await context.client(), ideaId),
         (view: PilotView) => {
-          say(`Pilot of ${view.stage} (run ${view.run}) until ${when(view.endsAt)}; ${view.ended ? `ended ${view.ended}` : `next readings due by ${when(view.nextCheckAt!)}`}`);
+          say(`Pilot in stage ${view.stage}, run ${view.run}, until ${when(view.endsAt)}; ${view.ended ? `ended ${view.ended}` : `next readings due by ${when(view.nextCheckAt!)}`}`);
           say(table(['KPI', 'LABEL', 'READINGS', 'LATEST', 'TARGET', 'TREND', 'MET'], view.summary.map((k) => [k.kpi, k.label, k.readings, k.latest === undefined ? '' : `${k.latest} ${k.unit}`.trim(), `${k.direction === 'higher' ? '≥' : '≤'} ${k.target}`, k.trend, k.met ? 'yes' : 'no'])));
           for (const kpi of view.summary) {
             const lines = [`target ${kpi.direction === 'higher' ? '≥' : '≤'} ${kpi.target}`, kpi.alertAt === undefined ? '' : `alert at ${kpi.alertAt}`, kpi.killAt === undefined ? '' : `kill at ${kpi.killAt}`].filter(Boolean).join(', ');
