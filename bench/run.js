@@ -121,11 +121,50 @@ async function storeBench() {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+/**
+ * What encryption costs: the codec's encode and decode of a journey's start payload (with the
+ * idea's data key, as a worker uses it) against the default converter alone, and the sealed
+ * store's appends against the plain store's, in the same run.
+ */
+async function codecBench() {
+  const { randomBytes } = require('node:crypto');
+  const { defaultPayloadConverter } = require('@temporalio/common');
+  const { createCodec, openSealedStore } = require(join(dist, 'codec'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'stagegate-bench-'));
+  const settings = { dataDir, codecKeys: `bench:${randomBytes(32).toString('base64')}` };
+  const plain = await openStore({ dataDir: join(dataDir, 'plain') });
+  const sealed = await openSealedStore(settings);
+  const codec = createCodec(settings, sealed);
+  const input = { idea: { ...notification.idea, strategicGoals: ['Less waste'], category: 'product', horizon: 'incremental' }, process: { stages: Array.from({ length: 4 }, (_, i) => ({ id: `stage-${i}`, name: `Stage ${i}`, gate: notification.gate })) } };
+  const context = { type: 'workflow', namespace: 'default', workflowId: 'idea-loyalty-cards' };
+  const runs = 2000;
+  console.log(`\nPayload codec (AES-256-GCM, the idea's data key): a journey's start payload, ${runs} times`);
+  await codec.codec.encode([defaultPayloadConverter.toPayload(input)], context); // the data key, made once
+  const baseline = await time(() => defaultPayloadConverter.fromPayload(defaultPayloadConverter.toPayload(input)), runs);
+  const roundTrip = await time(async () => {
+    const [encoded] = await codec.codec.encode([defaultPayloadConverter.toPayload(input)], context);
+    const [decoded] = await codec.codec.decode([encoded]);
+    defaultPayloadConverter.fromPayload(decoded);
+  }, runs);
+  line('baseline: to payload and back, no codec', ms(baseline), '');
+  line('encode and decode with the codec', ms(roundTrip), `${(roundTrip / baseline).toFixed(1)}x the baseline (+${ms(roundTrip - baseline)} per payload)`);
+  const events = syntheticLog(100).slice(0, 1000);
+  const plainAppend = await time((i) => plain.appendEvent(events[i]), events.length);
+  const sealedAppend = await time((i) => sealed.appendEvent(events[i]), events.length);
+  line('plain store.appendEvent', ms(plainAppend), '');
+  line('sealed store.appendEvent (pseudonyms, sealed detail)', ms(sealedAppend), `${(sealedAppend / plainAppend).toFixed(1)}x the plain store`);
+  await codec.close();
+  await sealed.close();
+  await plain.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
 (async () => {
   console.log(`stagegate benchmarks, Node ${process.version}, ${require('node:os').cpus().length} cores`);
   await emailBench();
   await reportsBench();
   await storeBench();
+  await codecBench();
 })().catch((err) => {
   console.error(err);
   process.exit(1);
