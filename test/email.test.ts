@@ -1,9 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { createActivities } from '../activities';
 import { createMailer, messageIdFor } from '../activities/email/mailer';
 import { startWebServer } from '../client/web/server';
@@ -15,64 +12,16 @@ import { loadSettings, type Settings } from '../config/settings';
 import { createStageGateWorker } from '../worker/worker';
 import { ideaWorkflowId } from '../workflows/messages';
 import { ARTEFACTS_DIR } from './paths';
+import { Mailbox } from './mailbox';
 import { HEAD_BAKER, SHOP_MANAGER, TEST_LINK_SECRET, eventually, idea, inReview, scores, testSettings, waitForIdea, withStack } from './helpers';
 
 const PUBLIC_URL = 'https://ideas.cornerbakery.example';
 const FROM = 'Corner Bakery ideas <ideas@cornerbakery.example>';
 
-/** A real SMTP server on loopback that keeps what it receives and refuses recipients when told. */
-class MailServer {
-  readonly received: ParsedMail[] = [];
-  /** Recipient commands per address, refused or not. */
-  readonly attempts = new Map<string, number>();
-  private readonly refusals = new Map<string, number[]>();
-  /** Answers MAIL FROM with this code: the server does not take mail from our sender address. */
-  senderRefusal?: number;
-  private readonly server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onMailFrom: (_address, _session, callback) => {
-      callback(this.senderRefusal ? Object.assign(new Error('Sender address rejected'), { responseCode: this.senderRefusal }) : undefined);
-    },
-    onRcptTo: (address, _session, callback) => {
-      const to = address.address.toLowerCase();
-      this.attempts.set(to, (this.attempts.get(to) ?? 0) + 1);
-      const code = this.refusals.get(to)?.shift();
-      if (code) return callback(Object.assign(new Error(code >= 500 ? 'No such mailbox here' : 'Greylisted, try again later'), { responseCode: code }));
-      callback();
-    },
-    onData: (stream, _session, callback) => {
-      simpleParser(stream).then((mail) => {
-        this.received.push(mail);
-        callback();
-      }, callback);
-    },
-  });
-
-  async start(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.server.address() as AddressInfo).port;
-  }
-
-  /** Answers the next RCPT TO commands for this address with these codes, then accepts. */
-  refuse(address: string, ...codes: number[]): void {
-    this.refusals.set(address, codes);
-  }
-
-  to(address: string, subject?: string): ParsedMail[] {
-    return this.received.filter((mail) => mail.to && !Array.isArray(mail.to) && mail.to.value.some((to) => to.address === address) && (!subject || mail.subject?.includes(subject)));
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-let mail: MailServer;
+let mail: Mailbox;
 let port: number;
 beforeEach(async () => {
-  mail = new MailServer();
+  mail = new Mailbox();
   port = await mail.start();
 });
 afterEach(() => mail.close());
@@ -321,7 +270,7 @@ describe('the notify activity', () => {
       expect(failure).toMatchObject({ code: 'ESOCKET', originalCode: 'ECONNREFUSED' });
       expect((await store.outbox({ ideaId: 'loyalty-cards' })).map((message) => [message.to.email, message.sentAt])).toEqual([[HEAD_BAKER, undefined]]);
     });
-    mail = new MailServer();
+    mail = new Mailbox();
     await mail.start();
   });
 

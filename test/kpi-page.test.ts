@@ -1,10 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { StageGateClient } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
 import type { Settings } from '../config/settings';
@@ -13,6 +10,7 @@ import { cliEnv, runCli } from './cli-process';
 import { COUNTER, eventually, idea, inReview, OWNER, testSettings, waitForIdea, withStack, type Stack } from './helpers';
 import { ARTEFACTS_DIR, FIXTURE_PROCESSES_DIR } from './paths';
 import { get, post } from './web-helpers';
+import { Mailbox } from './mailbox';
 
 /**
  * The champion's KPI page and the pilot's emails, as the bakery's head baker uses them: the link
@@ -21,35 +19,6 @@ import { get, post } from './web-helpers';
  */
 
 const CHROMIUM = process.env.STAGEGATE_CHROMIUM ?? '/usr/bin/chromium';
-
-/** A real SMTP server on loopback that keeps what it receives. */
-class Mailbox {
-  readonly received: ParsedMail[] = [];
-  private readonly server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData: (stream, _session, callback) => {
-      simpleParser(stream).then((mail) => {
-        this.received.push(mail);
-        callback();
-      }, callback);
-    },
-  });
-
-  async start(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.server.address() as AddressInfo).port;
-  }
-
-  to(address: string, subject: string): ParsedMail[] {
-    return this.received.filter((mail) => mail.to && !Array.isArray(mail.to) && mail.to.value.some((to) => to.address === address) && mail.subject?.includes(subject));
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 /** The bakery pilot fixture, its timers and labels changed for a test, in a folder of its own. */
 function bakeryPilot(edit: (yaml: string) => string = (yaml) => yaml): string {
