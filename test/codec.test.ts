@@ -153,7 +153,8 @@ describe('ideas already in flight keep working with the codec', () => {
     const client = await StageGateClient.connect({ settings: encrypted });
     try {
       expect(client.codec).toBeDefined();
-      await expect(driveToLaunch(client, ideaId)).resolves.toEqual(['screen', 'final']);
+      // The first task after the handover may wait out the stopped worker's sticky queue.
+      await expect(driveToLaunch(client, ideaId, 60_000)).resolves.toEqual(['screen', 'final']);
       expect((await client.outcome(ideaId)).status).toBe('launched');
       // The raw history: the start as the plain client wrote it, the end encrypted by the codec worker.
       const { history } = await client.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: `idea-${ideaId}` } });

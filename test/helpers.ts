@@ -88,10 +88,10 @@ export const scores = (value: number, ...criteria: string[]) => Object.fromEntri
  * Drives an idea to launch the way people would: every reviewer of an open round votes go with
  * good scores, and the champion marks each stage's work ready. Returns the gates passed, in order.
  */
-export async function driveToLaunch(client: StageGateClient, ideaId: string): Promise<string[]> {
+export async function driveToLaunch(client: StageGateClient, ideaId: string, stepTimeoutMs = 20_000): Promise<string[]> {
   const gates: string[] = [];
   for (let step = 0; step < 100; step++) {
-    const status = await waitForIdea(client, ideaId, (s) => s.status === 'launched' || s.status === 'in-review' || (s.status === 'in-stage' && s.stage.awaitingReady && !s.stage.ready));
+    const status = await waitForIdea(client, ideaId, (s) => s.status === 'launched' || s.status === 'in-review' || (s.status === 'in-stage' && s.stage.awaitingReady && !s.stage.ready), stepTimeoutMs);
     if (status.status === 'launched') return gates;
     if (status.status === 'in-review') {
       const round = status.round!;
@@ -104,18 +104,18 @@ export async function driveToLaunch(client: StageGateClient, ideaId: string): Pr
         });
       }
       gates.push(round.gate);
-      await waitForIdea(client, ideaId, (s) => s.round?.gate !== round.gate || s.round.round !== round.round);
+      await waitForIdea(client, ideaId, (s) => s.round?.gate !== round.gate || s.round.round !== round.round, stepTimeoutMs);
     } else if (client.processes().get(status.process.id)!.stages[status.stage.index]!.pilot) {
       // A pilot of weeks: a reading past its kill line ends it now, and its end makes the stage ready.
-      const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined, stepTimeoutMs);
       if (!running.stage.pilot!.endedAt) {
         const kpi = client.processes().get(status.process.id)!.stages[status.stage.index]!.pilot!.kpis.find((candidate) => candidate.killAt !== undefined)!;
         await client.recordKpiReading(ideaId, { kpi: kpi.id, value: kpi.killAt!, by: status.champion.email });
       }
-      await waitForIdea(client, ideaId, (s) => s.stage.id !== status.stage.id || s.stage.ready !== undefined);
+      await waitForIdea(client, ideaId, (s) => s.stage.id !== status.stage.id || s.stage.ready !== undefined, stepTimeoutMs);
     } else {
       await client.markReady(ideaId, { by: status.champion.email, notes: `${status.stage.name} done` });
-      await waitForIdea(client, ideaId, (s) => s.stage.id !== status.stage.id || s.status !== 'in-stage' || !s.stage.awaitingReady || s.stage.ready !== undefined);
+      await waitForIdea(client, ideaId, (s) => s.stage.id !== status.stage.id || s.status !== 'in-stage' || !s.stage.awaitingReady || s.stage.ready !== undefined, stepTimeoutMs);
     }
   }
   throw new Error(`idea ${ideaId} did not launch within 100 steps`);
