@@ -56,7 +56,10 @@ export function explain(err: unknown, ideaId: string, updateTimeoutMs?: number, 
     }
     return new StageGateError('not-allowed', cause?.message ?? err.message, { cause: err });
   }
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err) || (timedOut && isGrpcCancelledError(err))) {
+  // A query the server turns away because no worker has polled the task queue lately (a worker down,
+  // or not yet back after the server restarted) is the same news: nothing answered.
+  const noPoller = err instanceof Error && /no poller seen for task queue recently/i.test(`${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`);
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(err) || (timedOut && isGrpcCancelledError(err)) || noPoller) {
     const seconds = updateTimeoutMs ? ` within ${Math.round(updateTimeoutMs / 1000)} s` : '';
     return new StageGateError(
       'no-worker',
