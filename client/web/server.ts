@@ -216,9 +216,11 @@ export function createWebApp(options: WebServerOptions): express.Express {
       if (!form.decision) problems.push('Choose a decision.');
       const conditions = form.conditions.split('\n').map((line) => line.trim()).filter(Boolean);
       if (form.decision === 'conditional-go' && conditions.length === 0) problems.push('A conditional go needs at least one condition.');
-      const plan = await client.pilotPlan(idea.ideaId).catch(() => undefined);
-      const retry = (status: number, errors: string[], shown = { idea, form, plan }) =>
-        send(response, status, shown.idea.round!.gateName, reviewPage({ ...shown, reviewer: claims.email, errors, action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when }));
+      // The plan is read only to show the form again, never on the way to a vote.
+      const retry = async (status: number, errors: string[], shown?: { idea: IdeaStatus; form: VoteForm; plan?: Awaited<ReturnType<StageGateClient['pilotPlan']>> }) => {
+        const page = shown ?? { idea, form, plan: await client.pilotPlan(idea.ideaId).catch(() => undefined) };
+        send(response, status, page.idea.round!.gateName, reviewPage({ ...page, reviewer: claims.email, errors, action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when }));
+      };
       if (problems.length) return retry(422, problems);
       const stopTimer = metrics.voteLatency.startTimer();
       try {
