@@ -37,7 +37,7 @@ const boundaries = [
     files: ['config/**/*.ts'],
     patterns: [{ regex: '^\\.\\./', message: 'config/ parses configuration and imports nothing of ours from outside config/.' }],
   },
-  ...['store', 'links', 'text', 'reports'].map((name) => ({
+  ...['store', 'links', 'text', 'reports', 'webhooks'].map((name) => ({
     files: [`${name}/**/*.ts`],
     patterns: [
       room('activities', `${name}/ is read by activities and clients alike, so it imports neither.`),

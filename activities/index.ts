@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Settings } from '../config/settings';
 import { messageIdFor, SmtpRejection, type Mailer } from './email/mailer';
@@ -5,12 +6,13 @@ import { pullKpiReading } from './kpi';
 import type { ActivityMetrics } from './metrics';
 import { renderEmail } from './email/templates';
 import { linkBuilder, redactLinks } from '../links';
-import type { Store, StoredEvent } from '../store';
+import type { Store, StoredEvent, WebhookDelivery } from '../store';
+import { deliverWebhookOnce, hasSubscribers, startWebhookDeliveries, type WebhookSettings } from './webhooks';
 import { SMTP_REJECTED, type Notification, type SmtpRejectedDetails } from '../workflows/notification';
 
 export interface ActivityContext {
   store: Store;
-  settings: Pick<Settings, 'publicUrl' | 'linkSecret' | 'linkTtl' | 'mail' | 'calendar'> & Partial<Pick<Settings, 'outboxRetention'>>;
+  settings: Pick<Settings, 'publicUrl' | 'linkSecret' | 'linkTtl' | 'mail' | 'calendar'> & Partial<Pick<Settings, 'outboxRetention'> & WebhookSettings>;
   /** Sends the messages by SMTP; without one they stay in the outbox. The worker makes one when `mail.smtp` is set. */
   mailer?: Mailer;
   /** Counters for Prometheus; none when not given. */
@@ -42,13 +44,24 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
     await store.redactMessage(message.id, { text: redactLinks(message.text, settings.publicUrl), html: message.html === undefined ? undefined : redactLinks(message.html, settings.publicUrl) });
   }
 
+  /** The webhook settings; a worker always has them all (they have defaults), a test's partial settings only when it uses webhooks. */
+  function webhookSettings(): WebhookSettings {
+    const { taskQueue, webhooks, webhookRetry, webhookTimeout } = settings;
+    if (taskQueue === undefined || webhooks === undefined || webhookRetry === undefined || webhookTimeout === undefined) throw new Error('webhooks need the taskQueue, webhooks, webhookRetry and webhookTimeout settings');
+    return { taskQueue, webhooks, webhookRetry, webhookTimeout };
+  }
+
   return {
     /** One reading of a KPI from the firm's own system, for a pilot's check. */
     async pullKpi(source: { url: string; jsonPath: string }): Promise<number> {
       return pullKpiReading(source);
     },
 
-    /** Appends one step of a journey to the events table; a retry of the same step is a no-op. */
+    /**
+     * Appends one step of a journey to the events table; a retry of the same step is a no-op.
+     * Then starts a webhook delivery per subscriber of the step (once per event id, however often
+     * this is retried), through the worker's own Temporal client; the POSTs run apart.
+     */
     async recordEvent({ stream, journey, ...event }: Omit<StoredEvent, 'id'> & { stream?: string; journey?: string }): Promise<void> {
       // A child workflow (a pilot) numbers its own events, in a stream of its own; the journey's
       // first run id keeps an idea id used again after retention from meeting the old events.
@@ -58,6 +71,17 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
         metrics.events.inc({ type: event.type });
         if (event.type === 'decided') metrics.decisions.inc({ gate: event.gate ?? '', decision: String(event.detail.decision), decided_by: String(event.detail.decidedBy) });
       }
+      if (hasSubscribers(settings, event)) await startWebhookDeliveries(Context.current().client, webhookSettings(), { ...event, id });
+    },
+
+    /** One attempt to POST a webhook to its subscriber (see activities/webhooks.ts). */
+    async deliverWebhook(delivery: { eventId: string; ideaId: string; subscriber: string }): Promise<{ status: number; attempt: number }> {
+      return deliverWebhookOnce(store, webhookSettings(), delivery);
+    },
+
+    /** Keeps how a webhook delivery ended: delivered, or a dead letter. */
+    async recordWebhookDelivery(delivery: WebhookDelivery): Promise<void> {
+      await store.recordWebhookDelivery(delivery);
     },
 
     /**

@@ -139,6 +139,9 @@ export function sealStore(store: Store, keys: DataKeys): Store {
     destroyDataKey: (name, at) => store.destroyDataKey(name, at),
     rewriteEvents: (filter, change) => store.rewriteEvents(filter, change),
     rewriteOutbox: (change) => store.rewriteOutbox(change),
+    // Delivery records name ids, a subscriber and status codes, nobody: kept as they are.
+    recordWebhookDelivery: (delivery) => store.recordWebhookDelivery(delivery),
+    webhookDeliveries: (filter) => store.webhookDeliveries(filter),
     close: () => store.close(),
   };
 }

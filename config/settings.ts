@@ -94,6 +94,72 @@ export const trustProxySchema = z.union([z.boolean(), z.number(), z.string()]).t
   return z.NEVER;
 });
 
+/** What a subscriber may hear of: the journey's steps a firm's other systems act on. */
+export const WEBHOOK_EVENTS = ['idea.submitted', 'gate.decided', 'idea.launched', 'idea.killed', 'pilot.alert'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
+
+/**
+ * One system told of the journey's steps by signed POSTs (Standard Webhooks). Its secret is at
+ * least 32 characters, given inline or in `secretFile`; `whsec_<base64>` is read as the bytes it
+ * encodes (as Standard Webhooks libraries do), any other secret as its UTF-8 bytes.
+ */
+export const webhookSubscriberSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'expected a short name of lower-case letters, digits, - and _ (it is part of delivery ids)'),
+    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1, 'expected at least one event'),
+    secret: z.string().min(32, 'expected at least 32 characters').optional(),
+    secretFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .transform((subscriber, ctx) => {
+    if ((subscriber.secret === undefined) === (subscriber.secretFile === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['secret'], message: 'expected either secret or secretFile' });
+      return z.NEVER;
+    }
+    let secret = subscriber.secret;
+    if (subscriber.secretFile !== undefined) {
+      try {
+        secret = readFileSync(subscriber.secretFile, 'utf8').trim();
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['secretFile'], message: `cannot be read: ${(err as Error).message}` });
+        return z.NEVER;
+      }
+      if (secret.length < 32) {
+        ctx.addIssue({ code: 'custom', path: ['secretFile'], message: 'expected a secret of at least 32 characters in the file' });
+        return z.NEVER;
+      }
+    }
+    return { name: subscriber.name, url: subscriber.url, events: subscriber.events, secret: secret! };
+  });
+export type WebhookSubscriber = z.output<typeof webhookSubscriberSchema>;
+
+/** The subscribers, as a list in the settings file or as JSON in STAGEGATE_WEBHOOKS; names are unique. */
+export const webhooksSchema = z
+  .preprocess((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON list of subscribers like [{"name":"crm","url":"https://...","events":["gate.decided"],"secret":"..."}]' });
+      return z.NEVER;
+    }
+  }, z.array(webhookSubscriberSchema))
+  .superRefine((subscribers, ctx) => {
+    subscribers.forEach((subscriber, index) => {
+      if (subscribers.findIndex((other) => other.name === subscriber.name) !== index) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `"${subscriber.name}" is used twice` });
+    });
+  });
+
+/** How a webhook is retried: `attempts` tries in all, the waits doubling from `firstDelay` up to `maxDelay` (about 24 hours by default). */
+export const webhookRetrySchema = z
+  .object({
+    attempts: z.coerce.number().int().min(1).max(100).default(14),
+    firstDelay: durationSchema.prefault('1m'),
+    maxDelay: durationSchema.prefault('4h'),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     taskQueue: z.string().min(1).default('stagegate'),
@@ -150,6 +216,11 @@ export const settingsSchema = z
         }
       }, 'expected a locale this Node knows, like en-GB, de-DE or fr-FR')
       .default('en-GB'),
+    /** Systems told of submissions, decisions, launches, kills and pilot alerts by signed POSTs; none unless set. */
+    webhooks: webhooksSchema.default([]),
+    webhookRetry: webhookRetrySchema.prefault({}),
+    /** How long one delivery waits for the receiver's answer before it counts as failed (and is tried again). */
+    webhookTimeout: durationSchema.prefault('10s'),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema>;
@@ -178,6 +249,11 @@ const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_CODEC_KEY_FILE', ['codecKeyFile']],
   ['STAGEGATE_CODEC_CORS_ORIGIN', ['codecCorsOrigin']],
   ['STAGEGATE_LOCALE', ['locale']],
+  ['STAGEGATE_WEBHOOKS', ['webhooks']],
+  ['STAGEGATE_WEBHOOK_ATTEMPTS', ['webhookRetry', 'attempts']],
+  ['STAGEGATE_WEBHOOK_FIRST_DELAY', ['webhookRetry', 'firstDelay']],
+  ['STAGEGATE_WEBHOOK_MAX_DELAY', ['webhookRetry', 'maxDelay']],
+  ['STAGEGATE_WEBHOOK_TIMEOUT', ['webhookTimeout']],
   ['STAGEGATE_MAIL_FROM', ['mail', 'from']],
   ['STAGEGATE_SMTP_HOST', ['mail', 'smtp', 'host']],
   ['STAGEGATE_SMTP_PORT', ['mail', 'smtp', 'port']],

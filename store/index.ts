@@ -1,3 +1,4 @@
+import type { WebhookEventType } from '../config/settings';
 import type { EventType } from '../workflows/state';
 import { PostgresStore } from './postgres';
 import { SqliteStore } from './sqlite';
@@ -38,6 +39,10 @@ export interface Store {
   rewriteEvents(filter: EventFilter, change: (event: StoredEvent) => StoredEvent | undefined): Promise<number>;
   /** Rewrites outbox messages in place (erasure): undefined leaves one alone, `null` deletes it. */
   rewriteOutbox(change: (message: OutboxMessage) => OutboxMessage | null | undefined): Promise<number>;
+  /** Keeps how a webhook delivery ended (delivered, or a dead letter after its last attempt); a retry of the same record replaces it. */
+  recordWebhookDelivery(delivery: WebhookDelivery): Promise<void>;
+  /** Webhook deliveries, newest first. */
+  webhookDeliveries(filter?: WebhookDeliveryFilter): Promise<WebhookDelivery[]>;
   close(): Promise<void>;
 }
 
@@ -97,6 +102,37 @@ export interface OutboxMessage {
   sentAt?: string;
   /** The mail server's permanent refusal; such a message is never tried again. */
   rejection?: string;
+}
+
+/**
+ * How one webhook delivery to one subscriber ended. Nothing personal: ids, the subscriber's name,
+ * counts and the receiver's status, so the sealed store keeps it as it is.
+ */
+export interface WebhookDelivery {
+  /** The delivery workflow's id: `webhook:<eventId>:<subscriber>`, with `:resend-<n>` for a resend. */
+  id: string;
+  /** The event's id, sent as `webhook-id`. */
+  eventId: string;
+  ideaId: string;
+  /** The webhook type (`gate.decided`, ...). */
+  type: WebhookEventType;
+  subscriber: string;
+  /** `delivered` (a 2xx answer), or `failed`: the last attempt failed or the receiver answered 410 Gone (a dead letter). */
+  outcome: 'delivered' | 'failed';
+  attempts: number;
+  /** The receiver's last HTTP status, when it answered at all. */
+  lastStatus?: number;
+  lastError?: string;
+  /** When it ended, an ISO time. */
+  at: string;
+}
+
+export interface WebhookDeliveryFilter {
+  id?: string;
+  /** Only the dead letters. */
+  failed?: boolean;
+  /** At most this many; 100 unless told. */
+  limit?: number;
 }
 
 export type NewOutboxMessage = Omit<OutboxMessage, 'sentAt' | 'rejection'>;

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow } from './rows';
+import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams } from './rows';
 
 /**
  * Production: the events and the outbox in PostgreSQL, shared by every worker and web process.
@@ -49,6 +49,20 @@ const MIGRATIONS = [
      created_at TIMESTAMPTZ NOT NULL,
      destroyed_at TIMESTAMPTZ
    );`,
+  `CREATE TABLE webhook_deliveries (
+     id TEXT COLLATE "C" PRIMARY KEY,
+     event_id TEXT NOT NULL,
+     idea_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     subscriber TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     last_status INTEGER,
+     last_error TEXT,
+     at TIMESTAMPTZ NOT NULL
+   );
+   CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (at);
+   CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id, subscriber);`,
 ];
 
 /** Held while migrating, so workers starting at once apply each migration exactly once (one lock per database). */
@@ -202,6 +216,23 @@ export class PostgresStore implements Store {
   async destroyDataKey(name: string, at: string): Promise<boolean> {
     const result = await this.pool.query('UPDATE data_keys SET wrapped = NULL, destroyed_at = $1 WHERE name = $2 AND destroyed_at IS NULL', [isoTime(at), name]);
     return result.rowCount === 1;
+  }
+
+  async recordWebhookDelivery(delivery: WebhookDelivery): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO webhook_deliveries (id, event_id, idea_id, type, subscriber, outcome, attempts, last_status, last_error, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (id) DO UPDATE SET outcome = EXCLUDED.outcome, attempts = EXCLUDED.attempts, last_status = EXCLUDED.last_status, last_error = EXCLUDED.last_error, at = EXCLUDED.at`,
+      webhookDeliveryParams(delivery),
+    );
+  }
+
+  async webhookDeliveries(filter: WebhookDeliveryFilter = {}): Promise<WebhookDelivery[]> {
+    const params: unknown[] = [];
+    const where = webhookConditions(filter, (value) => `$${params.push(value)}`);
+    const limit = `$${params.push(filter.limit ?? DEFAULT_WEBHOOK_LIMIT)}`;
+    const { rows } = await this.pool.query<WebhookDeliveryRow>(`SELECT * FROM webhook_deliveries ${where} ORDER BY at DESC, id DESC LIMIT ${limit}`, params);
+    return rows.map(webhookDeliveryFromRow);
   }
 
   async close(): Promise<void> {

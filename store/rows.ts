@@ -1,5 +1,5 @@
 import type { EventType } from '../workflows/state';
-import type { DataKey, EventFilter, OutboxFilter, OutboxMessage, StoredEvent } from './index';
+import type { DataKey, EventFilter, OutboxFilter, OutboxMessage, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
 
 // What both backends share: the filters' SQL and reading their rows back.
 
@@ -121,5 +121,49 @@ export function dataKeyFromRow(row: DataKeyRow): DataKey {
     wrapped: row.wrapped,
     createdAt: isoOf(row.created_at),
     ...(row.destroyed_at === null ? {} : { destroyedAt: isoOf(row.destroyed_at) }),
+  };
+}
+
+export const DEFAULT_WEBHOOK_LIMIT = 100;
+
+export function webhookConditions(filter: WebhookDeliveryFilter, bind: Bind): string {
+  const where: string[] = [];
+  if (filter.id) where.push(`id = ${bind(filter.id)}`);
+  // A dead letter that a resend delivered since is settled: no longer listed as failed.
+  if (filter.failed) {
+    where.push(`outcome = 'failed' AND NOT EXISTS (SELECT 1 FROM webhook_deliveries later WHERE later.event_id = webhook_deliveries.event_id AND later.subscriber = webhook_deliveries.subscriber AND later.outcome = 'delivered')`);
+  }
+  return where.length ? `WHERE ${where.join(' AND ')}` : '';
+}
+
+export interface WebhookDeliveryRow {
+  id: string;
+  event_id: string;
+  idea_id: string;
+  type: string;
+  subscriber: string;
+  outcome: string;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  at: string | Date;
+}
+
+export function webhookDeliveryParams(delivery: WebhookDelivery): unknown[] {
+  return [delivery.id, delivery.eventId, delivery.ideaId, delivery.type, delivery.subscriber, delivery.outcome, delivery.attempts, delivery.lastStatus ?? null, delivery.lastError ?? null, isoTime(delivery.at)];
+}
+
+export function webhookDeliveryFromRow(row: WebhookDeliveryRow): WebhookDelivery {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    ideaId: row.idea_id,
+    type: row.type as WebhookDelivery['type'],
+    subscriber: row.subscriber,
+    outcome: row.outcome as WebhookDelivery['outcome'],
+    attempts: row.attempts,
+    ...(row.last_status === null ? {} : { lastStatus: row.last_status }),
+    ...(row.last_error === null ? {} : { lastError: row.last_error }),
+    at: isoOf(row.at),
   };
 }

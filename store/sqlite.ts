@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow } from './rows';
+import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -48,6 +48,20 @@ const MIGRATIONS = [
      created_at TEXT NOT NULL,
      destroyed_at TEXT
    );`,
+  `CREATE TABLE webhook_deliveries (
+     id TEXT PRIMARY KEY,
+     event_id TEXT NOT NULL,
+     idea_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     subscriber TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     last_status INTEGER,
+     last_error TEXT,
+     at TEXT NOT NULL
+   );
+   CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (at);
+   CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id, subscriber);`,
 ];
 
 export class SqliteStore implements Store {
@@ -179,6 +193,22 @@ export class SqliteStore implements Store {
     const where = outboxConditions(filter, (value) => (params.push(value), '?'));
     const rows = this.db.prepare(`SELECT * FROM outbox ${where} ORDER BY created_at, rowid LIMIT ?`).all(...params, filter.limit ?? DEFAULT_OUTBOX_LIMIT) as OutboxRow[];
     return rows.map(outboxMessageFromRow);
+  }
+
+  async recordWebhookDelivery(delivery: WebhookDelivery): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO webhook_deliveries (id, event_id, idea_id, type, subscriber, outcome, attempts, last_status, last_error, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(...webhookDeliveryParams(delivery));
+  }
+
+  async webhookDeliveries(filter: WebhookDeliveryFilter = {}): Promise<WebhookDelivery[]> {
+    const params: unknown[] = [];
+    const where = webhookConditions(filter, (value) => (params.push(value), '?'));
+    const rows = this.db.prepare(`SELECT * FROM webhook_deliveries ${where} ORDER BY at DESC, rowid DESC LIMIT ?`).all(...params, filter.limit ?? DEFAULT_WEBHOOK_LIMIT) as WebhookDeliveryRow[];
+    return rows.map(webhookDeliveryFromRow);
   }
 
   async close(): Promise<void> {
