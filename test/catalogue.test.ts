@@ -76,7 +76,23 @@ const environmentCases: [string, NodeJS.ProcessEnv, RegExp][] = [
   ['a history limit below the floor', { STAGEGATE_JOURNEY_HISTORY_LIMIT: '10' }, /journeyHistoryLimit: /],
   ['an SMTP port that is not a number', { STAGEGATE_SMTP_HOST: 'mail.example', STAGEGATE_SMTP_PORT: 'x' }, /mail\.smtp\.port: /],
   ['a settings file that is not there', { STAGEGATE_CONFIG: '/nonexistent/stagegate.yaml' }, /\/nonexistent\/stagegate\.yaml: cannot be read/],
+  ['webhooks that are not JSON', { STAGEGATE_WEBHOOKS: 'crm=https://crm.example' }, /STAGEGATE_WEBHOOKS.*webhooks: expected a JSON list of subscribers/],
+  ['a webhook URL that is not http(s)', { STAGEGATE_WEBHOOKS: hooks({ url: 'ftp://crm.example/hooks' }) }, /webhooks\[0\]\.url: expected an http:\/\/ or https:\/\/ URL/],
+  ['a webhook event nobody sends', { STAGEGATE_WEBHOOKS: hooks({ events: ['idea.approved'] }) }, /webhooks\[0\]\.events\[0\]: /],
+  ['a webhook without events', { STAGEGATE_WEBHOOKS: hooks({ events: [] }) }, /webhooks\[0\]\.events: expected at least one event/],
+  ['a webhook secret too short to be safe', { STAGEGATE_WEBHOOKS: hooks({ secret: 'short' }) }, /webhooks\[0\]\.secret: expected at least 32 characters/],
+  ['a webhook without a secret', { STAGEGATE_WEBHOOKS: hooks({ secret: undefined }) }, /webhooks\[0\]\.secret: expected either secret or secretFile/],
+  ['a webhook secret file that is not there', { STAGEGATE_WEBHOOKS: hooks({ secret: undefined, secretFile: '/nonexistent/crm-secret' }) }, /webhooks\[0\]\.secretFile: cannot be read/],
+  ['a webhook name with spaces', { STAGEGATE_WEBHOOKS: hooks({ name: 'our crm' }) }, /webhooks\[0\]\.name: expected a short name/],
+  ['two webhooks of one name', { STAGEGATE_WEBHOOKS: JSON.stringify([JSON.parse(hooks({}))[0], JSON.parse(hooks({}))[0]]) }, /webhooks\[1\]\.name: "crm" is used twice/],
+  ['no webhook attempts at all', { STAGEGATE_WEBHOOK_ATTEMPTS: '0' }, /STAGEGATE_WEBHOOK_ATTEMPTS.*webhookRetry\.attempts: /],
+  ['a webhook timeout that is not a duration', { STAGEGATE_WEBHOOK_TIMEOUT: 'soon' }, /webhookTimeout: .*"soon"/],
 ];
+
+/** STAGEGATE_WEBHOOKS with one good subscriber, changed by `change` (undefined removes a field). */
+function hooks(change: Tree): string {
+  return JSON.stringify([{ name: 'crm', url: 'https://crm.example/hooks', events: ['gate.decided'], secret: 'a-webhook-secret-of-32-characters!', ...change }]);
+}
 
 function refusal(fn: () => unknown): Error {
   try {
@@ -115,6 +131,10 @@ describe('bad-input catalogue: environment', () => {
     const err = refusal(() => loadSettings({ env }));
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(message);
+  });
+
+  test('the good webhook subscriber the cases change loads, so each fails for its own change alone', () => {
+    expect(loadSettings({ env: { STAGEGATE_WEBHOOKS: hooks({}) } }).webhooks).toEqual([{ name: 'crm', url: 'https://crm.example/hooks', events: ['gate.decided'], secret: 'a-webhook-secret-of-32-characters!' }]);
   });
 
   test('a settings file with an unknown setting is refused, naming the file and the setting', () => {
@@ -265,6 +285,9 @@ const cliCases: [string, (ideaId: string) => string[], number, RegExp][] = [
   ['an idea id with a path in it', () => ['idea', 'show', '../../etc/passwd'], 2, /ideaId/],
   ['a settings file that is not there', () => ['--config', '/nonexistent/stagegate.yaml', 'idea', 'list'], 1, /\/nonexistent\/stagegate\.yaml: cannot be read/],
   ['an unknown command', () => ['idea', 'approve'], 2, /unknown command 'approve'/],
+  ['a webhook delivery id that is not one', () => ['webhook', 'resend', '../etc/passwd'], 2, /deliveryId: expected a delivery id like webhook:/],
+  ['a webhook delivery nobody made', () => ['webhook', 'resend', 'webhook:nobody:1:crm'], 1, /No webhook delivery "webhook:nobody:1:crm" is known/],
+  ['a webhook list limit that is not a number', () => ['webhook', 'list', '--limit', 'many'], 2, /filter: limit: /],
 ];
 
 describe('bad-input catalogue: CLI flags', () => {

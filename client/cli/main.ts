@@ -9,6 +9,7 @@ import { registerPersonCommands } from './person';
 import { registerPilotCommands } from './pilot';
 import { registerProcessCommands } from './process';
 import { registerReportCommands } from './report';
+import { registerWebhookCommands } from './webhook';
 
 export function buildProgram(): Command {
   const program = new Command('stagegate')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerProcessCommands(program);
   registerOutboxCommands(program);
   registerReportCommands(program);
+  registerWebhookCommands(program);
   program.commands.forEach(function exitOverride(command: Command): void {
     command.exitOverride();
     command.commands.forEach(exitOverride);

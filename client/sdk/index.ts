@@ -42,8 +42,10 @@ import { planProblems } from '../../workflows/pilot-plan';
 import { numberSeparators, type NumberSeparators } from '../../workflows/kpi-rules';
 import { IDEA_STATUSES } from '../../workflows/state';
 import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, StoppedHow, VoteReceipt } from '../../workflows/state';
-import type { ideaJourney, reviewLinkResend } from '../../workflows';
+import type { ideaJourney, reviewLinkResend, webhookDelivery } from '../../workflows';
 import type { ReviewLinkRequest } from '../../workflows/review-link';
+import { webhookDeliveryId, webhookDeliveryInput } from '../../workflows/webhook';
+import type { WebhookDelivery } from '../../store';
 import { explain, invalidInput, StageGateError } from './errors';
 import {
   actionSchema,
@@ -69,12 +71,18 @@ import {
   reviewOpenedSchema,
   voteSchema,
   type VoteInput,
+  webhookDeliveryIdSchema,
+  webhookListSchema,
+  type WebhookListInput,
 } from './inputs';
 
 export { StageGateError, type StageGateErrorCode } from './errors';
 export * from './inputs';
 export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, RecordedVote, StoppedHow, VoteReceipt } from '../../workflows/state';
 export type { KpiPoint, KpiSummary } from '../../workflows/kpi-rules';
+export type { WebhookDelivery } from '../../store';
+export type { WebhookBody } from '../../webhooks/events';
+export { verifyWebhook, WebhookVerificationError, WEBHOOK_TOLERANCE_SECONDS } from '../../webhooks/signature';
 
 export interface SubmittedIdea {
   ideaId: string;
@@ -380,6 +388,43 @@ export class StageGateClient {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { sent: false, to: reviewer.email };
       throw explain(err, idea.ideaId);
     }
+  }
+
+  /**
+   * Webhook deliveries from the events store, newest first: how each ended, after how many
+   * attempts, the receiver's last answer. `failed: true` lists the dead letters that no resend has
+   * delivered since.
+   */
+  async webhookDeliveries(filter: WebhookListInput = {}): Promise<WebhookDelivery[]> {
+    const parsed = parse('filter', webhookListSchema, filter);
+    const store = await openSealedStore(this.settings);
+    try {
+      return await store.webhookDeliveries(parsed);
+    } finally {
+      await store.close();
+    }
+  }
+
+  /**
+   * Sends a delivery again, as a new delivery workflow with the same `webhook-id` (receivers drop
+   * what they already have) and the settings' retry schedule; answers the new delivery's id.
+   * `unknown-delivery` when no delivery has that id, `config` when its subscriber left the settings.
+   */
+  async resendWebhook(deliveryId: string): Promise<{ deliveryId: string }> {
+    const id = parse('deliveryId', webhookDeliveryIdSchema, deliveryId);
+    const store = await openSealedStore(this.settings);
+    const [delivery] = await store.webhookDeliveries({ id, limit: 1 }).finally(() => store.close());
+    if (!delivery) throw new StageGateError('unknown-delivery', `No webhook delivery "${id}" is known; stagegate webhook list names them.`);
+    if (!this.settings.webhooks.some((subscriber) => subscriber.name === delivery.subscriber)) {
+      throw new StageGateError('config', `No webhook subscriber is named "${delivery.subscriber}" in the settings any more, so ${id} cannot be sent again.`);
+    }
+    const resend = `${webhookDeliveryId(delivery.eventId, delivery.subscriber)}:resend-${Date.now()}`;
+    await this.client.workflow.start<typeof webhookDelivery>('webhookDelivery', {
+      workflowId: resend,
+      taskQueue: this.settings.taskQueue,
+      args: [webhookDeliveryInput(this.settings, { eventId: delivery.eventId, ideaId: delivery.ideaId, type: delivery.type }, delivery.subscriber)],
+    });
+    return { deliveryId: resend };
   }
 
   /** Tells the journey a reviewer opened the review page (time to open, opened but never voted). */

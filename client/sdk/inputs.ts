@@ -229,3 +229,15 @@ export function kpiReadingsSchemaFor(separators?: NumberSeparators) {
 }
 export const kpiReadingsSchema = kpiReadingsSchemaFor();
 export type KpiReadingsInput = z.input<typeof kpiReadingsSchema>;
+
+/** Which webhook deliveries to list: the dead letters only (`failed`), at most `limit`. */
+export const webhookListSchema = z
+  .object({
+    failed: z.boolean().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+export type WebhookListInput = z.input<typeof webhookListSchema>;
+
+/** A delivery's id as `stagegate webhook list` prints it. */
+export const webhookDeliveryIdSchema = z.string().regex(/^webhook:[A-Za-z0-9._:-]{3,400}$/, 'expected a delivery id like webhook:<event id>:<subscriber>, as stagegate webhook list prints it');
