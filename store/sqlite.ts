@@ -207,7 +207,7 @@ export class SqliteStore implements Store {
   async webhookDeliveries(filter: WebhookDeliveryFilter = {}): Promise<WebhookDelivery[]> {
     const params: unknown[] = [];
     const where = webhookConditions(filter, (value) => (params.push(value), '?'));
-    const rows = this.db.prepare(`SELECT * FROM webhook_deliveries ${where} ORDER BY at DESC, rowid DESC LIMIT ?`).all(...params, filter.limit ?? DEFAULT_WEBHOOK_LIMIT) as WebhookDeliveryRow[];
+    const rows = this.db.prepare(`SELECT * FROM webhook_deliveries ${where} ORDER BY at DESC, id DESC LIMIT ?`).all(...params, filter.limit ?? DEFAULT_WEBHOOK_LIMIT) as WebhookDeliveryRow[];
     return rows.map(webhookDeliveryFromRow);
   }
 

@@ -285,7 +285,7 @@ const cliCases: [string, (ideaId: string) => string[], number, RegExp][] = [
   ['an idea id with a path in it', () => ['idea', 'show', '../../etc/passwd'], 2, /ideaId/],
   ['a settings file that is not there', () => ['--config', '/nonexistent/stagegate.yaml', 'idea', 'list'], 1, /\/nonexistent\/stagegate\.yaml: cannot be read/],
   ['an unknown command', () => ['idea', 'approve'], 2, /unknown command 'approve'/],
-  ['a webhook delivery id that is not one', () => ['webhook', 'resend', '../etc/passwd'], 2, /deliveryId: expected a delivery id like webhook:/],
+  ['a webhook delivery id that is not one', () => ['webhook', 'resend', '../etc/passwd'], 2, /deliveryId: .*expected a delivery id like webhook:/],
   ['a webhook delivery nobody made', () => ['webhook', 'resend', 'webhook:nobody:1:crm'], 1, /No webhook delivery "webhook:nobody:1:crm" is known/],
   ['a webhook list limit that is not a number', () => ['webhook', 'list', '--limit', 'many'], 2, /filter: limit: /],
 ];

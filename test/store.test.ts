@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createActivities } from '../activities';
-import { openStore, storeFile, StoreUnavailable, type StoredEvent } from '../store';
+import { openStore, storeFile, StoreUnavailable, type StoredEvent, type WebhookDelivery } from '../store';
 import { loadSettings } from '../config/settings';
 import { driveToLaunch, eventually, idea, TEST_LINK_SECRET, testSettings, withStack } from './helpers';
 import { testRunDir } from './paths';
@@ -37,7 +37,7 @@ const sqlite: Backend = {
   fresh: async () => ({ dataDir: dataDir() }),
   async expectMigrated({ dataDir }) {
     const raw = new Database(storeFile(dataDir));
-    expect(raw.pragma('user_version', { simple: true })).toBe(3);
+    expect(raw.pragma('user_version', { simple: true })).toBe(4);
     raw.close();
   },
 };
@@ -46,7 +46,7 @@ const postgresql: Backend = {
   fresh: async () => ({ dataDir: dataDir(), databaseUrl: await freshDatabaseUrl() }),
   async expectMigrated({ databaseUrl }) {
     const { rows } = await withDatabase(databaseUrl!, (client) => client.query('SELECT version FROM stagegate_migrations ORDER BY version'));
-    expect(rows.map((row) => row.version)).toEqual([1, 2]);
+    expect(rows.map((row) => row.version)).toEqual([1, 2, 3]);
   },
 };
 
@@ -72,6 +72,22 @@ describe.each([
     expect((await store.events({ ideaId: 'loyalty-cards' }))[0]).toMatchObject({ ...event, id: 'loyalty-cards:1', gate: undefined, round: undefined });
     expect(await store.appendEvent({ ...event, id: 'loyalty-cards:1' })).toBe(false);
     expect(await store.appendEvent({ ...event, id: 'loyalty-cards:3', seq: 3 })).toBe(true);
+    await store.close();
+  });
+
+  test('webhook deliveries: a retried record replaces itself, newest first, and a dead letter delivered since by a resend is no longer failed', async () => {
+    const store = await openStore(await backend.fresh());
+    const delivery = (id: string, eventId: string, outcome: 'delivered' | 'failed', at: string, more: Partial<WebhookDelivery> = {}): WebhookDelivery => ({ id, eventId, ideaId: 'loyalty-cards', type: 'gate.decided', subscriber: 'crm', outcome, attempts: 14, lastStatus: 500, lastError: 'answered 500', at, ...more });
+    await store.recordWebhookDelivery(delivery('webhook:a:crm', 'a', 'failed', '2026-11-02T09:00:00.000Z'));
+    await store.recordWebhookDelivery(delivery('webhook:a:crm', 'a', 'failed', '2026-11-02T09:00:00.000Z'));
+    await store.recordWebhookDelivery(delivery('webhook:b:crm', 'b', 'failed', '2026-11-02T10:00:00.000Z', { lastStatus: undefined, lastError: 'no answer in time' }));
+    await store.recordWebhookDelivery(delivery('webhook:c:crm', 'c', 'delivered', '2026-11-02T11:00:00+01:00', { attempts: 1, lastStatus: 204, lastError: undefined }));
+    expect((await store.webhookDeliveries()).map((d) => d.id)).toEqual(['webhook:c:crm', 'webhook:b:crm', 'webhook:a:crm']);
+    expect((await store.webhookDeliveries({ id: 'webhook:b:crm' }))).toEqual([delivery('webhook:b:crm', 'b', 'failed', '2026-11-02T10:00:00.000Z', { lastStatus: undefined, lastError: 'no answer in time' })]);
+    expect((await store.webhookDeliveries({ failed: true })).map((d) => d.id)).toEqual(['webhook:b:crm', 'webhook:a:crm']);
+    await store.recordWebhookDelivery(delivery('webhook:a:crm:resend-1', 'a', 'delivered', '2026-11-03T09:00:00.000Z', { attempts: 1, lastStatus: 200, lastError: undefined }));
+    expect((await store.webhookDeliveries({ failed: true })).map((d) => d.id)).toEqual(['webhook:b:crm']);
+    expect((await store.webhookDeliveries({ limit: 1 })).map((d) => d.id)).toEqual(['webhook:a:crm:resend-1']);
     await store.close();
   });
 
