@@ -183,6 +183,11 @@ const sdkCases: SdkCase[] = [
   // Ids
   ['an idea id with a path in it', (c) => c.getIdea('../etc/passwd'), 'invalid-input', /ideaId/],
   ['an idea id nobody submitted', (c) => c.getIdea('no-such-idea'), 'unknown-idea', /no-such-idea/],
+  // Webhooks
+  ['a webhook delivery id that is not one', (c) => c.resendWebhook('../etc/passwd'), 'invalid-input', /deliveryId: .*expected a delivery id like webhook:/],
+  ['a webhook delivery nobody made', (c) => c.resendWebhook('webhook:nobody:1:crm'), 'unknown-delivery', /No webhook delivery "webhook:nobody:1:crm" is known/],
+  ['a webhook list of a million', (c) => c.webhookDeliveries({ limit: 1_000_000 }), 'invalid-input', /filter: limit: /],
+  ['a webhook list with an unknown field', (c) => c.webhookDeliveries({ subscriber: 'crm' } as never), 'invalid-input', /subscriber/],
 ];
 
 const submissionCases: [string, Record<string, unknown>, RegExp][] = [
