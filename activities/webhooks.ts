@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Settings, WebhookSubscriber } from '../config/settings';
 import type { Store, StoredEvent } from '../store';
 import { WEBHOOK_SOURCE_EVENTS, WEBHOOK_TYPE_OF, webhookBody } from '../webhooks/events';
@@ -46,7 +45,8 @@ export function hasSubscribers(settings: Partial<WebhookSettings>, event: Pick<S
  * A 2xx answer is success; 410 Gone fails for good; anything else fails this attempt.
  */
 export async function deliverWebhookOnce(store: Store, settings: WebhookSettings, delivery: { eventId: string; ideaId: string; subscriber: string }): Promise<{ status: number; attempt: number }> {
-  const { attempt, cancellationSignal } = { attempt: Context.current().info.attempt, cancellationSignal: Context.current().cancellationSignal };
+  const context = Context.current();
+  const attempt = context.info.attempt;
   const subscriber = settings.webhooks.find((candidate) => candidate.name === delivery.subscriber);
   if (!subscriber) throw failure(`No webhook subscriber is named "${delivery.subscriber}" in the worker's settings any more.`, 'webhook-unknown-subscriber', { attempt }, true);
   const body = JSON.stringify(await bodyOf(store, delivery, attempt));
@@ -57,7 +57,7 @@ export async function deliverWebhookOnce(store: Store, settings: WebhookSettings
       headers: { 'content-type': 'application/json', 'user-agent': 'stagegate-webhooks', ...webhookHeaders(subscriber.secret, delivery.eventId, body) },
       body,
       redirect: 'manual',
-      signal: AbortSignal.any([AbortSignal.timeout(settings.webhookTimeout), cancellationSignal]),
+      signal: AbortSignal.any([AbortSignal.timeout(settings.webhookTimeout), context.cancellationSignal]),
     });
     status = response.status;
     await response.body?.cancel();

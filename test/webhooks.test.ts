@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startWebhookDeliveries } from '../activities/webhooks';
 import { verifyWebhook, WebhookVerificationError, type StageGateClient, type WebhookBody, type WebhookDelivery } from '../client/sdk';
+import type { StoredEvent } from '../store';
+import { webhookBody } from '../webhooks/events';
 import { signWebhook, webhookHeaders } from '../webhooks/signature';
 import { webhookDeliveryId } from '../workflows/webhook';
 import { cliEnv, runCli } from './cli-process';
@@ -207,6 +209,24 @@ describe('webhooks', () => {
     } finally {
       await slow.close();
     }
+  });
+
+  test('each mapped event has its body: the idea, what happened, and no person', () => {
+    const base = { ideaId: 'pumpkin', seq: 1, at: '2026-10-01T09:00:00.000Z', process: 'smb-lite', processVersion: 1, source: 'customer', stage: 'pilot', actor: 'olivia@cornerbakery.example' };
+    const body = (type: StoredEvent['type'], detail: Record<string, unknown>, more: Partial<StoredEvent> = {}) => webhookBody({ ...base, id: `pumpkin:run:${type}`, type, detail, ...more }, 'Pumpkin spice pastry');
+    expect(body('submitted', { title: 'Pumpkin spice pastry', category: 'product', horizon: 'incremental', submitter: 'grace@customer.example', champion: 'leo@cornerbakery.example' })).toEqual({
+      id: 'pumpkin:run:submitted',
+      type: 'idea.submitted',
+      timestamp: '2026-10-01T09:00:00.000Z',
+      data: { ideaId: 'pumpkin', title: 'Pumpkin spice pastry', process: 'smb-lite', source: 'customer', stage: 'pilot', category: 'product', horizon: 'incremental' },
+    });
+    const decided = body('decided', { gate: 'screen', gateName: 'Screen', round: 1, decision: 'go', decidedBy: 'reviewers', actor: 'hamid@cornerbakery.example', score: 4.5, reasons: ['Weighted score 4.5'], conditions: [], comments: [{ reviewer: 'hamid@cornerbakery.example', decision: 'go', comment: 'Tasty' }] });
+    expect(decided.data).toEqual({ ideaId: 'pumpkin', title: 'Pumpkin spice pastry', process: 'smb-lite', source: 'customer', stage: 'pilot', gate: 'screen', gateName: 'Screen', round: 1, decision: 'go', decidedBy: 'reviewers', score: 4.5, reasons: ['Weighted score 4.5'], conditions: [] });
+    expect(body('launched', { reason: 'Pumpkin spice pastry is launched.' })).toMatchObject({ type: 'idea.launched', data: { reason: 'Pumpkin spice pastry is launched.' } });
+    expect(body('killed', { reason: 'No oven space.' }, { gate: 'screen' })).toMatchObject({ type: 'idea.killed', data: { gate: 'screen', reason: 'No oven space.' } });
+    expect(body('kpi_alert', { kpi: 'weekly_sales', level: 'alert', value: 12, threshold: 20 })).toMatchObject({ type: 'pilot.alert', data: { kpi: 'weekly_sales', level: 'alert', value: 12, threshold: 20 } });
+    expect(JSON.stringify([decided, body('submitted', { submitter: 'grace@customer.example' })])).not.toMatch(/@|Tasty/);
+    expect(() => body('vote_cast', {})).toThrow(/no webhook is sent for vote_cast events/);
   });
 
   test('verifyWebhook accepts what was signed and refuses a tampered body, an old timestamp, a wrong secret and missing headers', () => {

@@ -18,7 +18,7 @@ export function registerWebhookCommands(program: Command): void {
         async (context, flags: { failed?: boolean; limit: string }) => (await context.client()).webhookDeliveries({ failed: flags.failed, limit: flags.limit }),
         (deliveries: WebhookDelivery[]) => {
           if (deliveries.length === 0) return void process.stderr.write('No webhook deliveries.\n');
-          say(table(['AT', 'OUTCOME', 'TYPE', 'SUBSCRIBER', 'ATTEMPTS', 'LAST ANSWER', 'ID'], deliveries.map((d) => [when(d.at), d.outcome, d.type, d.subscriber, d.attempts, d.lastError ?? d.lastStatus, d.id])));
+          say(table(['AT', 'OUTCOME', 'TYPE', 'SUBSCRIBER', 'ATTEMPTS', 'LAST ANSWER', 'ID'], deliveries.map((d) => [when(d.at), d.outcome, d.type, d.subscriber, d.attempts, d.lastStatus ?? d.lastError, d.id])));
         },
       ),
     );
