@@ -139,6 +139,9 @@ export function sealStore(store: Store, keys: DataKeys): Store {
     destroyDataKey: (name, at) => store.destroyDataKey(name, at),
     rewriteEvents: (filter, change) => store.rewriteEvents(filter, change),
     rewriteOutbox: (change) => store.rewriteOutbox(change),
+    // Reports' SQL reads the readable part only: columns, pseudonyms and the readable detail fields.
+    dialect: store.dialect,
+    select: (sql, params) => store.select(sql, params),
     close: () => store.close(),
   };
 }

@@ -51,10 +51,14 @@ const MIGRATIONS = [
    );`,
 ];
 
+/** What reports' SQL reads each idea's journey by, made on every open (a store of any age gains it at once). */
+const REPORT_INDEXES = 'CREATE INDEX IF NOT EXISTS events_by_idea_time ON events (idea_id, at, seq)';
+
 /** Held while migrating, so workers starting at once apply each migration exactly once (one lock per database). */
 const MIGRATION_LOCK = 0x73_74_61_67_65; // "stage"
 
 export class PostgresStore implements Store {
+  readonly dialect = 'postgres';
   private constructor(private readonly pool: Pool) {}
 
   /** Connects and brings the tables up to date; fails with the database named (never its password). */
@@ -84,6 +88,7 @@ export class PostgresStore implements Store {
         await client.query(MIGRATIONS[version]!);
         await client.query('INSERT INTO stagegate_migrations (version) VALUES ($1)', [version + 1]);
       }
+      await client.query(REPORT_INDEXES);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -122,6 +127,11 @@ export class PostgresStore implements Store {
     const where = eventConditions(filter, (value) => `$${params.push(value)}`);
     const { rows } = await this.pool.query<EventRow>(`SELECT * FROM events ${where} ORDER BY at, idea_id, seq`, params);
     return rows.map(eventFromRow);
+  }
+
+  async select(sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+    let position = 0;
+    return (await this.pool.query(sql.replace(/\?/g, () => `$${++position}`), [...params])).rows as Record<string, unknown>[];
   }
 
   async addToOutbox(message: NewOutboxMessage): Promise<boolean> {

@@ -25,6 +25,7 @@ export function eventConditions(filter: EventFilter, bind: Bind): string {
   if (filter.from) where.push(`at >= ${bind(isoTime(filter.from))}`);
   if (filter.to) where.push(`at < ${bind(isoTime(filter.to))}`);
   if (filter.types) where.push(filter.types.length ? `type IN (${filter.types.map(bind).join(', ')})` : '1 = 0');
+  if (filter.ideaIds) where.push(filter.ideaIds.length ? `idea_id IN (${filter.ideaIds.map(bind).join(', ')})` : '1 = 0');
   return where.length ? `WHERE ${where.join(' AND ')}` : '';
 }
 

@@ -50,7 +50,15 @@ const MIGRATIONS = [
    );`,
 ];
 
+/**
+ * What reports' SQL reads by, made on every open (a store of any age gains them at once): the log
+ * in time order, and each idea's journey in its own order.
+ */
+const REPORT_INDEXES = `CREATE INDEX IF NOT EXISTS events_by_time ON events (at, idea_id, seq);
+   CREATE INDEX IF NOT EXISTS events_by_idea_time ON events (idea_id, at, seq);`;
+
 export class SqliteStore implements Store {
+  readonly dialect = 'sqlite';
   private readonly db: Database.Database;
 
   constructor(file: string) {
@@ -69,6 +77,7 @@ export class SqliteStore implements Store {
         this.db.pragma(`user_version = ${version + 1}`);
       })();
     }
+    this.db.exec(REPORT_INDEXES);
   }
 
   async appendEvent(event: StoredEvent): Promise<boolean> {
@@ -134,6 +143,10 @@ export class SqliteStore implements Store {
     const where = eventConditions(filter, (value) => (params.push(value), '?'));
     const rows = this.db.prepare(`SELECT * FROM events ${where} ORDER BY at, idea_id, seq`).all(...params) as EventRow[];
     return rows.map(eventFromRow);
+  }
+
+  async select(sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+    return this.db.prepare(sql).all(...params) as Record<string, unknown>[];
   }
 
   async addToOutbox(message: NewOutboxMessage): Promise<boolean> {
