@@ -77,7 +77,8 @@ export class SqliteStore implements Store {
         this.db.pragma(`user_version = ${version + 1}`);
       })();
     }
-    this.db.exec(REPORT_INDEXES);
+    // A folder of an early version may hold only the outbox.
+    if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get()) this.db.exec(REPORT_INDEXES);
   }
 
   async appendEvent(event: StoredEvent): Promise<boolean> {
