@@ -1,12 +1,12 @@
 import type { Dialect, EventFilter, StoredEvent } from '../store';
 import type { EventType } from '../workflows/state';
-import { ENDINGS, type StepRef } from './events';
+import type { StepRef } from './events';
 import type { ReportRange } from './range';
 
 /**
  * Reports computed in the events store's database: SQL aggregates over the events table (indexed
- * by type and time, and by idea and time), the same on SQLite and PostgreSQL but for the few
- * spellings `Sql` holds. Each gives exactly what the report's function of the whole log gives.
+ * by type and time, and by idea and time) and the journeys table (one row per idea, kept as events
+ * arrive: store/rows.ts), the same on SQLite and PostgreSQL but for the few spellings `Sql` holds. Each gives exactly what the report's function of the whole log gives.
  *
  * They read only columns and readable detail fields (the sealed store's pseudonyms group people
  * as well as their addresses do); the few labels shown (titles, reviewers' addresses) are read
@@ -114,25 +114,17 @@ export function numbers(value: unknown): number[] {
   return value === null || value === undefined || value === '' ? [] : String(value).split(',').map(Number);
 }
 
-/**
- * The first event of each idea among these types known at the end of the range (in the journey's
- * order: time, then sequence), as a subquery with its idea_id, type, at, process, source.
- */
-export function firstOfIdea(sql: Sql, types: readonly EventType[]): string {
-  return `(SELECT * FROM (SELECT idea_id, type, at, seq, process, source, ROW_NUMBER() OVER (PARTITION BY idea_id ORDER BY at, seq) AS n FROM events WHERE ${sql.types(types)} AND ${sql.known()}) AS firsts WHERE n = 1)`;
-}
-
-/** The journey's end: its first `launched`, `killed` or `withdrawn` known at the end of the range. */
+/** The journey's end (its first `launched`, `killed` or `withdrawn`) known at the end of the range, from the journeys table: idea_id, type, at, seq. */
 export function endings(sql: Sql): string {
-  return firstOfIdea(sql, ENDINGS);
+  return `(SELECT idea_id, ended AS type, ended_at AS at, ended_seq AS seq FROM journeys WHERE ended_at IS NOT NULL AND ${sql.known('ended_')})`;
 }
 
 /**
- * An idea's submission, as reports read it: its first `submitted` event. Its process and source are
- * the idea's (a journey's events all carry the process and source it started with).
+ * An idea's submission, as reports read it: its first `submitted` event, from the journeys table:
+ * idea_id, at, process, source (a journey's events all carry the process and source it started with).
  */
 export function submissions(sql: Sql): string {
-  return firstOfIdea(sql, ['submitted']);
+  return `(SELECT idea_id, submitted_at AS at, process, source FROM journeys WHERE submitted_at IS NOT NULL AND ${sql.known('submitted_')})`;
 }
 
 /** `stepsInOrder` in the database: each stage or gate of each process where it first appears. */

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../store';
-import { num, numbers, peopleAsRead, Sql, stepsInDatabase, type ReportDatabase } from './database';
-import { ENDINGS, isEnding, readLog, stepKey, stepsInOrder, type EventOf, type StepRef } from './events';
+import { endings, num, numbers, peopleAsRead, Sql, stepsInDatabase, type ReportDatabase } from './database';
+import { isEnding, readLog, stepKey, stepsInOrder, type EventOf, type StepRef } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
 import { entryFor, summariseDurations } from './statistics';
@@ -101,14 +101,14 @@ export function timeToDecision(events: readonly StoredEvent[], range: ReportRang
 }
 
 export async function timeToDecisionInDatabase(db: ReportDatabase, range: ReportRange): Promise<TimeToDecision> {
-  // Each gate round: when it opened, when it was decided, when it closed (decided, or ended by the journey's end).
+  // Each gate round: when it opened, when it was decided, when it closed (decided, or by the journey's end after it opened).
   const rounds = (sql: Sql) =>
     `(SELECT opened.id, opened.idea_id, opened.process, opened.gate, opened.round, opened.at AS opened_at, opened.detail, decided.at AS decided_at,
-             coalesce(decided.at, (SELECT min(ending.at) FROM events AS ending WHERE ending.idea_id = opened.idea_id AND ${sql.types(ENDINGS, 'ending.')} AND ${sql.known('ending.')}
-                                    AND (ending.at > opened.at OR (ending.at = opened.at AND ending.seq > opened.seq)))) AS closed_at
+             coalesce(decided.at, CASE WHEN ends.at > opened.at OR (ends.at = opened.at AND ends.seq > opened.seq) THEN ends.at END) AS closed_at
       FROM events AS opened
       LEFT JOIN (SELECT idea_id, gate, round, max(at) AS at FROM events WHERE type = 'decided' AND ${sql.known()} GROUP BY idea_id, gate, round) AS decided
         ON decided.idea_id = opened.idea_id AND decided.gate = opened.gate AND decided.round = opened.round
+      LEFT JOIN ${endings(sql)} AS ends ON ends.idea_id = opened.idea_id
       WHERE opened.type = 'gate_opened' AND ${sql.known('opened.')})`;
   const perGate = new Sql(db, range);
   const gateRows = await perGate.rows(

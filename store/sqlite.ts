@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, FILL_JOURNEYS, isoTime, journeyParams, journeysTable, journeyUpdate, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -77,18 +77,30 @@ export class SqliteStore implements Store {
         this.db.pragma(`user_version = ${version + 1}`);
       })();
     }
+    const table = (name: string) => this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
     // A folder of an early version may hold only the outbox.
-    if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get()) this.db.exec(REPORT_INDEXES);
+    if (!table('events')) return;
+    this.db.exec(REPORT_INDEXES);
+    if (!table('journeys')) {
+      this.db.transaction(() => {
+        this.db.exec(journeysTable('TEXT', 'TEXT'));
+        for (const fill of FILL_JOURNEYS) this.db.exec(fill);
+      })();
+    }
   }
 
   async appendEvent(event: StoredEvent): Promise<boolean> {
-    const result = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
-         VALUES (@id, @ideaId, @seq, @type, @at, @process, @processVersion, @source, @stage, @gate, @round, @actor, @detail)`,
-      )
-      .run(eventParams(event));
-    return result.changes === 1;
+    const journey = journeyUpdate(event.type);
+    return this.db.transaction(() => {
+      const result = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
+           VALUES (@id, @ideaId, @seq, @type, @at, @process, @processVersion, @source, @stage, @gate, @round, @actor, @detail)`,
+        )
+        .run(eventParams(event));
+      if (result.changes === 1 && journey) this.db.prepare(journey).run(...journeyParams(event));
+      return result.changes === 1;
+    })();
   }
 
   async rewriteEvents(filter: EventFilter, change: (event: StoredEvent) => StoredEvent | undefined): Promise<number> {

@@ -146,12 +146,12 @@ describe.each(['SQLite', 'PostgreSQL'])('reports in the database on %s', (backen
     }
   });
 
-  test('a store made before the reports indexes gains them when opened, and gives the same reports', async () => {
+  test('a store made before the journeys table and the reports indexes gains them when opened, the table filled from its events, and gives the same reports', async () => {
     const place = await where(backend);
     const events = EVENTS.slice(0, 800);
     await (await filled(await openStore(place), events)).close();
     const indexes = ['events_by_idea_time', ...(backend === 'SQLite' ? ['events_by_time'] : [])];
-    const dropIndexes = `DROP INDEX ${indexes.join('; DROP INDEX ')}`;
+    const dropIndexes = `DROP INDEX ${indexes.join('; DROP INDEX ')}; DROP TABLE journeys`;
     const indexNames = async () => {
       if (backend === 'SQLite') {
         const raw = new Database(storeFile(place.dataDir));
@@ -159,18 +159,21 @@ describe.each(['SQLite', 'PostgreSQL'])('reports in the database on %s', (backen
         raw.close();
         return names;
       }
-      return withDatabase(place.databaseUrl!, async (client) => (await client.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'events'")).rows.map((row) => row.indexname));
+      return withDatabase(place.databaseUrl!, async (client) => (await client.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename IN ('events', 'journeys')")).rows.map((row) => row.indexname));
     };
     if (backend === 'SQLite') {
       const raw = new Database(storeFile(place.dataDir));
       raw.exec(dropIndexes);
       raw.close();
     } else await withDatabase(place.databaseUrl!, (client) => client.query(dropIndexes));
-    expect(await indexNames()).not.toEqual(expect.arrayContaining(indexes));
+    expect(await indexNames()).not.toEqual(expect.arrayContaining([...indexes, 'journeys_by_end']));
 
     const store = await openStore(place);
     try {
       expect(await indexNames()).toEqual(expect.arrayContaining(indexes));
+      const [journeys] = await store.select('SELECT count(*) AS ideas, count(ended) AS ended FROM journeys');
+      expect(Number(journeys!.ideas)).toBe(new Set(events.map((event) => event.ideaId)).size);
+      expect(Number(journeys!.ended)).toBeGreaterThan(0);
       for (const range of RANGES.slice(0, 2)) expect(await inDatabase(store, range)).toEqual(await overEvents(store, range));
     } finally {
       await store.close();
