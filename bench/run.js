@@ -4,7 +4,7 @@
  * on the same machine, so a change shows as a change of ratio rather than of absolute time.
  * Runs on the built code: `npm run bench` builds first.
  */
-const { mkdtempSync, rmSync } = require('node:fs');
+const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -15,6 +15,22 @@ const { composeMessage, renderText } = require(join(dist, 'activities/messages')
 const { linkBuilder } = require(join(dist, 'links'));
 const { openStore } = require(join(dist, 'store'));
 const { REPORTS } = require(join(dist, 'reports'));
+
+/** `--reports-ideas 3000,30000` (the sizes of the reports' logs), `--old-way-up-to 3000` (the largest log the old way is timed on). */
+const flags = (() => {
+  const known = { reportsIdeas: [3000, 30000], oldWayUpTo: 3000 };
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const match = /^--(reports-ideas|old-way-up-to)(?:=(.*))?$/.exec(args[i]);
+    if (!match) throw new Error(`unknown flag "${args[i]}"; known: --reports-ideas, --old-way-up-to`);
+    const raw = match[2] ?? args[++i];
+    const values = String(raw).split(',').map(Number);
+    if (!values.every((value) => Number.isInteger(value) && value > 0)) throw new Error(`--${match[1]} must be positive whole numbers, got "${raw}"`);
+    if (match[1] === 'reports-ideas') known.reportsIdeas = values;
+    else known.oldWayUpTo = values[0];
+  }
+  return known;
+})();
 
 const ms = (value) => `${value.toFixed(3)} ms`;
 const line = (name, value, baseline) => console.log(`${name.padEnd(44)} ${value.padStart(14)}   ${baseline}`);
@@ -83,21 +99,145 @@ function syntheticLog(ideas) {
   return events.sort((a, b) => a.at.localeCompare(b.at) || a.ideaId.localeCompare(b.ideaId) || a.seq - b.seq);
 }
 
+/**
+ * Reports at 3,000 and 30,000 ideas (`--reports-ideas 3000,30000`), on SQLite and on PostgreSQL (a
+ * throwaway cluster like the tests', or STAGEGATE_BENCH_DATABASE_URL): each report and the
+ * dashboard's data computed in the database, against the floor of the old way (reading every event
+ * and sorting once) and, up to `--old-way-up-to` ideas (3,000), each report computed the old way.
+ */
 async function reportsBench() {
-  const ideas = 3000;
-  const events = syntheticLog(ideas);
-  console.log(`\nReports: every report over a log of ${ideas} ideas (${events.length} events)`);
-  const baseline = await time(() => [...events].sort((a, b) => a.at.localeCompare(b.at)), 5);
-  line('baseline: sorting the log once', ms(baseline), '');
-  let total = 0;
-  for (const report of REPORTS) {
-    const each = await time(() => report.run(events, {}), 5);
-    total += each;
-    line(`${report.name}`, ms(each), `${(each / baseline).toFixed(1)}x the baseline`);
+  const { runReport } = require(join(dist, 'reports'));
+  const { dashboardData } = require(join(dist, 'client/web/dashboard'));
+  const results = [];
+  const postgres = await benchPostgres();
+  try {
+    for (const ideas of flags.reportsIdeas) {
+      const events = syntheticLog(ideas);
+      for (const backend of ['SQLite', 'PostgreSQL']) {
+        if (backend === 'PostgreSQL' && !postgres.url) {
+          console.log(`\nReports on PostgreSQL: skipped, ${postgres.problem}`);
+          continue;
+        }
+        const dataDir = mkdtempSync(join(tmpdir(), 'stagegate-bench-'));
+        const databaseUrl = backend === 'PostgreSQL' ? await postgres.database() : undefined;
+        await (await openStore({ dataDir, databaseUrl })).close();
+        const filling = performance.now();
+        await bulkInsert(backend, events, dataDir, databaseUrl);
+        const filled = performance.now() - filling;
+        // The events went in behind the store's back, as into a store older than the journeys table: opening it fills the table once.
+        const opening = performance.now();
+        const store = await openStore({ dataDir, databaseUrl });
+        const backfill = performance.now() - opening;
+        console.log(`\nReports on ${backend}: ${ideas} ideas (${events.length} events, stored in ${(filled / 1000).toFixed(1)} s; the journeys table filled on open in ${(backfill / 1000).toFixed(1)} s)`);
+        const floor = await time(async () => [...(await store.events({}))].sort((a, b) => a.at.localeCompare(b.at)), 1);
+        line('baseline: read every event, sort once', ms(floor), 'the floor of the old way');
+        const oldWay = ideas <= flags.oldWayUpTo;
+        const row = (name, inDatabase, old) => {
+          results.push({ backend, ideas, events: events.length, name, inDatabaseMs: inDatabase, oldWayMs: old, floorMs: floor });
+          line(name, ms(inDatabase), `${(inDatabase / floor).toFixed(2)}x the floor${old === undefined ? '' : `, old way ${ms(old)} (${(old / inDatabase).toFixed(0)}x slower)`}`);
+        };
+        for (const report of REPORTS) {
+          await runReport(report, store, {}); // warm the page cache and the statements
+          const inDatabase = await time(() => runReport(report, store, {}), 3);
+          const old = oldWay ? await time(async () => report.run(await store.events({}), {}), 1) : undefined;
+          row(report.name, inDatabase, old);
+        }
+        const dashboard = await time(() => dashboardData(store, {}), 3);
+        const oldDashboard = oldWay ? await time(() => dashboardData({ events: (filter) => store.events(filter) }, {}), 1) : undefined;
+        row('dashboard (six reports and sources per month)', dashboard, oldDashboard);
+        const range = { from: new Date(Date.parse(events[0].at) + (Date.parse(events[events.length - 1].at) - Date.parse(events[0].at)) / 2).toISOString() };
+        row('dashboard, the last half of the log', await time(() => dashboardData(store, range), 3), undefined);
+        await store.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await postgres.stop();
   }
-  line('all reports (a dashboard draws six of them)', ms(total), `${(total / baseline).toFixed(1)}x the baseline`);
-  const heap = process.memoryUsage().heapUsed / 1024 / 1024;
-  line('heap in use after the reports', `${heap.toFixed(0)} MiB`, '');
+  writeReportResults(results);
+}
+
+/** Fills a store's events table as fast as the backend takes rows (one transaction in SQLite, 5,000 rows an INSERT in PostgreSQL), and drops its journeys table. */
+async function bulkInsert(backend, events, dataDir, databaseUrl) {
+  if (backend === 'SQLite') {
+    const Database = require('better-sqlite3');
+    const raw = new Database(join(dataDir, 'stagegate.db'));
+    raw.exec('DROP TABLE journeys');
+    const insert = raw.prepare(
+      `INSERT INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
+       VALUES (@id, @ideaId, @seq, @type, @at, @process, @processVersion, @source, @stage, @gate, @round, @actor, @detail)`,
+    );
+    raw.transaction(() => {
+      for (const event of events) insert.run({ stage: null, gate: null, round: null, actor: null, ...event, detail: JSON.stringify(event.detail) });
+    })();
+    raw.exec('ANALYZE');
+    raw.close();
+    return;
+  }
+  const { Client } = require('pg');
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query('DROP TABLE journeys');
+  for (let start = 0; start < events.length; start += 5000) {
+    const chunk = events.slice(start, start + 5000).map((event) => ({ id: event.id, idea_id: event.ideaId, seq: event.seq, type: event.type, at: event.at, process: event.process, process_version: event.processVersion, source: event.source, stage: event.stage ?? null, gate: event.gate ?? null, round: event.round ?? null, actor: event.actor ?? null, detail: event.detail }));
+    await client.query('INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)', [JSON.stringify(chunk)]);
+  }
+  await client.query('ANALYZE events');
+  await client.end();
+}
+
+/** A PostgreSQL for the reports: STAGEGATE_BENCH_DATABASE_URL, or a throwaway cluster as the tests start one; none is a skip, not a failure. */
+async function benchPostgres() {
+  const { execFileSync } = require('node:child_process');
+  const { existsSync, readdirSync } = require('node:fs');
+  const { Client } = require('pg');
+  let made = 0;
+  const databaseIn = (base) => async () => {
+    const name = `bench_${process.pid}_${++made}`;
+    const client = new Client({ connectionString: base });
+    await client.connect();
+    await client.query(`CREATE DATABASE ${name}`);
+    await client.end();
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+  if (process.env.STAGEGATE_BENCH_DATABASE_URL) return { url: process.env.STAGEGATE_BENCH_DATABASE_URL, database: databaseIn(process.env.STAGEGATE_BENCH_DATABASE_URL), stop: async () => undefined };
+  const debian = '/usr/lib/postgresql';
+  const version = existsSync(debian) ? readdirSync(debian).sort((a, b) => Number(b) - Number(a)).find((v) => existsSync(join(debian, v, 'bin', 'pg_ctl'))) : undefined;
+  if (!version) return { problem: 'no PostgreSQL found (install it, or set STAGEGATE_BENCH_DATABASE_URL)', stop: async () => undefined };
+  const bin = join(debian, version, 'bin');
+  const asRoot = process.getuid?.() === 0;
+  const owned = (tool, args) => (asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args]);
+  const run = (tool, args) => execFileSync(...owned(tool, args), { stdio: 'ignore', timeout: 120_000 });
+  const dir = mkdtempSync(join(tmpdir(), 'stagegate-bench-pg-'));
+  if (asRoot) execFileSync('chown', ['postgres:', dir]);
+  const port = 20000 + (process.pid % 20000);
+  run('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-sync']);
+  run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`, '-w', '-t', '60', 'start']);
+  const base = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return {
+    url: base,
+    database: databaseIn(base),
+    stop: async () => {
+      run('pg_ctl', ['-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop']);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function writeReportResults(results) {
+  const out = join(__dirname, '..', '.bench-results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'reports.json'), `${JSON.stringify({ node: process.version, at: new Date().toISOString(), results }, null, 2)}\n`);
+  const cell = (value) => (value === undefined ? '–' : `${value.toFixed(1)} ms`);
+  const md = [
+    '| backend | ideas | events | report | in the database | old way | floor: read every event, sort once |',
+    '| --- | ---: | ---: | --- | ---: | ---: | ---: |',
+    ...results.map((row) => `| ${row.backend} | ${row.ideas} | ${row.events} | ${row.name} | ${cell(row.inDatabaseMs)} | ${cell(row.oldWayMs)} | ${cell(row.floorMs)} |`),
+  ].join('\n');
+  writeFileSync(join(out, 'reports.md'), `${md}\n`);
+  console.log('\nwritten to .bench-results/reports.json and .md');
 }
 
 async function storeBench() {

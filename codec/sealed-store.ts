@@ -142,6 +142,9 @@ export function sealStore(store: Store, keys: DataKeys): Store {
     // Delivery records name ids, a subscriber and status codes, nobody: kept as they are.
     recordWebhookDelivery: (delivery) => store.recordWebhookDelivery(delivery),
     webhookDeliveries: (filter) => store.webhookDeliveries(filter),
+    // Reports' SQL reads the readable part only: columns, pseudonyms and the readable detail fields.
+    dialect: store.dialect,
+    select: (sql, params) => store.select(sql, params),
     close: () => store.close(),
   };
 }

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../store';
-import { isEnding, readLog, stepKey, stepsInOrder } from './events';
+import { num, numbers, Sql, stepsInDatabase, type ReportDatabase } from './database';
+import { ENDINGS, isEnding, readLog, stepKey, stepsInOrder, type StepRef } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
 import { entryFor, summariseDurations } from './statistics';
@@ -45,8 +46,31 @@ export function cycleTimes(events: readonly StoredEvent[], range: ReportRange): 
     }
     if (current) stage(idea.process, current.stage!).open += 1;
   }
+  return byStage(stepsInOrder(log, 'stages'), visits);
+}
+
+export async function cycleTimesInDatabase(db: ReportDatabase, range: ReportRange): Promise<CycleTimes> {
+  const sql = new Sql(db, range);
+  // Each stage_entered with what follows it in the journey: the next stage_entered or the end.
+  const rows = await sql.rows(
+    `SELECT process, stage, ${sql.list(`CASE WHEN next_at IS NOT NULL AND ${sql.inRange('next_at')} THEN ${sql.ms('next_at')} - ${sql.ms('at')} END`, 'at, idea_id, seq')} AS durations,
+            sum(CASE WHEN next_at IS NULL THEN 1 ELSE 0 END) AS open
+     FROM (SELECT type, process, stage, at, idea_id, seq, LEAD(at) OVER (PARTITION BY idea_id ORDER BY at, seq) AS next_at
+           FROM events WHERE ${sql.types(['stage_entered', ...ENDINGS])} AND ${sql.known()}) AS journey
+     WHERE type = 'stage_entered' GROUP BY process, stage`,
+  );
+  const visits = new Map(
+    rows.flatMap((row) => {
+      const found = { durations: numbers(row.durations), open: num(row.open) };
+      return found.durations.length + found.open > 0 ? [[stepKey(String(row.process), String(row.stage)), found] as const] : [];
+    }),
+  );
+  return byStage(await stepsInDatabase(db, range, 'stages'), visits);
+}
+
+function byStage(steps: StepRef[], visits: Map<string, { durations: number[]; open: number }>): CycleTimes {
   return {
-    stages: stepsInOrder(log, 'stages').flatMap((step) => {
+    stages: steps.flatMap((step) => {
       const found = visits.get(stepKey(step.process, step.id));
       if (!found) return [];
       const { count, medianMs, p90Ms } = summariseDurations(found.durations);
@@ -60,6 +84,7 @@ export const cycleTimeReport: Report<CycleTimes> = {
   title: 'Cycle time per stage',
   description: 'How long ideas spend in each stage: median and 90th percentile of the visits that ended in the period.',
   run: cycleTimes,
+  query: cycleTimesInDatabase,
   tables: (result) => [
     {
       title: 'Time in stage',

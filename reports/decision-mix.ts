@@ -1,7 +1,8 @@
 import type { StoredEvent } from '../store';
 import { DECISIONS, type Decision } from '../config/process';
 import type { DecidedBy } from '../workflows/state';
-import { ofType, readLog, stepKey, stepsInOrder } from './events';
+import { num, Sql, stepsInDatabase, type ReportDatabase } from './database';
+import { ofType, readLog, stepKey, stepsInOrder, type StepRef } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
 import { entryFor } from './statistics';
@@ -40,8 +41,32 @@ export function decisionMix(events: readonly StoredEvent[], range: ReportRange):
       counts.total += 1;
     }
   }
+  return mix(stepsInOrder(log, 'gates'), gates, deciders, overall);
+}
+
+export async function decisionMixInDatabase(db: ReportDatabase, range: ReportRange): Promise<DecisionMix> {
+  const sql = new Sql(db, range);
+  const rows = await sql.rows(
+    `SELECT process, gate, ${sql.field('decision')} AS decision, ${sql.field('decidedBy')} AS decided_by, count(*) AS decisions, min(at) AS first
+     FROM events WHERE type = 'decided' AND ${sql.inRange()} GROUP BY process, gate, ${sql.field('decision')}, ${sql.field('decidedBy')} ORDER BY first`,
+  );
+  const gates = new Map<string, DecisionCounts>();
+  const deciders = new Map<DecidedBy, DecisionCounts>(DECIDERS.map((decidedBy) => [decidedBy, noDecisions()]));
+  const overall = noDecisions();
+  for (const row of rows) {
+    const decision = row.decision as Decision;
+    const decisions = num(row.decisions);
+    for (const counts of [entryFor(gates, stepKey(String(row.process), String(row.gate)), noDecisions), entryFor(deciders, (row.decided_by ?? undefined) as DecidedBy, noDecisions), overall]) {
+      counts.counts[decision] += decisions;
+      counts.total += decisions;
+    }
+  }
+  return mix(await stepsInDatabase(db, range, 'gates'), gates, deciders, overall);
+}
+
+function mix(steps: StepRef[], gates: Map<string, DecisionCounts>, deciders: Map<DecidedBy, DecisionCounts>, overall: DecisionCounts): DecisionMix {
   return {
-    gates: stepsInOrder(log, 'gates').flatMap((step) => {
+    gates: steps.flatMap((step) => {
       const counts = gates.get(stepKey(step.process, step.id));
       return counts ? [{ process: step.process, gate: step.id, name: step.name, ...counts }] : [];
     }),
@@ -62,6 +87,7 @@ export const decisionMixReport: Report<DecisionMix> = {
   title: 'Decision mix',
   description: 'How many go, conditional go, kill, hold and recycle decisions each gate made, and who made them.',
   run: decisionMix,
+  query: decisionMixInDatabase,
   tables: (result) => [
     {
       title: 'Decisions per gate',

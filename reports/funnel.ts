@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../store';
 import type { Decision } from '../config/process';
-import { ofType, readLog, stepKey, stepsInOrder } from './events';
+import { endings, num, Sql, stepsInDatabase, submissions, type ReportDatabase } from './database';
+import { ofType, readLog, stepKey, stepsInOrder, type StepRef } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
 import { entryFor, ratio } from './statistics';
@@ -55,41 +56,81 @@ const GOING_ON: ReadonlySet<Decision> = new Set(['go', 'conditional-go']);
  */
 export function funnel(events: readonly StoredEvent[], range: ReportRange): Funnel {
   const log = readLog(events, range);
-  const processes = new Map<string, FunnelProcess>();
-  const processFor = (id: string) => entryFor(processes, id, () => ({ process: id, submitted: 0, stages: [], launched: 0 }));
-  const stages = new Map<string, FunnelStage>();
-  const gates = new Map<string, FunnelGate>();
-  for (const step of stepsInOrder(log, 'stages')) {
-    const stage: FunnelStage = { stage: step.id, name: step.name, entered: 0 };
-    processFor(step.process).stages.push(stage);
-    stages.set(stepKey(step.process, step.id), stage);
-  }
-  for (const step of stepsInOrder(log, 'gates')) {
-    const gate: FunnelGate = { gate: step.id, name: step.name, decided: 0, passed: 0 };
-    const stage = stages.get(stepKey(step.process, step.stage ?? ''));
-    if (stage) stage.gate = gate;
-    gates.set(stepKey(step.process, step.id), gate);
-  }
-
+  const counts = emptyFunnel(stepsInOrder(log, 'stages'), stepsInOrder(log, 'gates'));
   for (const idea of log.ideas.values()) {
     if (!idea.submitted || !log.inRange(idea.submitted)) continue;
-    const process = processFor(idea.process);
+    const process = counts.processFor(idea.process);
     process.submitted += 1;
     if (idea.end?.type === 'launched') process.launched += 1;
     for (const stage of new Set(ofType(idea.events, 'stage_entered').map((event) => event.stage!))) {
-      stages.get(stepKey(idea.process, stage))!.entered += 1;
+      counts.stages.get(stepKey(idea.process, stage))!.entered += 1;
     }
     const lastDecision = new Map<string, Decision>();
     for (const decided of ofType(idea.events, 'decided')) lastDecision.set(decided.gate!, decided.detail.decision);
     for (const [gateId, decision] of lastDecision) {
-      const gate = gates.get(stepKey(idea.process, gateId));
+      const gate = counts.gates.get(stepKey(idea.process, gateId));
       if (!gate) continue;
       gate.decided += 1;
       if (GOING_ON.has(decision)) gate.passed += 1;
     }
   }
-  for (const gate of gates.values()) gate.conversion = ratio(gate.passed, gate.decided);
-  return { processes: [...processes.values()].filter((process) => process.submitted > 0) };
+  return counts.result();
+}
+
+export async function funnelInDatabase(db: ReportDatabase, range: ReportRange): Promise<Funnel> {
+  const counts = emptyFunnel(await stepsInDatabase(db, range, 'stages'), await stepsInDatabase(db, range, 'gates'));
+  const cohort = (sql: Sql) => `(SELECT subs.idea_id, subs.process, ends.type AS ended FROM ${submissions(sql)} AS subs LEFT JOIN ${endings(sql)} AS ends ON ends.idea_id = subs.idea_id WHERE ${sql.inRange('subs.at')})`;
+  const ideas = new Sql(db, range);
+  for (const row of await ideas.rows(`SELECT process, count(*) AS submitted, sum(CASE WHEN ended = 'launched' THEN 1 ELSE 0 END) AS launched FROM ${cohort(ideas)} AS cohort GROUP BY process`)) {
+    const process = counts.processFor(String(row.process));
+    process.submitted = num(row.submitted);
+    process.launched = num(row.launched);
+  }
+  const entered = new Sql(db, range);
+  const enteredRows = await entered.rows(
+    `SELECT cohort.process, e.stage, count(DISTINCT e.idea_id) AS ideas FROM ${cohort(entered)} AS cohort JOIN events AS e ON e.idea_id = cohort.idea_id
+     WHERE e.type = 'stage_entered' AND e.stage IS NOT NULL AND ${entered.known('e.')} GROUP BY cohort.process, e.stage`,
+  );
+  for (const row of enteredRows) counts.stages.get(stepKey(String(row.process), String(row.stage)))!.entered = num(row.ideas);
+  const decided = new Sql(db, range);
+  const decidedRows = await decided.rows(
+    `SELECT cohort.process, last.gate, count(*) AS ideas, sum(CASE WHEN last.decision IN ('go', 'conditional-go') THEN 1 ELSE 0 END) AS passed
+     FROM ${cohort(decided)} AS cohort
+     JOIN (SELECT idea_id, gate, ${decided.field('decision')} AS decision, ROW_NUMBER() OVER (PARTITION BY idea_id, gate ORDER BY at DESC, seq DESC) AS n
+           FROM events WHERE type = 'decided' AND gate IS NOT NULL AND ${decided.known()}) AS last ON last.idea_id = cohort.idea_id AND last.n = 1
+     GROUP BY cohort.process, last.gate`,
+  );
+  for (const row of decidedRows) {
+    const gate = counts.gates.get(stepKey(String(row.process), String(row.gate)));
+    if (!gate) continue;
+    gate.decided = num(row.ideas);
+    gate.passed = num(row.passed);
+  }
+  return counts.result();
+}
+
+/** The funnel's rows, every stage and gate at 0, for the counts to fill in. */
+function emptyFunnel(stageSteps: StepRef[], gateSteps: StepRef[]) {
+  const processes = new Map<string, FunnelProcess>();
+  const processFor = (id: string) => entryFor(processes, id, () => ({ process: id, submitted: 0, stages: [], launched: 0 }));
+  const stages = new Map<string, FunnelStage>();
+  const gates = new Map<string, FunnelGate>();
+  for (const step of stageSteps) {
+    const stage: FunnelStage = { stage: step.id, name: step.name, entered: 0 };
+    processFor(step.process).stages.push(stage);
+    stages.set(stepKey(step.process, step.id), stage);
+  }
+  for (const step of gateSteps) {
+    const gate: FunnelGate = { gate: step.id, name: step.name, decided: 0, passed: 0 };
+    const stage = stages.get(stepKey(step.process, step.stage ?? ''));
+    if (stage) stage.gate = gate;
+    gates.set(stepKey(step.process, step.id), gate);
+  }
+  const result = (): Funnel => {
+    for (const gate of gates.values()) gate.conversion = ratio(gate.passed, gate.decided);
+    return { processes: [...processes.values()].filter((process) => process.submitted > 0) };
+  };
+  return { processFor, stages, gates, result };
 }
 
 export const funnelReport: Report<Funnel> = {
@@ -97,6 +138,7 @@ export const funnelReport: Report<Funnel> = {
   title: 'Funnel',
   description: 'How far the ideas submitted in the period got: ideas per stage, and the share passing each gate.',
   run: funnel,
+  query: funnelInDatabase,
   tables: (result) => [
     {
       title: 'Ideas per stage and gate',

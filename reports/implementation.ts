@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../store';
+import { endings, num, Sql, submissions, type ReportDatabase } from './database';
 import { ofType, readLog } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
@@ -34,11 +35,25 @@ export function implementation(events: readonly StoredEvent[], range: ReportRang
   return { submitted, launched: durations.length, rate: ratio(durations.length, submitted), timeToImplement: summariseDurations(durations) };
 }
 
+export async function implementationInDatabase(db: ReportDatabase, range: ReportRange): Promise<Implementation> {
+  const counting = new Sql(db, range);
+  const [count] = await counting.rows(`SELECT count(*) AS submitted FROM events WHERE type = 'submitted' AND ${counting.inRange()}`);
+  const sql = new Sql(db, range);
+  const rows = await sql.rows(
+    `SELECT ${sql.ms('ends.at')} - ${sql.ms('subs.at')} AS duration FROM ${endings(sql)} AS ends JOIN ${submissions(sql)} AS subs ON subs.idea_id = ends.idea_id
+     WHERE ends.type = 'launched' AND ${sql.inRange('ends.at')}`,
+  );
+  const submitted = num(count!.submitted);
+  const durations = rows.map((row) => num(row.duration));
+  return { submitted, launched: durations.length, rate: ratio(durations.length, submitted), timeToImplement: summariseDurations(durations) };
+}
+
 export const implementationReport: Report<Implementation> = {
   name: 'implementation',
   title: 'Implementation rate',
   description: 'Ideas launched against ideas submitted in the period, and how long ideas take from submission to launch.',
   run: implementation,
+  query: implementationInDatabase,
   tables: (result) => [
     {
       title: 'Ideas implemented',

@@ -1,5 +1,6 @@
 import { cycleTimeReport } from './cycle-time';
 import { decisionMixReport } from './decision-mix';
+import type { ReportDatabase } from './database';
 import type { EventSource } from './events';
 import { funnelReport } from './funnel';
 import { implementationReport } from './implementation';
@@ -36,14 +37,21 @@ export function findReport(name: string): Report | undefined {
 }
 
 /**
- * Reads the events a report needs and runs it. It asks for every event before `to`, not only
- * those from `from` on: an idea launched in the range may have been submitted before it.
+ * Runs a report: in the events store's database when the source is one (SQLite or PostgreSQL),
+ * else over the events it holds. The events read are every one before `to`, not only those from
+ * `from` on: an idea launched in the range may have been submitted before it.
  */
-export async function runReport<Result>(report: Report<Result>, source: EventSource, range: ReportRange): Promise<Result> {
+export async function runReport<Result>(report: Report<Result>, source: EventSource | ReportDatabase, range: ReportRange): Promise<Result> {
+  if (report.query && isDatabase(source)) return report.query(source, range);
   return report.run(await source.events({ to: range.to }), range);
 }
 
+export function isDatabase(source: EventSource | ReportDatabase): source is ReportDatabase {
+  return 'select' in source && typeof source.select === 'function';
+}
+
 export type { EventSource } from './events';
+export type { ReportDatabase } from './database';
 export { reportRangeSchema, type ReportRange } from './range';
 export type { Report } from './report';
 export { formatCell, toCsv, type Cell, type Column, type ColumnKind, type ReportTable } from './table';

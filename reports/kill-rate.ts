@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../store';
+import { endings, num, Sql, type ReportDatabase } from './database';
 import { readLog } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
@@ -31,11 +32,21 @@ export function killRate(events: readonly StoredEvent[], range: ReportRange): Ki
   return { ended, ...counts, killRate: ratio(counts.killed, ended) };
 }
 
+export async function killRateInDatabase(db: ReportDatabase, range: ReportRange): Promise<KillRate> {
+  const sql = new Sql(db, range);
+  const rows = await sql.rows(`SELECT type, count(*) AS ideas FROM ${endings(sql)} AS ends WHERE ${sql.inRange()} GROUP BY type`);
+  const counts = { launched: 0, killed: 0, withdrawn: 0 };
+  for (const row of rows) counts[row.type as keyof typeof counts] = num(row.ideas);
+  const ended = counts.launched + counts.killed + counts.withdrawn;
+  return { ended, ...counts, killRate: ratio(counts.killed, ended) };
+}
+
 export const killRateReport: Report<KillRate> = {
   name: 'kill-rate',
   title: 'Kill rate',
   description: 'Of the ideas that ended in the period (launched, killed or withdrawn), the share killed.',
   run: killRate,
+  query: killRateInDatabase,
   tables: (result) => [
     {
       title: 'Ideas ended',

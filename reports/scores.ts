@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../store';
-import { ofType, readLog, stepKey, stepsInOrder } from './events';
+import { iso, num, numbers, Sql, stepsInDatabase, type ReportDatabase } from './database';
+import { ofType, readLog, stepKey, stepsInOrder, type StepRef } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
 import { entryFor, sum } from './statistics';
@@ -66,7 +67,50 @@ export function scoreDistribution(events: readonly StoredEvent[], range: ReportR
   for (const decided of ofType(log.events, 'decided').filter(log.inRange)) {
     if (typeof decided.detail.score === 'number') entryFor(scored, stepKey(decided.process, decided.gate!), () => []).push(decided.detail.score);
   }
-  const gateSteps = stepsInOrder(log, 'gates');
+  return distribution(stepsInOrder(log, 'gates'), criteria, scored);
+}
+
+export async function scoreDistributionInDatabase(db: ReportDatabase, range: ReportRange): Promise<ScoreDistribution> {
+  const votes = new Sql(db, range);
+  // Criteria of a gate in the order they first appear: by the first vote naming them, then their place in it.
+  const rows = await votes.rows(
+    `SELECT vote.process, vote.gate, score.key AS criterion, score.value AS score, count(*) AS votes, min(vote.at) AS first, min(${votes.position('score')}) AS place
+     FROM events AS vote CROSS JOIN ${votes.objectEntries('scores', 'vote', 'score')}
+     WHERE vote.type = 'vote_cast' AND ${votes.inRange('vote.at')}
+     GROUP BY vote.process, vote.gate, score.key, score.value`,
+  );
+  const criteria = new Map<string, Omit<CriterionScores, 'gateName'>[]>();
+  const firsts = new Map<Omit<CriterionScores, 'gateName'>, [string, number]>();
+  for (const row of rows) {
+    const gate = entryFor(criteria, stepKey(String(row.process), String(row.gate)), () => []);
+    let criterion = gate.find((found) => found.criterion === String(row.criterion));
+    if (!criterion) {
+      criterion = { process: String(row.process), gate: String(row.gate), criterion: String(row.criterion), votes: 0, counts: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, average: 0 };
+      gate.push(criterion);
+    }
+    const count = num(row.votes);
+    criterion.votes += count;
+    criterion.counts[num(row.score) as Score] += count;
+    criterion.average += num(row.score) * count;
+    const first: [string, number] = [iso(row.first), num(row.place)];
+    const known = firsts.get(criterion);
+    if (!known || first[0] < known[0] || (first[0] === known[0] && first[1] < known[1])) firsts.set(criterion, first);
+  }
+  for (const gate of criteria.values()) {
+    for (const row of gate) row.average /= row.votes;
+    gate.sort((a, b) => (firsts.get(a)![0] < firsts.get(b)![0] ? -1 : firsts.get(a)![0] > firsts.get(b)![0] ? 1 : firsts.get(a)![1] - firsts.get(b)![1]));
+  }
+  const decided = new Sql(db, range);
+  // The weighted scores in the order they were decided, so their sums add up as the log's do.
+  const scoreRows = await decided.rows(
+    `SELECT process, gate, ${decided.list(decided.field('score'), 'at, idea_id, seq')} AS scores, min(at) AS first
+     FROM events WHERE type = 'decided' AND ${decided.isNumber('score')} AND ${decided.inRange()} GROUP BY process, gate ORDER BY first`,
+  );
+  const scored = new Map(scoreRows.map((row) => [stepKey(String(row.process), String(row.gate)), numbers(row.scores)]));
+  return distribution(await stepsInDatabase(db, range, 'gates'), criteria, scored);
+}
+
+function distribution(gateSteps: StepRef[], criteria: Map<string, Omit<CriterionScores, 'gateName'>[]>, scored: Map<string, number[]>): ScoreDistribution {
   return {
     criteria: gateSteps.flatMap((step) => (criteria.get(stepKey(step.process, step.id)) ?? []).map((row) => ({ ...row, gateName: step.name }))),
     gates: gateSteps.flatMap((step) => {
@@ -87,6 +131,7 @@ export const scoresReport: Report<ScoreDistribution> = {
   title: 'Score distribution',
   description: 'How reviewers scored each criterion at each gate (1–5), and the weighted scores the gates decided on.',
   run: scoreDistribution,
+  query: scoreDistributionInDatabase,
   tables: (result) => [
     {
       title: 'Votes per score',

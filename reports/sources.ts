@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../store';
+import { endings, num, Sql, submissions, type ReportDatabase } from './database';
 import { readLog } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
@@ -40,7 +41,21 @@ export function ideasBySource(events: readonly StoredEvent[], range: ReportRange
     row.submitted += 1;
     if (idea.end?.type === 'launched') row.launched += 1;
   }
-  const sources = [...rows.values()].sort((a, b) => b.submitted - a.submitted || b.launched - a.launched || a.source.localeCompare(b.source));
+  return bySource([...rows.values()]);
+}
+
+export async function ideasBySourceInDatabase(db: ReportDatabase, range: ReportRange): Promise<IdeasBySource> {
+  const sql = new Sql(db, range);
+  const rows = await sql.rows(
+    `SELECT subs.source, count(*) AS submitted, sum(CASE WHEN ends.type = 'launched' THEN 1 ELSE 0 END) AS launched
+     FROM ${submissions(sql)} AS subs LEFT JOIN ${endings(sql)} AS ends ON ends.idea_id = subs.idea_id
+     WHERE ${sql.inRange('subs.at')} GROUP BY subs.source`,
+  );
+  return bySource(rows.map((row) => ({ source: String(row.source), submitted: num(row.submitted), launched: num(row.launched) })));
+}
+
+function bySource(rows: SourceRow[]): IdeasBySource {
+  const sources = rows.sort((a, b) => b.submitted - a.submitted || b.launched - a.launched || a.source.localeCompare(b.source));
   const submitted = sources.reduce((total, row) => total + row.submitted, 0);
   const launched = sources.reduce((total, row) => total + row.launched, 0);
   return {
@@ -54,6 +69,7 @@ export const sourcesReport: Report<IdeasBySource> = {
   title: 'Ideas by source',
   description: 'Where the ideas submitted in the period came from, and which sources bring ideas that launch.',
   run: ideasBySource,
+  query: ideasBySourceInDatabase,
   tables: (result) => [
     {
       title: 'Ideas per source',

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../store';
-import { isEnding, readLog, stepKey, stepsInOrder, type EventOf } from './events';
+import { endings, num, numbers, peopleAsRead, Sql, stepsInDatabase, type ReportDatabase } from './database';
+import { isEnding, readLog, stepKey, stepsInOrder, type EventOf, type StepRef } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
 import { entryFor, summariseDurations } from './statistics';
@@ -96,14 +97,66 @@ export function timeToDecision(events: readonly StoredEvent[], range: ReportRang
     }
   }
 
+  return byGateAndReviewer(stepsInOrder(log, 'gates'), gates, [...reviewers.values()]);
+}
+
+export async function timeToDecisionInDatabase(db: ReportDatabase, range: ReportRange): Promise<TimeToDecision> {
+  // Each gate round: when it opened, when it was decided, when it closed (decided, or by the journey's end after it opened).
+  const rounds = (sql: Sql) =>
+    `(SELECT opened.id, opened.idea_id, opened.process, opened.gate, opened.round, opened.at AS opened_at, opened.detail, decided.at AS decided_at,
+             coalesce(decided.at, CASE WHEN ends.at > opened.at OR (ends.at = opened.at AND ends.seq > opened.seq) THEN ends.at END) AS closed_at
+      FROM events AS opened
+      LEFT JOIN (SELECT idea_id, gate, round, max(at) AS at FROM events WHERE type = 'decided' AND ${sql.known()} GROUP BY idea_id, gate, round) AS decided
+        ON decided.idea_id = opened.idea_id AND decided.gate = opened.gate AND decided.round = opened.round
+      LEFT JOIN ${endings(sql)} AS ends ON ends.idea_id = opened.idea_id
+      WHERE opened.type = 'gate_opened' AND ${sql.known('opened.')})`;
+  const perGate = new Sql(db, range);
+  const gateRows = await perGate.rows(
+    `SELECT process, gate, ${perGate.list(`CASE WHEN decided_at IS NOT NULL AND ${perGate.inRange('decided_at')} THEN ${perGate.ms('decided_at')} - ${perGate.ms('opened_at')} END`, 'opened_at')} AS durations,
+            sum(CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END) AS open
+     FROM ${rounds(perGate)} AS rounds GROUP BY process, gate`,
+  );
+  const gates = new Map(gateRows.map((row) => [stepKey(String(row.process), String(row.gate)), { durations: numbers(row.durations), open: num(row.open) }]));
+
+  const perReviewer = new Sql(db, range);
+  const voted = () => `votes.at IS NOT NULL AND ${perReviewer.inRange('votes.at')}`;
+  const reviewerRows = await perReviewer.rows(
+    `SELECT person.value AS reviewer, min(rounds.id) AS example,
+            sum(CASE WHEN ${perReviewer.inRange('rounds.opened_at')} THEN 1 ELSE 0 END) AS asked,
+            sum(CASE WHEN ${voted()} THEN 1 ELSE 0 END) AS voted,
+            ${perReviewer.list(`CASE WHEN ${voted()} THEN ${perReviewer.ms('votes.at')} - ${perReviewer.ms('rounds.opened_at')} END`, 'rounds.opened_at')} AS durations,
+            sum(CASE WHEN votes.at IS NULL AND rounds.closed_at IS NOT NULL AND ${perReviewer.inRange('rounds.closed_at')} THEN 1 ELSE 0 END) AS never_voted,
+            sum(CASE WHEN votes.at IS NULL AND rounds.closed_at IS NULL THEN 1 ELSE 0 END) AS awaiting
+     FROM ${rounds(perReviewer)} AS rounds CROSS JOIN ${perReviewer.arrayElements('reviewers', 'rounds', 'person')}
+     LEFT JOIN (SELECT idea_id, gate, round, actor, max(at) AS at FROM events WHERE type = 'vote_cast' AND actor IS NOT NULL AND ${perReviewer.known()} GROUP BY idea_id, gate, round, actor) AS votes
+       ON votes.idea_id = rounds.idea_id AND votes.gate = rounds.gate AND votes.round = rounds.round AND votes.actor = person.value
+     GROUP BY person.value`,
+  );
+  const people = await peopleAsRead(db, [...new Set(reviewerRows.map((row) => String(row.example)))], 'reviewers');
+  const reviewers = reviewerRows.map((row) => ({
+    reviewer: people.get(String(row.reviewer)) ?? String(row.reviewer),
+    asked: num(row.asked),
+    voted: num(row.voted),
+    neverVoted: num(row.never_voted),
+    awaiting: num(row.awaiting),
+    durations: numbers(row.durations),
+  }));
+  return byGateAndReviewer(await stepsInDatabase(db, range, 'gates'), gates, reviewers);
+}
+
+function byGateAndReviewer(
+  steps: StepRef[],
+  gates: Map<string, { durations: number[]; open: number }>,
+  reviewers: (Omit<ReviewerResponse, 'medianMs' | 'p90Ms'> & { durations: number[] })[],
+): TimeToDecision {
   return {
-    gates: stepsInOrder(log, 'gates').flatMap((step) => {
+    gates: steps.flatMap((step) => {
       const found = gates.get(stepKey(step.process, step.id));
       if (!found || found.durations.length + found.open === 0) return [];
       const { count, medianMs, p90Ms } = summariseDurations(found.durations);
       return [{ process: step.process, gate: step.id, name: step.name, decided: count, medianMs, p90Ms, open: found.open }];
     }),
-    reviewers: [...reviewers.values()]
+    reviewers: reviewers
       .filter((person) => person.asked + person.voted + person.neverVoted + person.awaiting > 0)
       .sort((a, b) => a.reviewer.localeCompare(b.reviewer))
       .map(({ durations, ...person }) => {
@@ -118,6 +171,7 @@ export const timeToDecisionReport: Report<TimeToDecision> = {
   title: 'Time to decision',
   description: 'How long gates take to decide and reviewers take to vote, and who lets rounds close without voting.',
   run: timeToDecision,
+  query: timeToDecisionInDatabase,
   tables: (result) => [
     {
       title: 'Per gate: gate opened to decision',

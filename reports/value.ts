@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../store';
-import { ofType, readLog } from './events';
+import { endings, eventsOfIdeas, Sql, type ReportDatabase } from './database';
+import { ENDINGS, ofType, readLog } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
 import { sum } from './statistics';
@@ -59,11 +60,19 @@ export function launchedIdeasValue(events: readonly StoredEvent[], range: Report
   };
 }
 
+/** The ideas launched in the range found in SQL, then valued from their own events, read through the store (titles are sealed where it is). */
+export async function launchedIdeasValueInDatabase(db: ReportDatabase, range: ReportRange): Promise<LaunchedIdeasValue> {
+  const sql = new Sql(db, range);
+  const launched = await sql.rows(`SELECT idea_id FROM ${endings(sql)} AS ends WHERE type = 'launched' AND ${sql.inRange()}`);
+  return launchedIdeasValue(await eventsOfIdeas(db, launched.map((row) => String(row.idea_id)), ['submitted', 'pilot_ended', ...ENDINGS], range), range);
+}
+
 export const valueReport: Report<LaunchedIdeasValue> = {
   name: 'value',
   title: 'Value of launched ideas',
   description: 'The estimated cost and benefit of the ideas launched in the period, and the benefit their pilots realised.',
   run: launchedIdeasValue,
+  query: launchedIdeasValueInDatabase,
   tables: (result) => [
     {
       title: 'Ideas launched',

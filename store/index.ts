@@ -43,8 +43,17 @@ export interface Store {
   recordWebhookDelivery(delivery: WebhookDelivery): Promise<void>;
   /** Webhook deliveries, newest first. */
   webhookDeliveries(filter?: WebhookDeliveryFilter): Promise<WebhookDelivery[]>;
+  /** Which SQL `select` speaks. */
+  readonly dialect: Dialect;
+  /**
+   * A read-only query of the events table for reports, `?` for each parameter; times come back as
+   * the backend keeps them (ISO text in SQLite, a Date in PostgreSQL), counts as numbers or numeric text.
+   */
+  select(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
+
+export type Dialect = 'sqlite' | 'postgres';
 
 /** A payload codec data key (one per idea), as the key table keeps it. */
 export interface DataKey {
@@ -83,6 +92,8 @@ export interface EventFilter {
   to?: string;
   /** Only these types; an empty list matches nothing. */
   types?: readonly EventType[];
+  /** Only these ideas; an empty list matches nothing. */
+  ideaIds?: readonly string[];
 }
 
 export interface OutboxMessage {

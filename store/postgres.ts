@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, journeyParams, journeysTable, journeyUpdate } from './rows';
 
 /**
  * Production: the events and the outbox in PostgreSQL, shared by every worker and web process.
@@ -65,10 +65,14 @@ const MIGRATIONS = [
    CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id, subscriber);`,
 ];
 
+/** What reports' SQL reads each idea's journey by, made on every open (a store of any age gains it at once). */
+const REPORT_INDEXES = 'CREATE INDEX IF NOT EXISTS events_by_idea_time ON events (idea_id, at, seq)';
+
 /** Held while migrating, so workers starting at once apply each migration exactly once (one lock per database). */
 const MIGRATION_LOCK = 0x73_74_61_67_65; // "stage"
 
 export class PostgresStore implements Store {
+  readonly dialect = 'postgres';
   private constructor(private readonly pool: Pool) {}
 
   /** Connects and brings the tables up to date; fails with the database named (never its password). */
@@ -98,6 +102,12 @@ export class PostgresStore implements Store {
         await client.query(MIGRATIONS[version]!);
         await client.query('INSERT INTO stagegate_migrations (version) VALUES ($1)', [version + 1]);
       }
+      await client.query(REPORT_INDEXES);
+      const { rows: journeys } = await client.query<{ found: string | null }>(`SELECT to_regclass('journeys') AS found`);
+      if (journeys[0]!.found === null) {
+        await client.query(journeysTable('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
+        for (const fill of FILL_JOURNEYS) await client.query(fill);
+      }
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -108,27 +118,41 @@ export class PostgresStore implements Store {
   }
 
   async appendEvent(event: StoredEvent): Promise<boolean> {
-    const result = await this.pool.query(
-      `INSERT INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
+    const insert = `INSERT INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
-       ON CONFLICT (id) DO NOTHING`,
-      [
-        event.id,
-        event.ideaId,
-        event.seq,
-        event.type,
-        isoTime(event.at),
-        event.process,
-        event.processVersion,
-        event.source,
-        event.stage ?? null,
-        event.gate ?? null,
-        event.round ?? null,
-        event.actor ?? null,
-        JSON.stringify(event.detail),
-      ],
-    );
-    return result.rowCount === 1;
+       ON CONFLICT (id) DO NOTHING`;
+    const params = [
+      event.id,
+      event.ideaId,
+      event.seq,
+      event.type,
+      isoTime(event.at),
+      event.process,
+      event.processVersion,
+      event.source,
+      event.stage ?? null,
+      event.gate ?? null,
+      event.round ?? null,
+      event.actor ?? null,
+      JSON.stringify(event.detail),
+    ];
+    const journey = journeyUpdate(event.type);
+    if (!journey) return (await this.pool.query(insert, params)).rowCount === 1;
+    // A submission or an end changes the idea's journey row too, in the same transaction.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const added = (await client.query(insert, params)).rowCount === 1;
+      let position = 0;
+      if (added) await client.query(journey.replace(/\?/g, () => `$${++position}`), journeyParams(event));
+      await client.query('COMMIT');
+      return added;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async events(filter: EventFilter = {}): Promise<StoredEvent[]> {
@@ -136,6 +160,11 @@ export class PostgresStore implements Store {
     const where = eventConditions(filter, (value) => `$${params.push(value)}`);
     const { rows } = await this.pool.query<EventRow>(`SELECT * FROM events ${where} ORDER BY at, idea_id, seq`, params);
     return rows.map(eventFromRow);
+  }
+
+  async select(sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+    let position = 0;
+    return (await this.pool.query(sql.replace(/\?/g, () => `$${++position}`), [...params])).rows as Record<string, unknown>[];
   }
 
   async addToOutbox(message: NewOutboxMessage): Promise<boolean> {

@@ -25,6 +25,7 @@ export function eventConditions(filter: EventFilter, bind: Bind): string {
   if (filter.from) where.push(`at >= ${bind(isoTime(filter.from))}`);
   if (filter.to) where.push(`at < ${bind(isoTime(filter.to))}`);
   if (filter.types) where.push(filter.types.length ? `type IN (${filter.types.map(bind).join(', ')})` : '1 = 0');
+  if (filter.ideaIds) where.push(filter.ideaIds.length ? `idea_id IN (${filter.ideaIds.map(bind).join(', ')})` : '1 = 0');
   return where.length ? `WHERE ${where.join(' AND ')}` : '';
 }
 
@@ -166,4 +167,60 @@ export function webhookDeliveryFromRow(row: WebhookDeliveryRow): WebhookDelivery
     ...(row.last_error === null ? {} : { lastError: row.last_error }),
     at: isoOf(row.at),
   };
+}
+
+/**
+ * The journeys table: one row per idea, its submission and its end (the first `submitted` and the
+ * first `launched`, `killed` or `withdrawn`, in the journey's order), kept by `appendEvent` in the
+ * same transaction as the event, so reports count ideas without reading their events. Made and
+ * filled from the events once, when a store without it is opened.
+ */
+export function journeysTable(time: string, id: string): string {
+  return `CREATE TABLE journeys (
+     idea_id ${id} PRIMARY KEY,
+     process TEXT NOT NULL,
+     source TEXT NOT NULL,
+     submitted_at ${time},
+     submitted_seq INTEGER,
+     ended TEXT,
+     ended_at ${time},
+     ended_seq INTEGER
+   );
+   CREATE INDEX journeys_by_submission ON journeys (submitted_at);
+   CREATE INDEX journeys_by_end ON journeys (ended_at)`;
+}
+
+const ENDING_TYPES = `'launched', 'killed', 'withdrawn'`;
+const firstOfEachIdea = (types: string) => `SELECT idea_id, type, at, seq, process, source FROM (
+    SELECT idea_id, type, at, seq, process, source, ROW_NUMBER() OVER (PARTITION BY idea_id ORDER BY at, seq) AS n FROM events WHERE type IN (${types})
+  ) AS firsts WHERE n = 1`;
+
+/** Fills the journeys table from the events: the same rows `appendEvent` would have kept. */
+export const FILL_JOURNEYS = [
+  `INSERT INTO journeys (idea_id, process, source, submitted_at, submitted_seq) SELECT idea_id, process, source, at, seq FROM (${firstOfEachIdea(`'submitted'`)}) AS submissions WHERE true`,
+  `INSERT INTO journeys (idea_id, process, source, ended, ended_at, ended_seq) SELECT idea_id, process, source, type, at, seq FROM (${firstOfEachIdea(ENDING_TYPES)}) AS ends WHERE true
+   ON CONFLICT (idea_id) DO UPDATE SET ended = excluded.ended, ended_at = excluded.ended_at, ended_seq = excluded.ended_seq`,
+];
+
+/**
+ * What an event changes in the journeys table, if anything: its parameters are the idea, process,
+ * source, type, time and sequence. An earlier one (events may arrive in any order) replaces a later.
+ */
+export function journeyUpdate(type: string): string | undefined {
+  const earlier = (column: string) => `journeys.${column}_at IS NULL OR excluded.${column}_at < journeys.${column}_at OR (excluded.${column}_at = journeys.${column}_at AND excluded.${column}_seq < journeys.${column}_seq)`;
+  if (type === 'submitted') {
+    return `INSERT INTO journeys (idea_id, process, source, submitted_at, submitted_seq) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (idea_id) DO UPDATE SET process = excluded.process, source = excluded.source, submitted_at = excluded.submitted_at, submitted_seq = excluded.submitted_seq WHERE ${earlier('submitted')}`;
+  }
+  if (['launched', 'killed', 'withdrawn'].includes(type)) {
+    return `INSERT INTO journeys (idea_id, process, source, ended, ended_at, ended_seq) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (idea_id) DO UPDATE SET ended = excluded.ended, ended_at = excluded.ended_at, ended_seq = excluded.ended_seq WHERE ${earlier('ended')}`;
+  }
+  return undefined;
+}
+
+/** The parameters of `journeyUpdate` for an event. */
+export function journeyParams(event: { ideaId: string; process: string; source: string; type: string; at: string; seq: number }): unknown[] {
+  const at = isoTime(event.at);
+  return event.type === 'submitted' ? [event.ideaId, event.process, event.source, at, event.seq] : [event.ideaId, event.process, event.source, event.type, at, event.seq];
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, journeyParams, journeysTable, journeyUpdate } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -64,7 +64,15 @@ const MIGRATIONS = [
    CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id, subscriber);`,
 ];
 
+/**
+ * What reports' SQL reads by, made on every open (a store of any age gains them at once): the log
+ * in time order, and each idea's journey in its own order.
+ */
+const REPORT_INDEXES = `CREATE INDEX IF NOT EXISTS events_by_time ON events (at, idea_id, seq);
+   CREATE INDEX IF NOT EXISTS events_by_idea_time ON events (idea_id, at, seq);`;
+
 export class SqliteStore implements Store {
+  readonly dialect = 'sqlite';
   private readonly db: Database.Database;
 
   constructor(file: string) {
@@ -83,16 +91,30 @@ export class SqliteStore implements Store {
         this.db.pragma(`user_version = ${version + 1}`);
       })();
     }
+    const table = (name: string) => this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+    // A folder of an early version may hold only the outbox.
+    if (!table('events')) return;
+    this.db.exec(REPORT_INDEXES);
+    if (!table('journeys')) {
+      this.db.transaction(() => {
+        this.db.exec(journeysTable('TEXT', 'TEXT'));
+        for (const fill of FILL_JOURNEYS) this.db.exec(fill);
+      })();
+    }
   }
 
   async appendEvent(event: StoredEvent): Promise<boolean> {
-    const result = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
-         VALUES (@id, @ideaId, @seq, @type, @at, @process, @processVersion, @source, @stage, @gate, @round, @actor, @detail)`,
-      )
-      .run(eventParams(event));
-    return result.changes === 1;
+    const journey = journeyUpdate(event.type);
+    return this.db.transaction(() => {
+      const result = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
+           VALUES (@id, @ideaId, @seq, @type, @at, @process, @processVersion, @source, @stage, @gate, @round, @actor, @detail)`,
+        )
+        .run(eventParams(event));
+      if (result.changes === 1 && journey) this.db.prepare(journey).run(...journeyParams(event));
+      return result.changes === 1;
+    })();
   }
 
   async rewriteEvents(filter: EventFilter, change: (event: StoredEvent) => StoredEvent | undefined): Promise<number> {
@@ -148,6 +170,10 @@ export class SqliteStore implements Store {
     const where = eventConditions(filter, (value) => (params.push(value), '?'));
     const rows = this.db.prepare(`SELECT * FROM events ${where} ORDER BY at, idea_id, seq`).all(...params) as EventRow[];
     return rows.map(eventFromRow);
+  }
+
+  async select(sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+    return this.db.prepare(sql).all(...params) as Record<string, unknown>[];
   }
 
   async addToOutbox(message: NewOutboxMessage): Promise<boolean> {

@@ -7,6 +7,7 @@ import {
   findReport,
   funnelReport,
   implementationReport,
+  isDatabase,
   killRateReport,
   REPORTS,
   reportRangeSchema,
@@ -15,9 +16,11 @@ import {
   timeToDecisionReport,
   toCsv,
   type EventSource,
+  type ReportDatabase,
   type ReportRange,
   type ReportTable,
 } from '../../reports';
+import { num, Sql } from '../../reports/database';
 import { formatCell } from '../../reports/table';
 import { barChart, columnChart } from './charts';
 import { html, layout, type Html } from './html';
@@ -25,7 +28,7 @@ import { html, layout, type Html } from './html';
 /**
  * The owner's view of the innovation process, behind the admin key: the funnel, where ideas
  * stall, who is slow to review, which sources bring ideas that launch; every report as a table
- * and as CSV. Computed from the events log at each request.
+ * and as CSV. Computed from the events log at each request, in its database when it is the events store.
  */
 
 const DAY_MS = 24 * 3_600_000;
@@ -79,18 +82,57 @@ ${table.total ? html`<tfoot><tr>${table.columns.map((column, index) => html`<td>
 </table>`;
 }
 
+interface SourcesOverTime {
+  months: string[];
+  sources: { name: string; values: number[] }[];
+}
+
 /** Ideas submitted per month and source: where ideas come from over time. */
-function sourcesOverTime(events: readonly StoredEvent[], range: ReportRange): { months: string[]; sources: { name: string; values: number[] }[] } {
+export function sourcesOverTime(events: readonly StoredEvent[], range: ReportRange): SourcesOverTime {
   const submitted = events.filter((event) => event.type === 'submitted' && (!range.from || event.at >= range.from) && (!range.to || event.at < range.to));
-  const months = [...new Set(submitted.map((event) => event.at.slice(0, 7)))].sort();
-  const sources = [...new Set(submitted.map((event) => event.source))].sort();
+  return perMonthAndSource(submitted.map((event) => ({ month: event.at.slice(0, 7), source: event.source, ideas: 1 })));
+}
+
+export async function sourcesOverTimeInDatabase(db: ReportDatabase, range: ReportRange): Promise<SourcesOverTime> {
+  const sql = new Sql(db, range);
+  const rows = await sql.rows(`SELECT ${sql.month('at')} AS month, source, count(*) AS ideas FROM events WHERE type = 'submitted' AND ${sql.inRange()} GROUP BY ${sql.month('at')}, source`);
+  return perMonthAndSource(rows.map((row) => ({ month: String(row.month), source: String(row.source), ideas: num(row.ideas) })));
+}
+
+function perMonthAndSource(counts: { month: string; source: string; ideas: number }[]): SourcesOverTime {
+  const months = [...new Set(counts.map((count) => count.month))].sort();
+  const sources = [...new Set(counts.map((count) => count.source))].sort();
+  const ideas = (source: string, month: string) => counts.filter((count) => count.source === source && count.month === month).reduce((total, count) => total + count.ideas, 0);
+  return { months, sources: sources.map((source) => ({ name: source, values: months.map((month) => ideas(source, month)) })) };
+}
+
+/** What the dashboard's page draws: six reports and the sources over time. */
+export async function dashboardData(source: EventSource | ReportDatabase, range: ReportRange) {
+  if (isDatabase(source)) {
+    const [funnel, cycle, sources, decisions, kills, implemented, overTime] = await Promise.all([
+      runReport(funnelReport, source, range),
+      runReport(cycleTimeReport, source, range),
+      runReport(sourcesReport, source, range),
+      runReport(timeToDecisionReport, source, range),
+      runReport(killRateReport, source, range),
+      runReport(implementationReport, source, range),
+      sourcesOverTimeInDatabase(source, range),
+    ]);
+    return { funnel, cycle, sources, decisions, kills, implemented, overTime };
+  }
+  const events = await source.events({ to: range.to });
   return {
-    months,
-    sources: sources.map((source) => ({ name: source, values: months.map((month) => submitted.filter((event) => event.source === source && event.at.startsWith(month)).length) })),
+    funnel: funnelReport.run(events, range),
+    cycle: cycleTimeReport.run(events, range),
+    sources: sourcesReport.run(events, range),
+    decisions: timeToDecisionReport.run(events, range),
+    kills: killRateReport.run(events, range),
+    implemented: implementationReport.run(events, range),
+    overTime: sourcesOverTime(events, range),
   };
 }
 
-export function dashboardRoutes(options: { events: EventSource; adminKey?: string; lockout?: Lockout }): Router {
+export function dashboardRoutes(options: { events: EventSource | ReportDatabase; adminKey?: string; lockout?: Lockout }): Router {
   const router = Router();
   if (!options.adminKey) {
     router.use((_request, response) => {
@@ -107,14 +149,7 @@ export function dashboardRoutes(options: { events: EventSource; adminKey?: strin
     '/',
     wrap(async (request, response) => {
       const range = rangeOf(request);
-      const events = await options.events.events({ to: range.to });
-      const funnel = funnelReport.run(events, range);
-      const cycle = cycleTimeReport.run(events, range);
-      const sources = sourcesReport.run(events, range);
-      const decisions = timeToDecisionReport.run(events, range);
-      const kills = killRateReport.run(events, range);
-      const implemented = implementationReport.run(events, range);
-      const overTime = sourcesOverTime(events, range);
+      const { funnel, cycle, sources, decisions, kills, implemented, overTime } = await dashboardData(options.events, range);
       const query = new URLSearchParams(Object.entries(range).filter(([, value]) => value) as [string, string][]).toString();
       const percent = (value?: number) => (value === undefined ? '–' : `${Math.round(value * 100)} %`);
       response.type('html').send(

@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openSealedStore } from '../codec';
+import { loadSettings } from '../config/settings';
+import { dashboardData } from '../client/web/dashboard';
+import { REPORTS, runReport, type ReportRange } from '../reports';
+import { openStore, storeFile, type Store, type StoredEvent } from '../store';
+import type { EventType } from '../workflows/state';
+import { TEST_LINK_SECRET } from './helpers';
+import { testRunDir } from './paths';
+import { freshDatabaseUrl, withDatabase } from './postgres';
+
+/**
+ * Every report computed in the database gives exactly what the report's function of the whole log
+ * gives, over the same generated log, on SQLite, PostgreSQL and a sealed store, for any range.
+ */
+
+const START = Date.parse('2026-01-01T00:00:00Z');
+const HOUR = 3_600_000;
+const SOURCES = ['employee', 'customer', 'partner', 'network', 'other'];
+const PEOPLE = ['olivia@cornerbakery.example', 'hamid@cornerbakery.example', 'sofia@cornerbakery.example', 'maya@cornerbakery.example', 'leo@cornerbakery.example'];
+const PROCESSES = [
+  { id: 'smb-lite', steps: [['idea', 'idea-screen'], ['build', 'go-to-pilot'], ['pilot', 'go-to-launch']] },
+  { id: 'express', steps: [['idea', 'quick-decision']] },
+] as const;
+
+/** Ideas through two processes: recycled, held by a deadline, decided by an admin, piloted, killed, withdrawn, or still under way. */
+function generatedLog(ideas: number): StoredEvent[] {
+  const events: StoredEvent[] = [];
+  const journey = (n: number) => {
+    const ideaId = `idea-${n}`;
+    const process = PROCESSES[n % 4 === 3 ? 1 : 0]!;
+    let at = START + n * 7 * HOUR;
+    let seq = 0;
+    let stage: string | undefined;
+    const add = (type: EventType, detail: Record<string, unknown> = {}, more: Partial<StoredEvent> = {}) => {
+      seq += 1;
+      at += HOUR * (1 + ((n * 7 + seq * 13) % 17));
+      events.push({ id: `${ideaId}:${seq}`, ideaId, seq, type, at: new Date(at).toISOString(), process: process.id, processVersion: 1, source: SOURCES[n % 5]!, stage, detail, ...more });
+    };
+    const submitter = PEOPLE[n % 5]!;
+    add('submitted', { title: `Idea ${n}`, submitter, ...(n % 6 ? { estimatedCost: 100 + n, estimatedBenefit: 500 + 3 * n } : {}) }, { actor: submitter });
+    let ended = false;
+    for (const [stageId, gate] of process.steps) {
+      if (n % 9 === 8 && stageId === 'build') {
+        add('withdrawn', { reason: 'withdrawn' }, { actor: submitter });
+        ended = true;
+        break;
+      }
+      stage = stageId;
+      add('stage_entered', { name: stageId.toUpperCase(), rework: false });
+      if (stageId === 'pilot') {
+        if (n % 4 === 1) add('kpi_alert', { kpi: 'weekly_sales', level: n % 8 === 1 ? 'kill' : 'alert', value: 3, threshold: 5 });
+        add('pilot_ended', { reason: n % 8 === 1 ? 'kill-threshold' : 'duration', realisedBenefit: n % 3 ? 50 * n : undefined, summary: [{ kpi: 'weekly_sales', label: 'Weekly sales', unit: 'pastries', direction: 'higher', target: 50, met: n % 2 === 0 }] });
+      }
+      const rounds = n % 5 === 0 ? 2 : 1;
+      for (let round = 1; round <= rounds; round++) {
+        const reviewers = [PEOPLE[(n + round) % 5]!, PEOPLE[(n + round + 2) % 5]!];
+        add('gate_opened', { name: gate.toUpperCase(), reviewers, votesNeeded: 1 }, { gate, round });
+        // Some ideas stop here: the gate still waits on its reviewers.
+        if (n % 11 === 10 && stageId !== 'idea') return;
+        add('vote_cast', { decision: 'go', scores: { feasibility: 1 + (n % 5), impact: 1 + ((n + round) % 5) } }, { gate, round, actor: reviewers[0] });
+        if (n % 3 === 0) add('vote_cast', { decision: 'go', scores: { feasibility: 1 + ((n + 1) % 5), impact: 1 + ((n + 3) % 5) } }, { gate, round, actor: reviewers[1] });
+        const decision = round < rounds ? (n % 10 === 0 ? 'hold' : 'recycle') : n % 7 === 3 && stageId === 'build' ? 'kill' : n % 13 === 4 ? 'conditional-go' : 'go';
+        const decidedBy = n % 10 === 0 && round < rounds ? 'deadline' : n % 12 === 5 ? 'admin' : 'reviewers';
+        add('decided', { decision, decidedBy, ...(decidedBy === 'reviewers' ? { score: 1 + ((n * 3 + round) % 9) / 2 } : {}), reasons: [], conditions: [], comments: [] }, { gate, round });
+        if (decision === 'recycle') add('stage_entered', { name: stageId.toUpperCase(), rework: true });
+        if (decision === 'kill') {
+          add('killed', { reason: 'killed' });
+          ended = true;
+        }
+      }
+      if (ended) break;
+    }
+    if (!ended && n % 3 !== 2) add('launched', { reason: 'launched' });
+  };
+  for (let n = 0; n < ideas; n++) journey(n);
+  return events.sort(inLogOrder);
+}
+
+function inLogOrder(a: StoredEvent, b: StoredEvent): number {
+  return a.at.localeCompare(b.at) || (a.ideaId < b.ideaId ? -1 : a.ideaId > b.ideaId ? 1 : 0) || a.seq - b.seq;
+}
+
+const EVENTS = generatedLog(400);
+const last = EVENTS[EVENTS.length - 1]!.at;
+const middle = (fraction: number) => new Date(START + (Date.parse(last) - START) * fraction).toISOString();
+const RANGES: ReportRange[] = [{}, { from: middle(0.3) }, { to: middle(0.6) }, { from: middle(0.2), to: middle(0.5) }, { from: '2026-02-01T00:00:00.000Z', to: '2026-03-01T00:00:00.000Z' }];
+
+async function filled(store: Store, events: readonly StoredEvent[]): Promise<Store> {
+  for (const event of events) await store.appendEvent(event);
+  return store;
+}
+
+/** The old way, as the baseline and the spec: every event before `to`, through the store, then the report's function. */
+async function overEvents(store: Store, range: ReportRange) {
+  const events = await store.events({ to: range.to });
+  return Object.fromEntries(REPORTS.map((report) => [report.name, report.run(events, range)]));
+}
+
+async function inDatabase(store: Store, range: ReportRange) {
+  return Object.fromEntries(await Promise.all(REPORTS.map(async (report) => [report.name, await runReport(report, store, range)] as const)));
+}
+
+const where = async (backend: string) => ({ dataDir: mkdtempSync(join(testRunDir(), 'reports-db-')), ...(backend === 'PostgreSQL' ? { databaseUrl: await freshDatabaseUrl() } : {}) });
+
+describe.each(['SQLite', 'PostgreSQL'])('reports in the database on %s', (backend) => {
+  test('every report and the dashboard give what the whole log gives, for every range', async () => {
+    const store = await filled(await openStore(await where(backend)), EVENTS);
+    try {
+      expect(REPORTS.every((report) => report.query)).toBe(true);
+      for (const range of RANGES) {
+        expect(await inDatabase(store, range)).toEqual(await overEvents(store, range));
+        expect(await dashboardData(store, range)).toEqual(await dashboardData({ events: (filter: { to?: string }) => store.events(filter) }, range));
+      }
+      // The log really exercises the reports: none is empty.
+      const all = await inDatabase(store, {});
+      expect(all['kill-rate']).toMatchObject({ launched: expect.any(Number), killed: expect.any(Number), withdrawn: expect.any(Number) });
+      expect(JSON.stringify(all)).toContain('conditional-go');
+      expect((all.pilots as { pilots: number }).pilots).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a sealed store: the SQL reads pseudonyms and readable fields, and gives what the decrypted log gives', async () => {
+    const place = await where(backend);
+    const store = await filled(await openSealedStore(loadSettings({ env: {}, overrides: { ...place, linkSecret: TEST_LINK_SECRET, codecKeys: `reports:${randomBytes(32).toString('base64')}` } })), EVENTS.slice(0, 1500));
+    try {
+      // PostgreSQL keeps the readable detail as jsonb, which orders an object's keys its own way: a gate's
+      // criteria may then be listed in another order than the sealed (decrypted) votes give; the counts are the same.
+      const criteriaInOneOrder = (results: Record<string, unknown>) => {
+        if (backend !== 'PostgreSQL') return results;
+        const scores = results.scores as { criteria: { process: string; gate: string; criterion: string }[] };
+        const key = (row: { process: string; gate: string; criterion: string }) => `${row.process}/${row.gate}/${row.criterion}`;
+        return { ...results, scores: { ...scores, criteria: [...scores.criteria].sort((a, b) => (key(a) < key(b) ? -1 : 1)) } };
+      };
+      for (const range of RANGES.slice(0, 3)) expect(criteriaInOneOrder(await inDatabase(store, range))).toEqual(criteriaInOneOrder(await overEvents(store, range)));
+      const all = await inDatabase(store, {});
+      expect(JSON.stringify(all)).toContain('hamid@cornerbakery.example');
+      expect(JSON.stringify(all)).toContain('Idea 1');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a store made before the journeys table and the reports indexes gains them when opened, the table filled from its events, and gives the same reports', async () => {
+    const place = await where(backend);
+    const events = EVENTS.slice(0, 800);
+    await (await filled(await openStore(place), events)).close();
+    const indexes = ['events_by_idea_time', ...(backend === 'SQLite' ? ['events_by_time'] : [])];
+    const dropIndexes = `DROP INDEX ${indexes.join('; DROP INDEX ')}; DROP TABLE journeys`;
+    const indexNames = async () => {
+      if (backend === 'SQLite') {
+        const raw = new Database(storeFile(place.dataDir));
+        const names = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((row) => row.name);
+        raw.close();
+        return names;
+      }
+      return withDatabase(place.databaseUrl!, async (client) => (await client.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename IN ('events', 'journeys')")).rows.map((row) => row.indexname));
+    };
+    if (backend === 'SQLite') {
+      const raw = new Database(storeFile(place.dataDir));
+      raw.exec(dropIndexes);
+      raw.close();
+    } else await withDatabase(place.databaseUrl!, (client) => client.query(dropIndexes));
+    expect(await indexNames()).not.toEqual(expect.arrayContaining([...indexes, 'journeys_by_end']));
+
+    const store = await openStore(place);
+    try {
+      expect(await indexNames()).toEqual(expect.arrayContaining(indexes));
+      const [journeys] = await store.select('SELECT count(*) AS ideas, count(ended) AS ended FROM journeys');
+      expect(Number(journeys!.ideas)).toBe(new Set(events.map((event) => event.ideaId)).size);
+      expect(Number(journeys!.ended)).toBeGreaterThan(0);
+      for (const range of RANGES.slice(0, 2)) expect(await inDatabase(store, range)).toEqual(await overEvents(store, range));
+    } finally {
+      await store.close();
+    }
+  });
+});
