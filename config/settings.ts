@@ -226,7 +226,7 @@ export const settingsSchema = z
 export type Settings = z.output<typeof settingsSchema>;
 
 /** Environment variables that override the settings file, each naming one setting. */
-const ENVIRONMENT: [variable: string, path: string[]][] = [
+export const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_TASK_QUEUE', ['taskQueue']],
   ['STAGEGATE_DATA_DIR', ['dataDir']],
   ['DATABASE_URL', ['databaseUrl']],

@@ -86,6 +86,25 @@ describe('Prometheus metrics', () => {
     });
   });
 
+  test('/healthz answers 200 while healthy and 503 with the state otherwise; without a health function it is not served', async () => {
+    let state = 'running';
+    const served = await serveMetrics({ registry: new Registry(), port: 0, health: () => ({ healthy: state === 'running', state }) });
+    const plain = await serveMetrics({ registry: new Registry(), port: 0 });
+    try {
+      expect(served.healthUrl).toBe(served.url.replace(/metrics$/, 'healthz'));
+      const healthy = await fetch(served.healthUrl!);
+      expect([healthy.status, await healthy.json()]).toEqual([200, { status: 'ok', state: 'running' }]);
+      state = 'draining';
+      const draining = await fetch(served.healthUrl!);
+      expect([draining.status, await draining.json()]).toEqual([503, { status: 'unavailable', state: 'draining' }]);
+      expect(plain.healthUrl).toBeUndefined();
+      expect((await fetch(plain.url.replace(/metrics$/, 'healthz'))).status).toBe(404);
+    } finally {
+      await served.close();
+      await plain.close();
+    }
+  });
+
   test('a metrics listener binds loopback unless told otherwise', async () => {
     const served = await serveMetrics({ registry: new Registry(), port: 0 });
     try {

@@ -2,13 +2,25 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
 
+/** What a process says of itself at /healthz: healthy, and in which state (a worker's: `running`, `draining`, ...). */
+export interface Health {
+  healthy: boolean;
+  state: string;
+}
+
 /**
  * Serves /metrics for Prometheus: stagegate's own counters and, when given, the Temporal SDK's
- * runtime metrics (exported by the SDK's core on a loopback address), in one scrape.
+ * runtime metrics (exported by the SDK's core on a loopback address), in one scrape. With `health`,
+ * also /healthz for a container's health check: 200 while healthy, else 503, with the state in JSON.
  */
-export async function serveMetrics(options: { registry: Registry; port: number; host?: string; temporalMetricsUrl?: string }): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveMetrics(options: { registry: Registry; port: number; host?: string; temporalMetricsUrl?: string; health?: () => Health }): Promise<{ url: string; healthUrl?: string; close(): Promise<void> }> {
   collectDefaultMetrics({ register: options.registry });
   const server: Server = createServer((request, response) => {
+    if (request.url === '/healthz' && options.health) {
+      const health = options.health();
+      response.writeHead(health.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: health.healthy ? 'ok' : 'unavailable', state: health.state }));
+      return;
+    }
     if (request.url !== '/metrics') {
       response.writeHead(404).end();
       return;
@@ -29,8 +41,10 @@ export async function serveMetrics(options: { registry: Registry; port: number; 
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const origin = `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}`;
   return {
-    url: `http://${options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1'}:${port}/metrics`,
+    url: `${origin}/metrics`,
+    ...(options.health ? { healthUrl: `${origin}/healthz` } : {}),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -6,6 +6,7 @@ import { requireLinkSecret } from '../links';
 import { createCodec, sealStore } from '../codec';
 import { openStore } from '../store';
 import { loadTemporalConnection, type Settings } from '../config/settings';
+import type { Health } from './metrics';
 
 /** Bundles the workflow code once; every worker of the process reuses the bundle. */
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
@@ -93,4 +94,10 @@ export function installRuntimeMetrics(settings: Pick<Settings, 'metricsPort'>): 
   const bindAddress = `127.0.0.1:${settings.metricsPort + 1}`;
   Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
   return { metrics, temporalMetricsUrl: `http://${bindAddress}/metrics` };
+}
+
+/** A worker is healthy while it runs: not before `run()`, not while it drains or after it failed. */
+export function workerHealth(worker: StageGateWorker): Health {
+  const state = worker.worker.getState();
+  return { healthy: state === 'RUNNING', state: state.toLowerCase() };
 }

@@ -6,7 +6,7 @@ import { loadTemporalConnection, withEmbeddedSecrets } from '../../config/settin
 import { checkConfiguration } from '../../config/startup';
 import { startDevServer } from '../../worker/dev-server';
 import { serveMetrics, trackIdeaCounts } from '../../worker/metrics';
-import { createStageGateWorker, installRuntimeMetrics } from '../../worker/worker';
+import { createStageGateWorker, installRuntimeMetrics, workerHealth } from '../../worker/worker';
 import { StageGateClient } from '../sdk';
 import { startWebServer } from '../web/server';
 import { action, jsonOption } from './command';
@@ -36,7 +36,7 @@ export function registerDevCommands(program: Command): void {
         const client = await StageGateClient.connect({ settings, connection: env.connection, namespace: env.namespace });
         try {
           const worker = await createStageGateWorker({ settings, connection: env.nativeConnection, namespace: env.namespace ?? 'default', metrics });
-          const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, host: settings.metricsHost, temporalMetricsUrl }) : undefined;
+          const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, host: settings.metricsHost, temporalMetricsUrl, health: () => workerHealth(worker) }) : undefined;
           const stopCounting = served ? trackIdeaCounts(metrics.registry, () => client.countIdeas()) : undefined;
           const web = await startWebServer({ client, settings, outbox: store, events: store }).catch((err: Error) => {
             throw new CliError(`the web server did not start on ${settings.webHost}:${settings.webPort} (${err.message}); set STAGEGATE_WEB_PORT to another port`);
@@ -90,11 +90,11 @@ Try it from another terminal:
         const temporal = loadTemporalConnection();
         const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
         const worker = await createStageGateWorker({ settings, metrics });
-        const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, host: settings.metricsHost, temporalMetricsUrl }) : undefined;
+        const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, host: settings.metricsHost, temporalMetricsUrl, health: () => workerHealth(worker) }) : undefined;
         // The worker keeps the ideas-by-status gauge, so no scrape of any process asks Temporal to count.
         const client = served ? await context.client() : undefined;
         const stopCounting = client ? trackIdeaCounts(metrics.registry, () => client.countIdeas()) : undefined;
-        if (served) note(`metrics for Prometheus at ${served.url}`);
+        if (served) note(`metrics for Prometheus at ${served.url}, health at ${served.healthUrl}`);
         note(`stagegate worker polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace})`);
         await worker.run();
         stopCounting?.();
