@@ -6,6 +6,7 @@ import { requireLinkSecret } from '../links';
 import { createCodec, sealStore } from '../codec';
 import { openStore } from '../store';
 import { loadTemporalConnection, type Settings } from '../config/settings';
+import { explainConnectFailure } from '../config/temporal';
 
 /** Bundles the workflow code once; every worker of the process reuses the bundle. */
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
@@ -55,7 +56,9 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
     if (connection && !options.connection) await connection.close();
   };
   try {
-    connection ??= await NativeConnection.connect(temporal.connectionOptions);
+    connection ??= await NativeConnection.connect(temporal.connectionOptions).catch(async (err: unknown) => {
+      throw await explainConnectFailure(err, temporal);
+    });
     const worker = await Worker.create({
       connection,
       namespace: options.namespace ?? temporal.namespace,

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../config/people';
 import { loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
 import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
+import { explainConnectFailure } from '../../config/temporal';
 import { ConfigError, formatIssue } from '../../config/yaml';
 import { createCodec, forgetInStore, ideaKeyName, ideasSubmittedBy, openSealedStore, type Codec, type Erasure } from '../../codec';
 import { findReport, REPORTS, reportRangeSchema, runReport } from '../../reports';
@@ -129,7 +130,9 @@ export class StageGateClient {
   static async connect(options: ConnectOptions = {}): Promise<StageGateClient> {
     const settings = options.settings ?? loadSettings();
     const temporal = loadTemporalConnection();
-    const connection = options.connection ?? (await Connection.connect(temporal.connectionOptions));
+    const connection = options.connection ?? (await Connection.connect(temporal.connectionOptions).catch(async (err: unknown) => {
+      throw await explainConnectFailure(err, temporal);
+    }));
     const codec = createCodec(settings);
     const client = new Client({ connection, namespace: options.namespace ?? temporal.namespace, ...(codec ? { dataConverter: codec.dataConverter } : {}) });
     return new StageGateClient(client, settings, !options.connection, codec);
