@@ -55,6 +55,7 @@ export function cycleTimes(events: readonly StoredEvent[], range: ReportRange): 
   };
 }
 
+/** The cycleTime report, a pure function of the events: its result is a `CycleTimes`. */
 export const cycleTimeReport: Report<CycleTimes> = {
   name: 'cycle-time',
   title: 'Cycle time per stage',

@@ -92,6 +92,7 @@ export function funnel(events: readonly StoredEvent[], range: ReportRange): Funn
   return { processes: [...processes.values()].filter((process) => process.submitted > 0) };
 }
 
+/** The funnel report, a pure function of the events: its result is a `Funnel`. */
 export const funnelReport: Report<Funnel> = {
   name: 'funnel',
   title: 'Funnel',

@@ -34,6 +34,7 @@ export function implementation(events: readonly StoredEvent[], range: ReportRang
   return { submitted, launched: durations.length, rate: ratio(durations.length, submitted), timeToImplement: summariseDurations(durations) };
 }
 
+/** The implementation report, a pure function of the events: its result is a `Implementation`. */
 export const implementationReport: Report<Implementation> = {
   name: 'implementation',
   title: 'Implementation rate',

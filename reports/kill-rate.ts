@@ -31,6 +31,7 @@ export function killRate(events: readonly StoredEvent[], range: ReportRange): Ki
   return { ended, ...counts, killRate: ratio(counts.killed, ended) };
 }
 
+/** The killRate report, a pure function of the events: its result is a `KillRate`. */
 export const killRateReport: Report<KillRate> = {
   name: 'kill-rate',
   title: 'Kill rate',

@@ -49,6 +49,7 @@ export function ideasBySource(events: readonly StoredEvent[], range: ReportRange
   };
 }
 
+/** The sources report, a pure function of the events: its result is a `IdeasBySource`. */
 export const sourcesReport: Report<IdeasBySource> = {
   name: 'sources',
   title: 'Ideas by source',

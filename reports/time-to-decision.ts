@@ -113,6 +113,7 @@ export function timeToDecision(events: readonly StoredEvent[], range: ReportRang
   };
 }
 
+/** The timeToDecision report, a pure function of the events: its result is a `TimeToDecision`. */
 export const timeToDecisionReport: Report<TimeToDecision> = {
   name: 'time-to-decision',
   title: 'Time to decision',

@@ -59,6 +59,7 @@ export function launchedIdeasValue(events: readonly StoredEvent[], range: Report
   };
 }
 
+/** The value report, a pure function of the events: its result is a `LaunchedIdeasValue`. */
 export const valueReport: Report<LaunchedIdeasValue> = {
   name: 'value',
   title: 'Value of launched ideas',

@@ -23,12 +23,14 @@ const quietBundlerLogger = {
   error: (message: string) => console.error(message),
 };
 
+/** A created worker: Temporal's `Worker` and a `run` that releases everything it opened. */
 export interface StageGateWorker {
   worker: Worker;
   /** Runs until SIGINT or SIGTERM (or worker.shutdown()), then releases the mail connections, the store and the connection. */
   run(): Promise<void>;
 }
 
+/** What a worker needs: settings, and optionally a prebuilt workflow bundle, a connection, a namespace and metrics. */
 export interface CreateWorkerOptions {
   settings: Settings;
   workflowBundle?: WorkflowBundle;
@@ -39,6 +41,7 @@ export interface CreateWorkerOptions {
   metrics?: ActivityMetrics;
 }
 
+/** Connects (TEMPORAL_* conventions), opens the events store and mail, and creates the worker on `settings.taskQueue`; refuses to start without the link secret. */
 export async function createStageGateWorker(options: CreateWorkerOptions): Promise<StageGateWorker> {
   const { settings } = options;
   // Before connecting: a worker without the key could not put a link in any message.

@@ -72,11 +72,16 @@ import {
   type VoteInput,
 } from './inputs';
 
+/** Every refusal and failure of the SDK, with a `code` to branch on (see the README's table). */
 export { StageGateError, type StageGateErrorCode } from './errors';
+/** The zod schemas of every input and the types they accept (`IdeaSubmission`, `VoteInput`, ...), the same ones the CLI and the HTTP API use. */
 export * from './inputs';
+/** What the SDK answers with: an idea's status and outcome, vote and KPI receipts, a pilot's status and plan. */
 export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, RecordedVote, StoppedHow, VoteReceipt } from '../../workflows/state';
+/** A pilot's KPI readings and their summary (latest, trend, target met), as `pilotStatus` gives them. */
 export type { KpiPoint, KpiSummary } from '../../workflows/kpi-rules';
 
+/** What `submitIdea` answers: the idea's id and its Temporal workflow id. */
 export interface SubmittedIdea {
   ideaId: string;
   workflowId: string;
@@ -84,6 +89,7 @@ export interface SubmittedIdea {
   created: boolean;
 }
 
+/** One line of `listIdeas`: what Temporal's visibility store knows of an idea, without asking its journey. */
 export interface IdeaSummary {
   ideaId: string;
   title: string;
@@ -96,6 +102,7 @@ export interface IdeaSummary {
   stopped?: StoppedHow;
 }
 
+/** A gate round waiting on one reviewer's vote (`pendingReviews`). */
 export interface PendingReview {
   ideaId: string;
   title: string;
@@ -105,6 +112,7 @@ export interface PendingReview {
   deadlineAt: string;
 }
 
+/** How `StageGateClient.connect` finds its settings and Temporal; everything is optional. */
 export interface ConnectOptions {
   settings?: Settings;
   /** An open connection to reuse; the client then leaves closing it to the caller. */
@@ -138,16 +146,19 @@ export class StageGateClient {
     return new StageGateClient(client, settings, !options.connection, codec);
   }
 
+  /** Closes the connection the client opened (not one it was handed) and the codec's key store. */
   async close(): Promise<void> {
     await this.codec?.close();
     if (this.ownsConnection) await this.client.connection.close();
   }
 
+  /** The process templates of `processesDir`, by id, read once. */
   processes(): Map<string, ProcessDefinition> {
     this.processesCache ??= loadProcesses(this.settings.processesDir);
     return this.processesCache;
   }
 
+  /** The people directory of `peopleFile`, read once: who may review, decide and administer. */
   people(): PeopleDirectory {
     this.peopleCache ??= loadPeopleDirectory(this.settings.peopleFile);
     return this.peopleCache;
@@ -561,6 +572,7 @@ export class StageGateClient {
     return { ...input, gate: input.gate ?? round.gate, round: input.round ?? round.round };
   }
 
+  /** The champion (or an admin) says the conditions of a conditional go are met, so the next gate can open. */
   async markConditionsMet(ideaId: string, action: ActionInput): Promise<void> {
     const input = parse('conditions', actionSchema, action);
     const idea = await this.journeyState(ideaId);
@@ -568,12 +580,14 @@ export class StageGateClient {
     await this.update(ideaId, markConditionsMetUpdate, input, commandId('conditions-met', positionOf(idea), input.by, says(input)));
   }
 
+  /** An admin parks the idea, with a reason told to the submitter, until it is resumed or `revisitAfter` passes. */
   async hold(ideaId: string, hold: HoldInput): Promise<void> {
     const input = parse('hold', holdSchema, hold);
     this.authorise(input.by, `put idea "${ideaId}" on hold`, { admin: true });
     await this.update(ideaId, holdUpdate, input, commandId('hold', positionOf(await this.journeyState(ideaId)), input.by, says(input)));
   }
 
+  /** An admin brings a held idea back where it was. */
   async resume(ideaId: string, action: ActionInput): Promise<void> {
     const input = parse('resume', actionSchema, action);
     this.authorise(input.by, `resume idea "${ideaId}"`, { admin: true });
