@@ -265,20 +265,14 @@ export interface TemporalConnection {
  * TEMPORAL_API_KEY, TEMPORAL_TLS_*, and the profiles of TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE.
  */
 export function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): TemporalConnection {
-  let profile;
-  let loaded;
-  try {
-    profile = loadClientConfigProfile({ overrideEnvVars: env as Record<string, string> });
-    loaded = toClientOptions(profile);
-  } catch (err) {
-    throw new ConfigError(`Temporal connection settings: ${(err as Error).message}`);
-  }
-  const { connectionOptions } = loaded;
+  const profile = temporalConfig(() => loadClientConfigProfile({ overrideEnvVars: env as Record<string, string> }));
   // Temporal's loader drops a certificate without its key (or a key without its certificate) without a word.
   if (Boolean(profile.tls?.clientCert) !== Boolean(profile.tls?.clientKey)) {
     const [given, missing] = profile.tls?.clientCert ? ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'] : ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_CLIENT_CERT_PATH'];
     throw new ConfigError(`Temporal connection settings: ${given} (or its _DATA or profile form) is set without ${missing}; a client certificate needs both its certificate and its key.`);
   }
+  const loaded = temporalConfig(() => toClientOptions(profile));
+  const { connectionOptions } = loaded;
   const source = (data: ConfigDataSource | undefined, variable: string) => (data ? ('path' in data ? data.path : variable) : undefined);
   return {
     connectionOptions: { ...connectionOptions, address: connectionOptions.address ?? 'localhost:7233' },
@@ -290,6 +284,15 @@ export function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): Te
       apiKey: profile.apiKey === undefined ? undefined : env.TEMPORAL_API_KEY ? 'TEMPORAL_API_KEY' : 'the profile file',
     },
   };
+}
+
+/** Temporal's loader's failures (a profile that is not there, a file that cannot be read), as configuration errors. */
+function temporalConfig<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    throw new ConfigError(`Temporal connection settings: ${(err as Error).message}`);
+  }
 }
 
 /**
