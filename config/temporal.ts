@@ -18,12 +18,12 @@ export async function explainConnectFailure(err: unknown, temporal: TemporalConn
   const { address, tls, apiKey } = temporal.connectionOptions;
   const where = `Temporal at ${address}`;
   if (apiKey && refusedCredentials(err)) {
-    return new ConfigError(`${where} refused the API key in ${temporal.sources.apiKey ?? 'TEMPORAL_API_KEY'} (${messageOf(err)}); nothing was started. Check the key and that it is allowed into namespace ${temporal.namespace}.`);
+    return new ConfigError(`${where} refused the API key in ${temporal.sources.apiKey ?? 'TEMPORAL_API_KEY'} (${messageOf(err)}); nothing was sent. Check the key and that it is allowed into namespace ${temporal.namespace}.`);
   }
   if (!tls) return err;
   const problem = await handshakeProblem(temporal);
   if (!problem) return err;
-  return new ConfigError(`cannot connect to ${where} over TLS: ${problem}; nothing was started.`, { cause: err });
+  return new ConfigError(`cannot connect to ${where} over TLS: ${problem}; nothing was sent.`, { cause: err });
 }
 
 function messageOf(err: unknown): string {

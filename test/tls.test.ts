@@ -82,7 +82,7 @@ describe('Temporal over TLS, mTLS and an API key, through a TLS-terminating gRPC
   test.each(refusals)('%s: the CLI and the worker stop with a clear message, no stack trace', async (_name, tls, message) => {
     const settings = testSettings();
     const env = cliEnv(settings, { ...viaTls(mtlsProxy, tls), STAGEGATE_LINK_SECRET: 'tls-test-link-secret-0123456789abcdef', STAGEGATE_METRICS_PORT: '0' });
-    const [cli, worker] = await Promise.all([runCli(env, ['idea', 'list']), runCli(env, ['worker'], 60_000)]);
+    const [cli, worker] = await Promise.all([runCli(env, ['idea', 'list'], 60_000), runCli(env, ['worker'], 60_000)]);
     for (const run of [cli, worker]) {
       expect(run.stderr).toMatch(message);
       expect(run.code).toBe(1);
