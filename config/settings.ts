@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { loadClientConfigProfile, toClientOptions, type ConfigDataSource } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { durationSchema } from './duration';
@@ -23,6 +23,9 @@ export const SHIPPED_PEOPLE_FILE = join(PACKAGE_ROOT, 'config', 'people.yaml');
 
 /** `id:base64key` pairs, separated by commas or new lines. */
 export const CODEC_KEYS = /^\s*[A-Za-z0-9._-]+:[A-Za-z0-9+/]{43}=\s*([,\n]\s*[A-Za-z0-9._-]+:[A-Za-z0-9+/]{43}=\s*)*[,\n]?\s*$/;
+
+/** Where `stagegate dev` serves its pages; links in real email must start elsewhere. */
+export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const flag = z.union([z.boolean(), z.stringbool()]);
@@ -174,7 +177,7 @@ export const settingsSchema = z
     /** A journey continues as new once a run's history passes this many events, so a long-lived idea's history stays small. */
     journeyHistoryLimit: z.coerce.number().int().min(100).max(40_000).default(5_000),
     /** Where people reach the web server; links in messages start with it. */
-    publicUrl: z.url().default('http://localhost:3000'),
+    publicUrl: z.url().default(DEFAULT_PUBLIC_URL),
     webHost: z.string().min(1).default('127.0.0.1'),
     webPort: port.default(3000),
     /** The proxies the web server believes about the client's address; none unless set (see trustProxySchema). */
@@ -329,6 +332,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
 export interface TemporalConnection {
   connectionOptions: NativeConnectionOptions;
   namespace: string;
+  /** Where the TLS files and the API key came from (a path, or the variable holding the data), for error messages. */
+  sources: { serverCa?: string; clientCert?: string; clientKey?: string; apiKey?: string };
 }
 
 /**
@@ -336,17 +341,34 @@ export interface TemporalConnection {
  * TEMPORAL_API_KEY, TEMPORAL_TLS_*, and the profiles of TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE.
  */
 export function loadTemporalConnection(env: NodeJS.ProcessEnv = process.env): TemporalConnection {
-  let loaded;
-  try {
-    loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
-  } catch (err) {
-    throw new ConfigError(`Temporal connection settings: ${(err as Error).message}`);
+  const profile = temporalConfig(() => loadClientConfigProfile({ overrideEnvVars: env as Record<string, string> }));
+  // Temporal's loader drops a certificate without its key (or a key without its certificate) without a word.
+  if (Boolean(profile.tls?.clientCert) !== Boolean(profile.tls?.clientKey)) {
+    const [given, missing] = profile.tls?.clientCert ? ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'] : ['TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_CLIENT_CERT_PATH'];
+    throw new ConfigError(`Temporal connection settings: ${given} (or its _DATA or profile form) is set without ${missing}; a client certificate needs both its certificate and its key.`);
   }
+  const loaded = temporalConfig(() => toClientOptions(profile));
   const { connectionOptions } = loaded;
+  const source = (data: ConfigDataSource | undefined, variable: string) => (data ? ('path' in data ? data.path : variable) : undefined);
   return {
     connectionOptions: { ...connectionOptions, address: connectionOptions.address ?? 'localhost:7233' },
     namespace: loaded.namespace ?? 'default',
+    sources: {
+      serverCa: source(profile.tls?.serverCACert, 'TEMPORAL_TLS_SERVER_CA_CERT_DATA'),
+      clientCert: source(profile.tls?.clientCert, 'TEMPORAL_TLS_CLIENT_CERT_DATA'),
+      clientKey: source(profile.tls?.clientKey, 'TEMPORAL_TLS_CLIENT_KEY_DATA'),
+      apiKey: profile.apiKey === undefined ? undefined : env.TEMPORAL_API_KEY ? 'TEMPORAL_API_KEY' : 'the profile file',
+    },
   };
+}
+
+/** Temporal's loader's failures (a profile that is not there, a file that cannot be read), as configuration errors. */
+function temporalConfig<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    throw new ConfigError(`Temporal connection settings: ${(err as Error).message}`);
+  }
 }
 
 /**

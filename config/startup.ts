@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPeopleDirectory, type PeopleDirectory } from './people';
 import { loadProcessFile, type ProcessDefinition } from './process';
-import type { Settings } from './settings';
+import { DEFAULT_PUBLIC_URL, type Settings } from './settings';
 import { ConfigError } from './yaml';
 
 /**
@@ -35,4 +35,23 @@ export function checkConfiguration(settings: Pick<Settings, 'processesDir' | 'pe
   const people = attempt(() => loadPeopleDirectory(settings.peopleFile));
   if (problems.length > 0 || !people) throw new ConfigError(`stagegate will not start on an invalid configuration; nothing was started:\n${problems.join('\n')}`);
   return { processes, people };
+}
+
+/**
+ * Real mail carries links, so a worker or web server that sends through SMTP needs the address
+ * people reach the web server at and the key that signs the links; without them every link in
+ * every email would be broken. The embedded default (`stagegate dev`, the outbox) needs neither.
+ */
+export function checkMailLinks(settings: Pick<Settings, 'mail' | 'publicUrl' | 'linkSecret'>): void {
+  const smtp = settings.mail.smtp;
+  if (!smtp) return;
+  const problems = [
+    ...(settings.publicUrl === DEFAULT_PUBLIC_URL
+      ? [`STAGEGATE_PUBLIC_URL (publicUrl) is still the default ${DEFAULT_PUBLIC_URL}: set it to the address people reach the web server at (https://ideas.example.com)`]
+      : []),
+    ...(settings.linkSecret ? [] : ['STAGEGATE_LINK_SECRET (linkSecret) is not set: set the same key of at least 32 characters for every worker and web server']),
+  ];
+  if (problems.length) {
+    throw new ConfigError(`stagegate will not start: mail goes out through SMTP (${smtp.host}), and every link in it would be broken; nothing was started:\n${problems.join('\n')}`);
+  }
 }

@@ -79,6 +79,7 @@ function byStage(steps: StepRef[], visits: Map<string, { durations: number[]; op
   };
 }
 
+/** The cycleTime report, a pure function of the events: its result is a `CycleTimes`. */
 export const cycleTimeReport: Report<CycleTimes> = {
   name: 'cycle-time',
   title: 'Cycle time per stage',

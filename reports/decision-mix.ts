@@ -82,6 +82,7 @@ function noDecisions(): DecisionCounts {
 const countColumns = [...DECISIONS.map((decision) => column(decision, 'count')), column('total', 'count')];
 const countCells = (row: DecisionCounts) => [...DECISIONS.map((decision) => row.counts[decision]), row.total];
 
+/** The decisionMix report, a pure function of the events: its result is a `DecisionMix`. */
 export const decisionMixReport: Report<DecisionMix> = {
   name: 'decision-mix',
   title: 'Decision mix',

@@ -133,6 +133,7 @@ function emptyFunnel(stageSteps: StepRef[], gateSteps: StepRef[]) {
   return { processFor, stages, gates, result };
 }
 
+/** The funnel report, a pure function of the events: its result is a `Funnel`. */
 export const funnelReport: Report<Funnel> = {
   name: 'funnel',
   title: 'Funnel',

@@ -48,6 +48,7 @@ export async function implementationInDatabase(db: ReportDatabase, range: Report
   return { submitted, launched: durations.length, rate: ratio(durations.length, submitted), timeToImplement: summariseDurations(durations) };
 }
 
+/** The implementation report, a pure function of the events: its result is a `Implementation`. */
 export const implementationReport: Report<Implementation> = {
   name: 'implementation',
   title: 'Implementation rate',

@@ -32,6 +32,7 @@ export const REPORTS: readonly Report[] = [
   participationReport,
 ];
 
+/** The report of this name, or undefined. */
 export function findReport(name: string): Report | undefined {
   return REPORTS.find((report) => report.name === name);
 }
@@ -50,9 +51,11 @@ export function isDatabase(source: EventSource | ReportDatabase): source is Repo
   return 'select' in source && typeof source.select === 'function';
 }
 
+/** Where a report reads events from: the events store, or anything that lists them. */
 export type { EventSource } from './events';
 export type { ReportDatabase } from './database';
 export { reportRangeSchema, type ReportRange } from './range';
+/** A report: a name, a title, and a pure function of the events in a range. */
 export type { Report } from './report';
 export { formatCell, toCsv, type Cell, type Column, type ColumnKind, type ReportTable } from './table';
 export * from './cycle-time';

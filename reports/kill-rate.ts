@@ -41,6 +41,7 @@ export async function killRateInDatabase(db: ReportDatabase, range: ReportRange)
   return { ended, ...counts, killRate: ratio(counts.killed, ended) };
 }
 
+/** The killRate report, a pure function of the events: its result is a `KillRate`. */
 export const killRateReport: Report<KillRate> = {
   name: 'kill-rate',
   title: 'Kill rate',

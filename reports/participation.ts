@@ -89,6 +89,7 @@ function monthsBetween(first: string | undefined, last: string | undefined): str
 const countColumns = [column('ideas submitted', 'count'), column('submitters', 'count'), column('votes cast', 'count'), column('reviewers', 'count')];
 const countCells = (row: Participation) => [row.ideas, row.submitters, row.votes, row.reviewers];
 
+/** The participation report, a pure function of the events: its result is a `ParticipationByMonth`. */
 export const participationReport: Report<ParticipationByMonth> = {
   name: 'participation',
   title: 'Participation',

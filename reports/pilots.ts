@@ -109,6 +109,7 @@ function groupByProcess<Row extends { process: string }>(rows: Row[]): Row[] {
   return [...rows].sort((a, b) => order.indexOf(a.process) - order.indexOf(b.process));
 }
 
+/** The pilots report, a pure function of the events: its result is a `PilotOutcomes`. */
 export const pilotsReport: Report<PilotOutcomes> = {
   name: 'pilots',
   title: 'Pilot outcomes',

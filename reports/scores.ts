@@ -126,6 +126,7 @@ function weighted(scores: number[]): WeightedScores {
   return { decisions: scores.length, average: sum(scores) / scores.length, min: Math.min(...scores), max: Math.max(...scores) };
 }
 
+/** The scores report, a pure function of the events: its result is a `ScoreDistribution`. */
 export const scoresReport: Report<ScoreDistribution> = {
   name: 'scores',
   title: 'Score distribution',

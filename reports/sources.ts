@@ -64,6 +64,7 @@ function bySource(rows: SourceRow[]): IdeasBySource {
   };
 }
 
+/** The sources report, a pure function of the events: its result is a `IdeasBySource`. */
 export const sourcesReport: Report<IdeasBySource> = {
   name: 'sources',
   title: 'Ideas by source',

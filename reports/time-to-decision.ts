@@ -166,6 +166,7 @@ function byGateAndReviewer(
   };
 }
 
+/** The timeToDecision report, a pure function of the events: its result is a `TimeToDecision`. */
 export const timeToDecisionReport: Report<TimeToDecision> = {
   name: 'time-to-decision',
   title: 'Time to decision',

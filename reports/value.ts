@@ -67,6 +67,7 @@ export async function launchedIdeasValueInDatabase(db: ReportDatabase, range: Re
   return launchedIdeasValue(await eventsOfIdeas(db, launched.map((row) => String(row.idea_id)), ['submitted', 'pilot_ended', ...ENDINGS], range), range);
 }
 
+/** The value report, a pure function of the events: its result is a `LaunchedIdeasValue`. */
 export const valueReport: Report<LaunchedIdeasValue> = {
   name: 'value',
   title: 'Value of launched ideas',

@@ -5,7 +5,8 @@ import { parse, stringify } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { loadPeopleDirectory } from '../config/people';
 import { loadProcessFile } from '../config/process';
-import { loadSettings, SHIPPED_PEOPLE_FILE, SHIPPED_PROCESSES_DIR } from '../config/settings';
+import { loadSettings, loadTemporalConnection, SHIPPED_PEOPLE_FILE, SHIPPED_PROCESSES_DIR } from '../config/settings';
+import { checkMailLinks } from '../config/startup';
 import { ConfigError } from '../config/yaml';
 import { StageGateError, type StageGateClient } from '../client/sdk';
 import { HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, messageTo, scores, waitForIdea, withStack } from './helpers';
@@ -141,6 +142,30 @@ describe('bad-input catalogue: environment', () => {
     const file = writeYaml('settings', { webPort: 3000, linkSecrets: 'typo' });
     const err = refusal(() => loadSettings({ file, env: {} }));
     expect(err.message).toMatch(new RegExp(`^${file}: .*linkSecrets`));
+  });
+});
+
+/** [case, environment, what the refusal must name]: production settings the worker and web server refuse at start (test/tls.test.ts runs them as processes). */
+const productionCases: [string, NodeJS.ProcessEnv, RegExp][] = [
+  ['real SMTP with the default public URL', { STAGEGATE_SMTP_HOST: 'smtp.example', STAGEGATE_LINK_SECRET: 'x'.repeat(40) }, /STAGEGATE_PUBLIC_URL \(publicUrl\) is still the default http:\/\/localhost:3000/],
+  ['real SMTP without a link secret', { STAGEGATE_SMTP_HOST: 'smtp.example', STAGEGATE_PUBLIC_URL: 'https://ideas.example' }, /STAGEGATE_LINK_SECRET \(linkSecret\) is not set/],
+  ['a client certificate without its key', { TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/stagegate/client.pem' }, /TEMPORAL_TLS_CLIENT_CERT_PATH .*is set without TEMPORAL_TLS_CLIENT_KEY_PATH/],
+  ['a client key without its certificate', { TEMPORAL_TLS_CLIENT_KEY_PATH: '/etc/stagegate/client.key' }, /TEMPORAL_TLS_CLIENT_KEY_PATH .*is set without TEMPORAL_TLS_CLIENT_CERT_PATH/],
+  ['a server CA file that is not there', { TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/nonexistent/ca.pem' }, /Temporal connection settings: .*\/nonexistent\/ca\.pem/],
+];
+
+describe('bad-input catalogue: production settings', () => {
+  test.each(productionCases)('%s is refused, naming the variable', (_name, env, message) => {
+    const err = refusal(() => {
+      checkMailLinks(loadSettings({ env }));
+      loadTemporalConnection({ ...env, TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml' });
+    });
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(message);
+  });
+
+  test('real SMTP with a public URL and a link secret starts', () => {
+    expect(() => checkMailLinks(loadSettings({ env: { STAGEGATE_SMTP_HOST: 'smtp.example', STAGEGATE_PUBLIC_URL: 'https://ideas.example', STAGEGATE_LINK_SECRET: 'x'.repeat(40) } }))).not.toThrow();
   });
 });
 

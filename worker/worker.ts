@@ -7,6 +7,7 @@ import { createCodec, sealStore } from '../codec';
 import { openStore } from '../store';
 import { loadTemporalConnection, type Settings } from '../config/settings';
 import type { Health } from './metrics';
+import { explainConnectFailure } from '../config/temporal';
 
 /** Bundles the workflow code once; every worker of the process reuses the bundle. */
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
@@ -23,12 +24,14 @@ const quietBundlerLogger = {
   error: (message: string) => console.error(message),
 };
 
+/** A created worker: Temporal's `Worker` and a `run` that releases everything it opened. */
 export interface StageGateWorker {
   worker: Worker;
   /** Runs until SIGINT or SIGTERM (or worker.shutdown()), then releases the mail connections, the store and the connection. */
   run(): Promise<void>;
 }
 
+/** What a worker needs: settings, and optionally a prebuilt workflow bundle, a connection, a namespace and metrics. */
 export interface CreateWorkerOptions {
   settings: Settings;
   workflowBundle?: WorkflowBundle;
@@ -39,6 +42,7 @@ export interface CreateWorkerOptions {
   metrics?: ActivityMetrics;
 }
 
+/** Connects (TEMPORAL_* conventions), opens the events store and mail, and creates the worker on `settings.taskQueue`; refuses to start without the link secret. */
 export async function createStageGateWorker(options: CreateWorkerOptions): Promise<StageGateWorker> {
   const { settings } = options;
   // Before connecting: a worker without the key could not put a link in any message.
@@ -56,7 +60,9 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
     if (connection && !options.connection) await connection.close();
   };
   try {
-    connection ??= await NativeConnection.connect(temporal.connectionOptions);
+    connection ??= await NativeConnection.connect(temporal.connectionOptions).catch(async (err: unknown) => {
+      throw await explainConnectFailure(err, temporal);
+    });
     const worker = await Worker.create({
       connection,
       namespace: options.namespace ?? temporal.namespace,

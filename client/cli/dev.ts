@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openSealedStore } from '../../codec';
 import { loadTemporalConnection, withEmbeddedSecrets } from '../../config/settings';
-import { checkConfiguration } from '../../config/startup';
+import { checkConfiguration, checkMailLinks } from '../../config/startup';
 import { startDevServer } from '../../worker/dev-server';
 import { serveMetrics, trackIdeaCounts } from '../../worker/metrics';
 import { createStageGateWorker, installRuntimeMetrics, workerHealth } from '../../worker/worker';
@@ -87,6 +87,7 @@ Try it from another terminal:
       action(async (context) => {
         const settings = context.settings();
         checkConfiguration(settings);
+        checkMailLinks(settings);
         const temporal = loadTemporalConnection();
         const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
         const worker = await createStageGateWorker({ settings, metrics });
@@ -110,6 +111,7 @@ Try it from another terminal:
       action(async (context) => {
         const settings = context.settings();
         checkConfiguration(settings);
+        checkMailLinks(settings);
         const client = await context.client();
         const store = await openSealedStore(settings);
         const web = await startWebServer({ client, settings, events: store });

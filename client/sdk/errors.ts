@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { ConfigError, formatIssues } from '../../config/yaml';
 import { REJECTIONS, type Rejection } from '../../workflows/messages';
 
+/** The stable codes of `StageGateError`: a refusal by the journey (`already-voted`, `gate-closed`, ...) or by the SDK. */
 export type StageGateErrorCode =
   | Rejection
   | 'invalid-input'
@@ -34,6 +35,7 @@ export class StageGateError extends Error {
   }
 }
 
+/** A zod failure as an `invalid-input` error naming each bad field. */
 export function invalidInput(what: string, error: z.ZodError): StageGateError {
   return new StageGateError('invalid-input', formatIssues(what, error), { cause: error });
 }

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../config/people';
 import { loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
 import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
+import { explainConnectFailure } from '../../config/temporal';
 import { ConfigError, formatIssue } from '../../config/yaml';
 import { createCodec, forgetInStore, ideaKeyName, ideasSubmittedBy, openSealedStore, type Codec, type Erasure } from '../../codec';
 import { findReport, REPORTS, reportRangeSchema, runReport } from '../../reports';
@@ -76,14 +77,19 @@ import {
   type WebhookListInput,
 } from './inputs';
 
+/** Every refusal and failure of the SDK, with a `code` to branch on (see the README's table). */
 export { StageGateError, type StageGateErrorCode } from './errors';
+/** The zod schemas of every input and the types they accept (`IdeaSubmission`, `VoteInput`, ...), the same ones the CLI and the HTTP API use. */
 export * from './inputs';
+/** What the SDK answers with: an idea's status and outcome, vote and KPI receipts, a pilot's status and plan. */
 export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, RecordedVote, StoppedHow, VoteReceipt } from '../../workflows/state';
+/** A pilot's KPI readings and their summary (latest, trend, target met), as `pilotStatus` gives them. */
 export type { KpiPoint, KpiSummary } from '../../workflows/kpi-rules';
 export type { WebhookDelivery } from '../../store';
 export type { WebhookBody } from '../../webhooks/events';
 export { verifyWebhook, WebhookVerificationError, WEBHOOK_TOLERANCE_SECONDS } from '../../webhooks/signature';
 
+/** What `submitIdea` answers: the idea's id and its Temporal workflow id. */
 export interface SubmittedIdea {
   ideaId: string;
   workflowId: string;
@@ -91,6 +97,7 @@ export interface SubmittedIdea {
   created: boolean;
 }
 
+/** One line of `listIdeas`: what Temporal's visibility store knows of an idea, without asking its journey. */
 export interface IdeaSummary {
   ideaId: string;
   title: string;
@@ -103,6 +110,7 @@ export interface IdeaSummary {
   stopped?: StoppedHow;
 }
 
+/** A gate round waiting on one reviewer's vote (`pendingReviews`). */
 export interface PendingReview {
   ideaId: string;
   title: string;
@@ -112,6 +120,7 @@ export interface PendingReview {
   deadlineAt: string;
 }
 
+/** How `StageGateClient.connect` finds its settings and Temporal; everything is optional. */
 export interface ConnectOptions {
   settings?: Settings;
   /** An open connection to reuse; the client then leaves closing it to the caller. */
@@ -137,22 +146,27 @@ export class StageGateClient {
   static async connect(options: ConnectOptions = {}): Promise<StageGateClient> {
     const settings = options.settings ?? loadSettings();
     const temporal = loadTemporalConnection();
-    const connection = options.connection ?? (await Connection.connect(temporal.connectionOptions));
+    const connection = options.connection ?? (await Connection.connect(temporal.connectionOptions).catch(async (err: unknown) => {
+      throw await explainConnectFailure(err, temporal);
+    }));
     const codec = createCodec(settings);
     const client = new Client({ connection, namespace: options.namespace ?? temporal.namespace, ...(codec ? { dataConverter: codec.dataConverter } : {}) });
     return new StageGateClient(client, settings, !options.connection, codec);
   }
 
+  /** Closes the connection the client opened (not one it was handed) and the codec's key store. */
   async close(): Promise<void> {
     await this.codec?.close();
     if (this.ownsConnection) await this.client.connection.close();
   }
 
+  /** The process templates of `processesDir`, by id, read once. */
   processes(): Map<string, ProcessDefinition> {
     this.processesCache ??= loadProcesses(this.settings.processesDir);
     return this.processesCache;
   }
 
+  /** The people directory of `peopleFile`, read once: who may review, decide and administer. */
   people(): PeopleDirectory {
     this.peopleCache ??= loadPeopleDirectory(this.settings.peopleFile);
     return this.peopleCache;
@@ -603,6 +617,7 @@ export class StageGateClient {
     return { ...input, gate: input.gate ?? round.gate, round: input.round ?? round.round };
   }
 
+  /** The champion (or an admin) says the conditions of a conditional go are met, so the next gate can open. */
   async markConditionsMet(ideaId: string, action: ActionInput): Promise<void> {
     const input = parse('conditions', actionSchema, action);
     const idea = await this.journeyState(ideaId);
@@ -610,12 +625,14 @@ export class StageGateClient {
     await this.update(ideaId, markConditionsMetUpdate, input, commandId('conditions-met', positionOf(idea), input.by, says(input)));
   }
 
+  /** An admin parks the idea, with a reason told to the submitter, until it is resumed or `revisitAfter` passes. */
   async hold(ideaId: string, hold: HoldInput): Promise<void> {
     const input = parse('hold', holdSchema, hold);
     this.authorise(input.by, `put idea "${ideaId}" on hold`, { admin: true });
     await this.update(ideaId, holdUpdate, input, commandId('hold', positionOf(await this.journeyState(ideaId)), input.by, says(input)));
   }
 
+  /** An admin brings a held idea back where it was. */
   async resume(ideaId: string, action: ActionInput): Promise<void> {
     const input = parse('resume', actionSchema, action);
     this.authorise(input.by, `resume idea "${ideaId}"`, { admin: true });

@@ -25,7 +25,9 @@ import {
  * compiler refuses a schema and a contract type that drift apart.
  */
 
+/** The allowed values of an idea's source, category and horizon, of an actor's channel, and the length limits of every text. */
 export { ACTOR_CHANNELS, IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES, LIMITS };
+/** The contract types the schemas produce (what reaches the journey once parsed). */
 export type { Action, Hold, Idea, KpiReading, Override, Person, PilotPlan, Ready, Vote };
 
 /** Same keys, and each type assignable to the other. */
@@ -48,15 +50,18 @@ const identified = {
 };
 const gateId = z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`);
 
+/** An idea id: 1–64 letters, digits, `.`, `_` or `-`; the workflow id is `idea-<ideaId>`. */
 export const ideaIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'expected 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
+/** A person: email (lowercased) and name. */
 export const contributorSchema = producing<Person>()(z.object({ email, name: text(LIMITS.name) }).strict());
 
 /** What a submission settles into once parsed: the idea, with its id and champion still to settle, and its process. */
 type Submission = Omit<Idea, 'ideaId' | 'champion'> & { ideaId?: string; champion?: Person; process: string };
 
+/** An idea as `submitIdea` takes it: without `ideaId` one is made from the title, without `champion` the submitter carries it. */
 export const ideaSubmissionSchema = producing<Submission>()(z
   .object({
     /** Your own id for the idea; submitting the same id again returns the same journey. */
@@ -76,10 +81,13 @@ export const ideaSubmissionSchema = producing<Submission>()(z
     process: z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`).default('smb-lite'),
   })
   .strict());
+/** The input of `submitIdea`. */
 export type IdeaSubmission = z.input<typeof ideaSubmissionSchema>;
 
+/** A criterion's score, a whole number from 1 to 5. */
 export const scoreSchema = z.number().int().min(SCORE_MIN).max(SCORE_MAX);
 
+/** A reviewer's vote: decision, a score per criterion, comment, conditions of a conditional go; `gate` and `round` pin it to a round. */
 export const voteSchema = producing<Vote>()(z
   .object({
     reviewer: email,
@@ -106,6 +114,7 @@ export const voteSchema = producing<Vote>()(z
       ctx.addIssue({ code: 'custom', path: ['conditions'], message: 'conditions go with a conditional go only' });
     }
   }));
+/** The input of `castVote`. */
 export type VoteInput = z.input<typeof voteSchema>;
 
 /**
@@ -122,8 +131,10 @@ export const pilotPlanSchema = producing<PilotPlan>()(z
     place: text(LIMITS.title),
   })
   .strict());
+/** A pilot's plan as the champion hands it in with `markReady`. */
 export type PilotPlanInput = z.input<typeof pilotPlanSchema>;
 
+/** The champion's "ready for review": who, notes, links to deliverables, and the pilot's plan where one follows. */
 export const readySchema = producing<Ready>()(z
   .object({
     by: email,
@@ -134,8 +145,10 @@ export const readySchema = producing<Ready>()(z
     ...identified,
   })
   .strict());
+/** The input of `markReady`. */
 export type ReadyInput = z.input<typeof readySchema>;
 
+/** An admin's or escalation contact's decision of a gate round, with its reason. */
 export const overrideSchema = producing<Override>()(z
   .object({
     by: email,
@@ -152,8 +165,10 @@ export const overrideSchema = producing<Override>()(z
     path: ['conditions'],
     message: 'a conditional go needs at least one condition',
   }));
+/** The input of `overrideDecision`. */
 export type OverrideInput = z.input<typeof overrideSchema>;
 
+/** An admin's hold: who, why, and when the idea comes back by itself. */
 export const holdSchema = producing<Hold>()(z
   .object({
     by: email,
@@ -163,11 +178,15 @@ export const holdSchema = producing<Hold>()(z
     ...identified,
   })
   .strict());
+/** The input of `hold`. */
 export type HoldInput = z.input<typeof holdSchema>;
 
+/** A command with only an actor and a reason: resume, withdraw, conditions met. */
 export const actionSchema = producing<Action>()(z.object({ by: email, reason: note(LIMITS.reason).default(''), ...identified }).strict());
+/** The input of `resume`, `withdraw` and `markConditionsMet`. */
 export type ActionInput = z.input<typeof actionSchema>;
 
+/** The filters of `listIdeas`: stage, status, source, process, and a limit. */
 export const listFilterSchema = z
   .object({
     stage: z.string().min(1).max(LIMITS.id).optional(),
@@ -177,6 +196,7 @@ export const listFilterSchema = z
     limit: z.number().int().min(1).max(10_000).default(100),
   })
   .strict();
+/** The input of `listIdeas`. */
 export type ListFilter = z.input<typeof listFilterSchema>;
 
 /** A KPI value: a finite number, or text that follows the one KPI number grammar in the firm's locale, refused with the same words in every channel. */
@@ -193,6 +213,7 @@ export function kpiValueSchemaFor(separators: NumberSeparators = numberSeparator
       return reading.value;
     });
 }
+/** A KPI value read in en-GB; the client reads values in the firm's `locale`. */
 export const kpiValueSchema = kpiValueSchemaFor();
 
 /** A reviewer opened a round's review page: sent as a signal, so checked here as strictly as any update. */
@@ -200,6 +221,7 @@ export const reviewOpenedSchema = z.object({ reviewer: email, round: z.number().
 
 const kpiId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a KPI id like weekly_sales');
 
+/** One KPI reading (KPI id, value, who, when), its text values read with `separators`. */
 export function kpiReadingSchemaFor(separators?: NumberSeparators) {
   return producing<KpiReading>()(z
     .object({
@@ -212,7 +234,9 @@ export function kpiReadingSchemaFor(separators?: NumberSeparators) {
     })
     .strict());
 }
+/** One KPI reading, read in en-GB. */
 export const kpiReadingSchema = kpiReadingSchemaFor();
+/** The input of `recordKpiReading`. */
 export type KpiReadingInput = z.input<typeof kpiReadingSchema>;
 
 /** A form's worth of readings, taken all or none; `form` names the form (the KPI page's nonce), so sending it again records nothing twice. */
@@ -227,7 +251,9 @@ export function kpiReadingsSchemaFor(separators?: NumberSeparators) {
     })
     .strict();
 }
+/** Several KPI readings at once, read in en-GB. */
 export const kpiReadingsSchema = kpiReadingsSchemaFor();
+/** The input of `recordKpiReadings`. */
 export type KpiReadingsInput = z.input<typeof kpiReadingsSchema>;
 
 /** Which webhook deliveries to list: the dead letters only (`failed`), at most `limit`. */
