@@ -76,6 +76,21 @@ const environmentCases: [string, NodeJS.ProcessEnv, RegExp][] = [
   ['a history limit below the floor', { STAGEGATE_JOURNEY_HISTORY_LIMIT: '10' }, /journeyHistoryLimit: /],
   ['an SMTP port that is not a number', { STAGEGATE_SMTP_HOST: 'mail.example', STAGEGATE_SMTP_PORT: 'x' }, /mail\.smtp\.port: /],
   ['a settings file that is not there', { STAGEGATE_CONFIG: '/nonexistent/stagegate.yaml' }, /\/nonexistent\/stagegate\.yaml: cannot be read/],
+  ['an API key given as the key, not its hash', { STAGEGATE_API_KEYS: 'crm:submit:sgk_abcdefghijklmnop' }, /STAGEGATE_API_KEYS.*apiKeys\[0\]\.hash: expected the SHA-256 of the key/],
+  ['an API key with an unknown scope', { STAGEGATE_API_KEYS: `crm:submit,write:${'a'.repeat(64)}` }, /apiKeys\[0\]\.scopes\[1\]: /],
+  ['an API key entry without scopes', { STAGEGATE_API_KEYS: 'crm' }, /apiKeys: expected a list of API keys: name:scopes:hash|apiKeys\[0\]: /],
+  ['an API key name used twice', { STAGEGATE_API_KEYS: `crm:read:${'a'.repeat(64)} crm:read:${'b'.repeat(64)}` }, /apiKeys: expected each API key name once/],
+  ['API keys as JSON that does not parse', { STAGEGATE_API_KEYS: '[{"name": "crm"' }, /apiKeys: /],
+];
+
+/** [case, the apiKeys of a settings file, the path and problem the refusal must name] */
+const apiKeyFileCases: [string, unknown, RegExp][] = [
+  ['a key with no scopes', [{ name: 'crm', hash: 'a'.repeat(64), scopes: [] }], /apiKeys\[0\]\.scopes: expected at least one scope/],
+  ['a hash in upper case', [{ name: 'crm', hash: 'A'.repeat(64), scopes: ['read'] }], /apiKeys\[0\]\.hash: /],
+  ['a name with a space', [{ name: 'the crm', hash: 'a'.repeat(64), scopes: ['read'] }], /apiKeys\[0\]\.name: expected a key name/],
+  ['a rate limit of nothing', [{ name: 'crm', hash: 'a'.repeat(64), scopes: ['read'], rateLimitPerMinute: 0 }], /apiKeys\[0\]\.rateLimitPerMinute: /],
+  ['an unknown field', [{ name: 'crm', hash: 'a'.repeat(64), scopes: ['read'], key: 'sgk_x' }], /apiKeys\[0\]: .*key/],
+  ['one hash for two keys', [{ name: 'crm', hash: 'a'.repeat(64), scopes: ['read'] }, { name: 'web', hash: 'a'.repeat(64), scopes: ['submit'] }], /apiKeys: expected each API key hash once/],
 ];
 
 function refusal(fn: () => unknown): Error {
@@ -115,6 +130,23 @@ describe('bad-input catalogue: environment', () => {
     const err = refusal(() => loadSettings({ env }));
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(message);
+  });
+
+  test.each(apiKeyFileCases)('settings file: API keys with %s are refused, naming the file and the field', (_name, apiKeys, message) => {
+    const file = writeYaml('settings', { apiKeys });
+    const err = refusal(() => loadSettings({ file, env: {} }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message.startsWith(file)).toBe(true);
+    expect(err.message).toMatch(message);
+  });
+
+  test('API keys in both forms load: name:scopes:hash entries and JSON', () => {
+    const hash = 'c'.repeat(64);
+    expect(loadSettings({ env: { STAGEGATE_API_KEYS: `crm:submit,read:${hash}; web:submit:${'d'.repeat(64)}` } }).apiKeys).toEqual([
+      { name: 'crm', scopes: ['submit', 'read'], hash, rateLimitPerMinute: 600 },
+      { name: 'web', scopes: ['submit'], hash: 'd'.repeat(64), rateLimitPerMinute: 600 },
+    ]);
+    expect(loadSettings({ env: { STAGEGATE_API_KEYS: JSON.stringify([{ name: 'crm', scopes: ['admin'], hash, rateLimitPerMinute: 5 }]) } }).apiKeys).toEqual([{ name: 'crm', scopes: ['admin'], hash, rateLimitPerMinute: 5 }]);
   });
 
   test('a settings file with an unknown setting is refused, naming the file and the setting', () => {

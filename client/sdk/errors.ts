@@ -19,6 +19,7 @@ export type StageGateErrorCode =
   | 'no-worker'
   | 'server-unreachable'
   | 'forgotten'
+  | 'idempotency-key-reused'
   | 'config';
 
 /** Every failure the SDK reports: a code to branch on and a message that says what was wrong. */
