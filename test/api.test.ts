@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { apiKeyHash, API_SCOPES, newApiKey, PACKAGE_ROOT, SHIPPED_PROCESSES_DIR, type ApiScope } from '../config/settings';
+import { apiKeyHash, API_SCOPES, keptDevApiKey, loadSettings, newApiKey, PACKAGE_ROOT, SHIPPED_PROCESSES_DIR, withEmbeddedSecrets, type ApiScope } from '../config/settings';
+import { cliEnv, runCli } from './cli-process';
 import { StageGateClient, type IdeaStatus } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
 import { PROBLEM_CODES, problem } from '../client/web/api/problems';
@@ -114,9 +115,6 @@ afterAll(async () => {
   await worker.running;
   await stack.client.close();
   await stack.store.close();
-  // Every route of the document was met with a documented answer.
-  const routes = Object.entries<any>(document.paths).flatMap(([template, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${template}`));
-  expect(routes.filter((route) => ![...checked].some((seen) => seen.startsWith(`${route} 2`)))).toEqual([]);
 });
 
 describe('HTTP API: the document', () => {
@@ -500,5 +498,38 @@ describe('HTTP API: the curl walk', () => {
         await web.close();
       }
     }, settings);
+  });
+});
+
+describe('HTTP API: making keys', () => {
+  test('stagegate apikey create prints the key once on stdout, and on stderr the settings entry with its SHA-256, which the settings take', async () => {
+    const run = await runCli(cliEnv(stack.settings), ['apikey', 'create', '--name', 'crm', '--scopes', 'submit,read']);
+    expect(run.code).toBe(0);
+    const key = run.stdout.trim();
+    expect(key).toMatch(/^sgk_[A-Za-z0-9_-]{43}$/);
+    expect(run.stderr).not.toContain(key);
+    const env = /STAGEGATE_API_KEYS="([^"]+)"/.exec(run.stderr)![1]!;
+    expect(env).toBe(`crm:submit,read:${apiKeyHash(key)}`);
+    expect(run.stderr).toContain(`- { name: crm, scopes: [submit, read], hash: ${apiKeyHash(key)} }`);
+    expect(loadSettings({ env: { STAGEGATE_API_KEYS: env } }).apiKeys).toEqual([{ name: 'crm', scopes: ['submit', 'read'], hash: apiKeyHash(key), rateLimitPerMinute: 600 }]);
+    const json = await runCli(cliEnv(stack.settings), ['apikey', 'create', '--name', 'crm', '--scopes', 'admin', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'crm', scopes: ['admin'], hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  test("the embedded default keeps a development key with every scope in its data folder, beside the admin key", () => {
+    const settings = withEmbeddedSecrets(testSettings());
+    const key = keptDevApiKey(settings.dataDir);
+    expect(settings.apiKeys).toEqual([{ name: 'dev', hash: apiKeyHash(key), scopes: [...API_SCOPES], rateLimitPerMinute: 600 }]);
+    expect(withEmbeddedSecrets(settings).apiKeys).toEqual(settings.apiKeys);
+    expect(keptDevApiKey(settings.dataDir)).toBe(key);
+  });
+});
+
+describe('HTTP API: the document against the answers', () => {
+  // Last in the file: the tests above have met every route.
+  test('every route of the document gave a success answer above, and every answer above matched its schema in the document', () => {
+    const routes = Object.entries<any>(document.paths).flatMap(([template, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${template}`));
+    expect(routes.filter((route) => ![...checked].some((seen) => seen.startsWith(`${route} 2`)))).toEqual([]);
+    expect(checked.size).toBeGreaterThan(30);
   });
 });

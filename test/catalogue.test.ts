@@ -297,6 +297,10 @@ const cliCases: [string, (ideaId: string) => string[], number, RegExp][] = [
   ['an idea id with a path in it', () => ['idea', 'show', '../../etc/passwd'], 2, /ideaId/],
   ['a settings file that is not there', () => ['--config', '/nonexistent/stagegate.yaml', 'idea', 'list'], 1, /\/nonexistent\/stagegate\.yaml: cannot be read/],
   ['an unknown command', () => ['idea', 'approve'], 2, /unknown command 'approve'/],
+  ['an API key with an unknown scope', () => ['apikey', 'create', '--name', 'crm', '--scopes', 'submit,write'], 2, /apikey create: --scopes\[1\]: /],
+  ['an API key with no scopes', () => ['apikey', 'create', '--name', 'crm', '--scopes', ','], 2, /--scopes: expected at least one scope/],
+  ['an API key name with a space', () => ['apikey', 'create', '--name', 'the crm', '--scopes', 'read'], 2, /--name: expected a key name/],
+  ['an API key without a name', () => ['apikey', 'create', '--scopes', 'read'], 2, /--name/],
 ];
 
 describe('bad-input catalogue: CLI flags', () => {
