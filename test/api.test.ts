@@ -1,10 +1,13 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { apiKeyHash, API_SCOPES, keptDevApiKey, loadSettings, newApiKey, PACKAGE_ROOT, SHIPPED_PROCESSES_DIR, withEmbeddedSecrets, type ApiScope } from '../config/settings';
-import { cliEnv, runCli } from './cli-process';
+import { CLI, cliEnv, runCli } from './cli-process';
+import { testRunDir } from './paths';
 import { StageGateClient, type IdeaStatus } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
 import { PROBLEM_CODES, problem } from '../client/web/api/problems';
@@ -532,4 +535,42 @@ describe('HTTP API: the document against the answers', () => {
     expect(routes.filter((route) => ![...checked].some((seen) => seen.startsWith(`${route} 2`)))).toEqual([]);
     expect(checked.size).toBeGreaterThan(30);
   });
+});
+
+describe('HTTP API: stagegate dev', () => {
+  test('stagegate dev prints its development key beside the dashboard password, and its curl line and the walk work with it', async () => {
+    const freePort = () =>
+      new Promise<number>((resolve) => {
+        const server = createServer().listen(0, '127.0.0.1', () => {
+          const { port } = server.address() as { port: number };
+          server.close(() => resolve(port));
+        });
+      });
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const [port, uiPort, webPort] = ports as [number, number, number];
+    const dataDir = mkdtempSync(join(testRunDir(), 'dev-api-'));
+    const publicUrl = `http://127.0.0.1:${webPort}`;
+    const child = spawn(process.execPath, [CLI, 'dev', '--port', String(port), '--ui-port', String(uiPort)], {
+      env: { PATH: process.env.PATH, STAGEGATE_DATA_DIR: dataDir, STAGEGATE_WEB_PORT: String(webPort), STAGEGATE_PUBLIC_URL: publicUrl, STAGEGATE_METRICS_PORT: '0', STAGEGATE_WEB_METRICS_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      await eventually(() => expect(output).toContain('Try it from another terminal'), 90_000);
+      const key = readFileSync(join(dataDir, 'api-key'), 'utf8').trim();
+      expect(output).toMatch(new RegExp(`Dashboard .*password [0-9a-f]+\\)\\n  HTTP API +${publicUrl}/api/v1 .*key "dev", every scope: ${key}\\)`));
+      const curl = /^ *(curl -H 'Authorization: Bearer .*)$/m.exec(output)![1]!;
+      expect(curl).toContain(key);
+      const listed = await promisify(execFile)('bash', ['-c', `${curl} -sS`]);
+      expect(JSON.parse(listed.stdout)).toEqual({ ideas: [] });
+      const walk = await promisify(execFile)('bash', [join(PACKAGE_ROOT, 'examples', 'api-walk.sh')], { env: { ...process.env, STAGEGATE_URL: publicUrl, STAGEGATE_API_KEY: key } });
+      expect(walk.stdout).toMatch(/"decided":"go"/);
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
+  }, 180_000);
 });
