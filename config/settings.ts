@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -162,6 +162,49 @@ export const webhookRetrySchema = z
     maxDelay: durationSchema.prefault('4h'),
   })
   .strict();
+/** What an API key may do: submit ideas, read them and the reports, record progress, vote for reviewers, hold and resume. */
+export const API_SCOPES = ['submit', 'read', 'record', 'decide', 'admin'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/**
+ * One key of the HTTP API: its name (recorded as the actor's `key`), the SHA-256 of the key in hex
+ * (never the key: keys are 32 random bytes, so a fast hash is enough and a slow one buys nothing),
+ * its scopes, and how many requests a minute it may make.
+ */
+export const apiKeySchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a key name like crm or website (letters, digits, . _ -)'),
+    hash: z.string().regex(/^[0-9a-f]{64}$/, 'expected the SHA-256 of the key in lowercase hex (stagegate apikey create prints it), never the key itself'),
+    scopes: z.array(z.enum(API_SCOPES)).min(1, 'expected at least one scope'),
+    rateLimitPerMinute: z.coerce.number().int().min(1).max(100_000).default(600),
+  })
+  .strict();
+export type ApiKey = z.output<typeof apiKeySchema>;
+
+/** `name:scope,scope:hash` entries separated by spaces, new lines or `;` (STAGEGATE_API_KEYS), or the same list as JSON. */
+function readApiKeys(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text.startsWith('[')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return value;
+    }
+  }
+  return text.split(/[\s;]+/).filter(Boolean).map((entry) => {
+    const [name, scopes, hash, ...rest] = entry.split(':');
+    return rest.length || hash === undefined ? entry : { name, scopes: scopes!.split(',').filter(Boolean), hash };
+  });
+}
+
+export const apiKeysSchema = z.preprocess(
+  readApiKeys,
+  z
+    .array(apiKeySchema, { error: 'expected a list of API keys: name:scopes:hash entries (like crm:submit,read:<sha256 hex>) or a JSON list of { name, hash, scopes }' })
+    .refine((keys) => new Set(keys.map((key) => key.name)).size === keys.length, 'expected each API key name once')
+    .refine((keys) => new Set(keys.map((key) => key.hash)).size === keys.length, 'expected each API key hash once'),
+);
 
 export const settingsSchema = z
   .object({
@@ -224,6 +267,8 @@ export const settingsSchema = z
     webhookRetry: webhookRetrySchema.prefault({}),
     /** How long one delivery waits for the receiver's answer before it counts as failed (and is tried again). */
     webhookTimeout: durationSchema.prefault('10s'),
+    /** Keys of the HTTP API (`/api/v1`), stored as hashes; none by default, so the API refuses everyone. */
+    apiKeys: apiKeysSchema.default([]),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema>;
@@ -257,6 +302,7 @@ export const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_WEBHOOK_FIRST_DELAY', ['webhookRetry', 'firstDelay']],
   ['STAGEGATE_WEBHOOK_MAX_DELAY', ['webhookRetry', 'maxDelay']],
   ['STAGEGATE_WEBHOOK_TIMEOUT', ['webhookTimeout']],
+  ['STAGEGATE_API_KEYS', ['apiKeys']],
   ['STAGEGATE_MAIL_FROM', ['mail', 'from']],
   ['STAGEGATE_SMTP_HOST', ['mail', 'smtp', 'host']],
   ['STAGEGATE_SMTP_PORT', ['mail', 'smtp', 'port']],
@@ -386,7 +432,32 @@ export function withEmbeddedSecrets(settings: Settings): Settings {
     return readFileSync(file, 'utf8').trim();
   };
   const codec = settings.codecKeys || settings.codecKeyFile ? {} : { codecKeyFile: keptCodecKey(settings.dataDir) };
-  return { ...settings, linkSecret: settings.linkSecret ?? kept('link-secret'), adminKey: settings.adminKey ?? kept('admin-key'), ...codec };
+  const devKey = keptDevApiKey(settings.dataDir);
+  const apiKeys = settings.apiKeys.some((key) => key.name === DEV_API_KEY_NAME) ? settings.apiKeys : [...settings.apiKeys, { name: DEV_API_KEY_NAME, hash: apiKeyHash(devKey), scopes: [...API_SCOPES], rateLimitPerMinute: 600 }];
+  return { ...settings, linkSecret: settings.linkSecret ?? kept('link-secret'), adminKey: settings.adminKey ?? kept('admin-key'), apiKeys, ...codec };
+}
+
+/** The name of the development API key `stagegate dev` keeps in its data folder, with every scope. */
+export const DEV_API_KEY_NAME = 'dev';
+
+/** A new API key: `sgk_` and 32 random bytes, so secret scanners can spot one and nobody can guess one. */
+export function newApiKey(): string {
+  return `sgk_${randomBytes(32).toString('base64url')}`;
+}
+
+/** What the settings keep of an API key. */
+export function apiKeyHash(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** The embedded default's API key with every scope, in the data folder's `api-key` file. */
+export function keptDevApiKey(dataDir: string): string {
+  const file = join(dataDir, 'api-key');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, newApiKey(), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 /** The embedded default's payload codec key, `dev-<date>:<base64>` in the data folder's `codec-keys` file. */

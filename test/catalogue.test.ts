@@ -88,6 +88,21 @@ const environmentCases: [string, NodeJS.ProcessEnv, RegExp][] = [
   ['two webhooks of one name', { STAGEGATE_WEBHOOKS: JSON.stringify([JSON.parse(hooks({}))[0], JSON.parse(hooks({}))[0]]) }, /webhooks\[1\]\.name: "crm" is used twice/],
   ['no webhook attempts at all', { STAGEGATE_WEBHOOK_ATTEMPTS: '0' }, /STAGEGATE_WEBHOOK_ATTEMPTS.*webhookRetry\.attempts: /],
   ['a webhook timeout that is not a duration', { STAGEGATE_WEBHOOK_TIMEOUT: 'soon' }, /webhookTimeout: .*"soon"/],
+  ['an API key given as the key, not its hash', { STAGEGATE_API_KEYS: 'crm:submit:sgk_abcdefghijklmnop' }, /STAGEGATE_API_KEYS.*apiKeys\[0\]\.hash: expected the SHA-256 of the key/],
+  ['an API key with an unknown scope', { STAGEGATE_API_KEYS: `crm:submit,write:${'a'.repeat(64)}` }, /apiKeys\[0\]\.scopes\[1\]: /],
+  ['an API key entry without scopes', { STAGEGATE_API_KEYS: 'crm' }, /apiKeys: expected a list of API keys: name:scopes:hash|apiKeys\[0\]: /],
+  ['an API key name used twice', { STAGEGATE_API_KEYS: `crm:read:${'a'.repeat(64)} crm:read:${'b'.repeat(64)}` }, /apiKeys: expected each API key name once/],
+  ['API keys as JSON that does not parse', { STAGEGATE_API_KEYS: '[{"name": "crm"' }, /apiKeys: /],
+];
+
+/** [case, the apiKeys of a settings file, the path and problem the refusal must name] */
+const apiKeyFileCases: [string, unknown, RegExp][] = [
+  ['a key with no scopes', [{ name: 'crm', hash: 'a'.repeat(64), scopes: [] }], /apiKeys\[0\]\.scopes: expected at least one scope/],
+  ['a hash in upper case', [{ name: 'crm', hash: 'A'.repeat(64), scopes: ['read'] }], /apiKeys\[0\]\.hash: /],
+  ['a name with a space', [{ name: 'the crm', hash: 'a'.repeat(64), scopes: ['read'] }], /apiKeys\[0\]\.name: expected a key name/],
+  ['a rate limit of nothing', [{ name: 'crm', hash: 'a'.repeat(64), scopes: ['read'], rateLimitPerMinute: 0 }], /apiKeys\[0\]\.rateLimitPerMinute: /],
+  ['an unknown field', [{ name: 'crm', hash: 'a'.repeat(64), scopes: ['read'], key: 'sgk_x' }], /apiKeys\[0\]: .*key/],
+  ['one hash for two keys', [{ name: 'crm', hash: 'a'.repeat(64), scopes: ['read'] }, { name: 'web', hash: 'a'.repeat(64), scopes: ['submit'] }], /apiKeys: expected each API key hash once/],
 ];
 
 /** STAGEGATE_WEBHOOKS with one good subscriber, changed by `change` (undefined removes a field). */
@@ -136,6 +151,23 @@ describe('bad-input catalogue: environment', () => {
 
   test('the good webhook subscriber the cases change loads, so each fails for its own change alone', () => {
     expect(loadSettings({ env: { STAGEGATE_WEBHOOKS: hooks({}) } }).webhooks).toEqual([{ name: 'crm', url: 'https://crm.example/hooks', events: ['gate.decided'], secret: 'a-webhook-secret-of-32-characters!' }]);
+  });
+
+  test.each(apiKeyFileCases)('settings file: API keys with %s are refused, naming the file and the field', (_name, apiKeys, message) => {
+    const file = writeYaml('settings', { apiKeys });
+    const err = refusal(() => loadSettings({ file, env: {} }));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message.startsWith(file)).toBe(true);
+    expect(err.message).toMatch(message);
+  });
+
+  test('API keys in both forms load: name:scopes:hash entries and JSON', () => {
+    const hash = 'c'.repeat(64);
+    expect(loadSettings({ env: { STAGEGATE_API_KEYS: `crm:submit,read:${hash}; web:submit:${'d'.repeat(64)}` } }).apiKeys).toEqual([
+      { name: 'crm', scopes: ['submit', 'read'], hash, rateLimitPerMinute: 600 },
+      { name: 'web', scopes: ['submit'], hash: 'd'.repeat(64), rateLimitPerMinute: 600 },
+    ]);
+    expect(loadSettings({ env: { STAGEGATE_API_KEYS: JSON.stringify([{ name: 'crm', scopes: ['admin'], hash, rateLimitPerMinute: 5 }]) } }).apiKeys).toEqual([{ name: 'crm', scopes: ['admin'], hash, rateLimitPerMinute: 5 }]);
   });
 
   test('a settings file with an unknown setting is refused, naming the file and the setting', () => {
@@ -318,6 +350,10 @@ const cliCases: [string, (ideaId: string) => string[], number, RegExp][] = [
   ['a webhook delivery id that is not one', () => ['webhook', 'resend', '../etc/passwd'], 2, /deliveryId: .*expected a delivery id like webhook:/],
   ['a webhook delivery nobody made', () => ['webhook', 'resend', 'webhook:nobody:1:crm'], 1, /No webhook delivery "webhook:nobody:1:crm" is known/],
   ['a webhook list limit that is not a number', () => ['webhook', 'list', '--limit', 'many'], 2, /filter: limit: /],
+  ['an API key with an unknown scope', () => ['apikey', 'create', '--name', 'crm', '--scopes', 'submit,write'], 2, /apikey create: --scopes\[1\]: /],
+  ['an API key with no scopes', () => ['apikey', 'create', '--name', 'crm', '--scopes', ','], 2, /--scopes: expected at least one scope/],
+  ['an API key name with a space', () => ['apikey', 'create', '--name', 'the crm', '--scopes', 'read'], 2, /--name: expected a key name/],
+  ['an API key without a name', () => ['apikey', 'create', '--scopes', 'read'], 2, /--name/],
 ];
 
 describe('bad-input catalogue: CLI flags', () => {

@@ -294,6 +294,7 @@ describe('loadSettings', () => {
       metricsPort: 9464,
       codecCorsOrigin: 'http://localhost:8233',
       locale: 'en-GB',
+      apiKeys: [],
     });
     expect(isAbsolute(settings.dataDir)).toBe(true);
   });

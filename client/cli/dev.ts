@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openSealedStore } from '../../codec';
-import { loadTemporalConnection, withEmbeddedSecrets } from '../../config/settings';
+import { DEV_API_KEY_NAME, keptDevApiKey, loadTemporalConnection, withEmbeddedSecrets } from '../../config/settings';
 import { checkConfiguration, checkMailLinks } from '../../config/startup';
 import { startDevServer } from '../../worker/dev-server';
 import { serveMetrics, trackIdeaCounts } from '../../worker/metrics';
@@ -47,6 +47,7 @@ stagegate is running (Ctrl-C stops everything)
   Outbox       ${settings.publicUrl}/outbox   (every message, with its links: play any role)
   Web          ${web.url}
   Dashboard    ${settings.publicUrl}/dashboard   (user admin, password ${settings.adminKey})
+  HTTP API     ${settings.publicUrl}/api/v1   (key "${DEV_API_KEY_NAME}", every scope: ${keptDevApiKey(settings.dataDir)})
   Temporal     localhost:${flags.port}, namespace ${env.namespace ?? 'default'}
   Web UI       http://localhost:${flags.uiPort}   (payloads decrypted by ${settings.publicUrl}/codec with the admin key)
   Metrics      ${[served && `${served.url} (worker)`, web.metricsUrl && `${web.metricsUrl} (web)`].filter(Boolean).join(', ') || 'off'}
@@ -56,6 +57,7 @@ Try it from another terminal:
   npx stagegate idea submit --title "Loyalty cards" --description "Stamp cards: the tenth coffee is free" \\
     --source employee --submitter leo@cornerbakery.example --submitter-name "Leo Martin" --category service
   npx stagegate idea list
+  curl -H 'Authorization: Bearer ${keptDevApiKey(settings.dataDir)}' ${settings.publicUrl}/api/v1/ideas
 `);
           if (flags.demo) {
             const loaded = await loadDemo(client, note);

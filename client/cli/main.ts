@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerApiKeyCommands } from './apikey';
 import { registerDevCommands } from './dev';
 import { registerGateCommands } from './gate';
 import { registerIdeaCommands } from './idea';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerOutboxCommands(program);
   registerReportCommands(program);
   registerWebhookCommands(program);
+  registerApiKeyCommands(program);
   program.commands.forEach(function exitOverride(command: Command): void {
     command.exitOverride();
     command.commands.forEach(exitOverride);

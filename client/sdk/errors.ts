@@ -21,6 +21,7 @@ export type StageGateErrorCode =
   | 'server-unreachable'
   | 'forgotten'
   | 'unknown-delivery'
+  | 'idempotency-key-reused'
   | 'config';
 
 /** Every failure the SDK reports: a code to branch on and a message that says what was wrong. */

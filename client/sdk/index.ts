@@ -7,6 +7,8 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+// The list iterator's own decoding of a raw execution (memo through the codec, search attributes), for pages the iterator does not hand out.
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../config/people';
@@ -172,14 +174,21 @@ export class StageGateClient {
     return this.peopleCache;
   }
 
-  /** Starts an idea's journey; submitting an existing id returns that idea's journey (created: false). */
-  async submitIdea(submission: IdeaSubmission): Promise<SubmittedIdea> {
+  /**
+   * Starts an idea's journey; submitting an existing id returns that idea's journey (created: false).
+   * With an `idempotencyKey` (the HTTP API's Idempotency-Key, scoped by the caller), an idea without
+   * an id of its own gets one derived from the key, and the same key sent with another submission
+   * is refused (`idempotency-key-reused`) rather than answered with an idea it does not describe.
+   */
+  async submitIdea(submission: IdeaSubmission, options: { idempotencyKey?: string } = {}): Promise<SubmittedIdea> {
     const input = parse('idea', ideaSubmissionSchema, submission);
+    // The digest of what was asked, kept in the memo: a retry must ask for the same idea.
+    const request = options.idempotencyKey === undefined ? undefined : createHash('sha256').update(JSON.stringify(input)).digest('hex');
     const process = this.processes().get(input.process);
     if (!process) {
       throw new StageGateError('unknown-process', `No process "${input.process}"; known processes: ${[...this.processes().keys()].join(', ')}.`);
     }
-    const ideaId = input.ideaId ?? newIdeaId(input.title);
+    const ideaId = input.ideaId ?? (options.idempotencyKey === undefined ? newIdeaId(input.title) : idempotentIdeaId(options.idempotencyKey));
     const champion = input.champion ?? input.submitter;
     let resolved;
     try {
@@ -209,12 +218,20 @@ export class StageGateClient {
           { key: processKey, value: resolved.id },
           { key: sourceKey, value: input.source },
         ],
-        memo: { title: input.title, submitter: input.submitter.email },
+        memo: { title: input.title, submitter: input.submitter.email, ...(request ? { request } : {}) },
       });
       return { ideaId, workflowId, created: true };
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return { ideaId, workflowId, created: false };
-      throw explain(err, ideaId);
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw explain(err, ideaId);
+      if (request) {
+        const { memo } = await this.handle(ideaId).describe().catch((failed: unknown) => {
+          throw explain(failed, ideaId);
+        });
+        if (memo?.request !== request) {
+          throw new StageGateError('idempotency-key-reused', `Idempotency key "${options.idempotencyKey}" was first sent with another submission (idea "${ideaId}"); nothing was changed. Send a new key for a new idea, or the same submission again to get the first answer.`);
+        }
+      }
+      return { ideaId, workflowId, created: false };
     }
   }
 
@@ -295,18 +312,52 @@ export class StageGateClient {
   /** Ideas by stage, status, source or process, newest first, from Temporal's visibility store. */
   async listIdeas(filter: ListFilter = {}): Promise<IdeaSummary[]> {
     const { limit, ...by } = parse('filter', listFilterSchema, filter);
+    const ideas: IdeaSummary[] = [];
+    for await (const execution of this.client.workflow.list({ query: this.listQuery(by) })) {
+      ideas.push(summarise(execution));
+      if (ideas.length >= limit) break;
+    }
+    return ideas;
+  }
+
+  /**
+   * One page of `listIdeas`, newest first: at most `limit` ideas and, when more match, `next`, an
+   * opaque cursor to pass back with the same filter for the page after. Pages come from Temporal's
+   * visibility store, so an idea started meanwhile does not shift the pages already handed out.
+   */
+  async listIdeasPage(filter: ListFilter = {}, cursor?: string): Promise<{ ideas: IdeaSummary[]; next?: string }> {
+    const { limit, ...by } = parse('filter', listFilterSchema, filter);
+    const query = this.listQuery(by);
+    const digest = createHash('sha256').update(query).digest('base64url').slice(0, 12);
+    let nextPageToken: Uint8Array | undefined;
+    if (cursor !== undefined) {
+      const [of, token] = cursor.split('.');
+      if (of !== digest || !token) throw new StageGateError('invalid-input', 'page: cursor: expected the `next` cursor of an earlier page of this same list (same filters)');
+      nextPageToken = Buffer.from(token, 'base64url');
+    }
+    const namespace = this.client.options.namespace;
+    let response;
+    try {
+      response = await this.client.workflowService.listWorkflowExecutions({ namespace, query, pageSize: limit, nextPageToken });
+    } catch (err) {
+      // The server says INVALID_ARGUMENT for some bad page tokens and UNKNOWN for others.
+      if (cursor !== undefined && GRPC_BAD_PAGE_TOKEN.includes((err as { code?: number }).code ?? 0)) throw new StageGateError('invalid-input', 'page: cursor: this cursor is not one Temporal handed out, or it expired', { cause: err });
+      throw err;
+    }
+    const ideas = await Promise.all(response.executions.map(async (raw) => summarise(await executionInfoFromRaw(raw, this.client.options.loadedDataConverter, raw, namespace))));
+    const token = response.nextPageToken;
+    return token?.length ? { ideas, next: `${digest}.${Buffer.from(token).toString('base64url')}` } : { ideas };
+  }
+
+  /** The visibility query of a list: this deployment's ideas, with the filter's clauses. */
+  private listQuery(by: Omit<z.output<typeof listFilterSchema>, 'limit'>): string {
     // Scoped to this deployment's task queue, so several stagegates can share a namespace.
     const clauses = [this.scope()];
     const keys = { stage: stageKey, status: statusKey, source: sourceKey, process: processKey };
     for (const [field, value] of Object.entries(by)) {
       if (value !== undefined) clauses.push(`${keys[field as keyof typeof keys].name} = '${value.replace(/'/g, "''")}'`);
     }
-    const ideas: IdeaSummary[] = [];
-    for await (const execution of this.client.workflow.list({ query: clauses.join(' AND ') })) {
-      ideas.push(summarise(execution));
-      if (ideas.length >= limit) break;
-    }
-    return ideas;
+    return clauses.join(' AND ');
   }
 
   /**
@@ -715,6 +766,8 @@ const REVIEW_LINK_BUCKET_MS = 10 * 60_000;
 /** How long to wait for Temporal to say whether a timed-out update was taken, or whether it answers at all. */
 const OUTCOME_CHECK_MS = 3_000;
 const DEADLINE_MARGIN_MS = 500;
+/** The gRPC statuses (UNKNOWN, INVALID_ARGUMENT) of a list whose page token the server did not issue. */
+const GRPC_BAD_PAGE_TOKEN = [2, 3];
 
 /** The update id of a KPI form's readings: the form's own id, so it is recorded once however often it is sent. */
 function kpiFormUpdateId(form: string): string {
@@ -770,6 +823,11 @@ function parse<Schema extends z.ZodType>(what: string, schema: Schema, value: un
   const result = schema.safeParse(value);
   if (!result.success) throw invalidInput(what, result.error);
   return result.data;
+}
+
+/** The id of an idea submitted under an idempotency key: the same key, the same idea. */
+function idempotentIdeaId(key: string): string {
+  return `key-${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 24)}`;
 }
 
 /** A readable id: the title's first words and a random suffix, like `loyalty-cards-7f3a9c`. */

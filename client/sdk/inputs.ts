@@ -87,33 +87,42 @@ export type IdeaSubmission = z.input<typeof ideaSubmissionSchema>;
 /** A criterion's score, a whole number from 1 to 5. */
 export const scoreSchema = z.number().int().min(SCORE_MIN).max(SCORE_MAX);
 
+/** What a reviewer says in a vote, before who sent it and how; the HTTP API takes this, and sets `via` and `key` from the API key. */
+const voteFields = {
+  reviewer: email,
+  decision: z.enum(DECISIONS),
+  /** One score per criterion of the gate, 1–5. */
+  scores: z.record(gateId, scoreSchema).refine((scores) => Object.keys(scores).length <= LIMITS.templateList, `at most ${LIMITS.templateList} scores`),
+  comment: note(LIMITS.comment).default(''),
+  /** Required with a conditional go: what the champion must do before the next gate. */
+  conditions: limitedList(text(LIMITS.condition), LIMITS.conditions).default([]),
+  /** The gate and round the reviewer was asked about; a vote for any other is refused. The open one when not given. */
+  gate: gateId.optional(),
+  round: z.number().int().min(1).optional(),
+  /** The fingerprint of the gate package the reviewer saw. */
+  fingerprint: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+};
+
+function conditionsGoWithConditionalGo(vote: { decision: string; conditions: string[] }, ctx: z.RefinementCtx): void {
+  if (vote.decision === 'conditional-go' && vote.conditions.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['conditions'], message: 'a conditional go needs at least one condition' });
+  }
+  if (vote.decision !== 'conditional-go' && vote.conditions.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['conditions'], message: 'conditions go with a conditional go only' });
+  }
+}
+
 /** A reviewer's vote: decision, a score per criterion, comment, conditions of a conditional go; `gate` and `round` pin it to a round. */
 export const voteSchema = producing<Vote>()(z
   .object({
-    reviewer: email,
-    decision: z.enum(DECISIONS),
-    /** One score per criterion of the gate, 1–5. */
-    scores: z.record(gateId, scoreSchema).refine((scores) => Object.keys(scores).length <= LIMITS.templateList, `at most ${LIMITS.templateList} scores`),
-    comment: note(LIMITS.comment).default(''),
-    /** Required with a conditional go: what the champion must do before the next gate. */
-    conditions: limitedList(text(LIMITS.condition), LIMITS.conditions).default([]),
-    /** The gate and round the reviewer was asked about; a vote for any other is refused. The open one when not given. */
-    gate: gateId.optional(),
-    round: z.number().int().min(1).optional(),
-    /** The fingerprint of the gate package the reviewer saw. */
-    fingerprint: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+    ...voteFields,
     /** How the vote came: `link` means from an emailed link, cast as the person it was sent to. */
     ...identified,
   })
   .strict()
-  .superRefine((vote, ctx) => {
-    if (vote.decision === 'conditional-go' && vote.conditions.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['conditions'], message: 'a conditional go needs at least one condition' });
-    }
-    if (vote.decision !== 'conditional-go' && vote.conditions.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['conditions'], message: 'conditions go with a conditional go only' });
-    }
-  }));
+  .superRefine(conditionsGoWithConditionalGo));
+/** A vote as the HTTP API takes it: the API key says how it came. */
+export const reviewerVoteSchema = z.object(voteFields).strict().superRefine(conditionsGoWithConditionalGo);
 /** The input of `castVote`. */
 export type VoteInput = z.input<typeof voteSchema>;
 

@@ -15,6 +15,7 @@ import { planForm, planFromForm, planHandedInPage, planPage, readPlanForm, type 
 import { dashboardRoutes } from './dashboard';
 import { codecRoutes } from './codec';
 import { Lockout } from './lockout';
+import { API_BASE, apiRouter } from './api/routes';
 import type { EventSource } from '../../reports';
 import { numberSeparators, readKpiNumber } from '../../workflows/kpi-rules';
 
@@ -94,6 +95,8 @@ export function createWebApp(options: WebServerOptions): express.Express {
   });
   // Before the form parser: the codec endpoint reads JSON bodies of its own size.
   if (client.codec) app.use('/codec', codecRoutes({ codec: client.codec, adminKey: settings.adminKey, corsOrigin: settings.codecCorsOrigin, lockout: adminLockout }));
+  // Before the form parser too: the HTTP API takes JSON only.
+  app.use(API_BASE, apiRouter({ client, settings }));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
   // Forms only: a JSON (or any other) body on a page's POST is named, not half-read.
   app.use((request, _response, next) => {
