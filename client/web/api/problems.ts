@@ -25,6 +25,7 @@ const SDK_STATUS: Record<StageGateErrorCode, { status: number; title: string }> 
   'unknown-process': { status: 422, title: 'No such process' },
   'no-reviewers': { status: 422, title: 'The process names no reviewers who can be found' },
   'unknown-idea': { status: 404, title: 'No such idea' },
+  'unknown-delivery': { status: 404, title: 'No such webhook delivery' },
   forgotten: { status: 410, title: 'The idea was forgotten' },
   'not-a-reviewer': { status: 403, title: 'Not a reviewer of this round' },
   'not-allowed': { status: 403, title: 'This person may not do that' },
