@@ -295,6 +295,9 @@ describe('loadSettings', () => {
       codecCorsOrigin: 'http://localhost:8233',
       locale: 'en-GB',
       apiKeys: [],
+      webhooks: [],
+      webhookRetry: { attempts: 14, firstDelay: 60_000, maxDelay: 14_400_000 },
+      webhookTimeout: 10_000,
     });
     expect(isAbsolute(settings.dataDir)).toBe(true);
   });
