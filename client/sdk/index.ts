@@ -34,9 +34,11 @@ import {
   sourceKey,
   stageKey,
   statusKey,
+  awaitingKey,
   statusQuery,
   withdrawUpdate,
 } from '../../workflows/messages';
+import { reviewerPseudonym } from '../../links';
 import { closedReason } from '../../workflows/round';
 import { planProblems } from '../../workflows/pilot-plan';
 import { numberSeparators, type NumberSeparators } from '../../workflows/kpi-rules';
@@ -279,8 +281,13 @@ export class StageGateClient {
     for (const [field, value] of Object.entries(by)) {
       if (value !== undefined) clauses.push(`${keys[field as keyof typeof keys].name} = '${value.replace(/'/g, "''")}'`);
     }
+    return this.listWhere(clauses.join(' AND '), limit);
+  }
+
+  /** Ideas a visibility query finds, newest first, up to `limit`. */
+  private async listWhere(query: string, limit: number): Promise<IdeaSummary[]> {
     const ideas: IdeaSummary[] = [];
-    for await (const execution of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+    for await (const execution of this.client.workflow.list({ query })) {
       ideas.push(summarise(execution));
       if (ideas.length >= limit) break;
     }
@@ -319,20 +326,27 @@ export class StageGateClient {
   }
 
   /**
-   * Open gate rounds waiting on this reviewer's vote, oldest deadline first. Looks at every idea
-   * in review: fine for the tens of ideas a small firm has open at once.
+   * Open gate rounds waiting on this reviewer's vote, oldest deadline first. Found by the
+   * reviewer's pseudonym in `StageGateAwaiting` (one visibility query, however many ideas are in
+   * review), plus the ideas in review that do not show it (journeys started before it, a round
+   * opening this instant); each is then asked for its round, so a vote just cast drops it at once.
+   * Without a link secret there are no pseudonyms, and every idea in review is asked.
    */
   async pendingReviews(reviewer: string): Promise<PendingReview[]> {
     const email = parse('reviewer', contributorSchema.shape.email, reviewer);
-    const inReview = await this.listIdeas({ status: 'in-review', limit: 1000 });
-    const pending: PendingReview[] = [];
-    for (const summary of inReview) {
-      const idea = await this.getIdea(summary.ideaId).catch(() => undefined);
-      const round = idea?.status === 'in-review' && idea.round?.phase !== 'closing' ? idea.round : undefined;
-      if (!idea || !round || !round.reviewers.some((person) => person.email === email && !person.voted)) continue;
-      pending.push({ ideaId: idea.ideaId, title: idea.title, gate: round.gate, gateName: round.gateName, round: round.round, deadlineAt: round.deadlineAt });
-    }
-    return pending.sort((a, b) => a.deadlineAt.localeCompare(b.deadlineAt));
+    const inReview = `${this.scope()} AND ${statusKey.name} = 'in-review'`;
+    const candidates = this.settings.linkSecret
+      ? await this.listWhere(`${inReview} AND (${awaitingKey.name} = '${reviewerPseudonym(this.settings.linkSecret, email)}' OR ${awaitingKey.name} IS NULL)`, PENDING_LIMIT)
+      : await this.listWhere(inReview, PENDING_LIMIT);
+    const rounds = await Promise.all(
+      candidates.map(async (summary) => {
+        const idea = await this.getIdea(summary.ideaId).catch(() => undefined);
+        const round = idea?.status === 'in-review' && idea.round?.phase !== 'closing' ? idea.round : undefined;
+        if (!idea || !round || !round.reviewers.some((person) => person.email === email && !person.voted)) return [];
+        return [{ ideaId: idea.ideaId, title: idea.title, gate: round.gate, gateName: round.gateName, round: round.round, deadlineAt: round.deadlineAt }];
+      }),
+    );
+    return rounds.flat().sort((a, b) => a.deadlineAt.localeCompare(b.deadlineAt));
   }
 
   /**
@@ -715,6 +729,9 @@ function newIdeaId(title: string): string {
   const words = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
   return `${words || 'idea'}-${randomBytes(3).toString('hex')}`;
 }
+
+/** At most this many rounds are looked at for one reviewer's queue. */
+const PENDING_LIMIT = 1000;
 
 function summarise(execution: WorkflowExecutionInfo): IdeaSummary {
   const attributes = execution.typedSearchAttributes;
