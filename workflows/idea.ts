@@ -244,7 +244,6 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
 
   /** Asks the worker for the pseudonyms of the round's reviewers, then shows who it waits on. */
   async function awaitReviewers(open: OpenRound): Promise<void> {
-    if (!since.awaitedReviewers) return;
     pseudonyms = undefined;
     // A run continued as new starts with the search attributes of the run before: show this run's anew.
     awaitingShown = ['?'];
@@ -797,7 +796,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       }
       remindAt = addBusinessTime(openedAt, gate.reminderEvery, calendar);
     }
-    if (open.phase !== 'closing') await awaitReviewers(open);
+    // Only on runs that show StageGateAwaiting: even an await that does nothing would reorder the commands of journeys recorded before.
+    if (since.awaitedReviewers && open.phase !== 'closing') await awaitReviewers(open);
     const quorumMet = () => isQuorumMet(gate.quorum, gate.reviewers.length, open.votes);
     let decision: DecisionRecord | undefined;
     while (!decision) {
