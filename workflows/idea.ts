@@ -228,15 +228,17 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     ]);
   }
 
-  /** The open round's reviewers' pseudonyms, once the worker made them; and the awaited list last shown to Temporal's visibility. */
-  let pseudonyms: Record<string, string> | undefined;
+  /** The pseudonyms of a round's reviewers, once the worker made them; and the awaited list last shown to Temporal's visibility. */
+  let pseudonyms: { round: OpenRound; of: Record<string, string> } | undefined;
   let awaitingShown: string[] = [];
 
   /** Shows who the open round still waits on in `StageGateAwaiting`; nobody once it closes. Upserts only a change. */
   function showAwaiting(): void {
     if (!since.awaitedReviewers) return;
     const open = state.round;
-    const awaiting = open && open.phase !== 'closing' && pseudonyms ? open.reviewers.filter((person) => !person.voted).map((person) => pseudonyms![person.email]!) : [];
+    // Only this round's: a vote can come in before its reviewers' pseudonyms do.
+    const known = open && open.phase !== 'closing' && pseudonyms?.round === open ? pseudonyms.of : {};
+    const awaiting = open ? open.reviewers.filter((person) => !person.voted).flatMap((person) => known[person.email] ?? []) : [];
     if (awaiting.join() === awaitingShown.join()) return;
     awaitingShown = awaiting;
     upsertSearchAttributes([{ key: awaitingKey, value: awaiting.length > 0 ? awaiting : null }]);
@@ -244,11 +246,10 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
 
   /** Asks the worker for the pseudonyms of the round's reviewers, then shows who it waits on. */
   async function awaitReviewers(open: OpenRound): Promise<void> {
-    pseudonyms = undefined;
     // A run continued as new starts with the search attributes of the run before: show this run's anew.
     awaitingShown = ['?'];
     const made = await reviewerPseudonyms(open.reviewers.map((person) => person.email));
-    if (state.round === open) pseudonyms = made;
+    if (state.round === open) pseudonyms = { round: open, of: made };
     showAwaiting();
   }
 
