@@ -74,6 +74,13 @@ const environmentCases: [string, NodeJS.ProcessEnv, RegExp][] = [
   ['a database URL that is not PostgreSQL', { DATABASE_URL: 'mysql://db/x' }, /databaseUrl: expected a PostgreSQL URL/],
   ['a public URL that is not a URL', { STAGEGATE_PUBLIC_URL: 'bakery' }, /publicUrl: /],
   ['a history limit below the floor', { STAGEGATE_JOURNEY_HISTORY_LIMIT: '10' }, /journeyHistoryLimit: /],
+  ['a V8 context reuse that is not yes or no', { STAGEGATE_WORKER_REUSE_V8_CONTEXT: 'sometimes' }, /STAGEGATE_WORKER_REUSE_V8_CONTEXT.*worker\.reuseV8Context: /],
+  ['a sticky cache that is not a number', { STAGEGATE_WORKER_MAX_CACHED_WORKFLOWS: 'lots' }, /worker\.maxCachedWorkflows: /],
+  ['a sticky cache below nothing', { STAGEGATE_WORKER_MAX_CACHED_WORKFLOWS: '-1' }, /worker\.maxCachedWorkflows: /],
+  ['fewer than two workflow tasks at once', { STAGEGATE_WORKER_MAX_CONCURRENT_WORKFLOW_TASK_EXECUTIONS: '1' }, /worker\.maxConcurrentWorkflowTaskExecutions: /],
+  ['no activities at once', { STAGEGATE_WORKER_MAX_CONCURRENT_ACTIVITY_TASK_EXECUTIONS: '0' }, /worker\.maxConcurrentActivityTaskExecutions: /],
+  ['a fraction of a poller', { STAGEGATE_WORKER_ACTIVITY_TASK_POLLERS: '1.5' }, /worker\.activityTaskPollers: /],
+  ['more workflow pollers than workflow tasks at once', { STAGEGATE_WORKER_WORKFLOW_TASK_POLLERS: '50', STAGEGATE_WORKER_MAX_CONCURRENT_WORKFLOW_TASK_EXECUTIONS: '20' }, /worker\.workflowTaskPollers: expected no more than maxConcurrentWorkflowTaskExecutions/],
   ['an SMTP port that is not a number', { STAGEGATE_SMTP_HOST: 'mail.example', STAGEGATE_SMTP_PORT: 'x' }, /mail\.smtp\.port: /],
   ['a settings file that is not there', { STAGEGATE_CONFIG: '/nonexistent/stagegate.yaml' }, /\/nonexistent\/stagegate\.yaml: cannot be read/],
 ];
