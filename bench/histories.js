@@ -120,9 +120,10 @@ async function drive(client, ideaId, path) {
       lastStep = '';
     } else if (stage.pilot && status.stage.pilot && !status.stage.pilot.endedAt) {
       const kpi = stage.pilot.kpis.find((candidate) => candidate.killAt !== undefined);
-      // The pilot is running (the query said so); one that ended a moment ago refuses the reading, and the journey goes on.
+      // The pilot is running (the query said so); one that ends a moment before refuses the reading or
+      // aborts its update (the SDK says wrong-status, pilot-ended, unknown-idea or idea-ended), and the journey goes on.
       await client.recordKpiReading(ideaId, { kpi: kpi.id, value: kpi.killAt, by: status.champion.email }).catch((err) => {
-        if (!(err instanceof StageGateError && ['wrong-status', 'pilot-ended'].includes(err.code))) throw err;
+        if (!(err instanceof StageGateError && ['wrong-status', 'pilot-ended', 'unknown-idea', 'idea-ended'].includes(err.code))) throw err;
       });
       await client.waitFor(ideaId, (s) => s.stage.id !== status.stage.id || s.stage.ready !== undefined || s.status !== 'in-stage', 60_000);
     } else {
