@@ -188,8 +188,11 @@ async function main() {
       const events = runs.reduce((sum, run) => sum + run.events, 0);
       const bytes = runs.reduce((sum, run) => sum + run.bytes, 0);
       const journey = await runsOf(client.client, ideaWorkflowId(ideaId));
-      // Scaled to a year run by run: the readings each run holds stay the same.
+      // Scaled to a year run by run: a run holds as many events as the pilot's limit lets it (the
+      // finished runs show how many; with one run only, the limit itself).
       const scale = rhythm === 'hourly' ? YEAR_HOURS / readings : 1;
+      const limit = bench.processes().get('year-pilot').stages[0].pilot.historyLimit;
+      const perRun = runs.length > 1 ? runs.slice(0, -1).reduce((sum, run) => sum + run.events, 0) / (runs.length - 1) : limit;
       const figures = {
         rhythm,
         readings,
@@ -202,7 +205,7 @@ async function main() {
         eventsPerReading: Number((events / readings).toFixed(1)),
         bytesPerReading: Math.round(bytes / readings),
         journeyEvents: journey.reduce((sum, run) => sum + run.events, 0),
-        year: { readings: Math.round(readings * scale), runs: Math.ceil(runs.length * scale), events: Math.round(events * scale), bytes: Math.round(bytes * scale) },
+        year: { readings: Math.round(readings * scale), runs: Math.max(runs.length, Math.ceil((events * scale) / perRun)), events: Math.round(events * scale), bytes: Math.round(bytes * scale) },
       };
       pilots.push(figures);
       console.log(`  year-long pilot, ${rhythm}: ${readings} readings in ${figures.seconds} s, ${figures.runs} pilot run(s), ${events} events, ${bytes} bytes; largest run ${figures.largestRunEvents} events, ${figures.largestRunBytes} bytes`);
