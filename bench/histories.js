@@ -53,7 +53,9 @@ const lastEvent = (history) => history.events[history.events.length - 1];
 /** Every run of a workflow, first to last, each with its events and bytes. */
 async function runsOf(client, workflowId, firstRunId) {
   const runs = [];
-  for (let runId = firstRunId; ; ) {
+  // Without a run id a handle is the latest run: start from the first.
+  const first = firstRunId ?? (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.firstRunId;
+  for (let runId = first || undefined; ; ) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     runs.push({ history, events: history.events.length, bytes: encoded(history) });
     runId = lastEvent(history)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
@@ -63,9 +65,7 @@ async function runsOf(client, workflowId, firstRunId) {
 
 /** A journey's workflows: the idea's runs and each pilot's runs. */
 async function journeyHistory(client, ideaId) {
-  const workflowId = ideaWorkflowId(ideaId);
-  const first = (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.firstRunId;
-  const runs = await runsOf(client, workflowId, first || undefined);
+  const runs = await runsOf(client, ideaWorkflowId(ideaId));
   const pilots = [];
   for (const run of runs) {
     for (const event of run.history.events) {
