@@ -5,7 +5,7 @@ import { messageIdFor, SmtpRejection, type Mailer } from './email/mailer';
 import { pullKpiReading } from './kpi';
 import type { ActivityMetrics } from './metrics';
 import { renderEmail } from './email/templates';
-import { linkBuilder, redactLinks } from '../links';
+import { linkBuilder, redactLinks, requireLinkSecret, reviewerPseudonym } from '../links';
 import type { Store, StoredEvent, WebhookDelivery } from '../store';
 import { deliverWebhookOnce, hasSubscribers, startWebhookDeliveries, type WebhookSettings } from './webhooks';
 import { SMTP_REJECTED, type Notification, type SmtpRejectedDetails } from '../workflows/notification';
@@ -51,7 +51,14 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
     return { taskQueue, webhooks, webhookRetry, webhookTimeout };
   }
 
+  const secret = requireLinkSecret(settings);
+
   return {
+    /** The pseudonyms of a round's reviewers, by address, for the `StageGateAwaiting` search attribute: the workflow has no key to make them. */
+    async reviewerPseudonyms(emails: string[]): Promise<Record<string, string>> {
+      return Object.fromEntries(emails.map((email) => [email, reviewerPseudonym(secret, email)]));
+    },
+
     /** One reading of a KPI from the firm's own system, for a pilot's check. */
     async pullKpi(source: { url: string; jsonPath: string }): Promise<number> {
       return pullKpiReading(source);

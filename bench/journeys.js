@@ -1,29 +1,44 @@
 #!/usr/bin/env node
 /*
- * stagegate against bare Temporal, on one dev server in one run (issue 14, parts 1 and 2):
+ * stagegate against bare Temporal, on one dev server in one run (issue 14, parts 1, 2, 3, 6, 7):
  *
  * 1. Journey throughput: N express ideas end to end (submitted, one reviewer's go vote and the
  *    champion's ready cast through the SDK as soon as the journey takes them, journey closed),
  *    K at a time; next to a bare workflow of the same shape (bench/bare/workflows.js: 14 no-op
  *    activities, 2 updates, 2 timed waits) on its own task queue and worker with the same
- *    options. Batches alternate stagegate / bare / stagegate / bare so drift hits both. Prints
- *    ideas per second, the ratio, and history events and bytes per journey.
+ *    options. Then S smb-lite ideas the same way (five votes at three gates, ready twice, the
+ *    pilot ended at once by a KPI reading below its kill line, all through the SDK), next to a
+ *    bare workflow of smb-lite's shape (32 activities, 7 updates, 5 timed waits, a child of 3
+ *    activities, 1 update, 1 timed wait). Batches alternate stagegate / bare / stagegate / bare
+ *    so drift hits both. Prints ideas per second, the ratio, and history events and bytes.
  * 2. Vote latency: a reviewer's POST of the review form to the web server, up to the
  *    confirmation page, one at a time over V ideas parked at the gate; next to a bare
  *    executeUpdate whose handler runs one no-op activity, alternating vote by vote; and, for
  *    scale, a bare update that answers at once (stagegate's vote update answers before its
  *    activities run: email and the events store are off its critical path).
+ * 3. Ideas parked at gates: P express ideas waiting on their reviewers; the worker's resident
+ *    memory and heap before, at half and at all parked, against the sticky cache's size; the
+ *    time to list them by stage, to open one, and a reviewer's queue (SDK and `/reviewer/...`)
+ *    for Maya, awaited at 5 ideas of bench/processes/parked-queue.yaml while the P wait on
+ *    others, at half and at all parked, beside what one query per idea in review (the queue
+ *    before StageGateAwaiting) costs at the same sizes.
  *
  *   npm run build && node bench/journeys.js
- *   node bench/journeys.js --ideas 500 --concurrency 20 --votes 1000
+ *   node bench/journeys.js --ideas 500 --smb 200 --concurrency 20 --votes 1000 --parked 10000
+ *   node bench/journeys.js --workers 2
+ *   STAGEGATE_WORKER_MAX_CACHED_WORKFLOWS=200 node bench/journeys.js
  *
- * Flags: --ideas N (80), --concurrency K (10), --batches B per side (4), --votes V (200).
+ * Flags: --ideas N express (80), --smb S smb-lite (40), --concurrency K (10), --batches B per
+ * side (4), --votes V (200), --parked P (2000), --workers W (1: the workers in this process;
+ * 2 and more start W-1 more processes, bench/worker-process.js, each with a stagegate and a bare
+ * worker). The workers take the STAGEGATE_WORKER_* variables (README, Settings), both sides alike.
  * Figures are printed and written to .bench-results/journeys.json and .md.
- * It runs on dist/, starts its own dev server (worker/dev-server.ts), both workers in this
- * process, and a fresh data folder, all stopped and removed at the end.
+ * It runs on dist/, starts its own dev server (worker/dev-server.ts), the workers, and a fresh
+ * data folder, all stopped and removed at the end.
  */
 'use strict';
 
+const { spawn } = require('node:child_process');
 const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
@@ -33,33 +48,27 @@ const { DefaultLogger, Runtime, Worker, bundleWorkflowCode } = require('@tempora
 const { Client } = require('@temporalio/client');
 const { temporal } = require('@temporalio/proto');
 
+const { wholeNumberFlags } = require('./flags');
+
 const root = join(__dirname, '..');
 const dist = join(root, 'dist');
 const { startDevServer } = require(join(dist, 'worker/dev-server'));
-const { createStageGateWorker, bundleWorkflows } = require(join(dist, 'worker/worker'));
+const { createStageGateWorker, bundleWorkflows, workerTuning } = require(join(dist, 'worker/worker'));
 const { StageGateClient, StageGateError } = require(join(dist, 'client/sdk'));
 const { loadSettings } = require(join(dist, 'config/settings'));
 const { startWebServer } = require(join(dist, 'client/web/server'));
 const { linkBuilder } = require(join(dist, 'links'));
 const { ideaWorkflowId } = require(join(dist, 'workflows/messages'));
 
-const flags = (() => {
-  const known = { ideas: 80, concurrency: 10, batches: 4, votes: 200 };
-  const args = process.argv.slice(2);
-  for (let i = 0; i < args.length; i++) {
-    const match = /^--([a-z]+)(?:=(.*))?$/.exec(args[i]);
-    if (!match || !(match[1] in known)) throw new Error(`unknown flag "${args[i]}"; known: ${Object.keys(known).map((k) => `--${k}`).join(', ')}`);
-    const raw = match[2] ?? args[++i];
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${match[1]} must be a positive whole number, got "${raw}"`);
-    known[match[1]] = value;
-  }
-  return known;
-})();
+const flags = wholeNumberFlags({ ideas: 80, smb: 40, concurrency: 10, batches: 4, votes: 200, parked: 2000, workers: 1 });
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const HAMID = 'hamid@cornerbakery.example';
+const OLIVIA = 'olivia@cornerbakery.example';
+const MAYA = 'maya@cornerbakery.example';
+/** Ideas waiting on Maya alone, while the parked ones wait on others. */
+const MAYA_QUEUE = 5;
 const CHAMPION = { email: 'leo@cornerbakery.example', name: 'Leo Martin' };
 /** A refused update is tried again after 5 ms, then 10, 20, 40, 40...: soon, without flooding the server with refusals. */
 const RETRY_MS = 5;
@@ -96,6 +105,17 @@ async function whenTaken(side, fn, isNotYet, timeoutMs = 60_000) {
   }
 }
 
+/** Asks the idea (a query) until `check` holds, backing off as whenTaken does. */
+async function until(ideaId, check, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = RETRY_MS; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+    if (check(await clientOf.getIdea(ideaId))) return;
+    if (Date.now() > deadline) throw new Error(`idea ${ideaId} did not get there in ${timeoutMs} ms`);
+    await sleep(wait);
+  }
+}
+let clientOf;
+
 const stagegateNotYet = (err) => err instanceof StageGateError && err.code !== 'invalid-input' && err.code !== 'not-a-reviewer';
 const bareNotYet = (err) => /not waiting for/.test(`${err?.cause?.message ?? ''} ${err?.message ?? ''}`);
 
@@ -114,14 +134,48 @@ function shapeOf(history) {
   }).join('');
 }
 
+/** The worker's own memory, in MB: resident set (the Rust core and the workflow thread included) and the main heap. */
+function memory() {
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rssMb: Math.round(rss / 2 ** 20), heapMb: Math.round(heapUsed / 2 ** 20) };
+}
+
+/** Milliseconds `fn` takes, best of `times` (the first of a kind warms caches; the best is the least disturbed by the machine). */
+async function timed(fn, times = 3) {
+  let best = Infinity;
+  for (let n = 0; n < times; n++) {
+    const t0 = performance.now();
+    await fn();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return Number(best.toFixed(1));
+}
+
+/** Starts a second worker process (bench/worker-process.js) and waits until it polls. */
+function startWorkerProcess(env) {
+  const child = spawn(process.execPath, [join(__dirname, 'worker-process.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => { if (String(chunk).includes('ready')) resolve(); });
+    child.once('exit', (code) => reject(new Error(`worker process exited with ${code} before it was ready`)));
+  });
+  const stop = () => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+  return { ready, stop };
+}
+
 async function main() {
   const tag = randomBytes(3).toString('hex');
   const started = performance.now();
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-  console.log(`\nJourneys against bare Temporal (run ${tag}), Node ${process.version}, ${os.cpus().length} cores, load ${load}: ${flags.ideas} ideas ${flags.concurrency} at a time in ${flags.batches} batches a side, ${flags.votes} votes`);
+  console.log(`\nJourneys against bare Temporal (run ${tag}), Node ${process.version}, ${os.cpus().length} cores, load ${load}: ${flags.ideas} express and ${flags.smb} smb-lite ideas ${flags.concurrency} at a time in ${flags.batches} batches a side, ${flags.votes} votes, ${flags.parked} parked, ${flags.workers} worker process(es)`);
   const dataDir = mkdtempSync(join(os.tmpdir(), 'stagegate-journeys-'));
   const linkSecret = `journeys-link-secret-${randomBytes(16).toString('hex')}`;
-  const settings = loadSettings({ env: {}, overrides: { taskQueue: `journeys-${tag}`, dataDir, linkSecret, metricsPort: 0 } });
+  // Both sides' workers take the STAGEGATE_WORKER_* variables; nothing else from the environment.
+  const tuningEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('STAGEGATE_WORKER_')));
+  const settings = loadSettings({ env: tuningEnv, overrides: { taskQueue: `journeys-${tag}`, dataDir, linkSecret, metricsPort: 0 } });
   const bareQueue = `bare-${tag}`;
   const cleanups = [];
   try {
@@ -131,69 +185,119 @@ async function main() {
       bundleWorkflows(),
       bundleWorkflowCode({ workflowsPath: require.resolve('./bare/workflows'), logger: new DefaultLogger('WARN') }),
     ]);
+    const memoryAtStart = memory();
     const sg = await createStageGateWorker({ settings, connection: env.nativeConnection, namespace: env.namespace, workflowBundle: stagegateBundle });
-    // The same options as stagegate's worker (the SDK's defaults and its shutdown grace), no-op activities.
-    const bare = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace, taskQueue: bareQueue, workflowBundle: bareBundle, activities: { step: async () => undefined }, shutdownGraceTime: '10 seconds' });
+    // The same options as stagegate's worker (its tuning and its shutdown grace), no-op activities.
+    const bare = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace, taskQueue: bareQueue, workflowBundle: bareBundle, activities: { step: async () => undefined }, shutdownGraceTime: '10 seconds', ...workerTuning(settings.worker) });
     const runs = [sg.run(), bare.run()];
     cleanups.push(async () => {
       for (const w of [sg.worker, bare]) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.allSettled(runs);
     });
+    for (let n = 1; n < flags.workers; n++) {
+      const other = startWorkerProcess({ ...tuningEnv, BENCH_ADDRESS: env.address, BENCH_NAMESPACE: env.namespace, BENCH_TASK_QUEUE: settings.taskQueue, BENCH_BARE_QUEUE: bareQueue, BENCH_DATA_DIR: dataDir, BENCH_LINK_SECRET: linkSecret });
+      cleanups.push(other.stop);
+      await other.ready;
+    }
     const client = await StageGateClient.connect({ settings, connection: env.connection, namespace: env.namespace });
     cleanups.push(() => client.close());
+    clientOf = client;
     const raw = new Client({ connection: env.connection, namespace: env.namespace });
-    console.log(`dev server and workers up in ${((performance.now() - started) / 1000).toFixed(1)} s; maxCachedWorkflows ${sg.worker.options.maxCachedWorkflows} (stagegate) and ${bare.options.maxCachedWorkflows} (bare)`);
+    const tuning = settings.worker;
+    console.log(`dev server and workers up in ${((performance.now() - started) / 1000).toFixed(1)} s; worker options (both sides): ${JSON.stringify(tuning)}`);
 
     // ---- 1. journey throughput --------------------------------------------------------------
-    const stagegateJourney = async (id) => {
-      const { ideaId, workflowId } = await client.submitIdea({ ideaId: id, title: `Bench idea ${id}`, description: 'An express idea of the benchmark.', source: 'employee', category: 'process', submitter: CHAMPION, process: 'express' });
-      await whenTaken('stagegate', () => client.castVote(ideaId, { reviewer: HAMID, decision: 'go', scores: { feasibility: 4, impact: 4 } }), stagegateNotYet);
-      await whenTaken('stagegate', () => client.markReady(ideaId, { by: CHAMPION.email }), stagegateNotYet);
+    const submit = (id, process, title) => client.submitIdea({ ideaId: id, title, description: 'An idea of the benchmark.', source: 'employee', category: 'process', submitter: CHAMPION, process });
+    const vote = (ideaId, reviewer, gate, scores) => whenTaken('stagegate', () => client.castVote(ideaId, { reviewer, decision: 'go', scores, gate }), stagegateNotYet);
+    const ready = (ideaId) => whenTaken('stagegate', () => client.markReady(ideaId, { by: CHAMPION.email }), stagegateNotYet);
+    const stagegateExpress = async (id) => {
+      const { ideaId, workflowId } = await submit(id, 'express', `Bench idea ${id}`);
+      await vote(ideaId, HAMID, 'quick-decision', { feasibility: 4, impact: 4 });
+      await ready(ideaId);
       await raw.workflow.getHandle(workflowId).result();
       return workflowId;
     };
-    const bareJourney = async (id) => {
+    const bareExpress = async (id) => {
       const handle = await raw.workflow.start('bareJourney', { workflowId: id, taskQueue: bareQueue, args: [] });
       await whenTaken('bare', () => handle.executeUpdate('castVote'), bareNotYet);
       await whenTaken('bare', () => handle.executeUpdate('markReady'), bareNotYet);
       await handle.result();
       return id;
     };
-    const sides = { stagegate: { journey: stagegateJourney, batches: [], ids: [] }, bare: { journey: bareJourney, batches: [], ids: [] } };
-    // Warm-up: code compiled, caches filled, on both sides.
-    for (const [name, side] of Object.entries(sides)) await pool(Array.from({ length: 5 }, (_, n) => `warm-${name}-${tag}-${n}`), 5, side.journey);
-    const perBatch = Math.max(1, Math.round(flags.ideas / flags.batches));
-    for (let b = 0; b < flags.batches; b++) {
-      for (const [name, side] of Object.entries(sides)) {
-        const ids = Array.from({ length: perBatch }, (_, n) => `${name}-${tag}-b${b}-${n}`);
-        const t0 = performance.now();
-        await pool(ids, flags.concurrency, side.journey);
-        const seconds = (performance.now() - t0) / 1000;
-        side.batches.push({ ideas: perBatch, seconds, perSecond: perBatch / seconds });
-        side.ids.push(...ids);
-        console.log(`  batch ${b + 1} ${name.padEnd(9)} ${perBatch} ideas in ${seconds.toFixed(2)} s: ${(perBatch / seconds).toFixed(1)} ideas/s`);
-      }
-    }
+    const build = { feasibility: 4, impact: 4, alignment: 4 };
+    const launch = { results: 4, readiness: 4, alignment: 4 };
+    const stagegateSmb = async (id) => {
+      const { ideaId, workflowId } = await submit(id, 'smb-lite', `Bench pilot ${id}`);
+      await vote(ideaId, HAMID, 'idea-screen', build);
+      await ready(ideaId);
+      await vote(ideaId, OLIVIA, 'go-to-pilot', build);
+      await vote(ideaId, HAMID, 'go-to-pilot', build);
+      // A week below the kill line ends the pilot at once; Go to launch opens.
+      await whenTaken('stagegate', () => client.recordKpiReadings(ideaId, { readings: [{ kpi: 'weekly_sales', value: 12 }, { kpi: 'repeat_share', value: 34 }], by: CHAMPION.email }), stagegateNotYet);
+      await vote(ideaId, OLIVIA, 'go-to-launch', launch);
+      await vote(ideaId, HAMID, 'go-to-launch', launch);
+      // A ready sent while Go to launch closes is taken for the pilot stage, whose work the pilot already made ready: wait for Launch.
+      await until(ideaId, (s) => s.stage.id === 'launch' && s.stage.awaitingReady);
+      await ready(ideaId);
+      await raw.workflow.getHandle(workflowId).result();
+      return workflowId;
+    };
+    const bareSmb = async (id) => {
+      const handle = await raw.workflow.start('bareSmbJourney', { workflowId: id, taskQueue: bareQueue, args: [] });
+      const update = (name, target = handle) => whenTaken('bare', () => target.executeUpdate(name), bareNotYet);
+      await update('castVote');
+      await update('markReady');
+      await update('castVote');
+      await update('castVote');
+      const pilot = raw.workflow.getHandle(`${id}:pilot`);
+      await whenTaken('bare', () => pilot.executeUpdate('recordReading'), (err) => bareNotYet(err) || /not found/i.test(`${err?.message ?? ''} ${err?.cause?.message ?? ''}`));
+      await update('castVote');
+      await update('castVote');
+      await update('markReady');
+      await handle.result();
+      return id;
+    };
+    const lanes = {
+      express: { ideas: flags.ideas, sides: { stagegate: { journey: stagegateExpress, batches: [], ids: [] }, bare: { journey: bareExpress, batches: [], ids: [] } } },
+      'smb-lite': { ideas: flags.smb, sides: { stagegate: { journey: stagegateSmb, batches: [], ids: [] }, bare: { journey: bareSmb, batches: [], ids: [] } } },
+    };
     const throughput = {};
-    for (const [name, side] of Object.entries(sides)) {
-      const ideas = side.batches.reduce((sum, b) => sum + b.ideas, 0);
-      const seconds = side.batches.reduce((sum, b) => sum + b.seconds, 0);
-      const sample = side.ids.filter((_, n) => n % Math.max(1, Math.floor(side.ids.length / 10)) === 0).slice(0, 10);
-      const histories = await Promise.all(sample.map((id) => historyOf(raw, name === 'stagegate' ? ideaWorkflowId(id) : id)));
-      throughput[name] = {
-        ideas,
-        seconds,
-        perSecond: ideas / seconds,
-        batches: side.batches.map((b) => Number(b.perSecond.toFixed(2))),
-        historyEvents: Math.round(histories.reduce((s, h) => s + h.events, 0) / histories.length),
-        historyBytes: Math.round(histories.reduce((s, h) => s + h.bytes, 0) / histories.length),
-        historyShape: histories[0].shape,
-      };
+    for (const [lane, { ideas: laneIdeas, sides }] of Object.entries(lanes)) {
+      // Warm-up: code compiled, caches filled, on both sides.
+      for (const [name, side] of Object.entries(sides)) await pool(Array.from({ length: 5 }, (_, n) => `warm-${lane}-${name}-${tag}-${n}`), 5, side.journey);
+      const perBatch = Math.max(1, Math.round(laneIdeas / flags.batches));
+      for (let b = 0; b < flags.batches; b++) {
+        for (const [name, side] of Object.entries(sides)) {
+          const ids = Array.from({ length: perBatch }, (_, n) => `${lane}-${name}-${tag}-b${b}-${n}`);
+          const t0 = performance.now();
+          await pool(ids, flags.concurrency, side.journey);
+          const seconds = (performance.now() - t0) / 1000;
+          side.batches.push({ ideas: perBatch, seconds, perSecond: perBatch / seconds });
+          side.ids.push(...ids);
+          console.log(`  ${lane} batch ${b + 1} ${name.padEnd(9)} ${perBatch} ideas in ${seconds.toFixed(2)} s: ${(perBatch / seconds).toFixed(1)} ideas/s`);
+        }
+      }
+      const figures = {};
+      for (const [name, side] of Object.entries(sides)) {
+        const ideas = side.batches.reduce((sum, b) => sum + b.ideas, 0);
+        const seconds = side.batches.reduce((sum, b) => sum + b.seconds, 0);
+        const sample = side.ids.filter((_, n) => n % Math.max(1, Math.floor(side.ids.length / 10)) === 0).slice(0, 10);
+        const histories = await Promise.all(sample.map((id) => historyOf(raw, name === 'stagegate' ? ideaWorkflowId(id) : id)));
+        figures[name] = {
+          ideas,
+          seconds,
+          perSecond: ideas / seconds,
+          batches: side.batches.map((b) => Number(b.perSecond.toFixed(2))),
+          historyEvents: Math.round(histories.reduce((s, h) => s + h.events, 0) / histories.length),
+          historyBytes: Math.round(histories.reduce((s, h) => s + h.bytes, 0) / histories.length),
+          historyShape: histories[0].shape,
+        };
+      }
+      figures.ratio = figures.stagegate.perSecond / figures.bare.perSecond;
+      figures.pairRatios = sides.stagegate.batches.map((b, n) => Number((b.perSecond / sides.bare.batches[n].perSecond).toFixed(2)));
+      throughput[lane] = figures;
     }
     console.log(`  updates sent: ${JSON.stringify(attempts)}`);
-    const pairRatios = sides.stagegate.batches.map((b, n) => b.perSecond / sides.bare.batches[n].perSecond);
-    throughput.ratio = throughput.stagegate.perSecond / throughput.bare.perSecond;
-    throughput.pairRatios = pairRatios.map((r) => Number(r.toFixed(2)));
 
     // ---- 2. vote latency --------------------------------------------------------------------
     const web = await startWebServer({ client, settings, host: '127.0.0.1', port: 0, metricsPort: 0, rateLimitPerMinute: 1_000_000 });
@@ -202,7 +306,7 @@ async function main() {
     const voteIds = Array.from({ length: flags.votes }, (_, n) => `vote-${tag}-${n}`);
     const parkT0 = performance.now();
     await pool(voteIds, flags.concurrency, async (id) => {
-      await client.submitIdea({ ideaId: id, title: `Vote idea ${id}`, description: 'An express idea waiting for a vote.', source: 'employee', category: 'process', submitter: CHAMPION, process: 'express' });
+      await submit(id, 'express', `Vote idea ${id}`);
       await raw.workflow.start('bareVoteTarget', { workflowId: `bare-${id}`, taskQueue: bareQueue, args: [] });
       await client.waitFor(id, (s) => s.status === 'in-review' && s.round?.phase !== 'closing' && s.round?.gate === 'quick-decision', 60_000);
     });
@@ -233,29 +337,107 @@ async function main() {
     votes.p99Ratio = votes.stagegate.p99 / votes.bare.p99;
     votes.p50Ratio = votes.stagegate.p50 / votes.bare.p50;
 
+    // ---- 3. ideas parked at gates -----------------------------------------------------------
+    // Maya's few ideas come from the bench's own template; the SDK resolves it, the worker runs it.
+    const benchClient = await StageGateClient.connect({ settings: { ...settings, processesDir: join(__dirname, 'processes') }, connection: env.connection, namespace: env.namespace });
+    cleanups.push(() => benchClient.close());
+    const scope = `WorkflowType = 'ideaJourney' AND TaskQueue = '${settings.taskQueue}'`;
+    const inReviewCount = async () => (await raw.workflow.count(`${scope} AND StageGateStatus = 'in-review'`)).count;
+    const untilInReview = async (count) => {
+      for (let wait = 50; (await inReviewCount()) < count; wait = Math.min(wait * 2, 500)) await sleep(wait);
+    };
+    const mayaIds = Array.from({ length: MAYA_QUEUE }, (_, n) => `maya-${tag}-${n}`);
+    for (const id of mayaIds) await benchClient.submitIdea({ ideaId: id, title: `Tasting ${id}`, description: 'An idea waiting on Maya.', source: 'employee', category: 'product', submitter: CHAMPION, process: 'parked-queue' });
+    await untilInReview(MAYA_QUEUE);
+    const queuePage = links.pending(MAYA);
+    /** The queue as it was before StageGateAwaiting: every idea in review asked for its round. */
+    const queueByScan = async () => {
+      const found = [];
+      for (const summary of await client.listIdeas({ status: 'in-review', limit: 10_000 })) {
+        const idea = await client.getIdea(summary.ideaId).catch(() => undefined);
+        if (idea?.round?.reviewers.some((person) => person.email === MAYA && !person.voted)) found.push(idea.ideaId);
+      }
+      return found;
+    };
+    const parked = { ideas: flags.parked, maxCachedWorkflows: tuning.maxCachedWorkflows, samples: [] };
+    const sample = async (count, label) => {
+      await untilInReview(MAYA_QUEUE + count);
+      // Let the worker settle (tasks done, garbage collected where V8 chooses) before reading its memory.
+      await sleep(1000);
+      const queue = await client.pendingReviews(MAYA);
+      if (queue.length !== MAYA_QUEUE) throw new Error(`Maya's queue shows ${queue.length} rounds, not ${MAYA_QUEUE}`);
+      const page = await fetch(queuePage);
+      if (page.status !== 200) throw new Error(`Maya's /reviewer/ page answered ${page.status}`);
+      const figures = {
+        label,
+        parked: count,
+        ...memory(),
+        queueMs: await timed(() => client.pendingReviews(MAYA)),
+        queuePageMs: await timed(async () => (await fetch(queuePage)).text()),
+        // Once, at half: at 2,000 in review it takes minutes on 2 cores, most of the default run.
+        queueByScanMs: label === 'half parked' ? await timed(queueByScan, 1) : undefined,
+      };
+      parked.samples.push(figures);
+      console.log(`  parked ${count}: rss ${figures.rssMb} MB, heap ${figures.heapMb} MB; Maya's queue ${figures.queueMs} ms (page ${figures.queuePageMs} ms; a query per idea in review: ${figures.queueByScanMs ?? '-'} ms)`);
+    };
+    await sample(0, 'before parking');
+    const parkedIds = Array.from({ length: flags.parked }, (_, n) => `parked-${tag}-${n}`);
+    const half = Math.floor(flags.parked / 2);
+    const parkedT0 = performance.now();
+    await pool(parkedIds.slice(0, half), flags.concurrency * 2, (id) => submit(id, 'express', `Parked idea ${id}`));
+    await sample(half, 'half parked');
+    await pool(parkedIds.slice(half), flags.concurrency * 2, (id) => submit(id, 'express', `Parked idea ${id}`));
+    await untilInReview(MAYA_QUEUE + flags.parked);
+    parked.parkSeconds = Number(((performance.now() - parkedT0) / 1000).toFixed(1));
+    await sample(flags.parked, 'all parked');
+    parked.listByStageMs = await timed(async () => {
+      const listed = await client.listIdeas({ stage: 'idea', status: 'in-review', limit: 10_000 });
+      if (listed.length < Math.min(flags.parked, 10_000)) throw new Error(`listed ${listed.length} of ${flags.parked} parked ideas`);
+    }, 2);
+    // Opening an idea: the first parked ones are the longest out of the sticky cache.
+    const opened = [];
+    for (const id of parkedIds.filter((_, n) => n % Math.max(1, Math.floor(flags.parked / 20)) === 0).slice(0, 20)) {
+      const t0 = performance.now();
+      await client.getIdea(id);
+      opened.push(performance.now() - t0);
+    }
+    parked.openIdeaMs = { p50: Number(percentile(opened, 50).toFixed(1)), max: Number(Math.max(...opened).toFixed(1)) };
+    const [before, , after] = parked.samples;
+    parked.rssPerParkedKb = Number((((after.rssMb - parked.samples[1].rssMb) * 1024) / (flags.parked - half)).toFixed(1));
+    console.log(`  ${flags.parked} parked in ${parked.parkSeconds} s; listed by stage in ${parked.listByStageMs} ms; an idea opened in ${parked.openIdeaMs.p50} ms (max ${parked.openIdeaMs.max}); rss ${before.rssMb} -> ${after.rssMb} MB`);
+
     // ---- report -----------------------------------------------------------------------------
-    const s = throughput.stagegate;
-    const b = throughput.bare;
-    const rows = [
-      ['journeys per second (express)', `${s.perSecond.toFixed(2)}`, `${b.perSecond.toFixed(2)}`, `${throughput.ratio.toFixed(2)}x (target >= 0.8, aim 0.95); pairs ${throughput.pairRatios.join(', ')}`],
-      ['history events per journey', `${s.historyEvents}`, `${b.historyEvents}`, `${(s.historyEvents / b.historyEvents).toFixed(2)}x`],
-      ['history bytes per journey', `${s.historyBytes}`, `${b.historyBytes}`, `${(s.historyBytes / b.historyBytes).toFixed(2)}x`],
+    const rows = [];
+    for (const [lane, figures] of Object.entries(throughput)) {
+      const { stagegate: s, bare: b } = figures;
+      rows.push(
+        [`${lane} journeys per second, ${flags.concurrency} at a time`, s.perSecond.toFixed(2), b.perSecond.toFixed(2), `${figures.ratio.toFixed(2)}x (target >= 0.8, aim 0.95); pairs ${figures.pairRatios.join(', ')}`],
+        [`${lane} history events per journey`, `${s.historyEvents}`, `${b.historyEvents}`, `${(s.historyEvents / b.historyEvents).toFixed(2)}x`],
+        [`${lane} history bytes per journey`, `${s.historyBytes}`, `${b.historyBytes}`, `${(s.historyBytes / b.historyBytes).toFixed(2)}x`],
+      );
+    }
+    const [, mid, full] = parked.samples;
+    rows.push(
       ['vote p50 (ms)', `${votes.stagegate.p50}`, `${votes.bare.p50}`, `${votes.p50Ratio.toFixed(2)}x`],
       ['vote p95 (ms)', `${votes.stagegate.p95}`, `${votes.bare.p95}`, `${(votes.stagegate.p95 / votes.bare.p95).toFixed(2)}x`],
       ['vote p99 (ms)', `${votes.stagegate.p99}`, `${votes.bare.p99}`, `${votes.p99Ratio.toFixed(2)}x (target <= 1.5, aim 1.2)`],
       ['bare update, no activity: p50/p99 (ms)', '', `${votes.bareAck.p50}/${votes.bareAck.p99}`, `stagegate's vote p99 ${(votes.stagegate.p99 / votes.bareAck.p99).toFixed(2)}x this`],
-    ];
+      [`worker RSS / heap (MB): before, ${half}, ${flags.parked} parked`, `${before.rssMb}/${before.heapMb}, ${mid.rssMb}/${mid.heapMb}, ${full.rssMb}/${full.heapMb}`, '', `sticky cache ${tuning.maxCachedWorkflows}; ${parked.rssPerParkedKb} KB RSS per idea past ${half}`],
+      [`reviewer's queue, ${MAYA_QUEUE} rounds (ms): ${half} / ${flags.parked} parked`, `${mid.queueMs} / ${full.queueMs}`, `${mid.queueByScanMs} / -`, `stagegate: StageGateAwaiting; baseline: a query per idea in review, at ${half}`],
+      [`/reviewer/ page, ${MAYA_QUEUE} rounds (ms): ${half} / ${flags.parked} parked`, `${mid.queuePageMs} / ${full.queuePageMs}`, '', ''],
+      [`list ${flags.parked} parked by stage / open one idea (ms)`, `${parked.listByStageMs} / ${parked.openIdeaMs.p50}`, '', `opening one: max ${parked.openIdeaMs.max} ms (out of the sticky cache: replayed)`],
+    );
     console.log('');
-    console.log(`${'measure'.padEnd(40)} ${'stagegate'.padStart(10)} ${'bare'.padStart(10)}   ratio`);
-    for (const [name, sv, bv, ratio] of rows) console.log(`${name.padEnd(40)} ${sv.padStart(10)} ${bv.padStart(10)}   ${ratio}`);
+    console.log(`${'measure'.padEnd(56)} ${'stagegate'.padStart(24)} ${'bare'.padStart(10)}   ratio`);
+    for (const [name, sv, bv, ratio] of rows) console.log(`${name.padEnd(56)} ${sv.padStart(24)} ${bv.padStart(10)}   ${ratio}`);
     if (refused) console.log(`${refused} of ${flags.votes} votes were not recorded`);
 
-    const results = { at: new Date().toISOString(), node: process.version, cores: os.cpus().length, loadAtStart: load, flags, throughput, votes };
+    const results = { at: new Date().toISOString(), node: process.version, cores: os.cpus().length, loadAtStart: load, flags, worker: tuning, memoryAtStart, throughput, votes, parked };
     const out = join(root, '.bench-results');
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'journeys.json'), `${JSON.stringify(results, null, 2)}\n`);
     const md = [
-      `Journeys against bare Temporal, ${results.at.slice(0, 16).replace('T', ' ')} UTC, ${flags.ideas} express ideas ${flags.concurrency} at a time, ${flags.votes} votes, ${results.cores} cores, load ${load} at start`,
+      `Journeys against bare Temporal, ${results.at.slice(0, 16).replace('T', ' ')} UTC: ${flags.ideas} express and ${flags.smb} smb-lite ideas ${flags.concurrency} at a time, ${flags.votes} votes, ${flags.parked} parked, ${flags.workers} worker process(es), ${results.cores} cores, load ${load} at start`,
       '',
       '| measure | stagegate | bare Temporal | ratio |',
       '| --- | ---: | ---: | --- |',

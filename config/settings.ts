@@ -30,6 +30,28 @@ export const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 const port = z.coerce.number().int().min(0).max(65_535);
 const flag = z.union([z.boolean(), z.stringbool()]);
 
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * The worker's Temporal options (@temporalio/worker's WorkerOptions of the same names; the
+ * pollers are `workflowTaskPollerBehavior` and `activityTaskPollerBehavior`, fixed maxima).
+ * Defaults from bench/journeys.js (README, Performance).
+ */
+export const workerTuningSchema = z
+  .object({
+    /** One V8 context for every workflow: about a third of the memory and CPU per cached workflow. */
+    reuseV8Context: flag.default(true),
+    /** The sticky cache: journeys kept in memory between tasks. Past it a journey is replayed from history on its next task, so memory stays flat however many ideas are parked. */
+    maxCachedWorkflows: count(0, 100_000).default(1_000),
+    maxConcurrentWorkflowTaskExecutions: count(2, 1_000).default(40),
+    maxConcurrentActivityTaskExecutions: count(1, 10_000).default(100),
+    workflowTaskPollers: count(2, 1_000).default(10),
+    activityTaskPollers: count(1, 1_000).default(10),
+  })
+  .strict()
+  .refine((tuning) => tuning.workflowTaskPollers <= tuning.maxConcurrentWorkflowTaskExecutions, { path: ['workflowTaskPollers'], message: 'expected no more than maxConcurrentWorkflowTaskExecutions' })
+  .refine((tuning) => tuning.activityTaskPollers <= tuning.maxConcurrentActivityTaskExecutions, { path: ['activityTaskPollers'], message: 'expected no more than maxConcurrentActivityTaskExecutions' });
+
 /** Outgoing mail: without `smtp`, messages stay in the local outbox (the embedded default). */
 export const mailSettingsSchema = z
   .object({
@@ -240,6 +262,7 @@ export const settingsSchema = z
     outboxRetention: durationSchema.prefault('30d'),
     /** Where a worker serves /metrics for Prometheus (its own counters and the Temporal SDK's); 0 turns it off. */
     metricsPort: port.default(9464),
+    worker: workerTuningSchema.prefault({}),
     calendar: calendarSchema.optional(),
     /**
      * The payload codec's master keys, `id:base64key,...` (each key 32 bytes): the first encrypts,
@@ -293,6 +316,12 @@ export const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_LINK_TTL', ['linkTtl']],
   ['STAGEGATE_ADMIN_KEY', ['adminKey']],
   ['STAGEGATE_METRICS_PORT', ['metricsPort']],
+  ['STAGEGATE_WORKER_REUSE_V8_CONTEXT', ['worker', 'reuseV8Context']],
+  ['STAGEGATE_WORKER_MAX_CACHED_WORKFLOWS', ['worker', 'maxCachedWorkflows']],
+  ['STAGEGATE_WORKER_MAX_CONCURRENT_WORKFLOW_TASK_EXECUTIONS', ['worker', 'maxConcurrentWorkflowTaskExecutions']],
+  ['STAGEGATE_WORKER_MAX_CONCURRENT_ACTIVITY_TASK_EXECUTIONS', ['worker', 'maxConcurrentActivityTaskExecutions']],
+  ['STAGEGATE_WORKER_WORKFLOW_TASK_POLLERS', ['worker', 'workflowTaskPollers']],
+  ['STAGEGATE_WORKER_ACTIVITY_TASK_POLLERS', ['worker', 'activityTaskPollers']],
   ['STAGEGATE_CODEC_KEYS', ['codecKeys']],
   ['STAGEGATE_CODEC_KEY_FILE', ['codecKeyFile']],
   ['STAGEGATE_CODEC_CORS_ORIGIN', ['codecCorsOrigin']],

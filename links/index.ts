@@ -174,6 +174,17 @@ export function linkBuilder(settings: LinkSettings, now: () => number = Date.now
 }
 export type LinkBuilder = ReturnType<typeof linkBuilder>;
 
+/**
+ * A reviewer's pseudonym in the `StageGateAwaiting` search attribute: search attributes are not
+ * encrypted by the codec, so Temporal's visibility store holds a keyed hash of the address
+ * (under a key derived from the link secret), never the address. The same address always gives
+ * the same pseudonym, so a reviewer's queue is one visibility query.
+ */
+export function reviewerPseudonym(secret: string, email: string): string {
+  const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'stagegate awaiting reviewer', 32));
+  return `reviewer:${createHmac('sha256', key).update(email.trim().toLowerCase()).digest('hex').slice(0, 24)}`;
+}
+
 /** What replaces a link in a message kept after delivery. */
 export const REDACTED_LINK = '[link removed after delivery]';
 

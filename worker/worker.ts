@@ -72,6 +72,7 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
       ...(codec ? { dataConverter: codec.dataConverter } : {}),
       // On SIGINT or SIGTERM, let the activities under way finish rather than leave them to time out.
       shutdownGraceTime: '10 seconds',
+      ...workerTuning(settings.worker),
     });
     return {
       worker,
@@ -87,6 +88,18 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
     await release();
     throw err;
   }
+}
+
+/** The worker options the settings tune (README, Settings and Performance). */
+export function workerTuning(tuning: Settings['worker']) {
+  return {
+    reuseV8Context: tuning.reuseV8Context,
+    maxCachedWorkflows: tuning.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions,
+    maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: tuning.workflowTaskPollers },
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: tuning.activityTaskPollers },
+  } as const;
 }
 
 /**

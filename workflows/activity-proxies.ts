@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -13,4 +13,9 @@ export const { recordEvent, notify } = proxyActivities<Activities>({
 export const { pullKpi } = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 3 },
+});
+
+/** Computed on the worker, which holds the key; a local activity: one marker in history, no task queue round trip. */
+export const { reviewerPseudonyms } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
 });

@@ -19,7 +19,7 @@ import type { ResolvedGate, ResolvedStage } from '../config/process';
 import type { Action, Hold, Identified, Override, Person, Ready, Vote } from './inputs';
 import { identifiedBy } from './inputs';
 import { SMTP_REJECTED, type Notification, type NotificationPurpose, type SmtpRejectedDetails } from './notification';
-import { notify, recordEvent } from './activity-proxies';
+import { notify, recordEvent, reviewerPseudonyms } from './activity-proxies';
 import { addBusinessTime, iso } from './calendar';
 import { packageFingerprint } from './gate-package';
 import { decideGate, isQuorumMet } from './gate-rules';
@@ -36,6 +36,7 @@ import {
   reviewOpenedSignal,
   endPilotSignal,
   ideaPartWorkflowId,
+  awaitingKey,
   stageKey,
   statusKey,
   statusQuery,
@@ -103,6 +104,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     partIds: patched('idea-part-ids'),
     /** The champion hands in the pilot's plan with the stage before it; its gate approves it (a vote on another plan is refused), and the pilot runs it. */
     pilotPlans: patched('pilot-plans'),
+    /** The open round's reviewers still awaited are in the `StageGateAwaiting` search attribute, as pseudonyms: a reviewer's queue is one query. */
+    awaitedReviewers: patched('awaited-reviewers'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -225,6 +228,31 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     ]);
   }
 
+  /** The pseudonyms of a round's reviewers, once the worker made them; and the awaited list last shown to Temporal's visibility. */
+  let pseudonyms: { round: OpenRound; of: Record<string, string> } | undefined;
+  let awaitingShown: string[] = [];
+
+  /** Shows who the open round still waits on in `StageGateAwaiting`; nobody once it closes. Upserts only a change. */
+  function showAwaiting(): void {
+    if (!since.awaitedReviewers) return;
+    const open = state.round;
+    // Only this round's: a vote can come in before its reviewers' pseudonyms do.
+    const known = open && open.phase !== 'closing' && pseudonyms?.round === open ? pseudonyms.of : {};
+    const awaiting = open ? open.reviewers.filter((person) => !person.voted).flatMap((person) => known[person.email] ?? []) : [];
+    if (awaiting.join() === awaitingShown.join()) return;
+    awaitingShown = awaiting;
+    upsertSearchAttributes([{ key: awaitingKey, value: awaiting.length > 0 ? awaiting : null }]);
+  }
+
+  /** Asks the worker for the pseudonyms of the round's reviewers, then shows who it waits on. */
+  async function awaitReviewers(open: OpenRound): Promise<void> {
+    // A run continued as new starts with the search attributes of the run before: show this run's anew.
+    awaitingShown = ['?'];
+    const made = await reviewerPseudonyms(open.reviewers.map((person) => person.email));
+    if (state.round === open) pseudonyms = { round: open, of: made };
+    showAwaiting();
+  }
+
   const isAdmin = (email: string) => admins.includes(email);
   const openConditions = () => state.conditions.filter((c) => !c.met);
 
@@ -262,6 +290,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         const counted = addVote(round, vote, iso());
         const gate = currentGate();
         if (isQuorumMet(gate.quorum, gate.reviewers.length, round.votes)) decide(round, { ...decideGate(gate, round.votes), decidedBy: 'reviewers' });
+        showAwaiting();
         recordInBackground('vote_cast', voteDetail(vote), vote.reviewer);
         return receiptFor(idea.ideaId, round, counted);
       }
@@ -768,6 +797,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       }
       remindAt = addBusinessTime(openedAt, gate.reminderEvery, calendar);
     }
+    // Only on runs that show StageGateAwaiting: even an await that does nothing would reorder the commands of journeys recorded before.
+    if (since.awaitedReviewers && open.phase !== 'closing') await awaitReviewers(open);
     const quorumMet = () => isQuorumMet(gate.quorum, gate.reviewers.length, open.votes);
     let decision: DecisionRecord | undefined;
     while (!decision) {
@@ -820,6 +851,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     const concerned = decision.decidedBy === 'reviewers' && !unasked ? [idea.submitter, idea.champion] : [idea.submitter, idea.champion, ...gate.reviewers];
     await tell('decision', concerned, { decision, gate: gateFacts(gate, open) });
     state.round = undefined;
+    showAwaiting();
     return decision;
   }
 
@@ -827,6 +859,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   function decide(open: OpenRound, result: RoundResult): DecisionRecord {
     const decision = since.exactlyOnce ? closeRound(open, result, iso()) : decisionFor(open, result, iso());
     state.decisions.push(decision);
+    showAwaiting();
     return decision;
   }
 
@@ -868,6 +901,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     setStatus(status);
     await record(status, { reason, ...identified }, actor);
     state.round = undefined;
+    showAwaiting();
     return { ideaId: idea.ideaId, status, at: state.endedAt, reason };
   }
 

@@ -52,7 +52,9 @@ export const statusKey = defineSearchAttributeKey('StageGateStatus', SearchAttri
 export const stageKey = defineSearchAttributeKey('StageGateStage', SearchAttributeType.KEYWORD);
 export const processKey = defineSearchAttributeKey('StageGateProcess', SearchAttributeType.KEYWORD);
 export const sourceKey = defineSearchAttributeKey('StageGateSource', SearchAttributeType.KEYWORD);
-export const SEARCH_ATTRIBUTES = [statusKey, stageKey, processKey, sourceKey];
+/** Pseudonyms (keyed hashes, see `reviewerPseudonym`) of the open round's reviewers who have not voted yet: a reviewer's queue in one query. */
+export const awaitingKey = defineSearchAttributeKey('StageGateAwaiting', SearchAttributeType.KEYWORD_LIST);
+export const SEARCH_ATTRIBUTES = [statusKey, stageKey, processKey, sourceKey, awaitingKey];
 
 export const IDEA_WORKFLOW_PREFIX = 'idea-';
 export function ideaWorkflowId(ideaId: string): string {

@@ -1,13 +1,15 @@
 /*
  * The bare Temporal workflows bench/journeys.js measures stagegate against: the shape of an
  * express journey (14 activities, 2 updates, 2 timed waits, in the groups the recorded express
- * history shows) and a vote target (one update whose handler runs one activity), with no
- * stagegate logic and no-op activities. Bundled on their own (bundleWorkflowCode), on a task
- * queue of their own.
+ * history shows), of an smb-lite journey (32 activities, 7 updates, 5 timed waits and a pilot
+ * child of 3 activities, 1 update and 1 timed wait, as test/fixtures/histories/
+ * idea-history-plans-go-smb-lite*.json show) and a vote target (one update whose handler runs
+ * one activity), with no stagegate logic and no-op activities. Bundled on their own
+ * (bundleWorkflowCode), on a task queue of their own.
  */
 'use strict';
 
-const { condition, defineUpdate, proxyActivities, setHandler } = require('@temporalio/workflow');
+const { condition, defineUpdate, executeChild, proxyActivities, setHandler, workflowInfo } = require('@temporalio/workflow');
 
 const { step } = proxyActivities({ startToCloseTimeout: '1 minute' });
 
@@ -46,6 +48,87 @@ async function bareJourney() {
   return 'launched';
 }
 
+const recordReading = defineUpdate('recordReading');
+
+/**
+ * smb-lite's shape: votes at three gates (one at the first, two at the others), the champion's
+ * ready twice, and a pilot child that waits for a reading. Like stagegate's, each vote's handler
+ * starts its activity (the vote recorded) and answers without waiting for it.
+ */
+async function bareSmbJourney() {
+  let waitingFor;
+  let votesWanted = 0;
+  let ready = false;
+  const recording = [];
+  setHandler(castVote, () => {
+    votesWanted--;
+    recording.push(step('vote-cast'));
+    return { recorded: true };
+  }, { validator: () => (waitingFor === 'vote' && votesWanted > 0 ? undefined : notNow('a vote')) });
+  setHandler(markReady, () => { ready = true; }, { validator: () => (waitingFor === 'ready' && !ready ? undefined : notNow('ready')) });
+  const votes = async (wanted, timeout) => {
+    votesWanted = wanted;
+    waitingFor = 'vote';
+    await condition(() => votesWanted === 0, timeout);
+    waitingFor = undefined;
+  };
+  const readyFor = async (timeout) => {
+    ready = false;
+    waitingFor = 'ready';
+    await condition(() => ready, timeout);
+    waitingFor = undefined;
+  };
+
+  // Submitted: 5 activities, then the idea screen waits for one vote.
+  await step('submitted');
+  await Promise.all([step('stage-entered'), step('gate-opened')]);
+  await step('review-request');
+  await step('review-request-sent');
+  await votes(1, '5 days');
+  // Decided (4 more activities beside the vote's), then Build waits for ready.
+  await Promise.all([step('decided'), step('decision-notice')]);
+  await step('stage-entered');
+  await step('work-request');
+  await readyFor('21 days');
+  // Ready: 3 activities, then Go to pilot waits for two votes.
+  await Promise.all([step('ready'), step('gate-opened')]);
+  await step('review-request');
+  await votes(2, '7 days');
+  // Decided: 7 activities and the pilot beside them, which waits for a reading.
+  await Promise.all([step('decided'), step('decision-notice')]);
+  await step('stage-entered');
+  await Promise.all([executeChild(barePilot, { workflowId: `${workflowInfo().workflowId}:pilot` }), step('pilot-started')]);
+  await step('pilot-ended');
+  await step('gate-opened');
+  await step('review-request');
+  // Go to launch waits for two votes (5 activities with theirs), then Launch waits for ready.
+  await votes(2, '7 days');
+  await Promise.all([step('decided'), step('decision-notice')]);
+  await step('stage-entered');
+  await step('work-request');
+  await readyFor('14 days');
+  // Ready: 4 activities, and the journey ends.
+  await step('ready');
+  await Promise.all([step('launched'), step('ended')]);
+  await step('launch-notice');
+  await Promise.all(recording);
+  return 'launched';
+}
+
+/** The pilot's shape: it waits for a reading (one update), then 3 activities. */
+async function barePilot() {
+  let read = false;
+  setHandler(recordReading, async () => {
+    read = true;
+    return { recorded: true };
+  }, { validator: () => (read ? notNow('a reading') : undefined) });
+  await condition(() => read, '28 days');
+  await step('kpi-recorded');
+  await step('kpi-alert');
+  await step('pilot-ended');
+  return 'ended';
+}
+
 const vote = defineUpdate('vote');
 const ack = defineUpdate('ack');
 
@@ -62,4 +145,4 @@ async function bareVoteTarget() {
   return 'voted';
 }
 
-module.exports = { bareJourney, bareVoteTarget };
+module.exports = { bareJourney, bareSmbJourney, barePilot, bareVoteTarget };

@@ -37,9 +37,11 @@ import {
   sourceKey,
   stageKey,
   statusKey,
+  awaitingKey,
   statusQuery,
   withdrawUpdate,
 } from '../../workflows/messages';
+import { reviewerPseudonym } from '../../links';
 import { closedReason } from '../../workflows/round';
 import { planProblems } from '../../workflows/pilot-plan';
 import { numberSeparators, type NumberSeparators } from '../../workflows/kpi-rules';
@@ -312,12 +314,7 @@ export class StageGateClient {
   /** Ideas by stage, status, source or process, newest first, from Temporal's visibility store. */
   async listIdeas(filter: ListFilter = {}): Promise<IdeaSummary[]> {
     const { limit, ...by } = parse('filter', listFilterSchema, filter);
-    const ideas: IdeaSummary[] = [];
-    for await (const execution of this.client.workflow.list({ query: this.listQuery(by) })) {
-      ideas.push(summarise(execution));
-      if (ideas.length >= limit) break;
-    }
-    return ideas;
+    return this.listWhere(this.listQuery(by), limit);
   }
 
   /**
@@ -360,6 +357,16 @@ export class StageGateClient {
     return clauses.join(' AND ');
   }
 
+  /** Ideas a visibility query finds, newest first, up to `limit`. */
+  private async listWhere(query: string, limit: number): Promise<IdeaSummary[]> {
+    const ideas: IdeaSummary[] = [];
+    for await (const execution of this.client.workflow.list({ query })) {
+      ideas.push(summarise(execution));
+      if (ideas.length >= limit) break;
+    }
+    return ideas;
+  }
+
   /**
    * Runs a report (`funnel`, `kill-rate`, ... see `REPORTS`) over the events store named by the
    * settings (SQLite in the data folder, or PostgreSQL with DATABASE_URL).
@@ -392,20 +399,27 @@ export class StageGateClient {
   }
 
   /**
-   * Open gate rounds waiting on this reviewer's vote, oldest deadline first. Looks at every idea
-   * in review: fine for the tens of ideas a small firm has open at once.
+   * Open gate rounds waiting on this reviewer's vote, oldest deadline first. Found by the
+   * reviewer's pseudonym in `StageGateAwaiting` (one visibility query, however many ideas are in
+   * review), plus the ideas in review that do not show it (journeys started before it, a round
+   * opening this instant); each is then asked for its round, so a vote just cast drops it at once.
+   * Without a link secret there are no pseudonyms, and every idea in review is asked.
    */
   async pendingReviews(reviewer: string): Promise<PendingReview[]> {
     const email = parse('reviewer', contributorSchema.shape.email, reviewer);
-    const inReview = await this.listIdeas({ status: 'in-review', limit: 1000 });
-    const pending: PendingReview[] = [];
-    for (const summary of inReview) {
-      const idea = await this.getIdea(summary.ideaId).catch(() => undefined);
-      const round = idea?.status === 'in-review' && idea.round?.phase !== 'closing' ? idea.round : undefined;
-      if (!idea || !round || !round.reviewers.some((person) => person.email === email && !person.voted)) continue;
-      pending.push({ ideaId: idea.ideaId, title: idea.title, gate: round.gate, gateName: round.gateName, round: round.round, deadlineAt: round.deadlineAt });
-    }
-    return pending.sort((a, b) => a.deadlineAt.localeCompare(b.deadlineAt));
+    const inReview = `${this.scope()} AND ${statusKey.name} = 'in-review'`;
+    const candidates = this.settings.linkSecret
+      ? await this.listWhere(`${inReview} AND (${awaitingKey.name} = '${reviewerPseudonym(this.settings.linkSecret, email)}' OR ${awaitingKey.name} IS NULL)`, PENDING_LIMIT)
+      : await this.listWhere(inReview, PENDING_LIMIT);
+    const rounds = await Promise.all(
+      candidates.map(async (summary) => {
+        const idea = await this.getIdea(summary.ideaId).catch(() => undefined);
+        const round = idea?.status === 'in-review' && idea.round?.phase !== 'closing' ? idea.round : undefined;
+        if (!idea || !round || !round.reviewers.some((person) => person.email === email && !person.voted)) return [];
+        return [{ ideaId: idea.ideaId, title: idea.title, gate: round.gate, gateName: round.gateName, round: round.round, deadlineAt: round.deadlineAt }];
+      }),
+    );
+    return rounds.flat().sort((a, b) => a.deadlineAt.localeCompare(b.deadlineAt));
   }
 
   /**
@@ -835,6 +849,9 @@ function newIdeaId(title: string): string {
   const words = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
   return `${words || 'idea'}-${randomBytes(3).toString('hex')}`;
 }
+
+/** At most this many rounds are looked at for one reviewer's queue. */
+const PENDING_LIMIT = 1000;
 
 function summarise(execution: WorkflowExecutionInfo): IdeaSummary {
   const attributes = execution.typedSearchAttributes;
