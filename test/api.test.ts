@@ -244,7 +244,10 @@ describe('HTTP API: submitting ideas', () => {
     const other = await call('POST', '/ideas', { key: KEYS.submit, body: submission({ title: 'Loyalty cards' }), headers: { 'idempotency-key': key } });
     expect(other.status).toBe(422);
     expect(other.body.code).toBe('idempotency-key-reused');
-    expect((await stack.client.getIdea(first.body.ideaId)).title).toBe('Pumpkin spice pastry');
+    const submitted = await stack.client.getIdea(first.body.ideaId);
+    expect(submitted.title).toBe('Pumpkin spice pastry');
+    // The submitted event names the channel and the API key it came through.
+    expect(submitted.timeline.find((entry) => entry.type === 'submitted')?.detail).toMatchObject({ via: 'api', key: 'only-submit' });
     // The same key from another API key is another submission.
     const elsewhere = await call('POST', '/ideas', { key: KEYS.all, body: submission(), headers: { 'idempotency-key': key } });
     expect(elsewhere.status).toBe(201);

@@ -106,6 +106,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     pilotPlans: patched('pilot-plans'),
     /** The open round's reviewers still awaited are in the `StageGateAwaiting` search attribute, as pseudonyms: a reviewer's queue is one query. */
     awaitedReviewers: patched('awaited-reviewers'),
+    /** The submitted event says how the idea came in: `via` (`api`, `cli`, `sdk`) and the API key's name. */
+    submissionChannel: patched('submission-channel'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -506,6 +508,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         estimatedBenefit: idea.estimatedBenefit,
         submitter: idea.submitter.email,
         champion: idea.champion.email,
+        ...(since.submissionChannel ? identifiedBy(input.submittedThrough) : {}),
       },
       idea.submitter.email,
     );

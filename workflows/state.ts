@@ -2,7 +2,7 @@ import type { Criterion, Decision, PilotLimits, Quorum, ResolvedPilot, ResolvedP
 import type { KpiLevel, KpiSummary, KpiTrack } from './kpi-rules';
 import type { Notification } from './notification';
 import type { Calendar } from '../config/settings';
-import type { Action, ActorChannel, Hold, Idea, Person, PilotPlan, Vote } from './inputs';
+import type { Action, ActorChannel, Hold, Idea, Identified, Person, PilotPlan, Vote } from './inputs';
 
 /** The shapes an idea journey keeps and answers with; plain data, safe in workflow code. */
 
@@ -46,6 +46,8 @@ export interface IdeaJourneyInput {
   historyLimit?: number;
   /** What the run before this one carried over when it continued as new. */
   carried?: JourneyCarry;
+  /** How the idea came in (`api` with the API key's name, `cli`, `sdk`); absent on ideas submitted before it was recorded. */
+  submittedThrough?: Identified;
 }
 
 /** Where a journey that continued as new picks up: the wait it was in, with its timers. */

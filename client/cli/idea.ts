@@ -91,7 +91,7 @@ Examples:
     )
     .action(
       action(
-        async (context, flags: SubmitFlags) => (await context.client()).submitIdea(submission(flags, numberSeparators(context.settings().locale))),
+        async (context, flags: SubmitFlags) => (await context.client()).submitIdea(submission(flags, numberSeparators(context.settings().locale)), { through: { via: 'cli' } }),
         (result: { ideaId: string; created: boolean }) => {
           say(result.ideaId);
           if (!result.created) process.stderr.write(`An idea with id ${result.ideaId} already existed: nothing new was started.\n`);

@@ -65,6 +65,7 @@ import {
   type HoldInput,
   ideaIdSchema,
   ideaSubmissionSchema,
+  submittedThroughSchema,
   type IdeaSubmission,
   listFilterSchema,
   type ListFilter,
@@ -181,8 +182,9 @@ export class StageGateClient {
    * With an `idempotencyKey` (the HTTP API's Idempotency-Key, scoped by the caller), an idea without
    * an id of its own gets one derived from the key, and the same key sent with another submission
    * is refused (`idempotency-key-reused`) rather than answered with an idea it does not describe.
+   * `through` says how the idea came in, recorded on its `submitted` event (`sdk` unless given).
    */
-  async submitIdea(submission: IdeaSubmission, options: { idempotencyKey?: string } = {}): Promise<SubmittedIdea> {
+  async submitIdea(submission: IdeaSubmission, options: { idempotencyKey?: string; through?: z.input<typeof submittedThroughSchema> } = {}): Promise<SubmittedIdea> {
     const input = parse('idea', ideaSubmissionSchema, submission);
     // The digest of what was asked, kept in the memo: a retry must ask for the same idea.
     const request = options.idempotencyKey === undefined ? undefined : createHash('sha256').update(JSON.stringify(input)).digest('hex');
@@ -206,6 +208,7 @@ export class StageGateClient {
       admins: this.people().people.filter((person) => person.roles.includes(ADMIN_ROLE)).map((person) => person.email),
       calendar: this.settings.calendar,
       historyLimit: this.settings.journeyHistoryLimit,
+      submittedThrough: parse('through', submittedThroughSchema, options.through ?? {}),
     };
     const workflowId = ideaWorkflowId(ideaId);
     try {

@@ -48,6 +48,8 @@ const identified = {
   /** The name of the API key a request came with (the HTTP API), never the key itself. */
   key: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected an API key name like erp-sync').optional(),
 };
+/** How a submission came in (`submitIdea`'s `through`): the channel, and the API key's name for `api`. */
+export const submittedThroughSchema = z.object(identified).strict();
 const gateId = z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`);
 
 /** An idea id: 1–64 letters, digits, `.`, `_` or `-`; the workflow id is `idea-<ideaId>`. */

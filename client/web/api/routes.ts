@@ -113,7 +113,7 @@ export function apiRoutes(settings: Pick<Settings, 'locale'>): ApiRoute[] {
           // Scoped by the API key: two integrators' keys never meet.
           idempotencyKey = `${key.name}/${parsed.data}`;
         }
-        const submitted = await client.submitIdea(body, { idempotencyKey });
+        const submitted = await client.submitIdea(body, { idempotencyKey, through: { via: 'api', key: key.name } });
         response.set('Location', `${API_BASE}/ideas/${submitted.ideaId}`);
         return { status: submitted.created ? 201 : 200, body: { ideaId: submitted.ideaId, created: submitted.created } };
       },
