@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, journeyParams, journeysTable, journeyUpdate } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillSteps, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate } from './rows';
 
 /**
  * Production: the events and the outbox in PostgreSQL, shared by every worker and web process.
@@ -108,6 +108,11 @@ export class PostgresStore implements Store {
         await client.query(journeysTable('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
         for (const fill of FILL_JOURNEYS) await client.query(fill);
       }
+      const { rows: steps } = await client.query<{ found: string | null }>(`SELECT to_regclass('steps') AS found`);
+      if (steps[0]!.found === null) {
+        await client.query(stepsTable('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
+        for (const fill of fillSteps('postgres')) await client.query(fill);
+      }
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -137,14 +142,16 @@ export class PostgresStore implements Store {
       JSON.stringify(event.detail),
     ];
     const journey = journeyUpdate(event.type);
-    if (!journey) return (await this.pool.query(insert, params)).rowCount === 1;
-    // A submission or an end changes the idea's journey row too, in the same transaction.
+    const step = stepUpdate(event.type, 'postgres');
+    if (!journey && !step) return (await this.pool.query(insert, params)).rowCount === 1;
+    // A submission or an end changes the idea's journey row too, and a stage entered or a gate opened the steps table, in the same transaction.
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const added = (await client.query(insert, params)).rowCount === 1;
       let position = 0;
-      if (added) await client.query(journey.replace(/\?/g, () => `$${++position}`), journeyParams(event));
+      if (added && journey) await client.query(journey.replace(/\?/g, () => `$${++position}`), journeyParams(event));
+      if (added && step) await client.query(step.replace('?', '$1'), [event.id]);
       await client.query('COMMIT');
       return added;
     } catch (err) {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, journeyParams, journeysTable, journeyUpdate } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillSteps, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -101,10 +101,17 @@ export class SqliteStore implements Store {
         for (const fill of FILL_JOURNEYS) this.db.exec(fill);
       })();
     }
+    if (!table('steps')) {
+      this.db.transaction(() => {
+        this.db.exec(stepsTable('TEXT', 'TEXT'));
+        for (const fill of fillSteps('sqlite')) this.db.exec(fill);
+      })();
+    }
   }
 
   async appendEvent(event: StoredEvent): Promise<boolean> {
     const journey = journeyUpdate(event.type);
+    const step = stepUpdate(event.type, 'sqlite');
     return this.db.transaction(() => {
       const result = this.db
         .prepare(
@@ -113,6 +120,7 @@ export class SqliteStore implements Store {
         )
         .run(eventParams(event));
       if (result.changes === 1 && journey) this.db.prepare(journey).run(...journeyParams(event));
+      if (result.changes === 1 && step) this.db.prepare(step).run(event.id);
       return result.changes === 1;
     })();
   }
