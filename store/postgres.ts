@@ -65,8 +65,9 @@ const MIGRATIONS = [
    CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id, subscriber);`,
 ];
 
-/** What reports' SQL reads each idea's journey by, made on every open (a store of any age gains it at once). */
-const REPORT_INDEXES = 'CREATE INDEX IF NOT EXISTS events_by_idea_time ON events (idea_id, at, seq)';
+/** What reports' SQL reads each idea's journey by, and each gate round's decisions and votes, made on every open (a store of any age gains them at once). */
+const REPORT_INDEXES = `CREATE INDEX IF NOT EXISTS events_by_idea_time ON events (idea_id, at, seq);
+   CREATE INDEX IF NOT EXISTS events_by_round ON events (type, idea_id, gate, round, actor, at)`;
 
 /** Held while migrating, so workers starting at once apply each migration exactly once (one lock per database). */
 const MIGRATION_LOCK = 0x73_74_61_67_65; // "stage"

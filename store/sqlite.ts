@@ -66,10 +66,12 @@ const MIGRATIONS = [
 
 /**
  * What reports' SQL reads by, made on every open (a store of any age gains them at once): the log
- * in time order, and each idea's journey in its own order.
+ * in time order, each idea's journey in its own order, and each gate round's decisions and votes
+ * by type, idea, gate, round and voter (grouped without sorting).
  */
 const REPORT_INDEXES = `CREATE INDEX IF NOT EXISTS events_by_time ON events (at, idea_id, seq);
-   CREATE INDEX IF NOT EXISTS events_by_idea_time ON events (idea_id, at, seq);`;
+   CREATE INDEX IF NOT EXISTS events_by_idea_time ON events (idea_id, at, seq);
+   CREATE INDEX IF NOT EXISTS events_by_round ON events (type, idea_id, gate, round, actor, at);`;
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
