@@ -90,6 +90,11 @@ export class Sql {
     return this.db.dialect === 'sqlite' ? `json_each(${of}.detail, '$.${field}') AS ${alias}` : `jsonb_each_text(${of}.detail->'${field}') WITH ORDINALITY AS ${alias}(key, value, position)`;
   }
 
+  /** Ends a subquery the planner must compute once a row, not merge into the query around it (where its correlated subqueries would run once a use). */
+  fence(): string {
+    return this.db.dialect === 'sqlite' ? 'LIMIT -1' : 'OFFSET 0';
+  }
+
   async rows(sql: string): Promise<Record<string, unknown>[]> {
     return this.db.select(sql, this.params);
   }
