@@ -16,14 +16,25 @@ const { linkBuilder } = require(join(dist, 'links'));
 const { openStore } = require(join(dist, 'store'));
 const { REPORTS } = require(join(dist, 'reports'));
 
-/** `--reports-ideas 3000,30000` (the sizes of the reports' logs), `--old-way-up-to 3000` (the largest log the old way is timed on). */
+/**
+ * `--reports-ideas 3000` (the sizes of the reports' logs, comma-separated: `3000,30000` for the
+ * README's figures at 30,000), `--old-way-up-to 3000` (the largest log the old way is timed on),
+ * `--backends sqlite,postgresql` (the stores the reports are timed on).
+ */
 const flags = (() => {
-  const known = { reportsIdeas: [3000, 30000], oldWayUpTo: 3000 };
+  const backends = { sqlite: 'SQLite', postgresql: 'PostgreSQL' };
+  const known = { reportsIdeas: [3000], oldWayUpTo: 3000, backends: Object.values(backends) };
   const args = process.argv.slice(2);
   for (let i = 0; i < args.length; i++) {
-    const match = /^--(reports-ideas|old-way-up-to)(?:=(.*))?$/.exec(args[i]);
-    if (!match) throw new Error(`unknown flag "${args[i]}"; known: --reports-ideas, --old-way-up-to`);
+    const match = /^--(reports-ideas|old-way-up-to|backends)(?:=(.*))?$/.exec(args[i]);
+    if (!match) throw new Error(`unknown flag "${args[i]}"; known: --reports-ideas, --old-way-up-to, --backends`);
     const raw = match[2] ?? args[++i];
+    if (match[1] === 'backends') {
+      const names = String(raw).split(',').map((name) => name.toLowerCase());
+      if (!names.length || !names.every((name) => name in backends)) throw new Error(`--backends must be sqlite, postgresql or both, got "${raw}"`);
+      known.backends = names.map((name) => backends[name]);
+      continue;
+    }
     const values = String(raw).split(',').map(Number);
     if (!values.every((value) => Number.isInteger(value) && value > 0)) throw new Error(`--${match[1]} must be positive whole numbers, got "${raw}"`);
     if (match[1] === 'reports-ideas') known.reportsIdeas = values;
@@ -100,7 +111,7 @@ function syntheticLog(ideas) {
 }
 
 /**
- * Reports at 3,000 and 30,000 ideas (`--reports-ideas 3000,30000`), on SQLite and on PostgreSQL (a
+ * Reports at 3,000 ideas (`--reports-ideas 3000,30000` adds 30,000), on SQLite and on PostgreSQL (a
  * throwaway cluster like the tests', or STAGEGATE_BENCH_DATABASE_URL): each report and the
  * dashboard's data computed in the database, against the floor of the old way (reading every event
  * and sorting once) and, up to `--old-way-up-to` ideas (3,000), each report computed the old way.
@@ -109,11 +120,11 @@ async function reportsBench() {
   const { runReport } = require(join(dist, 'reports'));
   const { dashboardData } = require(join(dist, 'client/web/dashboard'));
   const results = [];
-  const postgres = await benchPostgres();
+  const postgres = flags.backends.includes('PostgreSQL') ? await benchPostgres() : { problem: 'not asked for (--backends)', stop: async () => undefined };
   try {
     for (const ideas of flags.reportsIdeas) {
       const events = syntheticLog(ideas);
-      for (const backend of ['SQLite', 'PostgreSQL']) {
+      for (const backend of flags.backends) {
         if (backend === 'PostgreSQL' && !postgres.url) {
           console.log(`\nReports on PostgreSQL: skipped, ${postgres.problem}`);
           continue;
@@ -124,11 +135,11 @@ async function reportsBench() {
         const filling = performance.now();
         await bulkInsert(backend, events, dataDir, databaseUrl);
         const filled = performance.now() - filling;
-        // The events went in behind the store's back, as into a store older than the journeys table: opening it fills the table once.
+        // The events went in behind the store's back, as into a store older than the journeys and steps tables: opening it fills them once.
         const opening = performance.now();
         const store = await openStore({ dataDir, databaseUrl });
         const backfill = performance.now() - opening;
-        console.log(`\nReports on ${backend}: ${ideas} ideas (${events.length} events, stored in ${(filled / 1000).toFixed(1)} s; the journeys table filled on open in ${(backfill / 1000).toFixed(1)} s)`);
+        console.log(`\nReports on ${backend}: ${ideas} ideas (${events.length} events, stored in ${(filled / 1000).toFixed(1)} s; the journeys and steps tables filled on open in ${(backfill / 1000).toFixed(1)} s)`);
         const floor = await time(async () => [...(await store.events({}))].sort((a, b) => a.at.localeCompare(b.at)), 1);
         line('baseline: read every event, sort once', ms(floor), 'the floor of the old way');
         const oldWay = ideas <= flags.oldWayUpTo;
@@ -157,12 +168,12 @@ async function reportsBench() {
   writeReportResults(results);
 }
 
-/** Fills a store's events table as fast as the backend takes rows (one transaction in SQLite, 5,000 rows an INSERT in PostgreSQL), and drops its journeys table. */
+/** Fills a store's events table as fast as the backend takes rows (one transaction in SQLite, 5,000 rows an INSERT in PostgreSQL), and drops its journeys and steps tables. */
 async function bulkInsert(backend, events, dataDir, databaseUrl) {
   if (backend === 'SQLite') {
     const Database = require('better-sqlite3');
     const raw = new Database(join(dataDir, 'stagegate.db'));
-    raw.exec('DROP TABLE journeys');
+    raw.exec('DROP TABLE journeys; DROP TABLE steps');
     const insert = raw.prepare(
       `INSERT INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
        VALUES (@id, @ideaId, @seq, @type, @at, @process, @processVersion, @source, @stage, @gate, @round, @actor, @detail)`,
@@ -177,7 +188,7 @@ async function bulkInsert(backend, events, dataDir, databaseUrl) {
   const { Client } = require('pg');
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
-  await client.query('DROP TABLE journeys');
+  await client.query('DROP TABLE journeys; DROP TABLE steps');
   for (let start = 0; start < events.length; start += 5000) {
     const chunk = events.slice(start, start + 5000).map((event) => ({ id: event.id, idea_id: event.ideaId, seq: event.seq, type: event.type, at: event.at, process: event.process, process_version: event.processVersion, source: event.source, stage: event.stage ?? null, gate: event.gate ?? null, round: event.round ?? null, actor: event.actor ?? null, detail: event.detail }));
     await client.query('INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)', [JSON.stringify(chunk)]);

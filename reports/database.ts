@@ -5,8 +5,8 @@ import type { ReportRange } from './range';
 
 /**
  * Reports computed in the events store's database: SQL aggregates over the events table (indexed
- * by type and time, and by idea and time) and the journeys table (one row per idea, kept as events
- * arrive: store/rows.ts), the same on SQLite and PostgreSQL but for the few spellings `Sql` holds. Each gives exactly what the report's function of the whole log gives.
+ * by type and time, and by idea and time) and the journeys and steps tables (one row per idea, and per
+ * stage or gate where it first appears, kept as events arrive: store/rows.ts), the same on SQLite and PostgreSQL but for the few spellings `Sql` holds. Each gives exactly what the report's function of the whole log gives.
  *
  * They read only columns and readable detail fields (the sealed store's pseudonyms group people
  * as well as their addresses do); the few labels shown (titles, reviewers' addresses) are read
@@ -90,6 +90,11 @@ export class Sql {
     return this.db.dialect === 'sqlite' ? `json_each(${of}.detail, '$.${field}') AS ${alias}` : `jsonb_each_text(${of}.detail->'${field}') WITH ORDINALITY AS ${alias}(key, value, position)`;
   }
 
+  /** Ends a subquery the planner must compute once a row, not merge into the query around it (where its correlated subqueries would run once a use). */
+  fence(): string {
+    return this.db.dialect === 'sqlite' ? 'LIMIT -1' : 'OFFSET 0';
+  }
+
   async rows(sql: string): Promise<Record<string, unknown>[]> {
     return this.db.select(sql, this.params);
   }
@@ -130,13 +135,8 @@ export function submissions(sql: Sql): string {
 /** `stepsInOrder` in the database: each stage or gate of each process where it first appears. */
 export async function stepsInDatabase(db: ReportDatabase, range: ReportRange, kind: 'stages' | 'gates'): Promise<StepRef[]> {
   const sql = new Sql(db, range);
-  const [type, column] = kind === 'stages' ? (['stage_entered', 'stage'] as const) : (['gate_opened', 'gate'] as const);
-  const rows = await sql.rows(
-    `SELECT process, id, stage, ${sql.field('name')} AS name FROM (
-       SELECT process, ${column} AS id, stage, detail, at, idea_id, seq, ROW_NUMBER() OVER (PARTITION BY process, ${column} ORDER BY at, idea_id, seq) AS n
-       FROM events WHERE type = ${sql.bind(type)} AND ${column} IS NOT NULL AND ${sql.known()}
-     ) AS steps WHERE n = 1 ORDER BY at, idea_id, seq`,
-  );
+  // The steps table holds each step's first appearance: a step appears before the range's end exactly when its first appearance does.
+  const rows = await sql.rows(`SELECT process, id, stage, name FROM steps WHERE kind = ${sql.bind(kind)} AND ${sql.known()} ORDER BY at, idea_id, seq`);
   const byProcess = new Map<string, StepRef[]>();
   for (const row of rows) {
     const process = String(row.process);

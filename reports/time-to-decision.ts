@@ -103,13 +103,12 @@ export function timeToDecision(events: readonly StoredEvent[], range: ReportRang
 export async function timeToDecisionInDatabase(db: ReportDatabase, range: ReportRange): Promise<TimeToDecision> {
   // Each gate round: when it opened, when it was decided, when it closed (decided, or by the journey's end after it opened).
   const rounds = (sql: Sql) =>
-    `(SELECT opened.id, opened.idea_id, opened.process, opened.gate, opened.round, opened.at AS opened_at, opened.detail, decided.at AS decided_at,
-             coalesce(decided.at, CASE WHEN ends.at > opened.at OR (ends.at = opened.at AND ends.seq > opened.seq) THEN ends.at END) AS closed_at
-      FROM events AS opened
-      LEFT JOIN (SELECT idea_id, gate, round, max(at) AS at FROM events WHERE type = 'decided' AND ${sql.known()} GROUP BY idea_id, gate, round) AS decided
-        ON decided.idea_id = opened.idea_id AND decided.gate = opened.gate AND decided.round = opened.round
-      LEFT JOIN ${endings(sql)} AS ends ON ends.idea_id = opened.idea_id
-      WHERE opened.type = 'gate_opened' AND ${sql.known('opened.')})`;
+    `(SELECT opened.id, opened.idea_id, opened.process, opened.gate, opened.round, opened_at, opened.detail, decided_at,
+             coalesce(decided_at, CASE WHEN ends.at > opened_at OR (ends.at = opened_at AND ends.seq > opened_seq) THEN ends.at END) AS closed_at
+      FROM (SELECT opened.id, opened.idea_id, opened.process, opened.gate, opened.round, opened.at AS opened_at, opened.seq AS opened_seq, opened.detail,
+                   (SELECT max(decided.at) FROM events AS decided WHERE decided.type = 'decided' AND decided.idea_id = opened.idea_id AND decided.gate = opened.gate AND decided.round = opened.round AND ${sql.known('decided.')}) AS decided_at
+            FROM events AS opened WHERE opened.type = 'gate_opened' AND ${sql.known('opened.')} ${sql.fence()}) AS opened
+      LEFT JOIN ${endings(sql)} AS ends ON ends.idea_id = opened.idea_id)`;
   const perGate = new Sql(db, range);
   const gateRows = await perGate.rows(
     `SELECT process, gate, ${perGate.list(`CASE WHEN decided_at IS NOT NULL AND ${perGate.inRange('decided_at')} THEN ${perGate.ms('decided_at')} - ${perGate.ms('opened_at')} END`, 'opened_at')} AS durations,
@@ -119,18 +118,18 @@ export async function timeToDecisionInDatabase(db: ReportDatabase, range: Report
   const gates = new Map(gateRows.map((row) => [stepKey(String(row.process), String(row.gate)), { durations: numbers(row.durations), open: num(row.open) }]));
 
   const perReviewer = new Sql(db, range);
-  const voted = () => `votes.at IS NOT NULL AND ${perReviewer.inRange('votes.at')}`;
+  const voted = () => `voted_at IS NOT NULL AND ${perReviewer.inRange('voted_at')}`;
   const reviewerRows = await perReviewer.rows(
-    `SELECT person.value AS reviewer, min(rounds.id) AS example,
-            sum(CASE WHEN ${perReviewer.inRange('rounds.opened_at')} THEN 1 ELSE 0 END) AS asked,
+    `SELECT reviewer, min(id) AS example,
+            sum(CASE WHEN ${perReviewer.inRange('opened_at')} THEN 1 ELSE 0 END) AS asked,
             sum(CASE WHEN ${voted()} THEN 1 ELSE 0 END) AS voted,
-            ${perReviewer.list(`CASE WHEN ${voted()} THEN ${perReviewer.ms('votes.at')} - ${perReviewer.ms('rounds.opened_at')} END`, 'rounds.opened_at')} AS durations,
-            sum(CASE WHEN votes.at IS NULL AND rounds.closed_at IS NOT NULL AND ${perReviewer.inRange('rounds.closed_at')} THEN 1 ELSE 0 END) AS never_voted,
-            sum(CASE WHEN votes.at IS NULL AND rounds.closed_at IS NULL THEN 1 ELSE 0 END) AS awaiting
-     FROM ${rounds(perReviewer)} AS rounds CROSS JOIN ${perReviewer.arrayElements('reviewers', 'rounds', 'person')}
-     LEFT JOIN (SELECT idea_id, gate, round, actor, max(at) AS at FROM events WHERE type = 'vote_cast' AND actor IS NOT NULL AND ${perReviewer.known()} GROUP BY idea_id, gate, round, actor) AS votes
-       ON votes.idea_id = rounds.idea_id AND votes.gate = rounds.gate AND votes.round = rounds.round AND votes.actor = person.value
-     GROUP BY person.value`,
+            ${perReviewer.list(`CASE WHEN ${voted()} THEN ${perReviewer.ms('voted_at')} - ${perReviewer.ms('opened_at')} END`, 'opened_at')} AS durations,
+            sum(CASE WHEN voted_at IS NULL AND closed_at IS NOT NULL AND ${perReviewer.inRange('closed_at')} THEN 1 ELSE 0 END) AS never_voted,
+            sum(CASE WHEN voted_at IS NULL AND closed_at IS NULL THEN 1 ELSE 0 END) AS awaiting
+     FROM (SELECT person.value AS reviewer, rounds.id, rounds.opened_at, rounds.closed_at,
+                  (SELECT max(vote.at) FROM events AS vote WHERE vote.type = 'vote_cast' AND vote.idea_id = rounds.idea_id AND vote.gate = rounds.gate AND vote.round = rounds.round AND vote.actor = person.value AND ${perReviewer.known('vote.')}) AS voted_at
+           FROM ${rounds(perReviewer)} AS rounds CROSS JOIN ${perReviewer.arrayElements('reviewers', 'rounds', 'person')} ${perReviewer.fence()}) AS asks
+     GROUP BY reviewer`,
   );
   const people = await peopleAsRead(db, [...new Set(reviewerRows.map((row) => String(row.example)))], 'reviewers');
   const reviewers = reviewerRows.map((row) => ({

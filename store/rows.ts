@@ -224,3 +224,48 @@ export function journeyParams(event: { ideaId: string; process: string; source: 
   const at = isoTime(event.at);
   return event.type === 'submitted' ? [event.ideaId, event.process, event.source, at, event.seq] : [event.ideaId, event.process, event.source, event.type, at, event.seq];
 }
+
+/**
+ * The steps table: each stage and gate of each process where it first appears (its first
+ * `stage_entered` or `gate_opened`, in the log's order: time, idea, sequence), with the stage a
+ * gate closes and the name that event carries, so reports order their rows without reading the
+ * log. Kept by `appendEvent` like the journeys table, and made and filled once the same way.
+ */
+export function stepsTable(time: string, id: string): string {
+  return `CREATE TABLE steps (
+     kind TEXT NOT NULL,
+     process TEXT NOT NULL,
+     id TEXT NOT NULL,
+     stage TEXT,
+     name TEXT,
+     at ${time} NOT NULL,
+     idea_id ${id} NOT NULL,
+     seq INTEGER NOT NULL,
+     PRIMARY KEY (kind, process, id)
+   )`;
+}
+
+const STEP_KINDS = { stage_entered: ['stages', 'stage'], gate_opened: ['gates', 'gate'] } as const;
+const stepName = (dialect: 'sqlite' | 'postgres') => (dialect === 'sqlite' ? `json_extract(detail, '$.name')` : `(detail->>'name')`);
+
+/** Fills the steps table from the events: the same rows `appendEvent` would have kept. */
+export function fillSteps(dialect: 'sqlite' | 'postgres'): string[] {
+  return Object.entries(STEP_KINDS).map(
+    ([type, [kind, column]]) => `INSERT INTO steps (kind, process, id, stage, name, at, idea_id, seq)
+     SELECT '${kind}', process, id, stage, name, at, idea_id, seq FROM (
+       SELECT process, ${column} AS id, stage, ${stepName(dialect)} AS name, at, idea_id, seq, ROW_NUMBER() OVER (PARTITION BY process, ${column} ORDER BY at, idea_id, seq) AS n
+       FROM events WHERE type = '${type}' AND ${column} IS NOT NULL
+     ) AS firsts WHERE n = 1`,
+  );
+}
+
+/** What an event just stored changes in the steps table, if anything: its one parameter is the event's id. An earlier appearance replaces a later. */
+export function stepUpdate(type: string, dialect: 'sqlite' | 'postgres'): string | undefined {
+  const step = STEP_KINDS[type as keyof typeof STEP_KINDS];
+  if (!step) return undefined;
+  const [kind, column] = step;
+  return `INSERT INTO steps (kind, process, id, stage, name, at, idea_id, seq)
+    SELECT '${kind}', process, ${column}, stage, ${stepName(dialect)}, at, idea_id, seq FROM events WHERE id = ? AND ${column} IS NOT NULL
+    ON CONFLICT (kind, process, id) DO UPDATE SET stage = excluded.stage, name = excluded.name, at = excluded.at, idea_id = excluded.idea_id, seq = excluded.seq
+    WHERE (excluded.at, excluded.idea_id, excluded.seq) < (steps.at, steps.idea_id, steps.seq)`;
+}

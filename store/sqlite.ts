@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, journeyParams, journeysTable, journeyUpdate } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillSteps, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -66,10 +66,12 @@ const MIGRATIONS = [
 
 /**
  * What reports' SQL reads by, made on every open (a store of any age gains them at once): the log
- * in time order, and each idea's journey in its own order.
+ * in time order, each idea's journey in its own order, and each gate round's decisions and votes
+ * by type, idea, gate, round and voter (grouped without sorting).
  */
 const REPORT_INDEXES = `CREATE INDEX IF NOT EXISTS events_by_time ON events (at, idea_id, seq);
-   CREATE INDEX IF NOT EXISTS events_by_idea_time ON events (idea_id, at, seq);`;
+   CREATE INDEX IF NOT EXISTS events_by_idea_time ON events (idea_id, at, seq);
+   CREATE INDEX IF NOT EXISTS events_by_round ON events (type, idea_id, gate, round, actor, at);`;
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
@@ -101,10 +103,17 @@ export class SqliteStore implements Store {
         for (const fill of FILL_JOURNEYS) this.db.exec(fill);
       })();
     }
+    if (!table('steps')) {
+      this.db.transaction(() => {
+        this.db.exec(stepsTable('TEXT', 'TEXT'));
+        for (const fill of fillSteps('sqlite')) this.db.exec(fill);
+      })();
+    }
   }
 
   async appendEvent(event: StoredEvent): Promise<boolean> {
     const journey = journeyUpdate(event.type);
+    const step = stepUpdate(event.type, 'sqlite');
     return this.db.transaction(() => {
       const result = this.db
         .prepare(
@@ -113,6 +122,7 @@ export class SqliteStore implements Store {
         )
         .run(eventParams(event));
       if (result.changes === 1 && journey) this.db.prepare(journey).run(...journeyParams(event));
+      if (result.changes === 1 && step) this.db.prepare(step).run(event.id);
       return result.changes === 1;
     })();
   }

@@ -179,4 +179,30 @@ describe.each(['SQLite', 'PostgreSQL'])('reports in the database on %s', (backen
       await store.close();
     }
   });
+  test('the steps table keeps the first appearance of each step whatever order the events arrive in, and a store made before it gains it filled from its events', async () => {
+    const place = await where(backend);
+    const events = EVENTS.slice(0, 800);
+    const steps = async (store: Store) => (await store.select('SELECT kind, process, id, stage, name, idea_id, seq FROM steps ORDER BY kind, process, id')).map((row) => ({ ...row, seq: Number(row.seq) }));
+    const late = await filled(await openStore(place), [...events].reverse());
+    let kept: Awaited<ReturnType<typeof steps>>;
+    try {
+      kept = await steps(late);
+      expect(kept.length).toBeGreaterThan(3);
+      for (const range of RANGES.slice(0, 2)) expect(await inDatabase(late, range)).toEqual(await overEvents(late, range));
+    } finally {
+      await late.close();
+    }
+    if (backend === 'SQLite') {
+      const raw = new Database(storeFile(place.dataDir));
+      raw.exec('DROP TABLE steps');
+      raw.close();
+    } else await withDatabase(place.databaseUrl!, (client) => client.query('DROP TABLE steps'));
+    const store = await openStore(place);
+    try {
+      expect(await steps(store)).toEqual(kept);
+      for (const range of RANGES.slice(0, 2)) expect(await inDatabase(store, range)).toEqual(await overEvents(store, range));
+    } finally {
+      await store.close();
+    }
+  });
 });
