@@ -294,7 +294,10 @@ export const settingsSchema = z
     apiKeys: apiKeysSchema.default([]),
   })
   .strict();
-export type Settings = z.output<typeof settingsSchema>;
+export type Settings = z.output<typeof settingsSchema> & {
+  /** Set when no file, variable or override gave `publicUrl`, so links start with the default: fine for `stagegate dev`, broken for real mail. */
+  publicUrlDefaulted?: true;
+};
 
 /** Environment variables that override the settings file, each naming one setting. */
 export const ENVIRONMENT: [variable: string, path: string[]][] = [
@@ -397,6 +400,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const codecKeyFile = settings.codecKeyFile ?? (!settings.codecKeys && existsSync(keptKeyFile) ? keptKeyFile : undefined);
   return {
     ...settings,
+    ...(raw.publicUrl === undefined ? { publicUrlDefaulted: true as const } : {}),
     dataDir: resolve(settings.dataDir),
     processesDir: resolve(settings.processesDir),
     peopleFile: resolve(settings.peopleFile),

@@ -42,12 +42,12 @@ export function checkConfiguration(settings: Pick<Settings, 'processesDir' | 'pe
  * people reach the web server at and the key that signs the links; without them every link in
  * every email would be broken. The embedded default (`stagegate dev`, the outbox) needs neither.
  */
-export function checkMailLinks(settings: Pick<Settings, 'mail' | 'publicUrl' | 'linkSecret'>): void {
+export function checkMailLinks(settings: Pick<Settings, 'mail' | 'publicUrl' | 'publicUrlDefaulted' | 'linkSecret'>): void {
   const smtp = settings.mail.smtp;
   if (!smtp) return;
   const problems = [
-    ...(settings.publicUrl === DEFAULT_PUBLIC_URL
-      ? [`STAGEGATE_PUBLIC_URL (publicUrl) is still the default ${DEFAULT_PUBLIC_URL}: set it to the address people reach the web server at (https://ideas.example.com)`]
+    ...(settings.publicUrlDefaulted
+      ? [`STAGEGATE_PUBLIC_URL (publicUrl) is not set, so links would start with the default ${DEFAULT_PUBLIC_URL}: set it to the address people reach the web server at (https://ideas.example.com)`]
       : []),
     ...(settings.linkSecret ? [] : ['STAGEGATE_LINK_SECRET (linkSecret) is not set: set the same key of at least 32 characters for every worker and web server']),
   ];

@@ -186,7 +186,7 @@ describe('bad-input catalogue: environment', () => {
 
 /** [case, environment, what the refusal must name]: production settings the worker and web server refuse at start (test/tls.test.ts runs them as processes). */
 const productionCases: [string, NodeJS.ProcessEnv, RegExp][] = [
-  ['real SMTP with the default public URL', { STAGEGATE_SMTP_HOST: 'smtp.example', STAGEGATE_LINK_SECRET: 'x'.repeat(40) }, /STAGEGATE_PUBLIC_URL \(publicUrl\) is still the default http:\/\/localhost:3000/],
+  ['real SMTP with the default public URL', { STAGEGATE_SMTP_HOST: 'smtp.example', STAGEGATE_LINK_SECRET: 'x'.repeat(40) }, /STAGEGATE_PUBLIC_URL \(publicUrl\) is not set, so links would start with the default http:\/\/localhost:3000/],
   ['real SMTP without a link secret', { STAGEGATE_SMTP_HOST: 'smtp.example', STAGEGATE_PUBLIC_URL: 'https://ideas.example' }, /STAGEGATE_LINK_SECRET \(linkSecret\) is not set/],
   ['a client certificate without its key', { TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/stagegate/client.pem' }, /TEMPORAL_TLS_CLIENT_CERT_PATH .*is set without TEMPORAL_TLS_CLIENT_KEY_PATH/],
   ['a client key without its certificate', { TEMPORAL_TLS_CLIENT_KEY_PATH: '/etc/stagegate/client.key' }, /TEMPORAL_TLS_CLIENT_KEY_PATH .*is set without TEMPORAL_TLS_CLIENT_CERT_PATH/],

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ENVIRONMENT, PACKAGE_ROOT, loadSettings, loadTemporalConnection } from '../config/settings';
+import { checkMailLinks } from '../config/startup';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
 import {
   COMPOSE_FILE,
@@ -74,6 +75,8 @@ function checkSettings(compose: Compose): string[] {
       if (!settings.mail.smtp) problems.push(`${name}: no STAGEGATE_SMTP_HOST, so mail would stay in the outbox`);
       if (!settings.databaseUrl) problems.push(`${name}: no DATABASE_URL, so each container would keep its own SQLite events store`);
       if (!settings.codecKeys) problems.push(`${name}: no STAGEGATE_CODEC_KEYS, so payloads would reach Temporal in plaintext`);
+      // What `stagegate worker` and `stagegate web` check before they start: real SMTP needs a public URL someone set.
+      checkMailLinks(settings);
       shared.push({ linkSecret: settings.linkSecret, codecKeys: settings.codecKeys, databaseUrl: settings.databaseUrl, publicUrl: settings.publicUrl, taskQueue: settings.taskQueue, temporal });
     } catch (err) {
       problems.push(`${name}: ${(err as Error).message}`);
@@ -251,6 +254,7 @@ describe('docker-compose.yml and the Dockerfile, checked by reading', () => {
     ['the codec CORS origin not the Web UI', 'STAGEGATE_CODEC_CORS_ORIGIN: http://localhost:8080', 'STAGEGATE_CODEC_CORS_ORIGIN: http://localhost:8233'],
     ['no codec keys', /\n {6}STAGEGATE_CODEC_KEYS: [^\n]+/, ''],
     ['no database for the events store', /\n {6}DATABASE_URL: [^\n]+/, ''],
+    ['no public URL beside real SMTP', /\n {6}STAGEGATE_PUBLIC_URL: [^\n]+/, ''],
     ['the worker and web with different link secrets', 'STAGEGATE_WEB_HOST: 0.0.0.0', 'STAGEGATE_WEB_HOST: 0.0.0.0\n      STAGEGATE_LINK_SECRET: another-link-secret-0123456789abcdef'],
     ['a search attribute missing', ' StageGateAwaiting:KeywordList;', ';'],
     ['a search attribute of the wrong type', 'StageGateSource:Keyword', 'StageGateSource:Text'],

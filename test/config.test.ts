@@ -295,6 +295,7 @@ describe('loadSettings', () => {
       codecCorsOrigin: 'http://localhost:8233',
       locale: 'en-GB',
       apiKeys: [],
+      publicUrlDefaulted: true,
       webhooks: [],
       webhookRetry: { attempts: 14, firstDelay: 60_000, maxDelay: 14_400_000 },
       webhookTimeout: 10_000,

@@ -3,7 +3,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { StageGateError, type IdeaStatus, type StageGateClient } from '../client/sdk';
-import { DEFAULT_PUBLIC_URL, type Settings } from '../config/settings';
+import type { Settings } from '../config/settings';
 import type { Store, StoredEvent } from '../store';
 import { ideaWorkflowId } from '../workflows/messages';
 import { CLI, cliEnv } from './cli-process';
@@ -84,8 +84,8 @@ export async function spawnWorker(settings: Settings, extra: Record<string, stri
       STAGEGATE_MAIL_FROM: settings.mail.from,
       STAGEGATE_SMTP_HOST: smtp?.host,
       STAGEGATE_SMTP_PORT: smtp ? String(smtp.port) : undefined,
-      // With real SMTP a worker refuses the default public URL; the same address, spelt as loopback, is not it.
-      STAGEGATE_PUBLIC_URL: smtp && settings.publicUrl === DEFAULT_PUBLIC_URL ? 'http://127.0.0.1:3000' : settings.publicUrl,
+      // With real SMTP a worker refuses to start on a public URL nobody set.
+      STAGEGATE_PUBLIC_URL: settings.publicUrl,
       DATABASE_URL: settings.databaseUrl,
       ...extra,
     }),

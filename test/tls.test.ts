@@ -97,7 +97,7 @@ describe('real mail needs real links', () => {
     const settings = testSettings();
     const run = await runCli(cliEnv(settings, { STAGEGATE_SMTP_HOST: 'smtp.cornerbakery.example', STAGEGATE_LINK_SECRET: 'x'.repeat(40), STAGEGATE_METRICS_PORT: '0', STAGEGATE_WEB_PORT: '0' }), [command], 20_000);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/mail goes out through SMTP \(smtp\.cornerbakery\.example\)[\s\S]*STAGEGATE_PUBLIC_URL \(publicUrl\) is still the default http:\/\/localhost:3000/);
+    expect(run.stderr).toMatch(/mail goes out through SMTP \(smtp\.cornerbakery\.example\)[\s\S]*STAGEGATE_PUBLIC_URL \(publicUrl\) is not set, so links would start with the default http:\/\/localhost:3000/);
     expect(run.stderr).not.toMatch(/polling task queue|listening on|^\s+at /m);
   });
 });
