@@ -1,13 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { apiKeyHash, API_SCOPES, keptDevApiKey, loadSettings, newApiKey, PACKAGE_ROOT, SHIPPED_PROCESSES_DIR, withEmbeddedSecrets, type ApiScope } from '../config/settings';
-import { CLI, cliEnv, runCli } from './cli-process';
-import { testRunDir } from './paths';
+import { cliEnv, runCli, startDev } from './cli-process';
 import { StageGateClient, type IdeaStatus } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
 import { PROBLEM_CODES, problem } from '../client/web/api/problems';
@@ -542,27 +540,11 @@ describe('HTTP API: the document against the answers', () => {
 
 describe('HTTP API: stagegate dev', () => {
   test('stagegate dev prints its development key beside the dashboard password, and its curl line and the walk work with it', async () => {
-    const freePort = () =>
-      new Promise<number>((resolve) => {
-        const server = createServer().listen(0, '127.0.0.1', () => {
-          const { port } = server.address() as { port: number };
-          server.close(() => resolve(port));
-        });
-      });
-    const ports = [await freePort(), await freePort(), await freePort()];
-    const [port, uiPort, webPort] = ports as [number, number, number];
-    const dataDir = mkdtempSync(join(testRunDir(), 'dev-api-'));
-    const publicUrl = `http://127.0.0.1:${webPort}`;
-    const child = spawn(process.execPath, [CLI, 'dev', '--port', String(port), '--ui-port', String(uiPort)], {
-      env: { PATH: process.env.PATH, STAGEGATE_DATA_DIR: dataDir, STAGEGATE_WEB_PORT: String(webPort), STAGEGATE_PUBLIC_URL: publicUrl, STAGEGATE_METRICS_PORT: '0', STAGEGATE_WEB_METRICS_PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const dev = await startDev('127.0.0.1', { STAGEGATE_WEB_METRICS_PORT: '0' });
+    const { dataDir, publicUrl } = dev;
     try {
-      await eventually(() => expect(output).toContain('Try it from another terminal'), 90_000);
+      await eventually(() => expect(dev.output()).toContain('Try it from another terminal'), 90_000);
+      const output = dev.output();
       const key = readFileSync(join(dataDir, 'api-key'), 'utf8').trim();
       expect(output).toMatch(new RegExp(`Dashboard .*password [0-9a-f]+\\)\\n  HTTP API +${publicUrl}/api/v1 .*key "dev", every scope: ${key}\\)`));
       const curl = /^ *(curl -H 'Authorization: Bearer .*)$/m.exec(output)![1]!;
@@ -572,8 +554,7 @@ describe('HTTP API: stagegate dev', () => {
       const walk = await promisify(execFile)('bash', [join(PACKAGE_ROOT, 'examples', 'api-walk.sh')], { env: { ...process.env, STAGEGATE_URL: publicUrl, STAGEGATE_API_KEY: key } });
       expect(walk.stdout).toMatch(/"decided":"go"/);
     } finally {
-      child.kill('SIGINT');
-      await exited;
+      await dev.stop();
     }
   }, 180_000);
 });

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { testRunDir } from './paths';
 import type { Settings } from '../config/settings';
 
 /** The built `stagegate` command, run as its own process the way an admin runs it. */
@@ -39,4 +42,50 @@ export function runCli(env: NodeJS.ProcessEnv, args: string[], timeoutMs = 30_00
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** A port nothing listens on right now, on loopback. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface RunningDev {
+  dataDir: string;
+  publicUrl: string;
+  uiPort: number;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  exitCode(): number | null;
+  /** Ctrl-C, then waits for it to end. */
+  stop(): Promise<void>;
+}
+
+/** The built `stagegate dev` on free ports and a data folder of its own, its web server at `http://<host>:<port>`. */
+export async function startDev(host: 'localhost' | '127.0.0.1', extraEnv: Record<string, string> = {}): Promise<RunningDev> {
+  const [port, uiPort, webPort] = [await freePort(), await freePort(), await freePort()];
+  const dataDir = mkdtempSync(join(testRunDir(), 'dev-'));
+  const publicUrl = `http://${host}:${webPort}`;
+  const child = spawn(process.execPath, [CLI, 'dev', '--port', String(port), '--ui-port', String(uiPort)], {
+    env: { PATH: process.env.PATH, STAGEGATE_DATA_DIR: dataDir, STAGEGATE_WEB_PORT: String(webPort), STAGEGATE_PUBLIC_URL: publicUrl, STAGEGATE_METRICS_PORT: '0', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    dataDir,
+    publicUrl,
+    uiPort,
+    output: () => output,
+    exitCode: () => child.exitCode,
+    async stop() {
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
 }

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { Registry } from 'prom-client';
 import { StageGateClient } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
 import { serveMetrics, trackIdeaCounts } from '../worker/metrics';
-import { CLI, cliEnv } from './cli-process';
+import { CLI, cliEnv, freePort } from './cli-process';
 import { HEAD_BAKER, idea, inReview, testSettings, waitForIdea, eventually, withStack } from './helpers';
 import { linkBuilder } from '../links';
 import { get, post } from './web-helpers';
@@ -22,13 +21,6 @@ async function answers(url: string): Promise<boolean> {
 }
 
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The value of one sample in a Prometheus text exposition, e.g. `stagegate_votes_total{decision="go"}`. */
 function sample(exposition: string, name: string): number | undefined {

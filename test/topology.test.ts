@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PACKAGE_ROOT } from '../config/settings';
 import { ensureTemporalBinary } from '../worker/dev-server';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
-import { CLI, runCli } from './cli-process';
+import { CLI, freePort, runCli } from './cli-process';
 import { environmentOf, healthcheckCommand, readCompose, type Service } from './compose-file';
 import { HEAD_BAKER, SHOP_MANAGER, eventually } from './helpers';
 import { Mailbox } from './mailbox';
@@ -22,13 +21,6 @@ import { freshDatabaseUrl, withDatabase } from './postgres';
  * scripts register the search attributes and probe health.
  */
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Running {
   child: ChildProcess;
