@@ -15,7 +15,7 @@
  */
 'use strict';
 
-const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -24,6 +24,7 @@ const { DefaultLogger, Runtime } = require('@temporalio/worker');
 const { temporal } = require('@temporalio/proto');
 
 const { wholeNumberFlags } = require('./flags');
+const { writeResults } = require('./results');
 
 const root = join(__dirname, '..');
 const dist = join(root, 'dist');
@@ -231,10 +232,7 @@ async function main() {
       '',
     ].join('\n');
     console.log(`\n${md}`);
-    const out = join(root, '.bench-results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'histories.json'), `${JSON.stringify({ at: new Date().toISOString(), loadAtStart: load, flags, limits: { events: WARN_EVENTS, bytes: WARN_BYTES }, journeys, pilots }, null, 2)}\n`);
-    writeFileSync(join(out, 'histories.md'), md);
+    writeResults('histories', { at: new Date().toISOString(), loadAtStart: load, flags, limits: { events: WARN_EVENTS, bytes: WARN_BYTES }, journeys, pilots }, md);
     console.log(`written to .bench-results/histories.json and .md (${((performance.now() - started) / 1000).toFixed(0)} s in all)`);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => console.error(`cleanup: ${err.message}`));

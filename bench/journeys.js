@@ -39,7 +39,7 @@
 'use strict';
 
 const { spawn } = require('node:child_process');
-const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -49,6 +49,7 @@ const { Client } = require('@temporalio/client');
 const { temporal } = require('@temporalio/proto');
 
 const { wholeNumberFlags } = require('./flags');
+const { writeResults } = require('./results');
 
 const root = join(__dirname, '..');
 const dist = join(root, 'dist');
@@ -433,9 +434,6 @@ async function main() {
     if (refused) console.log(`${refused} of ${flags.votes} votes were not recorded`);
 
     const results = { at: new Date().toISOString(), node: process.version, cores: os.cpus().length, loadAtStart: load, flags, worker: tuning, memoryAtStart, throughput, votes, parked };
-    const out = join(root, '.bench-results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'journeys.json'), `${JSON.stringify(results, null, 2)}\n`);
     const md = [
       `Journeys against bare Temporal, ${results.at.slice(0, 16).replace('T', ' ')} UTC: ${flags.ideas} express and ${flags.smb} smb-lite ideas ${flags.concurrency} at a time, ${flags.votes} votes, ${flags.parked} parked, ${flags.workers} worker process(es), ${results.cores} cores, load ${load} at start`,
       '',
@@ -444,7 +442,7 @@ async function main() {
       ...rows.map((r) => `| ${r.join(' | ')} |`),
       '',
     ].join('\n');
-    writeFileSync(join(out, 'journeys.md'), md);
+    writeResults('journeys', results, md);
     console.log(`written to .bench-results/journeys.json and .md (${((performance.now() - started) / 1000).toFixed(0)} s in all)`);
     if (refused) process.exitCode = 1;
   } finally {

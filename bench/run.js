@@ -4,7 +4,8 @@
  * on the same machine, so a change shows as a change of ratio rather than of absolute time.
  * Runs on the built code: `npm run bench` builds first.
  */
-const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, rmSync } = require('node:fs');
+const { writeResults } = require('./results');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -238,16 +239,13 @@ async function benchPostgres() {
 }
 
 function writeReportResults(results) {
-  const out = join(__dirname, '..', '.bench-results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'reports.json'), `${JSON.stringify({ node: process.version, at: new Date().toISOString(), results }, null, 2)}\n`);
   const cell = (value) => (value === undefined ? '–' : `${value.toFixed(1)} ms`);
   const md = [
     '| backend | ideas | events | report | in the database | old way | floor: read every event, sort once |',
     '| --- | ---: | ---: | --- | ---: | ---: | ---: |',
     ...results.map((row) => `| ${row.backend} | ${row.ideas} | ${row.events} | ${row.name} | ${cell(row.inDatabaseMs)} | ${cell(row.oldWayMs)} | ${cell(row.floorMs)} |`),
   ].join('\n');
-  writeFileSync(join(out, 'reports.md'), `${md}\n`);
+  writeResults('reports', { node: process.version, at: new Date().toISOString(), results }, md);
   console.log('\nwritten to .bench-results/reports.json and .md');
 }
 
