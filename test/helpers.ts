@@ -80,7 +80,15 @@ export function waitForIdea(client: StageGateClient, ideaId: string, check: (sta
 }
 
 export const inReview = (gate: string, round = 1) => (status: IdeaStatus) => status.status === 'in-review' && status.round?.gate === gate && status.round.round === round;
-export const inStage = (stage: string) => (status: IdeaStatus) => status.status === 'in-stage' && status.stage.id === stage && status.stage.awaitingReady;
+/**
+ * In the stage and waiting for its work, with the stage's `stage_entered` recorded: the first stage
+ * is shown from submission on, and its `enteredAt` and event count change once the journey enters it.
+ */
+export const inStage = (stage: string) => (status: IdeaStatus) =>
+  status.status === 'in-stage' &&
+  status.stage.id === stage &&
+  status.stage.awaitingReady &&
+  [...status.timeline].reverse().find((entry) => entry.type === 'stage_entered')?.stage === stage;
 
 export const scores = (value: number, ...criteria: string[]) => Object.fromEntries(criteria.map((id) => [id, value]));
 
