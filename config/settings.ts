@@ -228,6 +228,19 @@ export const apiKeysSchema = z.preprocess(
     .refine((keys) => new Set(keys.map((key) => key.hash)).size === keys.length, 'expected each API key hash once'),
 );
 
+/** A domain name as in an email address after the `@`, lower-cased: `cornerbakery.example`. */
+const domainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'expected a domain name like cornerbakery.example');
+
+/** A list of domains, from YAML or from a variable with commas between them. */
+const domainsSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',').map((entry) => entry.trim()).filter(Boolean) : value),
+  z.array(domainSchema).max(100),
+);
+
 export const settingsSchema = z
   .object({
     taskQueue: z.string().min(1).default('stagegate'),
@@ -292,6 +305,10 @@ export const settingsSchema = z
     webhookTimeout: durationSchema.prefault('10s'),
     /** Keys of the HTTP API (`/api/v1`), stored as hashes; none by default, so the API refuses everyone. */
     apiKeys: apiKeysSchema.default([]),
+    /** The firm's own email domains: people writing from them are staff (source `employee`) and need no confirmation to submit. */
+    staffDomains: domainsSchema.default([]),
+    /** Partner firms' email domains: ideas from them carry the source `partner`. */
+    partnerDomains: domainsSchema.default([]),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema> & {
@@ -328,6 +345,8 @@ export const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_CODEC_KEYS', ['codecKeys']],
   ['STAGEGATE_CODEC_KEY_FILE', ['codecKeyFile']],
   ['STAGEGATE_CODEC_CORS_ORIGIN', ['codecCorsOrigin']],
+  ['STAGEGATE_STAFF_DOMAINS', ['staffDomains']],
+  ['STAGEGATE_PARTNER_DOMAINS', ['partnerDomains']],
   ['STAGEGATE_LOCALE', ['locale']],
   ['STAGEGATE_WEBHOOKS', ['webhooks']],
   ['STAGEGATE_WEBHOOK_ATTEMPTS', ['webhookRetry', 'attempts']],
@@ -501,4 +520,17 @@ function keptCodecKey(dataDir: string): string {
     writeFileSync(file, `dev-${new Date().toISOString().slice(0, 10)}:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
   }
   return file;
+}
+
+/**
+ * What a sender's address says of where an idea comes from: `employee` for the firm's own
+ * domains, `partner` for a partner firm's, nothing for anyone else (the caller knows whether that
+ * is a customer or someone else). Subdomains count as their domain.
+ */
+export function sourceOfAddress(settings: Pick<Settings, 'staffDomains' | 'partnerDomains'>, email: string): 'employee' | 'partner' | undefined {
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  const within = (listed: string) => domain === listed || domain.endsWith(`.${listed}`);
+  if (settings.staffDomains.some(within)) return 'employee';
+  if (settings.partnerDomains.some(within)) return 'partner';
+  return undefined;
 }

@@ -11,7 +11,12 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
  * expiry, so links in emails already sent keep working; no new ones are made.
  */
 
-export const LINK_PURPOSES = ['review', 'decide', 'reviewer', 'kpi', 'plan'] as const;
+/**
+ * `follow`: a submitter's page of their own idea (`email` the submitter, `ideaId` the idea).
+ * `confirm`: a submitter from outside the firm confirms a submission before it enters review
+ * (`ideaId` the id the idea will have).
+ */
+export const LINK_PURPOSES = ['review', 'decide', 'reviewer', 'kpi', 'plan', 'follow', 'confirm'] as const;
 export type LinkPurpose = (typeof LINK_PURPOSES)[number];
 
 export interface LinkClaims {

@@ -95,6 +95,8 @@ const environmentCases: [string, NodeJS.ProcessEnv, RegExp][] = [
   ['two webhooks of one name', { STAGEGATE_WEBHOOKS: JSON.stringify([JSON.parse(hooks({}))[0], JSON.parse(hooks({}))[0]]) }, /webhooks\[1\]\.name: "crm" is used twice/],
   ['no webhook attempts at all', { STAGEGATE_WEBHOOK_ATTEMPTS: '0' }, /STAGEGATE_WEBHOOK_ATTEMPTS.*webhookRetry\.attempts: /],
   ['a webhook timeout that is not a duration', { STAGEGATE_WEBHOOK_TIMEOUT: 'soon' }, /webhookTimeout: .*"soon"/],
+  ['a staff domain that is an address', { STAGEGATE_STAFF_DOMAINS: 'cornerbakery.example,maya@cornerbakery.example' }, /staffDomains\[1\]: expected a domain name/],
+  ['a partner domain with a space', { STAGEGATE_PARTNER_DOMAINS: 'coffee supplier.example' }, /partnerDomains\[0\]: expected a domain name/],
   ['an API key given as the key, not its hash', { STAGEGATE_API_KEYS: 'crm:submit:sgk_abcdefghijklmnop' }, /STAGEGATE_API_KEYS.*apiKeys\[0\]\.hash: expected the SHA-256 of the key/],
   ['an API key with an unknown scope', { STAGEGATE_API_KEYS: `crm:submit,write:${'a'.repeat(64)}` }, /apiKeys\[0\]\.scopes\[1\]: /],
   ['an API key entry without scopes', { STAGEGATE_API_KEYS: 'crm' }, /apiKeys: expected a list of API keys: name:scopes:hash|apiKeys\[0\]: /],

@@ -31,6 +31,10 @@ export interface Idea {
   strategicGoals: string[];
   estimatedCost?: number;
   estimatedBenefit?: number;
+  /** The campaign the idea answers, by id; absent for ideas sent outside any campaign. */
+  campaign?: string;
+  /** The routing rule that chose the idea's process (and champion), and why it matched; absent when the caller named the process. */
+  route?: { rule: string; why: string };
 }
 
 /**
