@@ -144,6 +144,9 @@ function openLegacy(secret: string, token: string, purpose: LinkPurpose): LinkCl
   return { purpose, email, ideaId: ideaId ?? undefined, gate: gate ?? undefined, round: round ?? undefined, expiresAt };
 }
 
+/** A follow link outlives most journeys' review rounds: a submitter keeps the first email they got. */
+export const FOLLOW_LINK_TTL = 365 * 24 * 3600 * 1000;
+
 export interface LinkSettings {
   publicUrl: string;
   linkSecret?: string;
@@ -175,6 +178,10 @@ export function linkBuilder(settings: LinkSettings, now: () => number = Date.now
     plan: (ideaId: string, stage: string, email: string) => `${base}/plan/${token({ purpose: 'plan', email, ideaId, gate: stage })}`,
     /** The list of gates waiting on this reviewer, from which a fresh review link can be emailed to them. */
     pending: (email: string, until?: number) => `${base}/reviewer/${token({ purpose: 'reviewer', email }, until)}`,
+    /** The submitter's page of their own idea: stage, decisions and reasons, what happens next. Lives a year, not `linkTtl`. */
+    follow: (ideaId: string, email: string) => `${base}/follow/${signLink(secret, { purpose: 'follow', email, ideaId, expiresAt: now() + FOLLOW_LINK_TTL })}`,
+    /** The link a submitter from outside the firm follows before the idea (`ideaId` the id it will have) enters review. */
+    confirm: (ideaId: string, email: string) => `${base}/confirm/${token({ purpose: 'confirm', email, ideaId })}`,
   };
 }
 export type LinkBuilder = ReturnType<typeof linkBuilder>;

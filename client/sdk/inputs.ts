@@ -57,11 +57,14 @@ export const ideaIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'expected 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
+/** A campaign id: 1–64 lower-case letters, digits, `.`, `_` or `-`, like `less-waste-2027`. */
+export const campaignIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected 1–64 lower-case letters, digits, ".", "_" or "-", like less-waste-2027');
+
 /** A person: email (lowercased) and name. */
 export const contributorSchema = producing<Person>()(z.object({ email, name: text(LIMITS.name) }).strict());
 
 /** What a submission settles into once parsed: the idea, with its id and champion still to settle, and its process. */
-type Submission = Omit<Idea, 'ideaId' | 'champion'> & { ideaId?: string; champion?: Person; process: string };
+type Submission = Omit<Idea, 'ideaId' | 'champion' | 'route'> & { ideaId?: string; champion?: Person; process: string };
 
 /** An idea as `submitIdea` takes it: without `ideaId` one is made from the title, without `champion` the submitter carries it. */
 export const ideaSubmissionSchema = producing<Submission>()(z
@@ -79,6 +82,8 @@ export const ideaSubmissionSchema = producing<Submission>()(z
     strategicGoals: limitedList(text(LIMITS.goal), LIMITS.strategicGoals).default([]),
     estimatedCost: z.number().nonnegative().optional(),
     estimatedBenefit: z.number().nonnegative().optional(),
+    /** The campaign the idea answers. */
+    campaign: campaignIdSchema.optional(),
     /** The process template id; `smb-lite` when not given. */
     process: z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`).default('smb-lite'),
   })
