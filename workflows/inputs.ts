@@ -39,9 +39,10 @@ export interface Idea {
 
 /**
  * How the person acting was identified: `link` by an emailed link sent to them, `cli` and `sdk`
- * by the people directory of the caller's stagegate, `api` by an API key (named in `key`).
+ * by the people directory of the caller's stagegate, `api` by an API key (named in `key`). An idea
+ * also comes in through the submission `portal` or by `email` to the intake address.
  */
-export const ACTOR_CHANNELS = ['link', 'cli', 'sdk', 'api'] as const;
+export const ACTOR_CHANNELS = ['link', 'cli', 'sdk', 'api', 'portal', 'email'] as const;
 export type ActorChannel = (typeof ACTOR_CHANNELS)[number];
 /** How a vote came: `link` means from an emailed link, cast as the person it was sent to. */
 export type VoteChannel = ActorChannel;
