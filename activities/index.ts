@@ -3,12 +3,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Settings } from '../config/settings';
 import { messageIdFor, SmtpRejection, type Mailer } from './email/mailer';
 import { pullKpiReading } from './kpi';
+import { findSimilarOpenIdeas, type IdeaText } from './similar';
 import type { ActivityMetrics } from './metrics';
 import { renderEmail } from './email/templates';
 import { linkBuilder, redactLinks, requireLinkSecret, reviewerPseudonym } from '../links';
 import type { Store, StoredEvent, WebhookDelivery } from '../store';
 import { deliverWebhookOnce, hasSubscribers, startWebhookDeliveries, type WebhookSettings } from './webhooks';
 import { SMTP_REJECTED, type Notification, type SmtpRejectedDetails } from '../workflows/notification';
+import type { SimilarIdea } from '../workflows/state';
 
 export interface ActivityContext {
   store: Store;
@@ -57,6 +59,11 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
     /** The pseudonyms of a round's reviewers, by address, for the `StageGateAwaiting` search attribute: the workflow has no key to make them. */
     async reviewerPseudonyms(emails: string[]): Promise<Record<string, string>> {
       return Object.fromEntries(emails.map((email) => [email, reviewerPseudonym(secret, email)]));
+    },
+
+    /** The open ideas most like a new one, by title and description, from the events store (see activities/similar.ts). */
+    async findSimilarIdeas(idea: IdeaText): Promise<SimilarIdea[]> {
+      return findSimilarOpenIdeas(store, idea);
     },
 
     /** One reading of a KPI from the firm's own system, for a pilot's check. */

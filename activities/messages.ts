@@ -190,6 +190,20 @@ export function composeMessage(notification: Notification, recipient: Person, op
         heading: 'Withdrawn',
         body: [paragraph(`${title} was withdrawn by ${notification.actor}${notification.reason ? `: ${notification.reason}` : '.'}`), paragraph('No further review is needed.')],
       };
+    case 'merged': {
+      const survivor = `"${notification.survivor!.title}"`;
+      const credit = recipient.email === idea.submitter.email ? `You are credited on ${survivor} as a contributor.` : `${idea.submitter.name}, who proposed it, is credited on ${survivor} as a contributor.`;
+      return {
+        ...base,
+        subject: `${title} was merged into ${survivor}`,
+        heading: 'Merged with a similar idea',
+        body: [
+          paragraph(`${title} describes the same thing as ${survivor} (idea ${notification.survivor!.ideaId}), so ${notification.actor} merged the two: ${survivor} goes on, and ${title} ends here${notification.reason ? `. Why: ${notification.reason}` : '.'}`),
+          paragraph(credit),
+          paragraph('No further review of this idea is needed.'),
+        ],
+      };
+    }
     case 'kpi-reminder':
       return {
         ...base,

@@ -18,6 +18,8 @@ const READABLE = new Set([
   'by', 'identifiedBy', 'kind', 'count', 'deadline', 'weighted', 'decidedBy', 'gateName', 'votesNeeded', 'summary',
   // Stage and gate names (from the process template) on stage_entered and gate_opened.
   'name',
+  // The campaign an idea answers and the routing rule that chose its process: ids and rules, nobody's words.
+  'campaign', 'route',
 ]);
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -119,7 +119,7 @@ export function numbers(value: unknown): number[] {
   return value === null || value === undefined || value === '' ? [] : String(value).split(',').map(Number);
 }
 
-/** The journey's end (its first `launched`, `killed` or `withdrawn`) known at the end of the range, from the journeys table: idea_id, type, at, seq. */
+/** The journey's end (its first `launched`, `killed`, `withdrawn` or `merged`) known at the end of the range, from the journeys table: idea_id, type, at, seq. */
 export function endings(sql: Sql): string {
   return `(SELECT idea_id, ended AS type, ended_at AS at, ended_seq AS seq FROM journeys WHERE ended_at IS NOT NULL AND ${sql.known('ended_')})`;
 }

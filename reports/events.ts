@@ -30,7 +30,7 @@ export function ofType<T extends keyof EventDetails>(events: readonly StoredEven
 }
 
 /** The events that end a journey. */
-export const ENDINGS = ['launched', 'killed', 'withdrawn'] as const satisfies readonly EventType[];
+export const ENDINGS = ['launched', 'killed', 'withdrawn', 'merged'] as const satisfies readonly EventType[];
 export type Ending = (typeof ENDINGS)[number];
 
 /** One idea's events, in journey order. */

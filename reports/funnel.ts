@@ -33,6 +33,8 @@ export interface FunnelProcess {
   submitted: number;
   stages: FunnelStage[];
   launched: number;
+  /** Ideas of the cohort merged into another idea as duplicates: not killed, counted apart. */
+  merged: number;
 }
 
 export interface Funnel {
@@ -52,7 +54,7 @@ const GOING_ON: ReadonlySet<Decision> = new Set(['go', 'conditional-go']);
  *   recycles or comes back counts once.
  * - Per gate: decided = ideas of the cohort with a `decided` event at the gate; passed = those whose
  *   last decision there was go or conditional go; conversion = passed / decided.
- * - launched: ideas of the cohort with a `launched` event.
+ * - launched: ideas of the cohort with a `launched` event; merged: those merged into another idea.
  */
 export function funnel(events: readonly StoredEvent[], range: ReportRange): Funnel {
   const log = readLog(events, range);
@@ -62,6 +64,7 @@ export function funnel(events: readonly StoredEvent[], range: ReportRange): Funn
     const process = counts.processFor(idea.process);
     process.submitted += 1;
     if (idea.end?.type === 'launched') process.launched += 1;
+    if (idea.end?.type === 'merged') process.merged += 1;
     for (const stage of new Set(ofType(idea.events, 'stage_entered').map((event) => event.stage!))) {
       counts.stages.get(stepKey(idea.process, stage))!.entered += 1;
     }
@@ -81,10 +84,11 @@ export async function funnelInDatabase(db: ReportDatabase, range: ReportRange): 
   const counts = emptyFunnel(await stepsInDatabase(db, range, 'stages'), await stepsInDatabase(db, range, 'gates'));
   const cohort = (sql: Sql) => `(SELECT subs.idea_id, subs.process, ends.type AS ended FROM ${submissions(sql)} AS subs LEFT JOIN ${endings(sql)} AS ends ON ends.idea_id = subs.idea_id WHERE ${sql.inRange('subs.at')})`;
   const ideas = new Sql(db, range);
-  for (const row of await ideas.rows(`SELECT process, count(*) AS submitted, sum(CASE WHEN ended = 'launched' THEN 1 ELSE 0 END) AS launched FROM ${cohort(ideas)} AS cohort GROUP BY process`)) {
+  for (const row of await ideas.rows(`SELECT process, count(*) AS submitted, sum(CASE WHEN ended = 'launched' THEN 1 ELSE 0 END) AS launched, sum(CASE WHEN ended = 'merged' THEN 1 ELSE 0 END) AS merged FROM ${cohort(ideas)} AS cohort GROUP BY process`)) {
     const process = counts.processFor(String(row.process));
     process.submitted = num(row.submitted);
     process.launched = num(row.launched);
+    process.merged = num(row.merged);
   }
   const entered = new Sql(db, range);
   const enteredRows = await entered.rows(
@@ -112,7 +116,7 @@ export async function funnelInDatabase(db: ReportDatabase, range: ReportRange): 
 /** The funnel's rows, every stage and gate at 0, for the counts to fill in. */
 function emptyFunnel(stageSteps: StepRef[], gateSteps: StepRef[]) {
   const processes = new Map<string, FunnelProcess>();
-  const processFor = (id: string) => entryFor(processes, id, () => ({ process: id, submitted: 0, stages: [], launched: 0 }));
+  const processFor = (id: string) => entryFor(processes, id, () => ({ process: id, submitted: 0, stages: [], launched: 0, merged: 0 }));
   const stages = new Map<string, FunnelStage>();
   const gates = new Map<string, FunnelGate>();
   for (const step of stageSteps) {
@@ -150,8 +154,8 @@ export const funnelReport: Report<Funnel> = {
     },
     {
       title: 'Ideas per process',
-      columns: [column('process'), column('submitted', 'count'), column('launched', 'count')],
-      rows: result.processes.map((process) => [process.process, process.submitted, process.launched]),
+      columns: [column('process'), column('submitted', 'count'), column('launched', 'count'), column('merged', 'count')],
+      rows: result.processes.map((process) => [process.process, process.submitted, process.launched, process.merged]),
     },
   ],
 };

@@ -190,7 +190,7 @@ export function journeysTable(time: string, id: string): string {
    CREATE INDEX journeys_by_end ON journeys (ended_at)`;
 }
 
-const ENDING_TYPES = `'launched', 'killed', 'withdrawn'`;
+const ENDING_TYPES = `'launched', 'killed', 'withdrawn', 'merged'`;
 const firstOfEachIdea = (types: string) => `SELECT idea_id, type, at, seq, process, source FROM (
     SELECT idea_id, type, at, seq, process, source, ROW_NUMBER() OVER (PARTITION BY idea_id ORDER BY at, seq) AS n FROM events WHERE type IN (${types})
   ) AS firsts WHERE n = 1`;
@@ -212,7 +212,7 @@ export function journeyUpdate(type: string): string | undefined {
     return `INSERT INTO journeys (idea_id, process, source, submitted_at, submitted_seq) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (idea_id) DO UPDATE SET process = excluded.process, source = excluded.source, submitted_at = excluded.submitted_at, submitted_seq = excluded.submitted_seq WHERE ${earlier('submitted')}`;
   }
-  if (['launched', 'killed', 'withdrawn'].includes(type)) {
+  if (['launched', 'killed', 'withdrawn', 'merged'].includes(type)) {
     return `INSERT INTO journeys (idea_id, process, source, ended, ended_at, ended_seq) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (idea_id) DO UPDATE SET ended = excluded.ended, ended_at = excluded.ended_at, ended_seq = excluded.ended_seq WHERE ${earlier('ended')}`;
   }

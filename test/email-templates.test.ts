@@ -55,6 +55,7 @@ function notification(purpose: NotificationPurpose, say: (what: string) => strin
     reason: say('We found a supplier who does it already'),
     actor: say('leo@cornerbakery.example'),
     conditions: [{ gate: 'idea-screen', text: say('Print 500 cards first') }],
+    survivor: { ideaId: 'stamp-cards', title: say('Stamp cards') },
   };
 }
 

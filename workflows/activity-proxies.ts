@@ -19,3 +19,9 @@ export const { pullKpi } = proxyActivities<Activities>({
 export const { reviewerPseudonyms } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
 });
+
+/** Looking for similar open ideas on submission: a few tries, then the journey goes on without them. */
+export const { findSimilarIdeas } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3 },
+});

@@ -9,6 +9,7 @@ import {
   ActivityFailure,
   ChildWorkflowFailure,
   continueAsNew,
+  getExternalWorkflowHandle,
   log,
   patched,
   startChild,
@@ -16,10 +17,11 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { ResolvedGate, ResolvedStage } from '../config/process';
-import type { Action, Hold, Identified, Override, Person, Ready, Vote } from './inputs';
+import type { Action, Categorise, Hold, Identified, Merge, Override, Person, Ready, Vote } from './inputs';
 import { identifiedBy } from './inputs';
 import { SMTP_REJECTED, type Notification, type NotificationPurpose, type SmtpRejectedDetails } from './notification';
-import { notify, recordEvent, reviewerPseudonyms } from './activity-proxies';
+import { findSimilarIdeas, notify, recordEvent, reviewerPseudonyms } from './activity-proxies';
+import { categoryOfVotes } from './category';
 import { addBusinessTime, iso } from './calendar';
 import { packageFingerprint } from './gate-package';
 import { decideGate, isQuorumMet } from './gate-rules';
@@ -27,7 +29,11 @@ import { pilotRun } from './pilot';
 import { addVote, closedReason, closeRound, decisionFor, openRound, receiptFor, sameVote, type RoundResult } from './round';
 import {
   castVoteUpdate,
+  categoriseUpdate,
+  creditSignal,
   holdUpdate,
+  ideaWorkflowId,
+  mergeUpdate,
   markConditionsMetUpdate,
   markReadyUpdate,
   overrideDecisionUpdate,
@@ -108,6 +114,10 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     awaitedReviewers: patched('awaited-reviewers'),
     /** The submitted event says how the idea came in: `via` (`api`, `cli`, `sdk`) and the API key's name. */
     submissionChannel: patched('submission-channel'),
+    /** An idea may come without a category: the round's votes (or an admin) set it, recorded as `categorised`. */
+    optionalCategory: patched('optional-category'),
+    /** Similar open ideas are looked for on submission (`similar_found`); a screener or admin merges a duplicate into its survivor (`merged`, `credited`). */
+    mergeDuplicates: patched('merge-duplicates'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -123,6 +133,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     horizon: idea.horizon,
     submitter: idea.submitter,
     champion: idea.champion,
+    ...(idea.campaign ? { campaign: idea.campaign } : {}),
+    ...(idea.route ? { route: idea.route } : {}),
     process: { id: process.id, version: process.version, name: process.name },
     status: 'in-stage',
     submittedAt: iso(),
@@ -132,8 +144,14 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     undelivered: [],
     timeline: [],
   };
+  // A run that can take merges keeps who was credited, even when it continued from a run that could not.
+  if (since.mergeDuplicates) {
+    state.credited ??= [];
+    const screening = process.stages.find((stage) => stage.gate)?.gate;
+    if (screening) state.screeners ??= { gate: screening.id, name: screening.name, reviewers: screening.reviewers.map((person) => person.email) };
+  }
   /** Requests that handlers leave for the journey to act on. */
-  const requests: { override?: Override; hold?: Hold; resume?: Action; withdraw?: Action } = { ...carried?.requests };
+  const requests: { override?: Override; hold?: Hold; resume?: Action; withdraw?: Action; merge?: Merge & { survivorTitle: string } } = { ...carried?.requests };
   const rounds = new Map(Object.entries(carried?.rounds ?? {}));
   const pilotRuns = new Map(Object.entries(carried?.pilotRuns ?? {}));
   /** Review pages opened, recorded by the journey's own loop so handlers stay synchronous (runs before exactly-once rounds). */
@@ -317,7 +335,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   );
 
   function voteDetail(vote: Vote): Record<string, unknown> {
-    return { decision: vote.decision, scores: vote.scores, comment: vote.comment, conditions: vote.conditions, ...identifiedBy(vote), fingerprint: vote.fingerprint };
+    return { decision: vote.decision, scores: vote.scores, comment: vote.comment, conditions: vote.conditions, ...identifiedBy(vote), fingerprint: vote.fingerprint, ...(vote.category ? { category: vote.category } : {}) };
   }
 
   const lastDecision = () => state.decisions[state.decisions.length - 1];
@@ -368,7 +386,51 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     if (vote.decision === 'conditional-go' && vote.conditions.length === 0) {
       reject('invalid-scores', 'A conditional go needs at least one condition.');
     }
+    // A category in a vote is counted only for an idea that has none: refused rather than ignored.
+    if (vote.category && state.category) reject('wrong-status', `"${idea.title}" is already categorised as ${state.category}: vote without a category (an admin can change it).`);
   }
+
+  setHandler(
+    mergeUpdate,
+    (merge) => {
+      requests.merge = merge;
+    },
+    {
+      validator: (merge) => {
+        requireActive();
+        if (!since.mergeDuplicates) reject('wrong-status', `"${idea.title}" started its journey before ideas could be merged; withdraw it instead.`);
+        if (!state.screeners?.reviewers.includes(merge.by) && !isAdmin(merge.by)) reject('not-allowed', `${merge.by} is neither a screener (a reviewer of ${state.screeners?.name ?? 'the first gate'}) nor an admin, so may not merge "${idea.title}".`);
+        if (merge.into === idea.ideaId) reject('invalid-merge', `"${idea.title}" cannot be merged into itself.`);
+        if (state.credited?.some((credit) => credit.from === merge.into)) reject('invalid-merge', `${merge.into} was merged into "${idea.title}": merging back would make a cycle.`);
+      },
+    },
+  );
+
+  setHandler(
+    categoriseUpdate,
+    async (categorise: Categorise) => {
+      const was = state.category;
+      state.category = categorise.category;
+      await record('categorised', { category: categorise.category, ...(was ? { was } : {}), decidedBy: 'admin', ...identifiedBy(categorise) }, categorise.by);
+    },
+    {
+      validator: (categorise: Categorise) => {
+        requireActive();
+        if (!since.optionalCategory) reject('wrong-status', `"${idea.title}" started its journey before categories could be set afterwards; it keeps ${state.category ?? 'none'}.`);
+        if (!isAdmin(categorise.by)) reject('not-allowed', `Only an admin can set the category of "${idea.title}"; ${categorise.by} is not one.`);
+        if (state.category === categorise.category) reject('wrong-status', `"${idea.title}" is already categorised as ${categorise.category}.`);
+      },
+    },
+  );
+
+  setHandler(creditSignal, (credit) => {
+    if (!since.mergeDuplicates) return;
+    const credited = (state.credited ??= []);
+    const fresh = uniquePeople(credit.people).filter((person) => person.email !== idea.submitter.email && !credited.some((earlier) => earlier.email === person.email));
+    const at = iso();
+    credited.push(...fresh.map((person) => ({ email: person.email, name: person.name, from: credit.from, title: credit.title, at })));
+    recordInBackground('credited', { from: credit.from, people: fresh.map((person) => person.email), by: credit.by }, credit.by);
+  });
 
   setHandler(
     markReadyUpdate,
@@ -486,6 +548,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
 
   function requireActive(): void {
     if (requests.withdraw) reject('idea-ended', 'The idea is being withdrawn; nothing more can change.');
+    if (requests.merge) reject('idea-ended', `The idea is being merged into ${requests.merge.into}; nothing more can change.`);
     if (ENDED_STATUSES.includes(state.status)) reject('idea-ended', `The idea is ${state.status}; nothing more can change.`);
   }
 
@@ -509,16 +572,20 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         submitter: idea.submitter.email,
         champion: idea.champion.email,
         ...(since.submissionChannel ? identifiedBy(input.submittedThrough) : {}),
+        ...(since.mergeDuplicates ? { description: idea.description } : {}),
+        ...(idea.campaign ? { campaign: idea.campaign } : {}),
+        ...(idea.route ? { route: idea.route } : {}),
       },
       idea.submitter.email,
     );
     await tell('idea-received', [idea.submitter]);
+    if (since.mergeDuplicates) await lookForSimilar();
   }
 
-  // A withdrawal can come at any moment: the journey runs in a scope that it cancels.
+  // A withdrawal (or a merge) can come at any moment: the journey runs in a scope that it cancels.
   const journey = new CancellationScope();
   const walked = journey.run(walkStages);
-  const withdrawal = condition(() => requests.withdraw !== undefined).then(() => 'withdrawn' as const);
+  const withdrawal = condition(() => requests.withdraw !== undefined || requests.merge !== undefined).then(() => 'withdrawn' as const);
   const first = await Promise.race([walked, withdrawal]);
   let outcome: IdeaOutcome;
   if (first === 'withdrawn') {
@@ -526,7 +593,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     await walked.catch((err) => {
       if (!isCancellation(err)) throw err;
     });
-    outcome = await withdraw(requests.withdraw!);
+    outcome = requests.merge ? await mergeInto(requests.merge) : await withdraw(requests.withdraw!);
   } else {
     outcome = first;
   }
@@ -848,6 +915,12 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         remindAt = addBusinessTime(since.timersFromNow ? Date.now() : remindAt, gate.reminderEvery, calendar);
       }
     }
+    // An idea still without a category takes the one most of this round's votes named.
+    const named = since.optionalCategory && state.category === undefined ? categoryOfVotes(open.votes) : undefined;
+    if (named) {
+      state.category = named.category;
+      await record('categorised', { category: named.category, decidedBy: 'reviewers', count: named.votes });
+    }
     await record('decided', { ...decision }, decision.actor);
     // Reviewers hear a decision they did not take part in; so do all of them when a vote closed the round before they were asked.
     const unasked = since.exactlyOnce && !open.requested;
@@ -899,7 +972,42 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     return outcome;
   }
 
-  async function end(status: IdeaOutcome['status'], reason: string, actor?: string, identified: Partial<Identified> = {}): Promise<IdeaOutcome> {
+  /**
+   * Ends the journey as merged into its survivor: the survivor is told whom to credit (this idea's
+   * submitter and everyone credited here), then the people concerned hear why.
+   */
+  async function mergeInto(merge: Merge & { survivorTitle: string }): Promise<IdeaOutcome> {
+    const reviewers = state.round?.reviewers ?? [];
+    const people = uniquePeople([idea.submitter, ...(state.credited ?? []).map(({ email, name }) => ({ email, name }))]);
+    let credited = true;
+    try {
+      await getExternalWorkflowHandle(ideaWorkflowId(merge.into)).signal(creditSignal, { from: idea.ideaId, title: idea.title, people, by: merge.by });
+    } catch (err) {
+      // The survivor ended after the merge was accepted: the merge stands, its credit is noted as not given.
+      credited = false;
+      log.warn(`Idea ${idea.ideaId}: merged into ${merge.into}, which could not be told to credit ${people.length} people: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    state.mergedInto = { ideaId: merge.into, title: merge.survivorTitle };
+    const outcome = await end('merged', merge.reason || `merged into ${merge.survivorTitle}`, merge.by, { into: merge.into, credited, ...identifiedBy(merge) });
+    await tell('merged', [idea.submitter, idea.champion, ...reviewers], { reason: merge.reason, actor: merge.by, survivor: state.mergedInto });
+    return { ...outcome, into: merge.into };
+  }
+
+  /** Looks for open ideas like this one; a search that keeps failing leaves the idea without, and the journey goes on. */
+  async function lookForSimilar(): Promise<void> {
+    let similar;
+    try {
+      similar = await findSimilarIdeas({ ideaId: idea.ideaId, title: idea.title, description: idea.description });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.warn(`Idea ${idea.ideaId}: similar ideas could not be looked for: ${err.message}`);
+      return;
+    }
+    state.similar = similar;
+    if (similar.length > 0) await record('similar_found', { similar });
+  }
+
+  async function end(status: IdeaOutcome['status'], reason: string, actor?: string, identified: Record<string, unknown> = {}): Promise<IdeaOutcome> {
     state.endedAt = iso();
     setStatus(status);
     await record(status, { reason, ...identified }, actor);

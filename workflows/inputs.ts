@@ -26,7 +26,8 @@ export interface Idea {
   submitter: Person;
   /** Who carries the idea through its stages; the submitter unless someone else was named. */
   champion: Person;
-  category: IdeaCategory;
+  /** Absent when the submitter did not say: the reviewers of the first gate that sees it uncategorised set it (or an admin does). */
+  category?: IdeaCategory;
   horizon: IdeaHorizon;
   strategicGoals: string[];
   estimatedCost?: number;
@@ -76,6 +77,8 @@ export interface Vote {
   fingerprint?: string;
   via: VoteChannel;
   key?: string;
+  /** For an idea without a category: the one this reviewer names; the round's decision sets the one most votes named. */
+  category?: IdeaCategory;
 }
 
 /**
@@ -137,4 +140,27 @@ export interface KpiReadings extends Identified {
   readings: { kpi: string; value: number }[];
   by: string;
   note: string;
+}
+
+/** A screener (a reviewer of the first gate) or an admin merges this idea, a duplicate, into the survivor `into`. */
+export interface Merge extends Identified {
+  into: string;
+  by: string;
+  reason: string;
+}
+
+/** An admin sets (or changes) the idea's category. */
+export interface Categorise extends Identified {
+  category: IdeaCategory;
+  by: string;
+}
+
+/** What a duplicate's journey tells its survivor as it ends merged: whom to credit. */
+export interface Credit {
+  /** The duplicate merged into this idea. */
+  from: string;
+  title: string;
+  /** Its submitter, and whoever was credited on it before. */
+  people: Person[];
+  by: string;
 }

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Action, Hold, KpiReading, KpiReadings, Override, Ready, Vote } from './inputs';
+import type { Action, Categorise, Credit, Hold, KpiReading, KpiReadings, Merge, Override, Ready, Vote } from './inputs';
 import type { IdeaStatus, KpiReceipt, PilotPlanTemplate, PilotStatus, VoteReceipt } from './state';
 
 /** Every message an idea journey answers, defined once for the workflow and the SDK. */
@@ -16,6 +16,12 @@ export const holdUpdate = defineUpdate<void, [Hold]>('hold');
 export const resumeUpdate = defineUpdate<void, [Action]>('resume');
 export const withdrawUpdate = defineUpdate<void, [Action]>('withdraw');
 export const markConditionsMetUpdate = defineUpdate<void, [Action]>('markConditionsMet');
+/** A screener or an admin merges this idea into another (its survivor, whose title the SDK looked up): this journey ends `merged`. */
+export const mergeUpdate = defineUpdate<void, [Merge & { survivorTitle: string }]>('merge');
+/** An admin sets the idea's category. */
+export const categoriseUpdate = defineUpdate<void, [Categorise]>('categorise');
+/** A duplicate's journey, ending merged into this idea, says whom to credit; it needs no answer. */
+export const creditSignal = defineSignal<[Credit]>('credit');
 /** A reviewer opened the review page of a round; no answer needed, so a signal. */
 export const reviewOpenedSignal = defineSignal<[{ reviewer: string; round: number }]>('reviewOpened');
 
@@ -40,6 +46,7 @@ export const REJECTIONS = [
   'pilot-ended',
   'invalid-plan',
   'stale-package',
+  'invalid-merge',
 ] as const;
 export type Rejection = (typeof REJECTIONS)[number];
 

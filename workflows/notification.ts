@@ -16,6 +16,7 @@ export const NOTIFICATION_PURPOSES = [
   'recognition',
   'kpi-reminder',
   'kpi-alert',
+  'merged',
 ] as const;
 export type NotificationPurpose = (typeof NOTIFICATION_PURPOSES)[number];
 
@@ -70,6 +71,8 @@ export interface Notification {
   };
   reason?: string;
   actor?: string;
+  /** For `merged`: the idea this one was merged into. */
+  survivor?: { ideaId: string; title: string };
   /** For a conditions reminder: the conditions of a conditional go still to be met. */
   conditions?: { gate: string; text: string }[];
 }

@@ -2,13 +2,13 @@ import type { Criterion, Decision, PilotLimits, Quorum, ResolvedPilot, ResolvedP
 import type { KpiLevel, KpiSummary, KpiTrack } from './kpi-rules';
 import type { Notification } from './notification';
 import type { Calendar } from '../config/settings';
-import type { Action, ActorChannel, Hold, Idea, Identified, Person, PilotPlan, Vote } from './inputs';
+import type { Action, ActorChannel, Hold, Idea, IdeaCategory, Identified, Merge, Person, PilotPlan, Vote } from './inputs';
 
 /** The shapes an idea journey keeps and answers with; plain data, safe in workflow code. */
 
-export const IDEA_STATUSES = ['in-stage', 'in-review', 'on-hold', 'launched', 'killed', 'withdrawn'] as const;
+export const IDEA_STATUSES = ['in-stage', 'in-review', 'on-hold', 'launched', 'killed', 'withdrawn', 'merged'] as const;
 export type IdeaStatusName = (typeof IDEA_STATUSES)[number];
-export const ENDED_STATUSES: readonly IdeaStatusName[] = ['launched', 'killed', 'withdrawn'];
+export const ENDED_STATUSES: readonly IdeaStatusName[] = ['launched', 'killed', 'withdrawn', 'merged'];
 
 export const EVENT_TYPES = [
   'submitted',
@@ -31,6 +31,10 @@ export const EVENT_TYPES = [
   'withdrawn',
   'recognised',
   'forgotten',
+  'categorised',
+  'similar_found',
+  'merged',
+  'credited',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -59,7 +63,7 @@ export type ResumePoint =
 /** A journey's state, carried across continue-as-new. */
 export interface JourneyCarry {
   state: IdeaStatus;
-  requests: { hold?: Hold; resume?: Action; withdraw?: Action };
+  requests: { hold?: Hold; resume?: Action; withdraw?: Action; merge?: Merge & { survivorTitle: string } };
   rounds: Record<string, number>;
   pilotRuns: Record<string, number>;
   notificationSeq: number;
@@ -159,11 +163,23 @@ export interface IdeaStatus {
   estimatedCost?: number;
   estimatedBenefit?: number;
   source: Idea['source'];
-  category: Idea['category'];
+  /** Absent while the idea is uncategorised. */
+  category?: IdeaCategory;
   horizon: Idea['horizon'];
   submitter: Person;
   champion: Person;
+  /** The campaign the idea answers, and the routing rule that chose its process, when it has them. */
+  campaign?: Idea['campaign'];
+  route?: Idea['route'];
   process: { id: string; version: number; name: string };
+  /** Open ideas that looked like this one when it was submitted, most alike first; absent on journeys before duplicates were looked for. */
+  similar?: SimilarIdea[];
+  /** The idea this one was merged into, once it is `merged`. */
+  mergedInto?: { ideaId: string; title: string };
+  /** Who screens the idea: the reviewers of its process's first gate, who (with admins) may merge it. Absent on journeys that cannot be merged. */
+  screeners?: { gate: string; name: string; reviewers: string[] };
+  /** People credited on this idea because their duplicates were merged into it; what recognition at launch will thank. Absent on journeys that cannot take merges. */
+  credited?: CreditedContributor[];
   status: IdeaStatusName;
   submittedAt: string;
   stage: {
@@ -198,6 +214,20 @@ export interface IdeaStatus {
   timeline: TimelineEntry[];
 }
 
+/** An open idea found alike on submission: by title and description, 0–1. */
+export interface SimilarIdea {
+  ideaId: string;
+  title: string;
+  score: number;
+}
+
+export interface CreditedContributor extends Person {
+  /** The merged idea that brought them. */
+  from: string;
+  title: string;
+  at: string;
+}
+
 export type StoppedHow = 'failed' | 'timed-out' | 'terminated' | 'cancelled';
 
 export interface VoteReceipt {
@@ -215,9 +245,11 @@ export interface VoteReceipt {
 
 export interface IdeaOutcome {
   ideaId: string;
-  status: Extract<IdeaStatusName, 'launched' | 'killed' | 'withdrawn'>;
+  status: Extract<IdeaStatusName, 'launched' | 'killed' | 'withdrawn' | 'merged'>;
   at: string;
   reason: string;
+  /** For `merged`: the survivor. */
+  into?: string;
 }
 
 /** Why a pilot ended: its planned duration, a reading past a kill threshold, a hold on its idea, or its workflow failing or being stopped. */

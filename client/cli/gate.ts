@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DECISIONS } from '../../config/process';
-import type { PendingReview, VoteReceipt } from '../sdk';
+import { IDEA_CATEGORIES, type PendingReview, type VoteReceipt } from '../sdk';
 import { action, jsonOption, repeatable } from './command';
 import { CliError, EXIT_USAGE, say, table, when } from './output';
 
@@ -28,6 +28,7 @@ export function registerGateCommands(program: Command): void {
     .option('--comment <text>', 'the reasons, passed on to the submitter', '')
     .option('--condition <text>', 'a condition of a conditional go (repeatable)', repeatable, [])
     .option('--round <n>', 'the round you were asked about; refused if another round is open')
+    .option('--category <category>', `for an idea without a category: ${IDEA_CATEGORIES.join(' | ')}; the round's decision takes the one most votes named`)
     .addOption(jsonOption())
     .addHelpText(
       'after',
@@ -38,7 +39,7 @@ Example:
     )
     .action(
       action(
-        async (context, ideaId: string, flags: { reviewer: string; decision: string; score: string[]; comment: string; condition: string[]; round?: string }) =>
+        async (context, ideaId: string, flags: { reviewer: string; decision: string; score: string[]; comment: string; condition: string[]; round?: string; category?: string }) =>
           (await context.client()).castVote(ideaId, {
             reviewer: flags.reviewer,
             decision: flags.decision as never,
@@ -46,6 +47,7 @@ Example:
             comment: flags.comment,
             conditions: flags.condition,
             round: flags.round === undefined ? undefined : Number(flags.round),
+            ...(flags.category === undefined ? {} : { category: flags.category as never }),
             via: 'cli',
           }),
         (receipt: VoteReceipt) =>

@@ -3,7 +3,7 @@ import { formatDuration } from '../../config/duration';
 import { ConfigError, readYamlValue } from '../../config/yaml';
 import { numberSeparators, readKpiNumber, type NumberSeparators } from '../../workflows/kpi-rules';
 import type { IdeaStatus, IdeaSubmission, PilotPlanInput } from '../sdk';
-import { IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES } from '../sdk';
+import { IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES, IDEA_STATUSES } from '../sdk';
 import type { IdeaSummary, ListFilter } from '../sdk';
 import { action, jsonOption, repeatable } from './command';
 import { CliError, EXIT_USAGE, say, table, when } from './output';
@@ -64,18 +64,18 @@ export function registerIdeaCommands(program: Command): void {
 
   idea
     .command('submit')
-    .description('submit an idea and print its id')
+    .description('submit an idea and print its id; --title, --description, --source and --submitter are required (as flags or in --file), the rest optional')
     .option('--file <file>', 'the idea as JSON or YAML (flags override its fields)')
     .option('--id <ideaId>', 'your own id for the idea; submitting it again returns the same journey')
-    .option('--title <text>')
-    .option('--description <text>')
-    .option('--source <source>', IDEA_SOURCES.join(' | '))
-    .option('--submitter <email>', "the submitter's email")
-    .option('--submitter-name <name>')
+    .option('--title <text>', 'required')
+    .option('--description <text>', 'required: what and why')
+    .option('--source <source>', `required: ${IDEA_SOURCES.join(' | ')}`)
+    .option('--submitter <email>', "required: the submitter's email")
+    .option('--submitter-name <name>', 'default: the email')
     .option('--champion <email>', 'who carries the idea through its stages (default: the submitter)')
     .option('--champion-name <name>')
-    .option('--category <category>', IDEA_CATEGORIES.join(' | '))
-    .option('--horizon <horizon>', IDEA_HORIZONS.join(' | '))
+    .option('--category <category>', `${IDEA_CATEGORIES.join(' | ')} (default: none; the first gate's reviewers set it)`)
+    .option('--horizon <horizon>', `${IDEA_HORIZONS.join(' | ')} (default: incremental)`)
     .option('--goal <goal>', 'a strategic goal the idea serves (repeatable)', repeatable)
     .option('--cost <amount>', 'estimated cost')
     .option('--benefit <amount>', 'estimated benefit')
@@ -103,7 +103,7 @@ Examples:
     .command('list')
     .description('list ideas, newest first')
     .option('--stage <stage>', 'only ideas in this stage')
-    .option('--status <status>', 'in-stage | in-review | on-hold | launched | killed | withdrawn')
+    .option('--status <status>', IDEA_STATUSES.join(' | '))
     .option('--source <source>', IDEA_SOURCES.join(' | '))
     .option('--process <id>', 'only ideas following this process')
     .option('--limit <n>', 'at most this many', '100')
@@ -188,6 +188,35 @@ Examples:
     );
 
   idea
+    .command('merge')
+    .description('merge a duplicate into the idea it duplicates (a screener of its first gate, or an admin): it ends merged, its submitter is told and credited on the survivor')
+    .argument('<idea>', 'the duplicate')
+    .requiredOption('--into <idea>', 'the survivor, an idea under way')
+    .requiredOption('--by <email>', 'a screener (a reviewer of the first gate) or an admin')
+    .option('--reason <text>', "why, told to the duplicate's submitter", '')
+    .addOption(jsonOption())
+    .addHelpText('after', '\nExample:\n  stagegate idea merge stale-bread-3f1a2b --into day-old-bread-9c4d1e --by hamid@cornerbakery.example --reason "Same day-old bread discount"')
+    .action(
+      action(async (context, ideaId: string, flags: { into: string; by: string; reason: string }) => {
+        return (await context.client()).merge(ideaId, { into: flags.into, by: flags.by, reason: flags.reason, via: 'cli' });
+      }, (result: { ideaId: string; into: string }) => say(`Merged ${result.ideaId} into ${result.into}: its submitter is told and credited there.`)),
+    );
+
+  idea
+    .command('categorise')
+    .description("set or change an idea's category (admins)")
+    .argument('<idea>', 'idea id')
+    .requiredOption('--category <category>', IDEA_CATEGORIES.join(' | '))
+    .requiredOption('--by <email>', 'an admin')
+    .addOption(jsonOption())
+    .action(
+      action(async (context, ideaId: string, flags: { category: string; by: string }) => {
+        await (await context.client()).categorise(ideaId, { category: flags.category as never, by: flags.by, via: 'cli' });
+        return { ideaId, category: flags.category };
+      }, (result: { category: string }) => say(`Categorised as ${result.category}.`)),
+    );
+
+  idea
     .command('withdraw')
     .description('withdraw an idea (its submitter or an admin)')
     .argument('<idea>', 'idea id')
@@ -207,7 +236,10 @@ function showIdea(idea: IdeaStatus): void {
   if (idea.stopped) say(`  STOPPED: Temporal ${idea.stopped === 'failed' || idea.stopped === 'timed-out' ? 'reports the journey' : 'says the journey was'} ${idea.stopped}; it will not move on by itself. Its last state:`);
   say(`  ${idea.status} · stage ${idea.stage.index + 1} of ${idea.stage.of}: ${idea.stage.name} · ${idea.process.name} v${idea.process.version}`);
   say(`  ${idea.source} idea from ${idea.submitter.name} <${idea.submitter.email}>, champion ${idea.champion.name} <${idea.champion.email}>`);
-  say(`  ${idea.category}, ${idea.horizon}; submitted ${when(idea.submittedAt)}`);
+  say(`  ${idea.category ?? 'uncategorised'}, ${idea.horizon}; submitted ${when(idea.submittedAt)}`);
+  if (idea.campaign) say(`  answers campaign ${idea.campaign}`);
+  if (idea.route) say(`  routed by rule ${idea.route.rule}: ${idea.route.why}`);
+  if (idea.mergedInto) say(`  merged into ${idea.mergedInto.title} (${idea.mergedInto.ideaId})`);
   if (idea.status === 'in-stage') {
     say(`  ${idea.stage.awaitingReady ? (idea.stage.ready ? 'marked ready' : 'waiting for the champion to mark it ready') : 'moving on'}; stage due ${when(idea.stage.dueAt)}`);
     for (const deliverable of idea.stage.deliverables) say(`    - ${deliverable}`);
@@ -225,6 +257,14 @@ function showIdea(idea: IdeaStatus): void {
   if (plan) {
     say(`\nPilot plan${idea.stage.plan ? ` (approved at ${idea.stage.plan.gate})` : ' (handed in for the gate)'}: ${formatDuration(plan.duration)}${plan.place ? ` in ${plan.place}` : ''}`);
     say(table(['KPI', 'UNIT', 'TARGET', 'KILL'], plan.kpis.map((kpi) => [kpi.label, kpi.unit, `${kpi.direction === 'higher' ? '≥' : '≤'} ${kpi.target}`, kpi.killAt === undefined ? '' : `${kpi.direction === 'higher' ? '≤' : '≥'} ${kpi.killAt}`])).replace(/^/gm, '  '));
+  }
+  if (idea.similar?.length) {
+    say('\nSimilar open ideas when it was submitted:');
+    say(table(['IDEA', 'TITLE', 'SCORE'], idea.similar.map((similar) => [similar.ideaId, similar.title, similar.score.toFixed(2)])).replace(/^/gm, '  '));
+  }
+  if (idea.credited?.length) {
+    say('\nCredited (their duplicates were merged into this idea):');
+    for (const person of idea.credited) say(`  ${person.name} <${person.email}>, from ${person.title} (${person.from})`);
   }
   if (idea.hold) say(`\nOn hold since ${when(idea.hold.at)} by ${idea.hold.by}: ${idea.hold.reason}. Revisit by ${when(idea.hold.revisitAt)}.`);
   if (idea.conditions.length > 0) {

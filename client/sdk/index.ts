@@ -20,7 +20,9 @@ import { createCodec, forgetInStore, ideaKeyName, ideasSubmittedBy, openSealedSt
 import { findReport, REPORTS, reportRangeSchema, runReport } from '../../reports';
 import {
   castVoteUpdate,
+  categoriseUpdate,
   holdUpdate,
+  mergeUpdate,
   ideaPartWorkflowId,
   ideaWorkflowId,
   IDEA_WORKFLOW_PREFIX,
@@ -54,7 +56,11 @@ import type { WebhookDelivery } from '../../store';
 import { explain, invalidInput, StageGateError } from './errors';
 import {
   actionSchema,
+  categoriseSchema,
+  type CategoriseInput,
   contributorSchema,
+  mergeSchema,
+  type MergeInput,
   kpiReadingSchemaFor,
   kpiReadingsSchema,
   kpiReadingsSchemaFor,
@@ -715,7 +721,47 @@ export class StageGateClient {
     await this.update(ideaId, withdrawUpdate, input, commandId('withdraw', 'idea', input.by, says(input)));
   }
 
-  /** Waits for the journey to end: launched, killed or withdrawn. */
+  /**
+   * A screener (a reviewer of the idea's first gate) or an admin merges a duplicate into its
+   * survivor: the duplicate's journey ends `merged`, its submitter is told why and credited on the
+   * survivor. Refused, before anything is sent, when the survivor is the idea itself
+   * (`invalid-input`), has ended, was itself merged (a chain, or a cycle back to this idea) or
+   * cannot take credit (`invalid-merge`), when the duplicate has ended (`idea-ended`), and when
+   * `by` is neither screener nor admin (`not-allowed`).
+   */
+  async merge(ideaId: string, merge: MergeInput): Promise<{ ideaId: string; into: string }> {
+    const id = parse('ideaId', ideaIdSchema, ideaId);
+    const input = parse('merge', mergeSchema, merge);
+    if (input.into === id) throw new StageGateError('invalid-input', `merge: into: an idea cannot be merged into itself ("${id}")`);
+    const duplicate = await this.journeyState(id);
+    if (duplicate.status === 'merged') throw new StageGateError('idea-ended', `"${duplicate.title}" was already merged into ${duplicate.mergedInto?.ideaId}; nothing was changed.`);
+    if (['launched', 'killed', 'withdrawn'].includes(duplicate.status)) throw new StageGateError('idea-ended', `"${duplicate.title}" is ${duplicate.status}; only an idea under way can be merged. Nothing was changed.`);
+    const screeners = duplicate.screeners;
+    this.authorise(input.by, `merge "${duplicate.title}"`, { people: (screeners?.reviewers ?? []).map((email) => ({ email, as: `a screener (a reviewer of ${screeners!.name})` })), admin: true });
+    const survivor = await this.getIdea(input.into);
+    if (survivor.status === 'merged') {
+      const next = survivor.mergedInto?.ideaId;
+      throw new StageGateError('invalid-merge', next === id
+        ? `"${survivor.title}" was merged into "${duplicate.title}" itself: merging back would make a cycle. Nothing was changed.`
+        : `"${survivor.title}" was itself merged into ${next}: merge into ${next} instead, so no idea is merged into a chain. Nothing was changed.`);
+    }
+    if (['launched', 'killed', 'withdrawn'].includes(survivor.status)) throw new StageGateError('invalid-merge', `"${survivor.title}" is ${survivor.status}: an idea can be merged only into one under way. Nothing was changed.`);
+    if (survivor.stopped) throw new StageGateError('invalid-merge', `"${survivor.title}" is not moving on (Temporal says its journey was ${survivor.stopped}): it cannot take a merge. Nothing was changed.`);
+    if (!survivor.credited) throw new StageGateError('invalid-merge', `"${survivor.title}" started its journey before ideas could be merged, so it cannot credit anyone: merge into a newer idea, or withdraw "${duplicate.title}". Nothing was changed.`);
+    if (survivor.credited.some((credit) => credit.from === id)) throw new StageGateError('invalid-merge', `"${duplicate.title}" was merged into "${survivor.title}" already. Nothing was changed.`);
+    await this.update(id, mergeUpdate, { ...input, survivorTitle: survivor.title }, commandId('merge', 'idea', input.by, says(input)));
+    return { ideaId: id, into: input.into };
+  }
+
+  /** An admin sets (or changes) an idea's category, recorded as `categorised`. */
+  async categorise(ideaId: string, categorise: CategoriseInput): Promise<void> {
+    const input = parse('categorise', categoriseSchema, categorise);
+    const idea = await this.journeyState(ideaId);
+    this.authorise(input.by, `set the category of "${idea.title}"`, { admin: true });
+    await this.update(ideaId, categoriseUpdate, input, commandId('categorise', positionOf(idea), input.by, says(input)));
+  }
+
+  /** Waits for the journey to end: launched, killed, withdrawn or merged. */
   async outcome(ideaId: string): Promise<IdeaOutcome> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
     try {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DECISIONS, kpiSchema, SCORE_MAX, SCORE_MIN } from '../../config/process';
 import { durationSchema } from '../../config/duration';
 import { LIMITS, limitedList, optionalText, requiredText } from '../../config/text';
+import { IDEA_STATUSES } from '../../workflows/state';
 import { DEFAULT_LOCALE, kpiNumberProblem, numberSeparators, readKpiNumber, type NumberSeparators } from '../../workflows/kpi-rules';
 import {
   ACTOR_CHANNELS,
@@ -9,9 +10,11 @@ import {
   IDEA_HORIZONS,
   IDEA_SOURCES,
   type Action,
+  type Categorise,
   type Hold,
   type Idea,
   type KpiReading,
+  type Merge,
   type Override,
   type Person,
   type PilotPlan,
@@ -25,10 +28,10 @@ import {
  * compiler refuses a schema and a contract type that drift apart.
  */
 
-/** The allowed values of an idea's source, category and horizon, of an actor's channel, and the length limits of every text. */
-export { ACTOR_CHANNELS, IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES, LIMITS };
+/** The allowed values of an idea's source, category, horizon and status, of an actor's channel, and the length limits of every text. */
+export { ACTOR_CHANNELS, IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES, IDEA_STATUSES, LIMITS };
 /** The contract types the schemas produce (what reaches the journey once parsed). */
-export type { Action, Hold, Idea, KpiReading, Override, Person, PilotPlan, Ready, Vote };
+export type { Action, Categorise, Hold, Idea, KpiReading, Merge, Override, Person, PilotPlan, Ready, Vote };
 
 /** Same keys, and each type assignable to the other. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false) : false) : false;
@@ -77,7 +80,8 @@ export const ideaSubmissionSchema = producing<Submission>()(z
     submitter: contributorSchema,
     /** Who carries the idea through its stages; the submitter when not given. */
     champion: contributorSchema.optional(),
-    category: z.enum(IDEA_CATEGORIES),
+    /** Optional: the reviewers of the first gate that sees the idea uncategorised set it (or an admin does). */
+    category: z.enum(IDEA_CATEGORIES).optional(),
     horizon: z.enum(IDEA_HORIZONS).default('incremental'),
     strategicGoals: limitedList(text(LIMITS.goal), LIMITS.strategicGoals).default([]),
     estimatedCost: z.number().nonnegative().optional(),
@@ -108,6 +112,8 @@ const voteFields = {
   round: z.number().int().min(1).optional(),
   /** The fingerprint of the gate package the reviewer saw. */
   fingerprint: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+  /** Only for an idea without a category: the one the reviewer names; the round's decision takes the one most votes named. */
+  category: z.enum(IDEA_CATEGORIES).optional(),
 };
 
 function conditionsGoWithConditionalGo(vote: { decision: string; conditions: string[] }, ctx: z.RefinementCtx): void {
@@ -202,11 +208,28 @@ export const actionSchema = producing<Action>()(z.object({ by: email, reason: no
 /** The input of `resume`, `withdraw` and `markConditionsMet`. */
 export type ActionInput = z.input<typeof actionSchema>;
 
+/** A screener's or admin's merge of a duplicate into its survivor (`into`), with the reason told to the duplicate's submitter. */
+export const mergeSchema = producing<Merge>()(z
+  .object({
+    into: ideaIdSchema,
+    by: email,
+    reason: note(LIMITS.reason).default(''),
+    ...identified,
+  })
+  .strict());
+/** The input of `merge`. */
+export type MergeInput = z.input<typeof mergeSchema>;
+
+/** An admin sets (or changes) an idea's category. */
+export const categoriseSchema = producing<Categorise>()(z.object({ category: z.enum(IDEA_CATEGORIES), by: email, ...identified }).strict());
+/** The input of `categorise`. */
+export type CategoriseInput = z.input<typeof categoriseSchema>;
+
 /** The filters of `listIdeas`: stage, status, source, process, and a limit. */
 export const listFilterSchema = z
   .object({
     stage: z.string().min(1).max(LIMITS.id).optional(),
-    status: z.enum(['in-stage', 'in-review', 'on-hold', 'launched', 'killed', 'withdrawn']).optional(),
+    status: z.enum(IDEA_STATUSES).optional(),
     source: z.enum(IDEA_SOURCES).optional(),
     process: z.string().min(1).max(LIMITS.id).optional(),
     limit: z.number().int().min(1).max(10_000).default(100),

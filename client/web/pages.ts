@@ -1,5 +1,5 @@
 import { DECISIONS, type Criterion, type Decision } from '../../config/process';
-import type { IdeaStatus, KpiReceipt, PendingReview, PilotPlanTemplate, PilotStatus, VoteReceipt } from '../sdk';
+import { IDEA_CATEGORIES, type IdeaStatus, type KpiReceipt, type PendingReview, type PilotPlanTemplate, type PilotStatus, type VoteReceipt } from '../sdk';
 import { againstTarget, type KpiSummary } from '../../workflows/kpi-rules';
 import { clockFor } from '../../text';
 import { lineChart } from './charts';
@@ -29,6 +29,8 @@ export interface VoteForm {
   comment: string;
   conditions: string;
   fingerprint?: string;
+  /** For an idea without a category: the one the reviewer chose. */
+  category?: string;
 }
 
 export const EMPTY_FORM: VoteForm = { scores: {}, comment: '', conditions: '' };
@@ -39,7 +41,7 @@ function ideaSummary(idea: IdeaStatus, when: Clock): Html {
   <h2 id="idea-heading">The idea</h2>
   <p>${idea.description}</p>
   <p class="meta">A ${idea.source} idea from ${idea.submitter.name}, submitted ${when(idea.submittedAt)}. Champion: ${idea.champion.name}.
-  ${idea.category} · ${idea.horizon}${idea.estimatedCost !== undefined ? html` · estimated cost ${money(idea.estimatedCost)}` : ''}${idea.estimatedBenefit !== undefined ? html` · estimated benefit ${money(idea.estimatedBenefit)}` : ''}</p>
+  ${idea.category ?? 'uncategorised'} · ${idea.horizon}${idea.estimatedCost !== undefined ? html` · estimated cost ${money(idea.estimatedCost)}` : ''}${idea.estimatedBenefit !== undefined ? html` · estimated benefit ${money(idea.estimatedBenefit)}` : ''}</p>
   ${idea.strategicGoals.length ? html`<p class="meta">Serves: ${idea.strategicGoals.join(', ')}</p>` : ''}
 </section>`;
 }
@@ -90,6 +92,55 @@ function scoreField(criterion: Criterion, value: string | undefined, error: bool
 </fieldset>`;
 }
 
+const CATEGORY_LABELS: Record<(typeof IDEA_CATEGORIES)[number], string> = {
+  product: 'Product',
+  process: 'Process',
+  service: 'Service',
+  'business-model': 'Business model',
+};
+
+/** For an idea without a category: the reviewer names one; the round's decision takes the one most votes named. */
+function categoryField(idea: IdeaStatus, chosen: string | undefined): Html {
+  if (idea.category) return html``;
+  return html`<fieldset>
+  <legend>Which kind of idea is it?</legend>
+  <p class="hint">${idea.submitter.name} did not say. The gate's decision sets the category most reviewers name.</p>
+  <div class="choices">
+    ${IDEA_CATEGORIES.map((category) => html`<label><input type="radio" name="category" value="${category}"${chosen === category ? html` checked` : ''}><span>${CATEGORY_LABELS[category]}</span></label>`)}
+  </div>
+</fieldset>`;
+}
+
+/** Open ideas that looked like this one when it came in; a screener may merge it into one of them. */
+function similarIdeas(idea: IdeaStatus, action: string, canMerge: boolean): Html {
+  if (!idea.similar?.length) return html``;
+  return html`<section aria-labelledby="similar-heading">
+  <h2 id="similar-heading">Similar ideas</h2>
+  <p class="meta">Open ideas that read alike when this one was submitted (1 is the same words).${canMerge ? ' If this one is a duplicate, merge it: it ends here, and its submitter is told and credited on the other.' : ''}</p>
+  ${idea.similar.map(
+    (similar) => html`<div class="card">
+    <p><strong>${similar.title}</strong> <span class="meta">(${similar.ideaId}, ${similar.score.toFixed(2)})</span></p>
+    ${canMerge
+      ? html`<form method="post" action="${action}">
+      <input type="hidden" name="merge-into" value="${similar.ideaId}">
+      <label class="field" for="merge-reason-${similar.ideaId}">Why they are the same</label>
+      <input type="text" id="merge-reason-${similar.ideaId}" name="merge-reason" value="">
+      <p><button type="submit">Merge this idea into “${similar.title}”</button></p>
+    </form>`
+      : ''}
+  </div>`,
+  )}
+</section>`;
+}
+
+/** The page after a screener merged the idea from its review page. */
+export function mergedPage(args: { idea: IdeaStatus; into: string }): Html {
+  const survivor = args.idea.mergedInto?.title ?? args.into;
+  return html`<div class="notice success" role="status"><p><strong>Merged: “${args.idea.title}” is now part of “${survivor}”.</strong></p></div>
+<h1>Thank you</h1>
+<p>${args.idea.submitter.name} is told, with your reason, and credited on “${survivor}”. Its review is closed; nothing more is needed here.</p>`;
+}
+
 export function reviewPage(args: { idea: IdeaStatus; reviewer: string; form: VoteForm; errors: string[]; action: string; pendingLink?: string; when: Clock; plan?: PilotPlanTemplate }): Html {
   const { idea, reviewer, form, errors, when } = args;
   const round = idea.round!;
@@ -100,6 +151,7 @@ export function reviewPage(args: { idea: IdeaStatus; reviewer: string; form: Vot
 ${errors.length ? html`<div class="notice error" role="alert"><p><strong>Nothing was recorded yet.</strong></p><ul class="plain">${errors.map((error) => html`<li>${error}</li>`)}</ul></div>` : ''}
 ${stale.length ? html`<div class="notice warning" role="status">The champion revised the package after ${stale.map((vote) => `${vote.reviewerName} voted ${DECISION_LABELS[vote.decision].label.toLowerCase()}`).join(', ')}: those votes were cast on an earlier version.</div>` : ''}
 ${ideaSummary(idea, when)}
+${similarIdeas(idea, args.action, round.gate === idea.screeners?.gate)}
 ${gatePackage(idea, when, args.plan)}
 ${earlierRounds(idea, when)}
 <section aria-labelledby="vote-heading">
@@ -114,6 +166,7 @@ ${earlierRounds(idea, when)}
         ${DECISIONS.map((decision) => html`<label><input type="radio" name="decision" value="${decision}" required${form.decision === decision ? html` checked` : ''}><span>${DECISION_LABELS[decision].label}<small>${DECISION_LABELS[decision].hint}</small></span></label>`)}
       </div>
     </fieldset>
+    ${categoryField(idea, form.category)}
     <label class="field" for="conditions">Conditions, one per line</label>
     <textarea id="conditions" name="conditions" rows="3" aria-describedby="conditions-hint">${form.conditions}</textarea>
     <p class="hint" id="conditions-hint">Needed with a conditional go: what the champion must do before the next gate.</p>

@@ -9,7 +9,7 @@ import type { Store } from '../../store';
 import type { Settings } from '../../config/settings';
 import { StageGateError, type IdeaStatus, type RecordedVote, type StageGateClient, type VoteReceipt } from '../sdk';
 import { html, layout, STYLESHEET, type Html } from './html';
-import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, kpiRecordedPage, linkSentPage, pendingPage, problemPage, reviewPage, votedPage, type KpiForm, type VoteForm } from './pages';
+import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, kpiRecordedPage, linkSentPage, mergedPage, pendingPage, problemPage, reviewPage, votedPage, type KpiForm, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
 import { planForm, planFromForm, planHandedInPage, planPage, readPlanForm, type PlanForm } from './plan';
 import { dashboardRoutes } from './dashboard';
@@ -208,7 +208,21 @@ export function createWebApp(options: WebServerOptions): express.Express {
       // A vote after the gate closed gets a page saying who decided what and when.
       const idea = await reviewRound(claims);
       if (sendEarlierVote(response, idea, claims.email)) return;
-      const form = voteForm(request.body as Record<string, unknown>);
+      const body = request.body as Record<string, unknown>;
+      const form = voteForm(body);
+      // A screener's merge of the idea into a similar one, from the similar ideas' forms.
+      if (typeof body['merge-into'] === 'string') {
+        const into = body['merge-into'];
+        try {
+          await client.merge(idea.ideaId, { into, by: claims.email, reason: text(body['merge-reason']), via: 'link' });
+        } catch (err) {
+          if (!(err instanceof StageGateError)) throw err;
+          const status = err.code === 'no-worker' || err.code === 'server-unreachable' ? 503 : err.code === 'not-allowed' ? 403 : err.code === 'invalid-input' ? 422 : 409;
+          return send(response, status, idea.round!.gateName, reviewPage({ idea, form: EMPTY_FORM, reviewer: claims.email, errors: [err.message], action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when, plan: await client.pilotPlan(idea.ideaId).catch(() => undefined) }));
+        }
+        const merged = await client.waitFor(idea.ideaId, (now) => now.status === 'merged').catch(() => undefined);
+        return send(response, 200, 'Merged', mergedPage({ idea: merged ?? idea, into }));
+      }
       const problems: string[] = [];
       const scores: Record<string, number> = {};
       for (const criterion of idea.round!.criteria) {
@@ -236,6 +250,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
           gate: claims.gate,
           round: claims.round,
           fingerprint: form.fingerprint || undefined,
+          ...(form.category ? { category: form.category as never } : {}),
           via: 'link',
         });
         stopTimer();
@@ -530,6 +545,7 @@ function voteForm(body: Record<string, unknown>): VoteForm {
     comment: text(body.comment),
     conditions: text(body.conditions),
     fingerprint: typeof body.fingerprint === 'string' ? body.fingerprint : undefined,
+    category: typeof body.category === 'string' && body.category ? body.category : undefined,
   };
 }
 

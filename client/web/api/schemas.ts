@@ -81,7 +81,8 @@ export const ideaSchema = z
     title: z.string(),
     description: z.string(),
     source: z.enum(IDEA_SOURCES),
-    category: z.enum(IDEA_CATEGORIES),
+    /** Absent while the idea is uncategorised. */
+    category: z.enum(IDEA_CATEGORIES).optional(),
     horizon: z.enum(IDEA_HORIZONS),
     strategicGoals: z.array(z.string()),
     estimatedCost: z.number().optional(),
@@ -217,7 +218,7 @@ export function ideaView(idea: IdeaStatus): IdeaView {
     title: idea.title,
     description: idea.description,
     source: idea.source,
-    category: idea.category,
+    ...(idea.category ? { category: idea.category } : {}),
     horizon: idea.horizon,
     strategicGoals: idea.strategicGoals,
     ...(idea.estimatedCost !== undefined ? { estimatedCost: idea.estimatedCost } : {}),

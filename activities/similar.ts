@@ -1,0 +1,101 @@
+import type { Store } from '../store';
+import type { SimilarIdea } from '../workflows/state';
+
+/**
+ * Finding ideas that say the same thing, locally: each idea's title and description become
+ * character trigrams of their words (stop words dropped, the title counted twice), weighted by
+ * TF-IDF over the open ideas compared, and two ideas are as alike as the cosine of their weights.
+ * Trigrams match "loaves" with "loaf" and "discounted" with "discount"; IDF keeps words every
+ * idea of a bakery uses ("bread") from making every idea alike.
+ */
+
+/** At or above this score an open idea is listed as similar. */
+export const SIMILARITY_THRESHOLD = 0.25;
+/** At most this many similar ideas are listed, most alike first. */
+export const SIMILAR_LISTED = 5;
+/** The most recently submitted open ideas compared with a new one. */
+export const OPEN_IDEAS_COMPARED = 2_000;
+
+const STOP_WORDS = new Set(
+  ('a an and are as at be but by for from has have in into is it its of on or our so than that the their them then there these they this to too was we were what when which who why will with would you your ' +
+    'idea ideas could should can more less very just also get make use new')
+    .split(' '),
+);
+
+export interface IdeaText {
+  ideaId: string;
+  title: string;
+  description: string;
+}
+
+function words(text: string): string[] {
+  return text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 1 && !STOP_WORDS.has(word));
+}
+
+/** The trigram counts of an idea's words, its title counted twice. */
+export function trigrams(idea: Pick<IdeaText, 'title' | 'description'>): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (text: string, weight: number) => {
+    for (const word of words(text)) {
+      const padded = ` ${word} `;
+      for (let at = 0; at + 3 <= padded.length; at++) {
+        const gram = padded.slice(at, at + 3);
+        counts.set(gram, (counts.get(gram) ?? 0) + weight);
+      }
+    }
+  };
+  add(idea.title, 2);
+  add(idea.description, 1);
+  return counts;
+}
+
+/** How alike `idea` is to each of `others`, 0–1, most alike first; only those at or above the threshold, at most `SIMILAR_LISTED`. */
+export function similarIdeas(idea: IdeaText, others: readonly IdeaText[]): SimilarIdea[] {
+  const corpus = [idea, ...others].map(trigrams);
+  const documents = new Map<string, number>();
+  for (const grams of corpus) for (const gram of grams.keys()) documents.set(gram, (documents.get(gram) ?? 0) + 1);
+  const idf = (gram: string) => Math.log((1 + corpus.length) / (1 + (documents.get(gram) ?? 0))) + 1;
+  const weights = corpus.map((grams) => {
+    const weighted = new Map<string, number>();
+    for (const [gram, count] of grams) weighted.set(gram, count * idf(gram));
+    return weighted;
+  });
+  const norm = (vector: Map<string, number>) => Math.sqrt([...vector.values()].reduce((sum, value) => sum + value * value, 0));
+  const [mine, ...theirs] = weights;
+  const myNorm = norm(mine!);
+  return theirs
+    .map((vector, index) => {
+      let dot = 0;
+      for (const [gram, weight] of mine!) dot += weight * (vector.get(gram) ?? 0);
+      const score = myNorm === 0 || norm(vector) === 0 ? 0 : dot / (myNorm * norm(vector));
+      return { ideaId: others[index]!.ideaId, title: others[index]!.title, score: Math.round(score * 100) / 100 };
+    })
+    .filter((similar) => similar.score >= SIMILARITY_THRESHOLD)
+    .sort((a, b) => b.score - a.score || a.ideaId.localeCompare(b.ideaId))
+    .slice(0, SIMILAR_LISTED);
+}
+
+/**
+ * The open ideas (submitted, not ended) most like this one, from the events store: their titles
+ * and descriptions are read from their `submitted` events, opened under each idea's data key where
+ * the store is sealed. Ideas submitted before descriptions were recorded are compared by title,
+ * forgotten ones (whose events cannot be opened) not at all.
+ */
+export async function findSimilarOpenIdeas(store: Store, idea: IdeaText): Promise<SimilarIdea[]> {
+  const rows = await store.select(`SELECT idea_id FROM journeys WHERE ended IS NULL AND submitted_at IS NOT NULL AND idea_id <> ? ORDER BY submitted_at DESC LIMIT ${OPEN_IDEAS_COMPARED}`, [idea.ideaId]);
+  const ideaIds = rows.map((row) => String(row.idea_id));
+  if (ideaIds.length === 0) return [];
+  const submitted = await store.events({ types: ['submitted'], ideaIds });
+  const open = new Map<string, IdeaText>();
+  for (const event of submitted) {
+    const { title, description } = event.detail as { title?: unknown; description?: unknown };
+    if (typeof title !== 'string' || open.has(event.ideaId)) continue;
+    open.set(event.ideaId, { ideaId: event.ideaId, title, description: typeof description === 'string' ? description : '' });
+  }
+  return similarIdeas(idea, [...open.values()]);
+}
