@@ -249,6 +249,19 @@ const sdkCases: SdkCase[] = [
   ['ready with a link that is not a URL', (c, id) => c.markReady(id, { by: 'leo@cornerbakery.example', links: ['javascript:alert(1)x'] }), 'invalid-input', /links\[0\]/],
   ['a KPI reading for an idea not in a pilot', (c, id) => c.recordKpiReading(id, { kpi: 'weekly_sales', value: 10, by: 'leo@cornerbakery.example' }), 'wrong-status', /no pilot running/],
   ['a withdrawal by a stranger', (c, id) => c.withdraw(id, { by: 'mallory@evil.example' }), 'not-allowed', /submitter .* or an admin/],
+  // Categories and merges
+  ['a vote naming an unknown category', (c, id) => c.castVote(id, { ...good, category: 'magic' as 'product' }), 'invalid-input', /vote: category/],
+  ['a vote naming a category for an idea that has one', (c, id) => c.castVote(id, { ...good, category: 'service' }), 'wrong-status', /already categorised as product/],
+  ['a category set by someone who is not an admin', (c, id) => c.categorise(id, { category: 'service', by: SHOP_MANAGER }), 'not-allowed', /sofia@cornerbakery\.example .* admin/],
+  ['a category set to the one it has', (c, id) => c.categorise(id, { category: 'product', by: OWNER }), 'wrong-status', /already categorised as product/],
+  ['an unknown category set', (c, id) => c.categorise(id, { category: 'magic' as 'product', by: OWNER }), 'invalid-input', /categorise: category/],
+  ['a merge into itself', (c, id) => c.merge(id, { into: id, by: HEAD_BAKER }), 'invalid-input', /merge: into: an idea cannot be merged into itself/],
+  ['a merge into an id with a path', (c, id) => c.merge(id, { into: '../etc/passwd', by: HEAD_BAKER }), 'invalid-input', /merge: into/],
+  ['a merge into an idea nobody submitted', (c, id) => c.merge(id, { into: 'no-such-idea', by: HEAD_BAKER }), 'unknown-idea', /no-such-idea/],
+  ['a merge by a stranger', (c, id) => c.merge(id, { into: 'no-such-idea', by: 'mallory@evil.example' }), 'not-allowed', /mallory@evil\.example.*a screener \(a reviewer of Screen\) .* or an admin/],
+  ['a merge with a 1 MB reason', (c, id) => c.merge(id, { into: 'no-such-idea', by: HEAD_BAKER, reason: huge }), 'invalid-input', /merge: reason/],
+  ['a merge with an unknown field', (c, id) => c.merge(id, { into: 'no-such-idea', by: HEAD_BAKER, credit: false } as never), 'invalid-input', /credit/],
+  ['a list of an unknown status', (c) => c.listIdeas({ status: 'lost' as 'merged' }), 'invalid-input', /filter: status/],
   // Ids
   ['an idea id with a path in it', (c) => c.getIdea('../etc/passwd'), 'invalid-input', /ideaId/],
   ['an idea id nobody submitted', (c) => c.getIdea('no-such-idea'), 'unknown-idea', /no-such-idea/],
@@ -366,6 +379,14 @@ const cliCases: [string, (ideaId: string) => string[], number, RegExp][] = [
   ['an API key with no scopes', () => ['apikey', 'create', '--name', 'crm', '--scopes', ','], 2, /--scopes: expected at least one scope/],
   ['an API key name with a space', () => ['apikey', 'create', '--name', 'the crm', '--scopes', 'read'], 2, /--name: expected a key name/],
   ['an API key without a name', () => ['apikey', 'create', '--scopes', 'read'], 2, /--name/],
+  ['a merge without --into', (id) => ['idea', 'merge', id, '--by', HEAD_BAKER], 2, /--into/],
+  ['a merge into itself', (id) => ['idea', 'merge', id, '--into', id, '--by', HEAD_BAKER], 2, /merge: into: an idea cannot be merged into itself/],
+  ['a merge into an idea nobody submitted', (id) => ['idea', 'merge', id, '--into', 'no-such-idea', '--by', HEAD_BAKER], 1, /no-such-idea/],
+  ['a merge by a stranger', (id) => ['idea', 'merge', id, '--into', 'no-such-idea', '--by', 'mallory@evil.example'], 1, /mallory@evil\.example, who is not in the people directory/],
+  ['a vote naming an unknown category', (id) => ['gate', 'vote', id, '--reviewer', HEAD_BAKER, '--decision', 'go', '--score', 'feasibility=4', '--score', 'impact=4', '--category', 'magic'], 2, /vote: category/],
+  ['a category set by someone who is not an admin', (id) => ['idea', 'categorise', id, '--category', 'service', '--by', SHOP_MANAGER], 1, /admin/],
+  ['an unknown category set', (id) => ['idea', 'categorise', id, '--category', 'magic', '--by', OWNER], 2, /categorise: category/],
+  ['a list of an unknown status', () => ['idea', 'list', '--status', 'lost'], 2, /filter: status/],
 ];
 
 describe('bad-input catalogue: CLI flags', () => {

@@ -115,7 +115,7 @@ class Journey {
     return this.add('kpi_alert', time, level === 'unavailable' ? { kpi, level, error: 'the till system did not answer' } : { kpi, level, value: 1, threshold: 1 });
   }
 
-  end(type: 'launched' | 'killed' | 'withdrawn', time: string, actor?: string): this {
+  end(type: 'launched' | 'killed' | 'withdrawn' | 'merged', time: string, actor?: string): this {
     this.add(type, time, { reason: type }, actor);
     return type === 'launched' ? this.add('recognised', time, { people: [] }) : this;
   }
@@ -239,6 +239,7 @@ describe('the funnel: ideas submitted in the range, followed to its end', () => 
           process: 'smb-lite',
           submitted: 5, // loyalty, pumpkin, bulk dough, shared van, coffee
           launched: 2, // loyalty, pumpkin
+          merged: 0,
           stages: [
             // idea-screen: 5 decided; 4 go (bulk dough killed) → 4/5
             { stage: 'idea', name: 'Idea', entered: 5, gate: { gate: 'idea-screen', name: 'idea-screen', decided: 5, passed: 4, conversion: 0.8 } },
@@ -253,6 +254,7 @@ describe('the funnel: ideas submitted in the range, followed to its end', () => 
           process: 'express',
           submitted: 1,
           launched: 0,
+          merged: 0,
           stages: [{ stage: 'idea', name: 'Idea', entered: 1, gate: { gate: 'quick-decision', name: 'quick-decision', decided: 0, passed: 0, conversion: undefined } }],
         },
       ],
@@ -274,7 +276,7 @@ describe('the funnel: ideas submitted in the range, followed to its end', () => 
 
   test('November: only the vegan idea was submitted; its gate has no decision yet, so no conversion', () => {
     expect(funnel(AUTUMN, NOVEMBER).processes).toEqual([
-      { process: 'express', submitted: 1, launched: 0, stages: [{ stage: 'idea', name: 'Idea', entered: 1, gate: { gate: 'quick-decision', name: 'quick-decision', decided: 0, passed: 0, conversion: undefined } }] },
+      { process: 'express', submitted: 1, launched: 0, merged: 0, stages: [{ stage: 'idea', name: 'Idea', entered: 1, gate: { gate: 'quick-decision', name: 'quick-decision', decided: 0, passed: 0, conversion: undefined } }] },
     ]);
   });
 
@@ -285,17 +287,24 @@ describe('the funnel: ideas submitted in the range, followed to its end', () => 
 });
 
 describe('kill rate: killed / ended, by the time ideas ended', () => {
+  test('a duplicate merged into another idea ended, counted apart: not killed', () => {
+    const duplicate = new Journey('stale-bread', 'customer').submit(at('12-02'), 'rosa@regular.example', 'Cheap stale bread').open('idea-screen', at('12-02'), SCREENERS).end('merged', at('12-03'), HEAD_BAKER);
+    const range = { from: '2026-12-01' };
+    expect(killRate(duplicate.events, range)).toEqual({ ended: 1, launched: 0, killed: 0, withdrawn: 0, merged: 1, killRate: 0 });
+    expect(funnel(duplicate.events, range).processes[0]).toMatchObject({ submitted: 1, launched: 0, merged: 1 });
+  });
+
   test('all time: 1 killed of 4 ended (2 launched, 1 killed, 1 withdrawn)', () => {
-    expect(killRate(AUTUMN, ALL)).toEqual({ ended: 4, launched: 2, killed: 1, withdrawn: 1, killRate: 0.25 });
+    expect(killRate(AUTUMN, ALL)).toEqual({ ended: 4, launched: 2, killed: 1, withdrawn: 1, merged: 0, killRate: 0.25 });
   });
 
   test('October: loyalty launched, bulk dough killed, shared van withdrawn → 1/3', () => {
-    expect(killRate(AUTUMN, OCTOBER)).toEqual({ ended: 3, launched: 1, killed: 1, withdrawn: 1, killRate: 1 / 3 });
+    expect(killRate(AUTUMN, OCTOBER)).toEqual({ ended: 3, launched: 1, killed: 1, withdrawn: 1, merged: 0, killRate: 1 / 3 });
   });
 
   test('November: pumpkin launched → 0/1; nothing ended → no rate', () => {
-    expect(killRate(AUTUMN, NOVEMBER)).toEqual({ ended: 1, launched: 1, killed: 0, withdrawn: 0, killRate: 0 });
-    expect(killRate(AUTUMN, { from: '2026-12-01' })).toEqual({ ended: 0, launched: 0, killed: 0, withdrawn: 0, killRate: undefined });
+    expect(killRate(AUTUMN, NOVEMBER)).toEqual({ ended: 1, launched: 1, killed: 0, withdrawn: 0, merged: 0, killRate: 0 });
+    expect(killRate(AUTUMN, { from: '2026-12-01' })).toEqual({ ended: 0, launched: 0, killed: 0, withdrawn: 0, merged: 0, killRate: undefined });
   });
 });
 
