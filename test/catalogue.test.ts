@@ -390,7 +390,8 @@ const cliCases: [string, (ideaId: string) => string[], number, RegExp][] = [
 ];
 
 describe('bad-input catalogue: CLI flags', () => {
-  jest.setTimeout(180_000);
+  // Thirty commands, each a process of its own: minutes on a busy machine.
+  jest.setTimeout(360_000);
 
   test('every refused command exits non-zero, says what was wrong without a stack trace, and changes nothing', async () => {
     await withStack(async ({ client, settings }) => {

@@ -131,6 +131,36 @@ describe('the stagegate CLI, spawned as a process', () => {
     });
   });
 
+  test('an idea without a category is taken, as the help says; idea show lists similar ideas, and idea merge merges one', async () => {
+    await withStack(async ({ client, settings }) => {
+      const help = (await stagegate(settings, 'idea', 'submit', '--help')).stdout.replace(/\s+/g, ' ');
+      expect(help).toContain('--title, --description, --source and --submitter are required');
+      expect(help).toContain("--category <category> product | process | service | business-model (default: none; the first gate's reviewers set it)");
+      const submit = (title: string, description: string) =>
+        stagegate(settings, 'idea', 'submit', '--title', title, '--description', description, '--source', 'employee', '--submitter', 'maya@cornerbakery.example', '--process', 'two-gates');
+      const survivor = (await submit('Half price for day-old bread', "Sell yesterday's loaves at half price in the first hour.")).stdout.trim();
+      await waitForIdea(client, survivor, inReview('screen'));
+      const duplicate = await submit("Discount on yesterday's bread", 'Offer day-old loaves at a discount instead of throwing them away.');
+      expect(duplicate.code).toBe(0);
+      const duplicateId = duplicate.stdout.trim();
+      await waitForIdea(client, duplicateId, inReview('screen'));
+
+      const shown = await stagegate(settings, 'idea', 'show', duplicateId);
+      expect(shown.stdout).toContain('uncategorised, incremental');
+      expect(shown.stdout).toContain('Similar open ideas when it was submitted:');
+      expect(shown.stdout).toMatch(new RegExp(`${survivor}\\s+Half price for day-old bread\\s+0\\.\\d\\d`));
+
+      const merged = await stagegate(settings, 'idea', 'merge', duplicateId, '--into', survivor, '--by', HEAD_BAKER, '--reason', 'Same discount');
+      expect(merged).toMatchObject({ code: 0, stdout: `Merged ${duplicateId} into ${survivor}: its submitter is told and credited there.\n` });
+      await waitForIdea(client, duplicateId, (status) => status.status === 'merged');
+      expect((await stagegate(settings, 'idea', 'show', duplicateId)).stdout).toContain(`merged into Half price for day-old bread (${survivor})`);
+      const listed = await stagegate(settings, 'idea', 'list', '--status', 'merged', '--json');
+      expect(JSON.parse(listed.stdout).map((summary: { ideaId: string }) => summary.ideaId)).toEqual([duplicateId]);
+      // Maya submitted both: she is the survivor's submitter already, so nobody new is credited.
+      expect((await waitForIdea(client, survivor, (status) => status.timeline.some((entry) => entry.type === 'credited'))).credited).toEqual([]);
+    });
+  }, 150_000);
+
   test('bad usage exits 2, a failed operation 1, with the reason on stderr', async () => {
     await withStack(async ({ settings }) => {
       expect((await stagegate(settings, 'idea', 'frobnicate')).code).toBe(2);
