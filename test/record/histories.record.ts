@@ -136,7 +136,7 @@ function journey(name: string, covers: string, setup: Setup, drive: (stack: Stac
 /** Writes the histories of an idea that has ended, and of every run of its pilots, each proved to replay first. */
 async function keep(client: StageGateClient, ideaId: string): Promise<void> {
   const outcome = await client.outcome(ideaId);
-  expect(['launched', 'killed', 'withdrawn']).toContain(outcome.status);
+  expect(['launched', 'killed', 'withdrawn', 'merged']).toContain(outcome.status);
   const workflowId = ideaWorkflowId(ideaId);
   // A journey that continued as new has several runs: walk back from the latest to the first.
   const runs = [await fetchHistory(client, workflowId)];
@@ -602,4 +602,38 @@ describe('recording the replay corpus (npm run record-histories)', () => {
       await endsLaunched(client, ideaId);
     },
   );
+
+  // ---- categories and duplicates ------------------------------------------------------------
+
+  journey('history-categorised', "submitted without a category: the first gate's votes name one (the most named wins, categorised), then an admin changes it; launch", fixtures, async ({ client }, ideaId) => {
+    const { category: _none, ...uncategorised } = idea({ ideaId });
+    await client.submitIdea(uncategorised);
+    await waitForIdea(client, ideaId, inReview('screen'));
+    await client.castVote(ideaId, { reviewer: HEAD_BAKER, decision: 'go', scores: screenScores, category: 'product' });
+    await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'go', scores: screenScores, category: 'service' });
+    await waitForIdea(client, ideaId, (status) => status.category === 'product' && status.stage.id === 'build');
+    await client.categorise(ideaId, { category: 'service', by: OWNER });
+    await client.markReady(ideaId, { by: COUNTER, notes: 'Plan done' });
+    await waitForIdea(client, ideaId, inReview('final'));
+    await client.castVote(ideaId, { reviewer: OWNER, decision: 'go', scores: impact(4) });
+    await endsLaunched(client, ideaId);
+  });
+
+  journey('history-merged', 'a day-old bread discount, then a second one found similar on submission and merged into the first by a screener; the first credits its submitter and launches', fixtures, async ({ client }, ideaId) => {
+    await client.submitIdea(idea({ ideaId, title: 'Half price for day-old bread', description: "Sell yesterday's loaves at half price in the first hour." }));
+    await waitForIdea(client, ideaId, inReview('screen'));
+    const duplicate = `${ideaId}-duplicate`;
+    await client.submitIdea(idea({ ideaId: duplicate, title: "Discount on yesterday's bread", description: 'Offer day-old loaves at a discount instead of throwing them away.', submitter: { email: 'rosa@regular.example', name: 'Rosa Diaz' } }));
+    await waitForIdea(client, duplicate, (status) => inReview('screen')(status) && (status.similar ?? []).length > 0);
+    await client.merge(duplicate, { into: ideaId, by: HEAD_BAKER, reason: 'The same discount' });
+    expect(await client.outcome(duplicate)).toMatchObject({ status: 'merged', into: ideaId });
+    await keep(client, duplicate);
+    await waitForIdea(client, ideaId, (status) => (status.credited ?? []).length === 1);
+    await voteAll(client, ideaId, [HEAD_BAKER, SHOP_MANAGER], { decision: 'go', scores: screenScores });
+    await waitForIdea(client, ideaId, inStage('build'));
+    await client.markReady(ideaId, { by: COUNTER, notes: 'Plan done' });
+    await waitForIdea(client, ideaId, inReview('final'));
+    await client.castVote(ideaId, { reviewer: OWNER, decision: 'go', scores: impact(4) });
+    await endsLaunched(client, ideaId);
+  });
 });
