@@ -184,6 +184,16 @@ describe('duplicates', () => {
       expect(page.body).toContain('Which kind of idea is it?');
       expect(page.body).toContain('uncategorised');
 
+      // Hamid names a category with his vote; a category that is not one is refused on the page, nothing recorded.
+      const hamid = links.review(duplicate, 'screen', 1, HEAD_BAKER);
+      const vote = { 'score.feasibility': '4', 'score.impact': '4', decision: 'go', comment: '', conditions: '' };
+      const refused = await post(hamid, { ...vote, category: 'magic' });
+      expect(refused.status).toBe(422);
+      expect(refused.body).toContain('category');
+      expect((await client.getIdea(duplicate)).round!.votes).toEqual([]);
+      expect((await post(hamid, { ...vote, category: 'service' })).status).toBe(200);
+      expect((await client.getIdea(duplicate)).round!.votes.map((cast) => cast.category)).toEqual(['service']);
+
       const done = await post(link, { 'merge-into': survivor, 'merge-reason': 'Same discount' });
       expect(done.status).toBe(200);
       expect(done.body).toContain('is now part of');
