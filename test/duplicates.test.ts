@@ -37,10 +37,12 @@ async function snapshot(client: StageGateClient, ideaId: string) {
 }
 
 describe('similarity and the category rule', () => {
-  test('the two day-old bread discounts are alike; loyalty cards are like neither', () => {
-    const [a, b, c] = [dayOldBread, yesterdaysBread, loyaltyCards].map((text, index) => ({ ideaId: `i${index}`, ...text }));
-    expect(similarIdeas(b!, [a!, c!]).map((found) => found.ideaId)).toEqual(['i0']);
-    expect(similarIdeas(c!, [a!, b!])).toEqual([]);
+  test('the two day-old bread discounts are alike; loyalty cards and bread-baking classes are like neither', () => {
+    const classes = { title: 'Sourdough baking classes', description: 'Teach customers to bake bread at home on Sunday afternoons.' };
+    const [a, b, c, d] = [dayOldBread, yesterdaysBread, loyaltyCards, classes].map((text, index) => ({ ideaId: `i${index}`, ...text }));
+    expect(similarIdeas(b!, [a!, c!, d!]).map((found) => found.ideaId)).toEqual(['i0']);
+    expect(similarIdeas(c!, [a!, b!, d!])).toEqual([]);
+    expect(similarIdeas(d!, [a!, b!, c!])).toEqual([]);
     expect(similarIdeas(a!, [a!])[0]!.score).toBe(1);
   });
 
