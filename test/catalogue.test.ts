@@ -51,6 +51,8 @@ const templateCases: [string, (template: Tree) => unknown, RegExp][] = [
   ['a stage id used twice', (t) => (stages(t)[1]!.id = stages(t)[0]!.id, t), /stages\[1\]\.id: .*twice/],
   ['a criterion with HTML for an id', (t) => (stages(t)[0]!.gate.criteria[0]!.id = '<script>', t), /stages\[0\]\.gate\.criteria\[0\]\.id: /],
   ['an empty name', (t) => ({ ...t, name: '' }), /: name: /],
+  ['a label for a decision the engine has not', (t) => ({ ...t, decisionLabels: { go: 'Persevere', pivot: 'Pivot' } }), /: decisionLabels: .*pivot/],
+  ['an empty decision label', (t) => ({ ...t, decisionLabels: { kill: '  ' } }), /: decisionLabels\.kill: must not be empty/],
   ['not YAML at all', () => 'id: [unclosed', /is not valid YAML/],
   ['an empty file', () => '', /\(root\)/],
 ];
@@ -222,7 +224,7 @@ const productionCases: [string, NodeJS.ProcessEnv, RegExp][] = [
 
 /** [case, routing rules, what the startup check must name]: rules that load but name a process or champion that is not there. */
 const startupCases: [string, Tree[], RegExp][] = [
-  ['a rule naming a process that is not a template', [{ id: 'small', when: { horizon: 'incremental' }, process: 'expres' }, { id: 'default', process: 'smb-lite' }], /settings: routing\[0\]\.process: no process "expres" \(rule small\); the processes are express, smb-lite, stage-gate-full/],
+  ['a rule naming a process that is not a template', [{ id: 'small', when: { horizon: 'incremental' }, process: 'expres' }, { id: 'default', process: 'smb-lite' }], /settings: routing\[0\]\.process: no process "expres" \(rule small\); the processes are discovery, express, smb-lite, stage-gate-full/],
   ['a rule naming a champion nobody knows', [{ id: 'default', process: 'smb-lite', champion: 'mallory@evil.example' }], /settings: routing\[0\]\.champion: mallory@evil\.example \(rule default\) is not in the people directory/],
 ];
 
