@@ -404,7 +404,7 @@ export class StageGateClient {
     const parsed = parse('range', reportRangeSchema, range);
     const store = await openSealedStore(this.settings);
     try {
-      return await runReport(report, store, parsed);
+      return await runReport(report, store, parsed, { goals: this.settings.goals });
     } finally {
       await store.close();
     }

@@ -455,7 +455,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
     }),
   );
 
-  if (options.events) app.use('/dashboard', dashboardRoutes({ events: options.events, adminKey: settings.adminKey, lockout: adminLockout }));
+  if (options.events) app.use('/dashboard', dashboardRoutes({ events: options.events, adminKey: settings.adminKey, lockout: adminLockout, context: { goals: settings.goals } }));
   if (options.outbox) app.use('/outbox', outboxRoutes(options.outbox, when));
 
   // A page that exists answers other methods with 405 and what it allows, not "no page here".
