@@ -301,6 +301,10 @@ describe('loadSettings', () => {
       webhooks: [],
       webhookRetry: { attempts: 14, firstDelay: 60_000, maxDelay: 14_400_000 },
       webhookTimeout: 10_000,
+      staffDomains: [],
+      partnerDomains: [],
+      goals: [],
+      routing: [],
       worker: { reuseV8Context: true, maxCachedWorkflows: 1000, maxConcurrentWorkflowTaskExecutions: 40, maxConcurrentActivityTaskExecutions: 100, workflowTaskPollers: 10, activityTaskPollers: 10 },
     });
     expect(isAbsolute(settings.dataDir)).toBe(true);
