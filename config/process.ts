@@ -171,6 +171,11 @@ export function decisionName(decision: Decision, labels: DecisionLabels | undefi
   return labels?.[decision] ?? DECISION_NAMES[decision];
 }
 
+/** The templates that name their decisions, their words by process id. */
+export function decisionLabelsOf(processes: Iterable<ProcessDefinition>): Record<string, DecisionLabels> {
+  return Object.fromEntries([...processes].flatMap((process) => (process.decisionLabels ? [[process.id, process.decisionLabels]] : [])));
+}
+
 export const processSchema = z
   .object({
     id: slug,

@@ -1,12 +1,18 @@
 import type { StrategicGoal } from '../config/goals';
+import type { DecisionLabels } from '../config/process';
 import type { StoredEvent } from '../store';
 import type { ReportDatabase } from './database';
 import type { ReportRange } from './range';
 import type { ReportTable } from './table';
 
-/** What a report may need besides the events: the firm's strategic goals (the portfolio report lists those no idea serves). */
+/**
+ * What a report may need besides the events: the firm's strategic goals (the portfolio report
+ * lists those no idea serves) and the process templates' own words for decisions, by process id
+ * (the decision mix says what each decision is called where a template names it).
+ */
 export interface ReportContext {
   goals: readonly StrategicGoal[];
+  decisionLabels?: Readonly<Record<string, DecisionLabels>>;
 }
 
 export const NO_CONTEXT: ReportContext = { goals: [] };

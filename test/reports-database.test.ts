@@ -23,7 +23,7 @@ const SOURCES = ['employee', 'customer', 'partner', 'network', 'other'];
 const PEOPLE = ['olivia@cornerbakery.example', 'hamid@cornerbakery.example', 'sofia@cornerbakery.example', 'maya@cornerbakery.example', 'leo@cornerbakery.example'];
 /** The goals ideas claim: two the settings list, one they do not; the settings' third goal no idea claims. */
 const GOAL_IDS = ['more-regulars', 'seasonal', 'gluten-free', 'seasonal', 'more-regulars'];
-const CONTEXT = { goals: [{ id: 'more-regulars', name: 'More regulars', description: '' }, { id: 'seasonal', name: 'Seasonal menu', description: '' }, { id: 'less-waste', name: 'Waste less', description: '', until: '2027-12-31' }] };
+const CONTEXT = { decisionLabels: { express: { go: 'Do it', kill: 'Drop it' } }, goals: [{ id: 'more-regulars', name: 'More regulars', description: '' }, { id: 'seasonal', name: 'Seasonal menu', description: '' }, { id: 'less-waste', name: 'Waste less', description: '', until: '2027-12-31' }] };
 const PROCESSES = [
   { id: 'smb-lite', steps: [['idea', 'idea-screen'], ['build', 'go-to-pilot'], ['pilot', 'go-to-launch']] },
   { id: 'express', steps: [['idea', 'quick-decision']] },

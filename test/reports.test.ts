@@ -467,6 +467,20 @@ describe('decision mix', () => {
     });
   });
 
+  test('a template that names its decisions: the mix says what each is called there, for processes with gates in it', () => {
+    const context = { goals: [], decisionLabels: { 'smb-lite': { go: 'Persevere', recycle: 'Pivot', kill: 'Stop' }, discovery: { go: 'Persevere' } } };
+    const result = decisionMix(AUTUMN, ALL, context);
+    expect(result.labels).toEqual([
+      { process: 'smb-lite', decision: 'go', label: 'Persevere' },
+      { process: 'smb-lite', decision: 'kill', label: 'Stop' },
+      { process: 'smb-lite', decision: 'recycle', label: 'Pivot' },
+    ]);
+    const tables = REPORTS.find((report) => report.name === 'decision-mix')!.tables(result);
+    expect(tables.map((table) => table.title)).toEqual(['Decisions per gate', 'Decisions by who decided', "Decisions in the processes' own words"]);
+    expect(tables[2]!.rows).toEqual([['smb-lite', 'go', 'Persevere'], ['smb-lite', 'kill', 'Stop'], ['smb-lite', 'recycle', 'Pivot']]);
+    expect(decisionMix(AUTUMN, ALL).labels).toBeUndefined();
+  });
+
   test('November: only the admin go for the pumpkin pastry', () => {
     const november = decisionMix(AUTUMN, NOVEMBER);
     expect(november.overall.total).toBe(1);

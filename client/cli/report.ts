@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { openSealedStore } from '../../codec';
+import { decisionLabelsOf, loadProcesses } from '../../config/process';
 import { findReport, REPORTS, reportRangeSchema, runReport, toCsv, formatCell, type Report, type ReportRange, type ReportTable } from '../../reports';
 import { action, jsonOption } from './command';
 import { CliError, EXIT_USAGE, say, table, when } from './output';
@@ -40,7 +41,7 @@ Examples:
         const store = await openSealedStore(context.settings());
         let result: unknown;
         try {
-          result = await runReport(report, store, range, { goals: context.settings().goals });
+          result = await runReport(report, store, range, { goals: context.settings().goals, decisionLabels: decisionLabelsOf(loadProcesses(context.settings().processesDir).values()) });
         } finally {
           await store.close();
         }

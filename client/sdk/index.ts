@@ -12,7 +12,7 @@ import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../config/people';
-import { loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
+import { decisionLabelsOf, loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
 import { claimedGoalProblems } from '../../config/goals';
 import { DEFAULT_PROCESS, routeIdea, routingProblems, type Route, type RoutedIdea } from '../../config/routing';
 import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
@@ -404,7 +404,7 @@ export class StageGateClient {
     const parsed = parse('range', reportRangeSchema, range);
     const store = await openSealedStore(this.settings);
     try {
-      return await runReport(report, store, parsed, { goals: this.settings.goals });
+      return await runReport(report, store, parsed, { goals: this.settings.goals, decisionLabels: decisionLabelsOf(this.processes().values()) });
     } finally {
       await store.close();
     }

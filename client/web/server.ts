@@ -7,7 +7,7 @@ import { LinkError, linkBuilder, verifyLink, type LinkClaims, type LinkPurpose }
 import { serveMetrics } from '../../worker/metrics';
 import type { Store } from '../../store';
 import type { Settings } from '../../config/settings';
-import type { DecisionLabels } from '../../config/process';
+import { decisionLabelsOf, type DecisionLabels } from '../../config/process';
 import { StageGateError, type IdeaStatus, type RecordedVote, type StageGateClient, type VoteReceipt } from '../sdk';
 import { html, layout, STYLESHEET, type Html } from './html';
 import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, kpiRecordedPage, linkSentPage, pendingPage, problemPage, reviewPage, votedPage, type ClaimedGoal, type KpiForm, type VoteForm } from './pages';
@@ -455,7 +455,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
     }),
   );
 
-  if (options.events) app.use('/dashboard', dashboardRoutes({ events: options.events, adminKey: settings.adminKey, lockout: adminLockout, context: { goals: settings.goals } }));
+  if (options.events) app.use('/dashboard', dashboardRoutes({ events: options.events, adminKey: settings.adminKey, lockout: adminLockout, context: { goals: settings.goals, decisionLabels: decisionLabelsOf(client.processes().values()) } }));
   if (options.outbox) app.use('/outbox', outboxRoutes(options.outbox, when));
 
   // A page that exists answers other methods with 405 and what it allows, not "no page here".
