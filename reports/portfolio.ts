@@ -81,7 +81,8 @@ export function portfolio(events: readonly StoredEvent[], range: ReportRange, co
       row.estimatedBenefit += benefit;
     }
     const place = where(idea);
-    const row = entryFor(byStage, `${idea.process}/${place.ended ? '!' : ''}${place.stage}`, () => {
+    // An ending is kept apart from a stage that happens to share its id.
+    const row = entryFor(byStage, `${idea.process}/${place.ended ? 'ended' : 'stage'}/${place.stage}`, () => {
       const created: StageRow = { process: idea.process, ...place, ideas: 0, estimatedCost: 0, estimatedBenefit: 0 };
       (place.ended ? endings : steps).push(created);
       return created;
