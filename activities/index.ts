@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { loadProcesses, type DecisionLabels, type ProcessDefinition } from '../config/process';
 import type { Settings } from '../config/settings';
 import { messageIdFor, SmtpRejection, type Mailer } from './email/mailer';
 import { pullKpiReading } from './kpi';
@@ -14,7 +15,7 @@ import type { SimilarIdea } from '../workflows/state';
 
 export interface ActivityContext {
   store: Store;
-  settings: Pick<Settings, 'publicUrl' | 'linkSecret' | 'linkTtl' | 'mail' | 'calendar'> & Partial<Pick<Settings, 'outboxRetention'> & WebhookSettings>;
+  settings: Pick<Settings, 'publicUrl' | 'linkSecret' | 'linkTtl' | 'mail' | 'calendar'> & Partial<Pick<Settings, 'outboxRetention' | 'processesDir'> & WebhookSettings>;
   /** Sends the messages by SMTP; without one they stay in the outbox. The worker makes one when `mail.smtp` is set. */
   mailer?: Mailer;
   /** Counters for Prometheus; none when not given. */
@@ -54,6 +55,26 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
   }
 
   const secret = requireLinkSecret(settings);
+
+  /**
+   * A process template's own words for its decisions, found by the process name a notification
+   * carries (it names no process id); read once, and only where a name belongs to one template.
+   */
+  let labelsByName: Map<string, DecisionLabels | undefined> | undefined;
+  function decisionLabels(processName: string): DecisionLabels | undefined {
+    if (!settings.processesDir) return undefined;
+    if (!labelsByName) {
+      // The worker checked the templates at startup; one broken since costs the words, never the message.
+      let templates: ProcessDefinition[] = [];
+      try {
+        templates = [...loadProcesses(settings.processesDir).values()];
+      } catch {
+        templates = [];
+      }
+      labelsByName = new Map(templates.map((template) => [template.name, templates.filter((other) => other.name === template.name).length === 1 ? template.decisionLabels : undefined]));
+    }
+    return labelsByName.get(processName);
+  }
 
   return {
     /** The pseudonyms of a round's reviewers, by address, for the `StageGateAwaiting` search attribute: the workflow has no key to make them. */
@@ -112,7 +133,7 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
         const id = [notification.idea.ideaId, notification.journey, scope, notification.purpose, to.email, notification.seq].filter((part) => part !== undefined).join('/');
         let kept = (await store.outbox({ id, limit: 1 }))[0];
         if (!kept) {
-          const { subject, text, html } = await renderEmail(notification, to, { links, timeZone });
+          const { subject, text, html } = await renderEmail(notification, to, { links, timeZone, decisionLabels: decisionLabels(notification.idea.processName) });
           const messageId = messageIdFor(id, settings.mail.from);
           await store.addToOutbox({ id, ideaId: notification.idea.ideaId, purpose: notification.purpose, to, subject, text, html, messageId, createdAt: new Date().toISOString() });
           kept = (await store.outbox({ id, limit: 1 }))[0]!;

@@ -1,3 +1,4 @@
+import type { Decision, DecisionLabels } from '../config/process';
 import type { LinkBuilder } from '../links';
 import { clockFor } from '../text';
 import type { Person } from '../workflows/inputs';
@@ -47,15 +48,20 @@ export interface MessageOptions {
   links: LinkBuilder;
   /** Times are shown in this IANA time zone (the business calendar's); UTC when absent. */
   timeZone?: string;
+  /** The idea's process template's own words for its decisions (a discovery track's persevere, pivot, stop). */
+  decisionLabels?: DecisionLabels;
 }
 
-const DECISION_WORDS: Record<string, string> = {
+const DECISION_WORDS: Record<Decision, string> = {
   go: 'go',
   'conditional-go': 'conditional go',
   kill: 'kill',
   hold: 'hold',
   recycle: 'recycle (rework and review again)',
 };
+
+/** A decision as a message says it: the template's own word, or the gate vocabulary's. */
+const decisionWord = (decision: Decision, labels: DecisionLabels | undefined) => labels?.[decision]?.toLowerCase() ?? DECISION_WORDS[decision];
 
 const paragraph = (...words: Words[]): Block => ({ paragraph: words });
 
@@ -64,6 +70,7 @@ export function composeMessage(notification: Notification, recipient: Person, op
   const { idea, stage, gate, decision, hold } = notification;
   const { when, day } = clockFor(options.timeZone);
   const title = `"${idea.title}"`;
+  const word = (decision: Decision) => decisionWord(decision, options.decisionLabels);
   const base = { topic: idea.title, greeting: `Hello ${recipient.name},`, details: [] as Block[], signature: `stagegate · ${idea.processName} · idea ${idea.ideaId}` };
   const lists = (...entries: [title: string, items: string[]][]): Block[] => entries.filter(([, items]) => items.length > 0).map(([list, items]) => ({ list, items }));
   const markReady = [paragraph('When the work is ready, mark it ready for review:'), { command: `stagegate idea ready ${idea.ideaId} --by ${idea.champion.email} --notes "..."` }];
@@ -160,17 +167,17 @@ export function composeMessage(notification: Notification, recipient: Person, op
             : lists([`Conditions ${idea.champion.name} must meet before the next gate`, decision!.conditions]);
       return {
         ...base,
-        subject: `${title}: ${gate!.name} decided ${DECISION_WORDS[decision!.decision]}`,
-        heading: `${gate!.name} decided ${DECISION_WORDS[decision!.decision]}`,
+        subject: `${title}: ${gate!.name} decided ${word(decision!.decision)}`,
+        heading: `${gate!.name} decided ${word(decision!.decision)}`,
         body: [
           paragraph(
             `${gate!.name} (round ${decision!.round}) decided `,
-            { strong: DECISION_WORDS[decision!.decision]! },
+            { strong: word(decision!.decision) },
             ` for ${title}${decision!.score !== undefined ? `, with a weighted score of ${decision!.score} out of 5` : ''}.`,
           ),
           ...lists(
             ['Why', decision!.reasons],
-            ['What the reviewers said', decision!.comments.map((c) => `${c.reviewer} (${DECISION_WORDS[c.decision]})${c.comment ? `: ${c.comment}` : ''}`)],
+            ['What the reviewers said', decision!.comments.map((c) => `${c.reviewer} (${word(c.decision)})${c.comment ? `: ${c.comment}` : ''}`)],
           ),
           ...conditions,
         ],

@@ -156,12 +156,33 @@ export const stageSchema = z
   })
   .strict();
 
+/**
+ * A template's own words for the engine's decisions (a discovery track's persevere, pivot and
+ * stop), shown on the review page, in emails and in reports; the journey decides the same.
+ */
+export const decisionLabelsSchema = z.object(Object.fromEntries(DECISIONS.map((decision) => [decision, requiredText(LIMITS.name).optional()])) as Record<Decision, z.ZodOptional<ReturnType<typeof requiredText>>>).strict();
+export type DecisionLabels = z.output<typeof decisionLabelsSchema>;
+
+/** The default words: the gate vocabulary people who run stage-gate processes know. */
+export const DECISION_NAMES: Record<Decision, string> = { go: 'Go', 'conditional-go': 'Conditional go', kill: 'Kill', hold: 'Hold', recycle: 'Recycle' };
+
+/** What a decision is called in a template: its own label, or the engine's word. */
+export function decisionName(decision: Decision, labels: DecisionLabels | undefined): string {
+  return labels?.[decision] ?? DECISION_NAMES[decision];
+}
+
+/** The templates that name their decisions, their words by process id. */
+export function decisionLabelsOf(processes: Iterable<ProcessDefinition>): Record<string, DecisionLabels> {
+  return Object.fromEntries([...processes].flatMap((process) => (process.decisionLabels ? [[process.id, process.decisionLabels]] : [])));
+}
+
 export const processSchema = z
   .object({
     id: slug,
     version: z.number().int().min(1),
     name: requiredText(LIMITS.title),
     description: optionalText(LIMITS.comment).default(''),
+    decisionLabels: decisionLabelsSchema.optional(),
     stages: limitedList(stageSchema, LIMITS.templateList).min(1),
   })
   .strict()

@@ -6,6 +6,8 @@ import { loadClientConfigProfile, toClientOptions, type ConfigDataSource } from 
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { durationSchema } from './duration';
+import { strategicGoalsSchema } from './goals';
+import { routingSchema } from './routing';
 import { ConfigError, parseWith, readYamlValue } from './yaml';
 
 /** The folder holding stagegate's package.json, from source (ts) or compiled (dist) code alike. */
@@ -159,17 +161,21 @@ export const webhookSubscriberSchema = z
   });
 export type WebhookSubscriber = z.output<typeof webhookSubscriberSchema>;
 
-/** The subscribers, as a list in the settings file or as JSON in STAGEGATE_WEBHOOKS; names are unique. */
-export const webhooksSchema = z
-  .preprocess((value, ctx) => {
+/** A list from the settings file, or the same list as JSON in a variable: `expected` says what the JSON should look like. */
+function jsonList<Schema extends z.ZodType>(expected: string, list: Schema) {
+  return z.preprocess((value, ctx) => {
     if (typeof value !== 'string') return value;
     try {
       return JSON.parse(value) as unknown;
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected a JSON list of subscribers like [{"name":"crm","url":"https://...","events":["gate.decided"],"secret":"..."}]' });
+      ctx.addIssue({ code: 'custom', message: `expected a JSON list of ${expected}` });
       return z.NEVER;
     }
-  }, z.array(webhookSubscriberSchema))
+  }, list);
+}
+
+/** The subscribers, as a list in the settings file or as JSON in STAGEGATE_WEBHOOKS; names are unique. */
+export const webhooksSchema = jsonList('subscribers like [{"name":"crm","url":"https://...","events":["gate.decided"],"secret":"..."}]', z.array(webhookSubscriberSchema))
   .superRefine((subscribers, ctx) => {
     subscribers.forEach((subscriber, index) => {
       if (subscribers.findIndex((other) => other.name === subscriber.name) !== index) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `"${subscriber.name}" is used twice` });
@@ -309,8 +315,21 @@ export const settingsSchema = z
     staffDomains: domainsSchema.default([]),
     /** Partner firms' email domains: ideas from them carry the source `partner`. */
     partnerDomains: domainsSchema.default([]),
+    /** The firm's strategic goals; when set, the goals an idea claims must be among them (and active). */
+    goals: jsonList('goals like [{"id":"less-waste","name":"Waste less","from":"2027-01-01"}]', strategicGoalsSchema).default([]),
+    /** Which process (and champion) an idea the caller names no process for goes to: first match wins, the last rule is the default. Without rules, smb-lite. */
+    routing: jsonList('rules like [{"id":"small","when":{"estimatedCost":{"atMost":500}},"process":"express"},{"id":"default","process":"smb-lite"}]', routingSchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((settings, ctx) => {
+    if (settings.goals.length === 0) return;
+    const goals = settings.goals.map((goal) => goal.id);
+    settings.routing.forEach((rule, index) =>
+      (rule.when.strategicGoals ?? []).forEach((goal, at) => {
+        if (!goals.includes(goal)) ctx.addIssue({ code: 'custom', path: ['routing', index, 'when', 'strategicGoals', at], message: `"${goal}" is not a strategic goal; the goals are ${goals.join(', ')}` });
+      }),
+    );
+  });
 export type Settings = z.output<typeof settingsSchema> & {
   /** Set when no file, variable or override gave `publicUrl`, so links start with the default: fine for `stagegate dev`, broken for real mail. */
   publicUrlDefaulted?: true;
@@ -347,6 +366,8 @@ export const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_CODEC_CORS_ORIGIN', ['codecCorsOrigin']],
   ['STAGEGATE_STAFF_DOMAINS', ['staffDomains']],
   ['STAGEGATE_PARTNER_DOMAINS', ['partnerDomains']],
+  ['STAGEGATE_GOALS', ['goals']],
+  ['STAGEGATE_ROUTING', ['routing']],
   ['STAGEGATE_LOCALE', ['locale']],
   ['STAGEGATE_WEBHOOKS', ['webhooks']],
   ['STAGEGATE_WEBHOOK_ATTEMPTS', ['webhookRetry', 'attempts']],

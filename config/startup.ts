@@ -2,17 +2,19 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPeopleDirectory, type PeopleDirectory } from './people';
 import { loadProcessFile, type ProcessDefinition } from './process';
+import { routingProblems } from './routing';
 import { DEFAULT_PUBLIC_URL, type Settings } from './settings';
 import { ConfigError } from './yaml';
 
 /**
  * Every configuration file a running stagegate reads, checked before anything starts: the process
- * templates (as `stagegate process validate` checks them) and the people directory. One error
+ * templates (as `stagegate process validate` checks them), the people directory, and the routing
+ * rules' processes and champions against both. One error
  * names every bad file and the path of each bad field, so a command that runs stagegate stops at
  * once instead of starting on a configuration it would trip over later. Settings are checked as
  * they load (`loadSettings`).
  */
-export function checkConfiguration(settings: Pick<Settings, 'processesDir' | 'peopleFile'>): { processes: ProcessDefinition[]; people: PeopleDirectory } {
+export function checkConfiguration(settings: Pick<Settings, 'processesDir' | 'peopleFile' | 'routing'>): { processes: ProcessDefinition[]; people: PeopleDirectory } {
   const problems: string[] = [];
   const attempt = <T>(load: () => T): T | undefined => {
     try {
@@ -33,6 +35,8 @@ export function checkConfiguration(settings: Pick<Settings, 'processesDir' | 'pe
   if (files?.length === 0) problems.push(`${settings.processesDir}: no process templates (*.yaml) in this folder`);
   const processes = (files ?? []).flatMap((name) => attempt(() => [loadProcessFile(join(settings.processesDir, name))]) ?? []);
   const people = attempt(() => loadPeopleDirectory(settings.peopleFile));
+  // The routing rules name processes and champions: both must exist (once every file loaded).
+  if (problems.length === 0 && people) problems.push(...routingProblems(settings.routing, { processes: processes.map((process) => process.id), people: people.people.map((person) => person.email) }).map((problem) => `settings: ${problem}`));
   if (problems.length > 0 || !people) throw new ConfigError(`stagegate will not start on an invalid configuration; nothing was started:\n${problems.join('\n')}`);
   return { processes, people };
 }

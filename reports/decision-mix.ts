@@ -4,7 +4,7 @@ import type { DecidedBy } from '../workflows/state';
 import { num, Sql, stepsInDatabase, type ReportDatabase } from './database';
 import { ofType, readLog, stepKey, stepsInOrder, type StepRef } from './events';
 import type { ReportRange } from './range';
-import type { Report } from './report';
+import { NO_CONTEXT, type Report, type ReportContext } from './report';
 import { entryFor } from './statistics';
 import { column } from './table';
 
@@ -20,6 +20,8 @@ export interface DecisionMix {
   overall: DecisionCounts;
   /** Who decided: the reviewers' votes, an admin (or escalation contact) overriding, or the deadline's rule. */
   byDecider: (DecisionCounts & { decidedBy: DecidedBy })[];
+  /** What a decision is called in a process whose template names it (a discovery track's pivot for recycle), for the processes with gates here; absent when none does. */
+  labels?: { process: string; decision: Decision; label: string }[];
 }
 
 /**
@@ -29,7 +31,7 @@ export interface DecisionMix {
  * recycled or held at a gate counts once per round), by decision (go, conditional go, kill,
  * hold, recycle), per gate, overall, and by who decided (reviewers, admin, deadline).
  */
-export function decisionMix(events: readonly StoredEvent[], range: ReportRange): DecisionMix {
+export function decisionMix(events: readonly StoredEvent[], range: ReportRange, context: ReportContext = NO_CONTEXT): DecisionMix {
   const log = readLog(events, range);
   const gates = new Map<string, DecisionCounts>();
   const deciders = new Map<DecidedBy, DecisionCounts>(DECIDERS.map((decidedBy) => [decidedBy, noDecisions()]));
@@ -41,10 +43,10 @@ export function decisionMix(events: readonly StoredEvent[], range: ReportRange):
       counts.total += 1;
     }
   }
-  return mix(stepsInOrder(log, 'gates'), gates, deciders, overall);
+  return mix(stepsInOrder(log, 'gates'), gates, deciders, overall, context);
 }
 
-export async function decisionMixInDatabase(db: ReportDatabase, range: ReportRange): Promise<DecisionMix> {
+export async function decisionMixInDatabase(db: ReportDatabase, range: ReportRange, context: ReportContext = NO_CONTEXT): Promise<DecisionMix> {
   const sql = new Sql(db, range);
   const rows = await sql.rows(
     `SELECT process, gate, ${sql.field('decision')} AS decision, ${sql.field('decidedBy')} AS decided_by, count(*) AS decisions, min(at) AS first
@@ -61,17 +63,25 @@ export async function decisionMixInDatabase(db: ReportDatabase, range: ReportRan
       counts.total += decisions;
     }
   }
-  return mix(await stepsInDatabase(db, range, 'gates'), gates, deciders, overall);
+  return mix(await stepsInDatabase(db, range, 'gates'), gates, deciders, overall, context);
 }
 
-function mix(steps: StepRef[], gates: Map<string, DecisionCounts>, deciders: Map<DecidedBy, DecisionCounts>, overall: DecisionCounts): DecisionMix {
-  return {
-    gates: steps.flatMap((step) => {
-      const counts = gates.get(stepKey(step.process, step.id));
-      return counts ? [{ process: step.process, gate: step.id, name: step.name, ...counts }] : [];
+function mix(steps: StepRef[], gates: Map<string, DecisionCounts>, deciders: Map<DecidedBy, DecisionCounts>, overall: DecisionCounts, context: ReportContext): DecisionMix {
+  const decided = steps.flatMap((step) => {
+    const counts = gates.get(stepKey(step.process, step.id));
+    return counts ? [{ process: step.process, gate: step.id, name: step.name, ...counts }] : [];
+  });
+  const labels = [...new Set(decided.map((row) => row.process))].flatMap((process) =>
+    DECISIONS.flatMap((decision) => {
+      const label = context.decisionLabels?.[process]?.[decision];
+      return label ? [{ process, decision, label }] : [];
     }),
+  );
+  return {
+    gates: decided,
     overall,
     byDecider: [...deciders].map(([decidedBy, counts]) => ({ decidedBy, ...counts })),
+    ...(labels.length ? { labels } : {}),
   };
 }
 
@@ -101,5 +111,8 @@ export const decisionMixReport: Report<DecisionMix> = {
       columns: [column('decided by'), ...countColumns],
       rows: result.byDecider.map((row) => [row.decidedBy, ...countCells(row)]),
     },
+    ...(result.labels
+      ? [{ title: "Decisions in the processes' own words", columns: [column('process'), column('decision'), column('called')], rows: result.labels.map((row) => [row.process, row.decision, row.label]) }]
+      : []),
   ],
 };

@@ -7,8 +7,9 @@ import { implementationReport } from './implementation';
 import { killRateReport } from './kill-rate';
 import { participationReport } from './participation';
 import { pilotsReport } from './pilots';
+import { portfolioReport } from './portfolio';
 import type { ReportRange } from './range';
-import type { Report } from './report';
+import { NO_CONTEXT, type Report, type ReportContext } from './report';
 import { scoresReport } from './scores';
 import { sourcesReport } from './sources';
 import { timeToDecisionReport } from './time-to-decision';
@@ -30,6 +31,7 @@ export const REPORTS: readonly Report[] = [
   implementationReport,
   valueReport,
   participationReport,
+  portfolioReport,
 ];
 
 /** The report of this name, or undefined. */
@@ -42,9 +44,9 @@ export function findReport(name: string): Report | undefined {
  * else over the events it holds. The events read are every one before `to`, not only those from
  * `from` on: an idea launched in the range may have been submitted before it.
  */
-export async function runReport<Result>(report: Report<Result>, source: EventSource | ReportDatabase, range: ReportRange): Promise<Result> {
-  if (report.query && isDatabase(source)) return report.query(source, range);
-  return report.run(await source.events({ to: range.to }), range);
+export async function runReport<Result>(report: Report<Result>, source: EventSource | ReportDatabase, range: ReportRange, context: ReportContext = NO_CONTEXT): Promise<Result> {
+  if (report.query && isDatabase(source)) return report.query(source, range, context);
+  return report.run(await source.events({ to: range.to }), range, context);
 }
 
 export function isDatabase(source: EventSource | ReportDatabase): source is ReportDatabase {
@@ -55,8 +57,8 @@ export function isDatabase(source: EventSource | ReportDatabase): source is Repo
 export type { EventSource } from './events';
 export type { ReportDatabase } from './database';
 export { reportRangeSchema, type ReportRange } from './range';
-/** A report: a name, a title, and a pure function of the events in a range. */
-export type { Report } from './report';
+/** A report: a name, a title, and a pure function of the events in a range (and of the firm's goals). */
+export type { Report, ReportContext } from './report';
 export { formatCell, toCsv, type Cell, type Column, type ColumnKind, type ReportTable } from './table';
 export * from './cycle-time';
 export * from './decision-mix';
@@ -65,6 +67,7 @@ export * from './implementation';
 export * from './kill-rate';
 export * from './participation';
 export * from './pilots';
+export * from './portfolio';
 export * from './scores';
 export * from './sources';
 export * from './time-to-decision';

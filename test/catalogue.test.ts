@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { loadPeopleDirectory } from '../config/people';
 import { loadProcessFile } from '../config/process';
 import { loadSettings, loadTemporalConnection, SHIPPED_PEOPLE_FILE, SHIPPED_PROCESSES_DIR } from '../config/settings';
-import { checkMailLinks } from '../config/startup';
+import { checkConfiguration, checkMailLinks } from '../config/startup';
 import { ConfigError } from '../config/yaml';
 import { StageGateError, type IdeaStatus, type StageGateClient } from '../client/sdk';
-import { HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, messageTo, scores, waitForIdea, withStack } from './helpers';
+import { HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, messageTo, scores, testSettings, waitForIdea, withStack } from './helpers';
 import { get, withWeb } from './web-helpers';
 import { cliEnv, runCli } from './cli-process';
 
@@ -51,6 +51,8 @@ const templateCases: [string, (template: Tree) => unknown, RegExp][] = [
   ['a stage id used twice', (t) => (stages(t)[1]!.id = stages(t)[0]!.id, t), /stages\[1\]\.id: .*twice/],
   ['a criterion with HTML for an id', (t) => (stages(t)[0]!.gate.criteria[0]!.id = '<script>', t), /stages\[0\]\.gate\.criteria\[0\]\.id: /],
   ['an empty name', (t) => ({ ...t, name: '' }), /: name: /],
+  ['a label for a decision the engine has not', (t) => ({ ...t, decisionLabels: { go: 'Persevere', pivot: 'Pivot' } }), /: decisionLabels: .*pivot/],
+  ['an empty decision label', (t) => ({ ...t, decisionLabels: { kill: '  ' } }), /: decisionLabels\.kill: must not be empty/],
   ['not YAML at all', () => 'id: [unclosed', /is not valid YAML/],
   ['an empty file', () => '', /\(root\)/],
 ];
@@ -97,6 +99,23 @@ const environmentCases: [string, NodeJS.ProcessEnv, RegExp][] = [
   ['a webhook timeout that is not a duration', { STAGEGATE_WEBHOOK_TIMEOUT: 'soon' }, /webhookTimeout: .*"soon"/],
   ['a staff domain that is an address', { STAGEGATE_STAFF_DOMAINS: 'cornerbakery.example,maya@cornerbakery.example' }, /staffDomains\[1\]: expected a domain name/],
   ['a partner domain with a space', { STAGEGATE_PARTNER_DOMAINS: 'coffee supplier.example' }, /partnerDomains\[0\]: expected a domain name/],
+  ['routing rules that are not JSON', { STAGEGATE_ROUTING: 'small=express' }, /STAGEGATE_ROUTING.*routing: expected a JSON list of rules/],
+  ['routing rules without a default last', { STAGEGATE_ROUTING: rules([{ id: 'small', when: { estimatedCost: { atMost: 500 } }, process: 'express' }]) }, /routing\[0\]\.when: the last rule is the default and has no conditions/],
+  ['a rule without conditions before the last', { STAGEGATE_ROUTING: rules([{ id: 'all', process: 'express' }, { id: 'default', process: 'smb-lite' }]) }, /routing\[0\]\.when: a rule without conditions matches every idea/],
+  ['a rule on a horizon there is not', { STAGEGATE_ROUTING: rules([{ id: 'wild', when: { horizon: 'sideways' }, process: 'express' }, { id: 'default', process: 'smb-lite' }]) }, /routing\[0\]\.when\.horizon/],
+  ['a rule on an unknown condition', { STAGEGATE_ROUTING: rules([{ id: 'urgent', when: { priority: 'high' }, process: 'express' }, { id: 'default', process: 'smb-lite' }]) }, /routing\[0\]\.when: .*priority/],
+  ['a cost band whose floor is above its ceiling', { STAGEGATE_ROUTING: rules([{ id: 'band', when: { estimatedCost: { atLeast: 900, atMost: 100 } }, process: 'express' }, { id: 'default', process: 'smb-lite' }]) }, /routing\[0\]\.when\.estimatedCost\.atLeast: must not be more than atMost/],
+  ['a cost rule with no bound', { STAGEGATE_ROUTING: rules([{ id: 'band', when: { estimatedCost: {} }, process: 'express' }, { id: 'default', process: 'smb-lite' }]) }, /routing\[0\]\.when\.estimatedCost: expected atMost, atLeast or both/],
+  ['a rule without a process', { STAGEGATE_ROUTING: rules([{ id: 'default' }]) }, /routing\[0\]\.process: /],
+  ['a rule champion that is not an email', { STAGEGATE_ROUTING: rules([{ id: 'default', process: 'smb-lite', champion: 'olivia' }]) }, /routing\[0\]\.champion: /],
+  ['a rule id used twice', { STAGEGATE_ROUTING: rules([{ id: 'small', when: { horizon: 'incremental' }, process: 'express' }, { id: 'small', process: 'smb-lite' }]) }, /routing\[1\]\.id: "small" is used twice/],
+  ['a rule on a goal the firm does not have', { STAGEGATE_GOALS: goals([{ id: 'less-waste', name: 'Waste less' }]), STAGEGATE_ROUTING: rules([{ id: 'green', when: { strategicGoals: ['greener'] }, process: 'express' }, { id: 'default', process: 'smb-lite' }]) }, /routing\[0\]\.when\.strategicGoals\[0\]: "greener" is not a strategic goal; the goals are less-waste/],
+  ['goals that are not JSON', { STAGEGATE_GOALS: 'less-waste' }, /STAGEGATE_GOALS.*goals: expected a JSON list of goals/],
+  ['a goal without a name', { STAGEGATE_GOALS: goals([{ id: 'less-waste' }]) }, /goals\[0\]\.name: /],
+  ['a goal id with spaces', { STAGEGATE_GOALS: goals([{ id: 'less waste', name: 'Waste less' }]) }, /goals\[0\]\.id: expected a short id/],
+  ['a goal id used twice', { STAGEGATE_GOALS: goals([{ id: 'less-waste', name: 'Waste less' }, { id: 'less-waste', name: 'Waste even less' }]) }, /goals\[1\]\.id: "less-waste" is used twice/],
+  ['a goal period that is not a date', { STAGEGATE_GOALS: goals([{ id: 'less-waste', name: 'Waste less', from: 'January' }]) }, /goals\[0\]\.from: expected a date like 2027-01-01/],
+  ['a goal that ends before it starts', { STAGEGATE_GOALS: goals([{ id: 'less-waste', name: 'Waste less', from: '2027-06-01', until: '2027-01-31' }]) }, /goals\[0\]\.until: must not be before from/],
   ['an API key given as the key, not its hash', { STAGEGATE_API_KEYS: 'crm:submit:sgk_abcdefghijklmnop' }, /STAGEGATE_API_KEYS.*apiKeys\[0\]\.hash: expected the SHA-256 of the key/],
   ['an API key with an unknown scope', { STAGEGATE_API_KEYS: `crm:submit,write:${'a'.repeat(64)}` }, /apiKeys\[0\]\.scopes\[1\]: /],
   ['an API key entry without scopes', { STAGEGATE_API_KEYS: 'crm' }, /apiKeys: expected a list of API keys: name:scopes:hash|apiKeys\[0\]: /],
@@ -113,6 +132,14 @@ const apiKeyFileCases: [string, unknown, RegExp][] = [
   ['an unknown field', [{ name: 'crm', hash: 'a'.repeat(64), scopes: ['read'], key: 'sgk_x' }], /apiKeys\[0\]: .*key/],
   ['one hash for two keys', [{ name: 'crm', hash: 'a'.repeat(64), scopes: ['read'] }, { name: 'web', hash: 'a'.repeat(64), scopes: ['submit'] }], /apiKeys: expected each API key hash once/],
 ];
+
+/** STAGEGATE_ROUTING and STAGEGATE_GOALS as JSON. */
+function rules(list: Tree[]): string {
+  return JSON.stringify(list);
+}
+function goals(list: Tree[]): string {
+  return JSON.stringify(list);
+}
 
 /** STAGEGATE_WEBHOOKS with one good subscriber, changed by `change` (undefined removes a field). */
 function hooks(change: Tree): string {
@@ -194,6 +221,25 @@ const productionCases: [string, NodeJS.ProcessEnv, RegExp][] = [
   ['a client key without its certificate', { TEMPORAL_TLS_CLIENT_KEY_PATH: '/etc/stagegate/client.key' }, /TEMPORAL_TLS_CLIENT_KEY_PATH .*is set without TEMPORAL_TLS_CLIENT_CERT_PATH/],
   ['a server CA file that is not there', { TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/nonexistent/ca.pem' }, /Temporal connection settings: .*\/nonexistent\/ca\.pem/],
 ];
+
+/** [case, routing rules, what the startup check must name]: rules that load but name a process or champion that is not there. */
+const startupCases: [string, Tree[], RegExp][] = [
+  ['a rule naming a process that is not a template', [{ id: 'small', when: { horizon: 'incremental' }, process: 'expres' }, { id: 'default', process: 'smb-lite' }], /settings: routing\[0\]\.process: no process "expres" \(rule small\); the processes are discovery, express, smb-lite, stage-gate-full/],
+  ['a rule naming a champion nobody knows', [{ id: 'default', process: 'smb-lite', champion: 'mallory@evil.example' }], /settings: routing\[0\]\.champion: mallory@evil\.example \(rule default\) is not in the people directory/],
+];
+
+describe('bad-input catalogue: startup', () => {
+  test.each(startupCases)('%s is refused before anything starts, naming the rule', (_name, routing, message) => {
+    const err = refusal(() => checkConfiguration(loadSettings({ env: { STAGEGATE_ROUTING: rules(routing) } })));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/nothing was started/);
+    expect(err.message).toMatch(message);
+  });
+
+  test('the rules the cases change load and pass the check, so each fails for its own change alone', () => {
+    expect(() => checkConfiguration(loadSettings({ env: { STAGEGATE_GOALS: goals([{ id: 'less-waste', name: 'Waste less' }]), STAGEGATE_ROUTING: rules([{ id: 'small', when: { horizon: 'incremental', strategicGoals: 'less-waste' }, process: 'express', champion: 'olivia@cornerbakery.example' }, { id: 'default', process: 'smb-lite' }]) } }))).not.toThrow();
+  });
+});
 
 describe('bad-input catalogue: production settings', () => {
   test.each(productionCases)('%s is refused, naming the variable', (_name, env, message) => {
@@ -328,6 +374,29 @@ describe('bad-input catalogue: SDK calls against a running idea', () => {
   });
 });
 
+describe('bad-input catalogue: strategic goals', () => {
+  jest.setTimeout(120_000);
+  const firmGoals = [
+    { id: 'less-waste', name: 'Waste less' },
+    { id: 'summer-2020', name: 'Summer menu 2020', from: '2020-06-01', until: '2020-08-31' },
+  ];
+
+  test('a submission claiming a goal the firm does not have, or one out of its active period, is refused naming the goal, and starts nothing', async () => {
+    await withStack(async ({ client }) => {
+      const before = (await client.listIdeas()).length;
+      const unknown = await client.submitIdea(idea({ strategicGoals: ['less-waste', 'world-domination'] })).catch((err: unknown) => err);
+      expect(unknown).toBeInstanceOf(StageGateError);
+      expect((unknown as StageGateError).code).toBe('invalid-input');
+      expect((unknown as StageGateError).message).toBe('idea: strategicGoals[1]: "world-domination" is not a strategic goal; the goals are less-waste, summer-2020');
+      const ended = await client.submitIdea(idea({ strategicGoals: ['summer-2020'] })).catch((err: unknown) => err);
+      expect((ended as StageGateError).message).toMatch(/^idea: strategicGoals\[0\]: the goal "summer-2020" \(Summer menu 2020\) is active from 2020-06-01 until 2020-08-31, not on \d{4}-\d\d-\d\d$/);
+      expect((await client.listIdeas()).length).toBe(before);
+      // The goal the cases keep is one the firm has: the refusals are for the goals they change alone.
+      await expect(client.submitIdea(idea({ strategicGoals: ['less-waste'] }))).resolves.toMatchObject({ created: true });
+    }, testSettings({ goals: firmGoals }));
+  });
+});
+
 describe('bad-input catalogue: HTML and script in every text that reaches an email or a page', () => {
   jest.setTimeout(120_000);
   const attack = (what: string) => `${what} <script>alert(1)</script><img src=x onerror=alert(2)>`;
@@ -387,6 +456,9 @@ const cliCases: [string, (ideaId: string) => string[], number, RegExp][] = [
   ['a category set by someone who is not an admin', (id) => ['idea', 'categorise', id, '--category', 'service', '--by', SHOP_MANAGER], 1, /admin/],
   ['an unknown category set', (id) => ['idea', 'categorise', id, '--category', 'magic', '--by', OWNER], 2, /categorise: category/],
   ['a list of an unknown status', () => ['idea', 'list', '--status', 'lost'], 2, /filter: status/],
+  ['a route without an idea file', () => ['process', 'route'], 2, /--file/],
+  ['a route for an idea file that is not there', () => ['process', 'route', '--file', '/nonexistent/idea.yaml'], 1, /\/nonexistent\/idea\.yaml: cannot be read/],
+  ['a route for an idea with an unknown source', () => ['process', 'route', '--file', writeYaml('idea', { title: 't', description: 'd', source: 'rumour', submitter: { email: 'leo@cornerbakery.example', name: 'Leo' }, category: 'service' })], 2, /idea\.yaml: source: /],
 ];
 
 describe('bad-input catalogue: CLI flags', () => {

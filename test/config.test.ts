@@ -73,14 +73,16 @@ describe('shipped process templates', () => {
   const processes = loadProcesses(SHIPPED_PROCESSES_DIR);
   const gateCount = (id: string) => processes.get(id)!.stages.filter((stage) => stage.gate).length;
 
-  test('all load: smb-lite with 3 gates, stage-gate-full with 5, express with 1', () => {
-    expect([...processes.keys()].sort()).toEqual(['express', 'smb-lite', 'stage-gate-full']);
+  test('all load: smb-lite with 3 gates, stage-gate-full with 5, express with 1, discovery with 2 in its own words', () => {
+    expect([...processes.keys()].sort()).toEqual(['discovery', 'express', 'smb-lite', 'stage-gate-full']);
+    expect(gateCount('discovery')).toBe(2);
+    expect(processes.get('discovery')!.decisionLabels).toEqual({ go: 'Persevere', recycle: 'Pivot', kill: 'Stop' });
     expect(gateCount('smb-lite')).toBe(3);
     expect(gateCount('stage-gate-full')).toBe(5);
     expect(gateCount('express')).toBe(1);
   });
 
-  test.each(['smb-lite', 'stage-gate-full', 'express'])('%s resolves against the shipped people for an idea from outside the firm', (id) => {
+  test.each(['smb-lite', 'stage-gate-full', 'express', 'discovery'])('%s resolves against the shipped people for an idea from outside the firm', (id) => {
     const resolved = resolveProcess(processes.get(id)!, people, { submitter: CUSTOMER, champion: CUSTOMER });
     for (const stage of resolved.stages) {
       if (!stage.gate) continue;
@@ -299,6 +301,10 @@ describe('loadSettings', () => {
       webhooks: [],
       webhookRetry: { attempts: 14, firstDelay: 60_000, maxDelay: 14_400_000 },
       webhookTimeout: 10_000,
+      staffDomains: [],
+      partnerDomains: [],
+      goals: [],
+      routing: [],
       worker: { reuseV8Context: true, maxCachedWorkflows: 1000, maxConcurrentWorkflowTaskExecutions: 40, maxConcurrentActivityTaskExecutions: 100, workflowTaskPollers: 10, activityTaskPollers: 10 },
     });
     expect(isAbsolute(settings.dataDir)).toBe(true);

@@ -64,10 +64,26 @@ describe('stagegate report', () => {
     expect((await stagegate('report', 'participation', '--csv')).stdout).toBe('month,ideas submitted,submitters,votes cast,reviewers\r\n');
   });
 
+  test('the portfolio lists the settings\' goals, and those no idea serves', async () => {
+    process.env.STAGEGATE_GOALS = JSON.stringify([{ id: 'less-waste', name: 'Waste less', from: '2027-01-01', until: '2027-12-31' }]);
+    try {
+      const run = await stagegate('report', 'portfolio');
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toBe(
+        'Portfolio by strategic goal and stage, all time\n\n' +
+          'By strategic goal\nGOAL        NAME            IDEAS  UNDER WAY  LAUNCHED  ESTIMATED COST  ESTIMATED BENEFIT\nless-waste  Waste less      0      0          0         0               0\ntotal       each idea once  0                           0               0\n\n' +
+          'By stage: none in this period.\n\n' +
+          'Goals with no ideas\nGOAL        NAME        ACTIVE\nless-waste  Waste less  from 2027-01-01 until 2027-12-31\n',
+      );
+    } finally {
+      delete process.env.STAGEGATE_GOALS;
+    }
+  });
+
   test('bad usage exits 2: an unknown report (with the list), a bad date, --json with --csv', async () => {
     const unknown = await stagegate('report', 'roi');
     expect(unknown).toMatchObject({ code: 2, stdout: '' });
-    expect(unknown.stderr).toBe('stagegate: no report "roi"; the reports are: funnel, kill-rate, cycle-time, time-to-decision, sources, scores, decision-mix, pilots, implementation, value, participation\n');
+    expect(unknown.stderr).toBe('stagegate: no report "roi"; the reports are: funnel, kill-rate, cycle-time, time-to-decision, sources, scores, decision-mix, pilots, implementation, value, participation, portfolio\n');
     const badDate = await stagegate('report', 'funnel', '--from', '2026-13-01');
     expect(badDate).toMatchObject({ code: 2, stderr: 'stagegate: --from: expected a date like 2026-11-01 (or an ISO time), got "2026-13-01"\n' });
     expect(await stagegate('report', 'funnel', '--from', '2026-12-01', '--to', '2026-11-01')).toMatchObject({ code: 2, stderr: 'stagegate: --to: must be after from\n' });

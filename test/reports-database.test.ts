@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { openSealedStore } from '../codec';
 import { loadSettings } from '../config/settings';
 import { dashboardData } from '../client/web/dashboard';
-import { REPORTS, runReport, type ReportRange } from '../reports';
+import { REPORTS, runReport, type Portfolio, type ReportRange } from '../reports';
 import { openStore, storeFile, type Store, type StoredEvent } from '../store';
 import type { EventType } from '../workflows/state';
 import { TEST_LINK_SECRET } from './helpers';
@@ -21,6 +21,9 @@ const START = Date.parse('2026-01-01T00:00:00Z');
 const HOUR = 3_600_000;
 const SOURCES = ['employee', 'customer', 'partner', 'network', 'other'];
 const PEOPLE = ['olivia@cornerbakery.example', 'hamid@cornerbakery.example', 'sofia@cornerbakery.example', 'maya@cornerbakery.example', 'leo@cornerbakery.example'];
+/** The goals ideas claim: two the settings list, one they do not; the settings' third goal no idea claims. */
+const GOAL_IDS = ['more-regulars', 'seasonal', 'gluten-free', 'seasonal', 'more-regulars'];
+const CONTEXT = { decisionLabels: { express: { go: 'Do it', kill: 'Drop it' } }, goals: [{ id: 'more-regulars', name: 'More regulars', description: '' }, { id: 'seasonal', name: 'Seasonal menu', description: '' }, { id: 'less-waste', name: 'Waste less', description: '', until: '2027-12-31' }] };
 const PROCESSES = [
   { id: 'smb-lite', steps: [['idea', 'idea-screen'], ['build', 'go-to-pilot'], ['pilot', 'go-to-launch']] },
   { id: 'express', steps: [['idea', 'quick-decision']] },
@@ -41,7 +44,7 @@ function generatedLog(ideas: number): StoredEvent[] {
       events.push({ id: `${ideaId}:${seq}`, ideaId, seq, type, at: new Date(at).toISOString(), process: process.id, processVersion: 1, source: SOURCES[n % 5]!, stage, detail, ...more });
     };
     const submitter = PEOPLE[n % 5]!;
-    add('submitted', { title: `Idea ${n}`, submitter, ...(n % 6 ? { estimatedCost: 100 + n, estimatedBenefit: 500 + 3 * n } : {}) }, { actor: submitter });
+    add('submitted', { title: `Idea ${n}`, submitter, ...(n % 6 ? { estimatedCost: 100 + n, estimatedBenefit: 500 + 3 * n } : {}), ...(n % 4 ? { strategicGoals: GOAL_IDS.slice(n % 3, 1 + (n % 5)) } : {}) }, { actor: submitter });
     let ended = false;
     for (const [stageId, gate] of process.steps) {
       if (n % 9 === 8 && stageId === 'build') {
@@ -97,11 +100,11 @@ async function filled(store: Store, events: readonly StoredEvent[]): Promise<Sto
 /** The old way, as the baseline and the spec: every event before `to`, through the store, then the report's function. */
 async function overEvents(store: Store, range: ReportRange) {
   const events = await store.events({ to: range.to });
-  return Object.fromEntries(REPORTS.map((report) => [report.name, report.run(events, range)]));
+  return Object.fromEntries(REPORTS.map((report) => [report.name, report.run(events, range, CONTEXT)]));
 }
 
 async function inDatabase(store: Store, range: ReportRange) {
-  return Object.fromEntries(await Promise.all(REPORTS.map(async (report) => [report.name, await runReport(report, store, range)] as const)));
+  return Object.fromEntries(await Promise.all(REPORTS.map(async (report) => [report.name, await runReport(report, store, range, CONTEXT)] as const)));
 }
 
 const where = async (backend: string) => ({ dataDir: mkdtempSync(join(testRunDir(), 'reports-db-')), ...(backend === 'PostgreSQL' ? { databaseUrl: await freshDatabaseUrl() } : {}) });
@@ -120,6 +123,11 @@ describe.each(['SQLite', 'PostgreSQL'])('reports in the database on %s', (backen
       expect(all['kill-rate']).toMatchObject({ launched: expect.any(Number), killed: expect.any(Number), withdrawn: expect.any(Number) });
       expect(JSON.stringify(all)).toContain('conditional-go');
       expect((all.pilots as { pilots: number }).pilots).toBeGreaterThan(0);
+      const goals = all.portfolio as Portfolio;
+      expect(goals.goals.map((row) => row.goal)).toEqual(['more-regulars', 'seasonal', 'less-waste', 'gluten-free', undefined]);
+      expect(goals.goals.every((row) => row.goal === 'less-waste' || row.ideas > 0)).toBe(true);
+      expect(goals.goalsWithoutIdeas).toEqual([{ goal: 'less-waste', name: 'Waste less', period: 'until 2027-12-31' }]);
+      expect(goals.stages.some((row) => row.ended === 'killed') && goals.stages.some((row) => !row.ended)).toBe(true);
     } finally {
       await store.close();
     }

@@ -10,6 +10,7 @@ import {
   launchedIdeasValue,
   participation,
   pilotOutcomes,
+  portfolio,
   REPORTS,
   reportRangeSchema,
   runReport,
@@ -70,7 +71,7 @@ class Journey {
     return this;
   }
 
-  submit(time: string, by: string, title: string, estimates: { estimatedCost?: number; estimatedBenefit?: number } = {}): this {
+  submit(time: string, by: string, title: string, estimates: { estimatedCost?: number; estimatedBenefit?: number; strategicGoals?: string[] } = {}): this {
     this.stage = 'idea';
     return this.add('submitted', time, { title, category: 'product', submitter: by, champion: by, ...estimates }, by).enter('idea', time);
   }
@@ -132,7 +133,7 @@ const waste = (met: boolean, latest: number): KpiSummary => ({ kpi: 'waste', lab
 
 /** Employee; recycled at go-to-pilot, then piloted (both KPIs met) and launched. Title with a comma and quotes. */
 const loyalty = new Journey('loyalty-cards', 'employee')
-  .submit(at('10-01'), 'leo@cornerbakery.example', 'Loyalty cards: "the tenth coffee is free", stamped at the till', { estimatedCost: 200, estimatedBenefit: 1500 })
+  .submit(at('10-01'), 'leo@cornerbakery.example', 'Loyalty cards: "the tenth coffee is free", stamped at the till', { estimatedCost: 200, estimatedBenefit: 1500, strategicGoals: ['more-regulars'] })
   .open('idea-screen', at('10-01'), SCREENERS)
   .vote(at('10-02'), HEAD_BAKER, 'go', { feasibility: 4, impact: 4, alignment: 4 })
   .decide(at('10-02'), 'go', { score: 4 })
@@ -159,7 +160,7 @@ const loyalty = new Journey('loyalty-cards', 'employee')
 
 /** Customer; conditional go to pilot, a waste alert then the kill threshold, launched on an admin's go. */
 const pumpkin = new Journey('pumpkin-pastry', 'customer')
-  .submit(at('10-03'), 'grace@example.com', 'Pumpkin spice pastry', { estimatedCost: 150, estimatedBenefit: 800 })
+  .submit(at('10-03'), 'grace@example.com', 'Pumpkin spice pastry', { estimatedCost: 150, estimatedBenefit: 800, strategicGoals: ['seasonal', 'more-regulars'] })
   .open('idea-screen', at('10-03'), SCREENERS)
   .vote(at('10-08'), SHOP_MANAGER, 'go', { feasibility: 4, impact: 5, alignment: 3 })
   .decide(at('10-08'), 'go', { score: 4 })
@@ -200,7 +201,7 @@ const sharedVan = new Journey('shared-van', 'network')
 
 /** Partner; nobody voted at go-to-pilot by the deadline, held, resumed, then go; piloting at the end. */
 const coffeeOfTheMonth = new Journey('coffee-of-the-month', 'partner')
-  .submit(at('10-10'), 'rui@beanroasters.example', 'Coffee and pastry of the month', { estimatedCost: 100, estimatedBenefit: 600 })
+  .submit(at('10-10'), 'rui@beanroasters.example', 'Coffee and pastry of the month', { estimatedCost: 100, estimatedBenefit: 600, strategicGoals: ['seasonal'] })
   .open('idea-screen', at('10-10'), SCREENERS)
   .vote(at('10-14'), HEAD_BAKER, 'go', { feasibility: 4, impact: 3, alignment: 5 })
   .decide(at('10-14'), 'go', { score: 4 })
@@ -222,7 +223,7 @@ const coffeeOfTheMonth = new Journey('coffee-of-the-month', 'partner')
 
 /** Customer, on the express lane; still waiting for its one gate. */
 const veganOptions = new Journey('vegan-options', 'customer', 'express')
-  .submit(at('11-09'), 'ines@example.com', 'Gluten-free and vegan options', { estimatedCost: 400, estimatedBenefit: 1200 })
+  .submit(at('11-09'), 'ines@example.com', 'Gluten-free and vegan options', { estimatedCost: 400, estimatedBenefit: 1200, strategicGoals: ['gluten-free'] })
   .open('quick-decision', at('11-09'), SCREENERS)
   .also('reminder_sent', at('11-11'), { to: SCREENERS, purpose: 'review-reminder' });
 
@@ -475,6 +476,20 @@ describe('decision mix', () => {
     });
   });
 
+  test('a template that names its decisions: the mix says what each is called there, for processes with gates in it', () => {
+    const context = { goals: [], decisionLabels: { 'smb-lite': { go: 'Persevere', recycle: 'Pivot', kill: 'Stop' }, discovery: { go: 'Persevere' } } };
+    const result = decisionMix(AUTUMN, ALL, context);
+    expect(result.labels).toEqual([
+      { process: 'smb-lite', decision: 'go', label: 'Persevere' },
+      { process: 'smb-lite', decision: 'kill', label: 'Stop' },
+      { process: 'smb-lite', decision: 'recycle', label: 'Pivot' },
+    ]);
+    const tables = REPORTS.find((report) => report.name === 'decision-mix')!.tables(result);
+    expect(tables.map((table) => table.title)).toEqual(['Decisions per gate', 'Decisions by who decided', "Decisions in the processes' own words"]);
+    expect(tables[2]!.rows).toEqual([['smb-lite', 'go', 'Persevere'], ['smb-lite', 'kill', 'Stop'], ['smb-lite', 'recycle', 'Pivot']]);
+    expect(decisionMix(AUTUMN, ALL).labels).toBeUndefined();
+  });
+
   test('November: only the admin go for the pumpkin pastry', () => {
     const november = decisionMix(AUTUMN, NOVEMBER);
     expect(november.overall.total).toBe(1);
@@ -543,6 +558,53 @@ describe('value of launched ideas', () => {
   });
 });
 
+describe('the portfolio: ideas and estimates by strategic goal and by stage, and goals no idea serves', () => {
+  const GOALS = {
+    goals: [
+      { id: 'more-regulars', name: 'More regulars', description: '' },
+      { id: 'seasonal', name: 'Seasonal menu', description: '' },
+      { id: 'less-waste', name: 'Waste less', description: '', from: '2027-01-01' },
+    ],
+  };
+
+  test('all time: an idea counts under each goal it claims and once in the total; ended ideas stand at their ending', () => {
+    expect(portfolio(AUTUMN, ALL, GOALS)).toEqual({
+      goals: [
+        { goal: 'more-regulars', name: 'More regulars', ideas: 2, underWay: 0, launched: 2, estimatedCost: 350, estimatedBenefit: 2300 },
+        { goal: 'seasonal', name: 'Seasonal menu', ideas: 2, underWay: 1, launched: 1, estimatedCost: 250, estimatedBenefit: 1400 },
+        { goal: 'less-waste', name: 'Waste less', ideas: 0, underWay: 0, launched: 0, estimatedCost: 0, estimatedBenefit: 0 },
+        // Claimed before the firm listed its goals: shown under its id, with no name.
+        { goal: 'gluten-free', ideas: 1, underWay: 1, launched: 0, estimatedCost: 400, estimatedBenefit: 1200 },
+        { ideas: 2, underWay: 0, launched: 0, estimatedCost: 7000, estimatedBenefit: 7000 },
+      ],
+      stages: [
+        { process: 'smb-lite', stage: 'pilot', name: 'Pilot', ideas: 1, estimatedCost: 100, estimatedBenefit: 600 },
+        { process: 'smb-lite', stage: 'launched', name: 'launched', ended: 'launched', ideas: 2, estimatedCost: 350, estimatedBenefit: 2300 },
+        { process: 'smb-lite', stage: 'killed', name: 'killed', ended: 'killed', ideas: 1, estimatedCost: 2000, estimatedBenefit: 3000 },
+        { process: 'smb-lite', stage: 'withdrawn', name: 'withdrawn', ended: 'withdrawn', ideas: 1, estimatedCost: 5000, estimatedBenefit: 4000 },
+        { process: 'express', stage: 'idea', name: 'Idea', ideas: 1, estimatedCost: 400, estimatedBenefit: 1200 },
+      ],
+      goalsWithoutIdeas: [{ goal: 'less-waste', name: 'Waste less', period: 'from 2027-01-01' }],
+      total: { ideas: 6, estimatedCost: 7850, estimatedBenefit: 11100 },
+    });
+  });
+
+  test('a range counts the ideas submitted in it, each where it stood when the range ended', () => {
+    const early = portfolio(AUTUMN, { to: '2026-10-07T00:00:00.000Z' }, GOALS);
+    expect(early.stages).toEqual([
+      // Loyalty cards had reached Build; the pumpkin pastry, bulk dough (killed later that day) and the shared van were still at Idea.
+      { process: 'smb-lite', stage: 'build', name: 'Build', ideas: 1, estimatedCost: 200, estimatedBenefit: 1500 },
+      { process: 'smb-lite', stage: 'idea', name: 'Idea', ideas: 3, estimatedCost: 7150, estimatedBenefit: 7800 },
+    ]);
+    const november = portfolio(AUTUMN, NOVEMBER, GOALS);
+    expect(november.total).toEqual({ ideas: 1, estimatedCost: 400, estimatedBenefit: 1200 });
+    expect(november.goalsWithoutIdeas.map((row) => row.goal)).toEqual(['more-regulars', 'seasonal', 'less-waste']);
+    // Without goals in the settings, every claimed goal is its own row and none is missing.
+    expect(portfolio(AUTUMN, ALL).goalsWithoutIdeas).toEqual([]);
+    expect(portfolio(AUTUMN, ALL).goals.map((row) => row.goal)).toEqual(['gluten-free', 'more-regulars', 'seasonal', undefined]);
+  });
+});
+
 describe('participation per month', () => {
   test('all time: distinct people per month, and over the whole range', () => {
     expect(participation(AUTUMN, ALL)).toEqual({
@@ -603,7 +665,7 @@ describe('the registry and CSV', () => {
   test('every report has a distinct name, a title and a description, and runs on an empty log', () => {
     expect(new Set(REPORTS.map((report) => report.name)).size).toBe(REPORTS.length);
     expect(REPORTS.map((report) => report.name)).toEqual([
-      'funnel', 'kill-rate', 'cycle-time', 'time-to-decision', 'sources', 'scores', 'decision-mix', 'pilots', 'implementation', 'value', 'participation',
+      'funnel', 'kill-rate', 'cycle-time', 'time-to-decision', 'sources', 'scores', 'decision-mix', 'pilots', 'implementation', 'value', 'participation', 'portfolio',
     ]);
     for (const report of REPORTS) {
       expect(report.title).not.toBe('');

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { linkBuilder, type LinkClaims } from '../links';
 import { startWebServer } from '../client/web/server';
 import { testSettings, withStack, type Stack } from './helpers';
+import type { Settings } from '../config/settings';
 
 export const SECRET = 'web-test-link-secret-0123456789abcdef';
 
@@ -22,8 +23,8 @@ export async function post(url: string, fields: Record<string, string>): Promise
 }
 
 /** A worker, an SDK client and the web server on a free port, with links signed by the test key. */
-export async function withWeb<T>(fn: (stack: Stack & { url: string; links: ReturnType<typeof linkBuilder> }) => Promise<T>, rateLimitPerMinute = 1000): Promise<T> {
-  const settings = { ...testSettings(), linkSecret: SECRET };
+export async function withWeb<T>(fn: (stack: Stack & { url: string; links: ReturnType<typeof linkBuilder> }) => Promise<T>, rateLimitPerMinute = 1000, base: Settings = testSettings()): Promise<T> {
+  const settings = { ...base, linkSecret: SECRET };
   return withStack(async (stack) => {
     const web = await startWebServer({ client: stack.client, settings, outbox: stack.store, port: 0, rateLimitPerMinute });
     const links = linkBuilder({ ...settings, publicUrl: web.url });

@@ -1,3 +1,4 @@
+import type { IdeaCategory, IdeaHorizon, IdeaSource } from '../config/idea';
 import type { Decision, Kpi } from '../config/process';
 
 /**
@@ -10,12 +11,8 @@ export interface Person {
   name: string;
 }
 
-export const IDEA_SOURCES = ['employee', 'customer', 'partner', 'network', 'other'] as const;
-export type IdeaSource = (typeof IDEA_SOURCES)[number];
-export const IDEA_CATEGORIES = ['product', 'process', 'service', 'business-model'] as const;
-export type IdeaCategory = (typeof IDEA_CATEGORIES)[number];
-export const IDEA_HORIZONS = ['incremental', 'radical'] as const;
-export type IdeaHorizon = (typeof IDEA_HORIZONS)[number];
+/** An idea's source, category and horizon (their lists are in config/idea.ts, which settings read too). */
+export type { IdeaCategory, IdeaHorizon, IdeaSource } from '../config/idea';
 
 /** An idea as its journey carries it: its id and champion settled when it was submitted. */
 export interface Idea {

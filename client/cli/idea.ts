@@ -79,7 +79,7 @@ export function registerIdeaCommands(program: Command): void {
     .option('--goal <goal>', 'a strategic goal the idea serves (repeatable)', repeatable)
     .option('--cost <amount>', 'estimated cost')
     .option('--benefit <amount>', 'estimated benefit')
-    .option('--process <id>', 'process template (default: smb-lite)')
+    .option('--process <id>', 'process template (default: the first routing rule that matches, smb-lite without rules; see stagegate process route)')
     .addOption(jsonOption())
     .addHelpText(
       'after',

@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
+import type { z } from 'zod';
 import { formatDuration } from '../../config/duration';
+import { claimedGoalProblems } from '../../config/goals';
 import { loadProcessFile, loadProcesses, type PilotDefinition, type ProcessDefinition } from '../../config/process';
+import { DEFAULT_PROCESS, routeIdea } from '../../config/routing';
+import type { Settings } from '../../config/settings';
 import { checkConfiguration } from '../../config/startup';
-import { ConfigError } from '../../config/yaml';
+import { ConfigError, formatIssues, readYamlValue } from '../../config/yaml';
+import { ideaSubmissionSchema } from '../sdk';
 import { action, jsonOption } from './command';
-import { CliError, say, table } from './output';
+import { CliError, EXIT_USAGE, say, table } from './output';
 
 export function registerProcessCommands(program: Command): void {
   const processes = program.command('process').description('the stage-gate process templates');
@@ -60,6 +65,54 @@ export function registerProcessCommands(program: Command): void {
         (results: { id: string }[]) => say(`valid: ${results.map((r) => r.id).join(', ')}`),
       ),
     );
+
+  processes
+    .command('route')
+    .description('which process the routing rules give an idea that names none, which rule matched and why, and why each earlier rule did not')
+    .requiredOption('--file <file>', 'the idea as YAML or JSON, with the fields of a submission (stagegate idea submit --file)')
+    .addOption(jsonOption())
+    .addHelpText('after', '\nExample:\n  stagegate process route --file idea.yaml')
+    .action(action(async (context, flags: { file: string }) => explainRoute(context.settings(), flags.file), showRoute));
+}
+
+/** What `process route` prints: where routing sends the idea, by which rule and why, and why each earlier rule did not match. */
+export interface RouteExplanation {
+  process: string;
+  /** The rule that matched; absent when the idea names its process or no rules are set. */
+  rule?: string;
+  name?: string;
+  champion?: string;
+  why: string;
+  skipped: { rule: string; why: string }[];
+}
+
+/** The idea of a YAML (or JSON) file, checked as a submission is, its errors naming the file and the field. */
+function readIdeaFile(file: string): z.output<typeof ideaSubmissionSchema> {
+  const parsed = ideaSubmissionSchema.safeParse(readYamlValue(file));
+  if (!parsed.success) throw new CliError(formatIssues(file, parsed.error), EXIT_USAGE, 'invalid-input');
+  return parsed.data;
+}
+
+function explainRoute(settings: Settings, file: string): RouteExplanation {
+  const idea = readIdeaFile(file);
+  const goalProblems = claimedGoalProblems(settings.goals, idea.strategicGoals, new Date().toISOString().slice(0, 10));
+  if (goalProblems.length > 0) throw new CliError(goalProblems.map((problem) => `${file}: ${problem}`).join('\n'), EXIT_USAGE, 'invalid-input');
+  // The check every command that runs stagegate makes at startup: the rules' processes and champions exist.
+  checkConfiguration(settings);
+  if (idea.process !== undefined) return { process: idea.process, why: `the idea names its process (${idea.process}), so routing does not apply`, skipped: [] };
+  const route = routeIdea(settings.routing, idea);
+  if (!route) return { process: DEFAULT_PROCESS, why: `no routing rules are set, so the idea goes to ${DEFAULT_PROCESS}`, skipped: [] };
+  const { rule } = route;
+  return { process: rule.process, rule: rule.id, ...(rule.name ? { name: rule.name } : {}), ...(rule.champion ? { champion: rule.champion } : {}), why: route.why, skipped: route.skipped.map(({ rule: id, why }) => ({ rule: id, why })) };
+}
+
+function showRoute(route: RouteExplanation): void {
+  if (!route.rule) return say(`Process ${route.process}: ${route.why}.`);
+  say(`Process ${route.process}, by rule ${route.rule}${route.name ? ` (${route.name})` : ''}: ${route.why}.`);
+  if (route.champion) say(`Champion ${route.champion}, unless the idea names one.`);
+  if (route.skipped.length === 0) return;
+  say('Earlier rules that did not match:');
+  for (const skipped of route.skipped) say(`  ${skipped.rule}: ${skipped.why}`);
 }
 
 function showProcess(process: ProcessDefinition): void {

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { openSealedStore } from '../../codec';
+import { decisionLabelsOf, loadProcesses } from '../../config/process';
 import { findReport, REPORTS, reportRangeSchema, runReport, toCsv, formatCell, type Report, type ReportRange, type ReportTable } from '../../reports';
 import { action, jsonOption } from './command';
 import { CliError, EXIT_USAGE, say, table, when } from './output';
@@ -14,7 +15,7 @@ export interface ReportOutput extends ReportRange {
 export function registerReportCommands(program: Command): void {
   const reports = program
     .command('report')
-    .description('how your innovation process performs: funnel, cycle times, decisions, pilots, value, participation')
+    .description('how your innovation process performs: funnel, cycle times, decisions, pilots, value, participation, the portfolio by strategic goal')
     .argument('<name>', `the report: ${REPORTS.map((report) => report.name).join(', ')} (stagegate report list says what each shows)`)
     .option('--from <date>', 'from this day on, YYYY-MM-DD (midnight UTC)')
     .option('--to <date>', 'before this day, YYYY-MM-DD (midnight UTC); the day itself is not included')
@@ -29,7 +30,8 @@ Examples:
   stagegate report list
   stagegate report funnel --from 2026-11-01 --to 2026-12-01
   stagegate report time-to-decision --json
-  stagegate report participation --from 2026-01-01 --csv > participation.csv`,
+  stagegate report participation --from 2026-01-01 --csv > participation.csv
+  stagegate report portfolio --from 2027-01-01`,
     )
     .action(
       action(async (context, name: string, flags: { from?: string; to?: string; csv?: boolean }) => {
@@ -39,7 +41,7 @@ Examples:
         const store = await openSealedStore(context.settings());
         let result: unknown;
         try {
-          result = await runReport(report, store, range);
+          result = await runReport(report, store, range, { goals: context.settings().goals, decisionLabels: decisionLabelsOf(loadProcesses(context.settings().processesDir).values()) });
         } finally {
           await store.close();
         }

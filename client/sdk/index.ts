@@ -12,7 +12,9 @@ import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../config/people';
-import { loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
+import { decisionLabelsOf, loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
+import { claimedGoalProblems } from '../../config/goals';
+import { DEFAULT_PROCESS, routeIdea, routingProblems, type Route, type RoutedIdea } from '../../config/routing';
 import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
 import { explainConnectFailure } from '../../config/temporal';
 import { ConfigError, formatIssue } from '../../config/yaml';
@@ -144,6 +146,7 @@ export class StageGateClient {
   private processesCache?: Map<string, ProcessDefinition>;
   private peopleCache?: PeopleDirectory;
   private separatorsCache?: NumberSeparators;
+  private routingChecked = false;
 
   private constructor(
     readonly client: Client,
@@ -192,14 +195,20 @@ export class StageGateClient {
    */
   async submitIdea(submission: IdeaSubmission, options: { idempotencyKey?: string; through?: z.input<typeof submittedThroughSchema> } = {}): Promise<SubmittedIdea> {
     const input = parse('idea', ideaSubmissionSchema, submission);
+    const goalProblems = claimedGoalProblems(this.settings.goals, input.strategicGoals, new Date().toISOString().slice(0, 10));
+    if (goalProblems.length > 0) throw new StageGateError('invalid-input', goalProblems.map((problem) => `idea: ${problem}`).join('\n'));
     // The digest of what was asked, kept in the memo: a retry must ask for the same idea.
     const request = options.idempotencyKey === undefined ? undefined : createHash('sha256').update(JSON.stringify(input)).digest('hex');
-    const process = this.processes().get(input.process);
+    // A process the caller names wins; otherwise the routing rules choose (and may name the champion).
+    const routed = input.process === undefined ? this.route(input) : undefined;
+    const processId = input.process ?? routed?.rule.process ?? DEFAULT_PROCESS;
+    const process = this.processes().get(processId);
     if (!process) {
-      throw new StageGateError('unknown-process', `No process "${input.process}"; known processes: ${[...this.processes().keys()].join(', ')}.`);
+      throw new StageGateError('unknown-process', `No process "${processId}"; known processes: ${[...this.processes().keys()].join(', ')}.`);
     }
     const ideaId = input.ideaId ?? (options.idempotencyKey === undefined ? newIdeaId(input.title) : idempotentIdeaId(options.idempotencyKey));
-    const champion = input.champion ?? input.submitter;
+    const routedChampion = routed?.rule.champion === undefined ? undefined : this.people().people.find((person) => person.email === routed.rule.champion);
+    const champion = input.champion ?? (routedChampion ? { email: routedChampion.email, name: routedChampion.name } : input.submitter);
     let resolved;
     try {
       resolved = resolveProcess(process, this.people(), { submitter: input.submitter.email, champion: champion.email });
@@ -209,7 +218,7 @@ export class StageGateClient {
     }
     const { ideaId: _given, champion: _champion, process: _process, ...fields } = input;
     const journeyInput: IdeaJourneyInput = {
-      idea: { ...fields, ideaId, champion },
+      idea: { ...fields, ideaId, champion, ...(routed ? { route: { rule: routed.rule.id, why: routed.why } } : {}) },
       process: resolved,
       admins: this.people().people.filter((person) => person.roles.includes(ADMIN_ROLE)).map((person) => person.email),
       calendar: this.settings.calendar,
@@ -244,6 +253,21 @@ export class StageGateClient {
       }
       return { ideaId, workflowId, created: false };
     }
+  }
+
+  /**
+   * Where the routing rules send an idea the caller names no process for: the first rule that
+   * matches, why, and why each earlier one did not; undefined without rules (the idea goes to
+   * `smb-lite`). The rules' processes and champions are checked against the templates and the
+   * people directory once, before the first idea is routed.
+   */
+  route(idea: RoutedIdea): Route | undefined {
+    if (!this.routingChecked) {
+      const problems = routingProblems(this.settings.routing, { processes: [...this.processes().keys()], people: this.people().people.map((person) => person.email) });
+      if (problems.length > 0) throw new StageGateError('config', `The routing rules name what is not there; nothing was started:\n${problems.map((problem) => `settings: ${problem}`).join('\n')}`);
+      this.routingChecked = true;
+    }
+    return routeIdea(this.settings.routing, idea);
   }
 
   /** Where an idea stands: stage, status, open gate round, who has voted and who has not, deadlines, timeline. */
@@ -386,7 +410,7 @@ export class StageGateClient {
     const parsed = parse('range', reportRangeSchema, range);
     const store = await openSealedStore(this.settings);
     try {
-      return await runReport(report, store, parsed);
+      return await runReport(report, store, parsed, { goals: this.settings.goals, decisionLabels: decisionLabelsOf(this.processes().values()) });
     } finally {
       await store.close();
     }

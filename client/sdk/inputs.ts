@@ -4,11 +4,9 @@ import { durationSchema } from '../../config/duration';
 import { LIMITS, limitedList, optionalText, requiredText } from '../../config/text';
 import { IDEA_STATUSES } from '../../workflows/state';
 import { DEFAULT_LOCALE, kpiNumberProblem, numberSeparators, readKpiNumber, type NumberSeparators } from '../../workflows/kpi-rules';
+import { IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES } from '../../config/idea';
 import {
   ACTOR_CHANNELS,
-  IDEA_CATEGORIES,
-  IDEA_HORIZONS,
-  IDEA_SOURCES,
   type Action,
   type Categorise,
   type Hold,
@@ -67,7 +65,7 @@ export const campaignIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 
 export const contributorSchema = producing<Person>()(z.object({ email, name: text(LIMITS.name) }).strict());
 
 /** What a submission settles into once parsed: the idea, with its id and champion still to settle, and its process. */
-type Submission = Omit<Idea, 'ideaId' | 'champion' | 'route'> & { ideaId?: string; champion?: Person; process: string };
+type Submission = Omit<Idea, 'ideaId' | 'champion' | 'route'> & { ideaId?: string; champion?: Person; process?: string };
 
 /** An idea as `submitIdea` takes it: without `ideaId` one is made from the title, without `champion` the submitter carries it. */
 export const ideaSubmissionSchema = producing<Submission>()(z
@@ -88,8 +86,8 @@ export const ideaSubmissionSchema = producing<Submission>()(z
     estimatedBenefit: z.number().nonnegative().optional(),
     /** The campaign the idea answers. */
     campaign: campaignIdSchema.optional(),
-    /** The process template id; `smb-lite` when not given. */
-    process: z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`).default('smb-lite'),
+    /** The process template id; when not given, the first routing rule that matches chooses it (`smb-lite` without rules). */
+    process: z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`).optional(),
   })
   .strict());
 /** The input of `submitIdea`. */

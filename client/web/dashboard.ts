@@ -16,6 +16,7 @@ import {
   timeToDecisionReport,
   toCsv,
   type EventSource,
+  type ReportContext,
   type ReportDatabase,
   type ReportRange,
   type ReportTable,
@@ -132,7 +133,7 @@ export async function dashboardData(source: EventSource | ReportDatabase, range:
   };
 }
 
-export function dashboardRoutes(options: { events: EventSource | ReportDatabase; adminKey?: string; lockout?: Lockout }): Router {
+export function dashboardRoutes(options: { events: EventSource | ReportDatabase; adminKey?: string; lockout?: Lockout; context?: ReportContext }): Router {
   const router = Router();
   if (!options.adminKey) {
     router.use((_request, response) => {
@@ -206,7 +207,7 @@ ${overTime.months.length ? columnChart('Ideas submitted per month, by source', o
         return;
       }
       const range = rangeOf(request);
-      const tables = report.tables(await runReport(report, options.events, range));
+      const tables = report.tables(await runReport(report, options.events, range, options.context));
       if (csv) {
         response.type('text/csv').attachment(`${report.name}.csv`).send(toCsv(tables[0]!));
         return;

@@ -1,4 +1,4 @@
-import { DECISIONS, type Criterion, type Decision } from '../../config/process';
+import { DECISIONS, type Criterion, type Decision, type DecisionLabels } from '../../config/process';
 import { IDEA_CATEGORIES, type IdeaStatus, type KpiReceipt, type PendingReview, type PilotPlanTemplate, type PilotStatus, type VoteReceipt } from '../sdk';
 import { againstTarget, type KpiSummary } from '../../workflows/kpi-rules';
 import { clockFor } from '../../text';
@@ -15,6 +15,18 @@ export const DECISION_LABELS: Record<Decision, { label: string; hint: string }> 
   hold: { label: 'Hold', hint: 'Park it for now; it comes back for review later.' },
   recycle: { label: 'Recycle', hint: 'Send it back for rework, then review it again.' },
 };
+
+/** The decisions as a page offers them, in the process template's own words where it has them. */
+export function decisionChoices(labels: DecisionLabels | undefined): Record<Decision, { label: string; hint: string }> {
+  return Object.fromEntries(DECISIONS.map((decision) => [decision, { ...DECISION_LABELS[decision], label: labels?.[decision] ?? DECISION_LABELS[decision].label }])) as Record<Decision, { label: string; hint: string }>;
+}
+
+/** A strategic goal an idea claims, as the firm's settings describe it (just the id when the firm set no goals). */
+export interface ClaimedGoal {
+  id: string;
+  name: string;
+  description: string;
+}
 
 export type Clock = (isoTime: string) => string;
 
@@ -61,14 +73,15 @@ function gatePackage(idea: IdeaStatus, when: Clock, plan?: PilotPlanTemplate): H
 </section>`;
 }
 
-function earlierRounds(idea: IdeaStatus, when: Clock): Html {
+function earlierRounds(idea: IdeaStatus, when: Clock, labels?: DecisionLabels): Html {
   if (idea.decisions.length === 0) return html``;
+  const choices = decisionChoices(labels);
   return html`<section aria-labelledby="earlier-heading">
   <h2 id="earlier-heading">What earlier rounds said</h2>
   ${idea.decisions.map(
     (decision) => html`<div class="card">
-    <p><strong>${decision.gateName}, round ${decision.round}: ${DECISION_LABELS[decision.decision].label}</strong>${decision.score !== undefined ? ` (score ${decision.score})` : ''} <span class="meta">${when(decision.at)}</span></p>
-    <ul class="plain">${decision.reasons.map((reason) => html`<li>${reason}</li>`)}${decision.comments.filter((c) => c.comment).map((c) => html`<li>${c.reviewer} (${DECISION_LABELS[c.decision].label}): ${c.comment}</li>`)}</ul>
+    <p><strong>${decision.gateName}, round ${decision.round}: ${choices[decision.decision].label}</strong>${decision.score !== undefined ? ` (score ${decision.score})` : ''} <span class="meta">${when(decision.at)}</span></p>
+    <ul class="plain">${decision.reasons.map((reason) => html`<li>${reason}</li>`)}${decision.comments.filter((c) => c.comment).map((c) => html`<li>${c.reviewer} (${choices[c.decision].label}): ${c.comment}</li>`)}</ul>
   </div>`,
   )}
 </section>`;
@@ -81,14 +94,17 @@ export function staleVotes(idea: IdeaStatus): { reviewerName: string; decision: 
   return round.votes.filter((vote) => vote.fingerprint && vote.fingerprint !== round.packageFingerprint).map((vote) => ({ reviewerName: vote.reviewerName, decision: vote.decision }));
 }
 
-function scoreField(criterion: Criterion, value: string | undefined, error: boolean): Html {
+function scoreField(criterion: Criterion, value: string | undefined, error: boolean, goals: ClaimedGoal[]): Html {
   const name = `score.${criterion.id}`;
+  // Alignment is judged against the goals the idea says it serves: the reviewer sees what they are.
+  const alignment = criterion.id === 'alignment' && goals.length > 0;
   return html`<fieldset${error ? html` aria-invalid="true"` : ''}>
   <legend>${criterion.label}${criterion.minimum ? html` <span class="meta">(must be at least ${criterion.minimum})</span>` : ''}</legend>
   <div class="scale">
     ${[1, 2, 3, 4, 5].map((score) => html`<label><input type="radio" name="${name}" value="${score}" required${value === String(score) ? html` checked` : ''}> ${score}</label>`)}
   </div>
-  <p class="hint">1 is poor, 5 is excellent.</p>
+  <p class="hint">1 is poor, 5 is excellent.${alignment ? ' The idea says it serves:' : ''}</p>
+  ${alignment ? html`<ul class="plain hint">${goals.map((goal) => html`<li><strong>${goal.name}</strong>${goal.description ? html`: ${goal.description}` : ''}</li>`)}</ul>` : ''}
 </fieldset>`;
 }
 
@@ -141,29 +157,30 @@ export function mergedPage(args: { idea: IdeaStatus; into: string }): Html {
 <p>${args.idea.submitter.name} is told, with your reason, and credited on “${survivor}”. Its review is closed; nothing more is needed here.</p>`;
 }
 
-export function reviewPage(args: { idea: IdeaStatus; reviewer: string; form: VoteForm; errors: string[]; action: string; pendingLink?: string; when: Clock; plan?: PilotPlanTemplate }): Html {
+export function reviewPage(args: { idea: IdeaStatus; reviewer: string; form: VoteForm; errors: string[]; action: string; pendingLink?: string; when: Clock; plan?: PilotPlanTemplate; labels?: DecisionLabels; goals?: ClaimedGoal[] }): Html {
   const { idea, reviewer, form, errors, when } = args;
+  const choices = decisionChoices(args.labels);
   const round = idea.round!;
   const me = round.reviewers.find((person) => person.email === reviewer);
   const stale = staleVotes(idea);
   return html`<h1>${round.gateName} for “${idea.title}”</h1>
 <p class="meta">Round ${round.round} · your decision is needed by <strong>${when(round.deadlineAt)}</strong> · reviewing as ${me?.name ?? reviewer} (${reviewer})</p>
 ${errors.length ? html`<div class="notice error" role="alert"><p><strong>Nothing was recorded yet.</strong></p><ul class="plain">${errors.map((error) => html`<li>${error}</li>`)}</ul></div>` : ''}
-${stale.length ? html`<div class="notice warning" role="status">The champion revised the package after ${stale.map((vote) => `${vote.reviewerName} voted ${DECISION_LABELS[vote.decision].label.toLowerCase()}`).join(', ')}: those votes were cast on an earlier version.</div>` : ''}
+${stale.length ? html`<div class="notice warning" role="status">The champion revised the package after ${stale.map((vote) => `${vote.reviewerName} voted ${choices[vote.decision].label.toLowerCase()}`).join(', ')}: those votes were cast on an earlier version.</div>` : ''}
 ${ideaSummary(idea, when)}
 ${similarIdeas(idea, args.action, round.gate === idea.screeners?.gate)}
 ${gatePackage(idea, when, args.plan)}
-${earlierRounds(idea, when)}
+${earlierRounds(idea, when, args.labels)}
 <section aria-labelledby="vote-heading">
   <h2 id="vote-heading">Your vote</h2>
   <p class="meta">The gate decides once ${round.votesNeeded} of ${round.reviewers.length} reviewers have voted; ${round.votes.length ? `${round.votes.length} have so far` : 'nobody has yet'}. Waiting on ${round.reviewers.filter((person) => !person.voted).map((person) => person.name).join(', ')}.</p>
   <form method="post" action="${args.action}">
     <input type="hidden" name="fingerprint" value="${form.fingerprint ?? idea.stage.ready?.fingerprint ?? ''}">
-    ${round.criteria.map((criterion) => scoreField(criterion, form.scores[criterion.id], errors.some((error) => error.includes(criterion.id))))}
+    ${round.criteria.map((criterion) => scoreField(criterion, form.scores[criterion.id], errors.some((error) => error.includes(criterion.id)), args.goals ?? []))}
     <fieldset>
       <legend>Your decision</legend>
       <div class="choices">
-        ${DECISIONS.map((decision) => html`<label><input type="radio" name="decision" value="${decision}" required${form.decision === decision ? html` checked` : ''}><span>${DECISION_LABELS[decision].label}<small>${DECISION_LABELS[decision].hint}</small></span></label>`)}
+        ${DECISIONS.map((decision) => html`<label><input type="radio" name="decision" value="${decision}" required${form.decision === decision ? html` checked` : ''}><span>${choices[decision].label}<small>${choices[decision].hint}</small></span></label>`)}
       </div>
     </fieldset>
     ${categoryField(idea, form.category)}
@@ -179,10 +196,11 @@ ${earlierRounds(idea, when)}
 ${args.pendingLink ? html`<p><a href="${args.pendingLink}">Everything waiting on you</a></p>` : ''}`;
 }
 
-export function votedPage(args: { idea: IdeaStatus; receipt: VoteReceipt; reviewerName: string; when: Clock; repeated: boolean }): Html {
+export function votedPage(args: { idea: IdeaStatus; receipt: VoteReceipt; reviewerName: string; when: Clock; repeated: boolean; labels?: DecisionLabels }): Html {
   const { idea, receipt, when } = args;
+  const choices = decisionChoices(args.labels);
   const complete = receipt.votesIn >= receipt.votesNeeded;
-  return html`<div class="notice success" role="status"><p><strong>${args.repeated ? 'Already recorded' : 'Recorded'}: ${DECISION_LABELS[receipt.decision].label.toLowerCase()}, by you, at ${when(receipt.castAt)}.</strong></p></div>
+  return html`<div class="notice success" role="status"><p><strong>${args.repeated ? 'Already recorded' : 'Recorded'}: ${choices[receipt.decision].label.toLowerCase()}, by you, at ${when(receipt.castAt)}.</strong></p></div>
 <h1>Thank you, ${args.reviewerName}</h1>
 <p>Your vote on “${idea.title}” at ${idea.round?.gateName ?? receipt.gate}, round ${receipt.round}, is in.</p>
 <h2>What happens next</h2>
@@ -191,13 +209,14 @@ export function votedPage(args: { idea: IdeaStatus; receipt: VoteReceipt; review
     : `The gate decides once ${receipt.votesNeeded} reviewers have voted (${receipt.votesIn} so far). ${idea.submitter.name} hears the outcome with the reasons.`}</p>`;
 }
 
-export function closedPage(args: { idea: IdeaStatus; gate?: string; round?: number; when: Clock }): Html {
+export function closedPage(args: { idea: IdeaStatus; gate?: string; round?: number; when: Clock; labels?: DecisionLabels }): Html {
   const { idea, when } = args;
+  const choices = decisionChoices(args.labels);
   const decided = idea.decisions.find((decision) => decision.gate === args.gate && decision.round === args.round);
   const open = idea.round && idea.status === 'in-review' && idea.round.phase !== 'closing' ? idea.round : undefined;
   return html`<h1>This review is closed</h1>
 ${decided
-    ? html`<p>${decided.gateName}, round ${decided.round}, for “${idea.title}” was decided <strong>${DECISION_LABELS[decided.decision].label.toLowerCase()}</strong> by ${decided.actor ?? (decided.decidedBy === 'reviewers' ? 'the reviewers' : 'the deadline rule')} on ${when(decided.at)}.</p>
+    ? html`<p>${decided.gateName}, round ${decided.round}, for “${idea.title}” was decided <strong>${choices[decided.decision].label.toLowerCase()}</strong> by ${decided.actor ?? (decided.decidedBy === 'reviewers' ? 'the reviewers' : 'the deadline rule')} on ${when(decided.at)}.</p>
 <ul class="plain">${decided.reasons.map((reason) => html`<li>${reason}</li>`)}</ul>`
     : html`<p>“${idea.title}” is ${idea.status.replace('-', ' ')}; this round is no longer open.</p>`}
 ${open ? html`<p>A newer round is open (${open.gateName}, round ${open.round}); its own message has a link for it.</p>` : ''}
@@ -208,8 +227,9 @@ export function problemPage(title: string, lines: string[]): Html {
   return html`<h1>${title}</h1>${lines.map((line) => html`<p>${line}</p>`)}<p>Nothing was changed.</p>`;
 }
 
-export function decidePage(args: { idea: IdeaStatus; contact: string; form: { decision?: string; reason: string; conditions: string }; errors: string[]; action: string; when: Clock }): Html {
+export function decidePage(args: { idea: IdeaStatus; contact: string; form: { decision?: string; reason: string; conditions: string }; errors: string[]; action: string; when: Clock; labels?: DecisionLabels }): Html {
   const { idea, form, errors, when } = args;
+  const choices = decisionChoices(args.labels);
   const round = idea.round!;
   return html`<h1>Decide ${round.gateName} for “${idea.title}”</h1>
 <p class="meta">Round ${round.round} passed its deadline (${when(round.deadlineAt)}) without a decision. You are deciding as ${args.contact}.</p>
@@ -219,7 +239,7 @@ ${gatePackage(idea, when)}
 <section aria-labelledby="votes-heading">
   <h2 id="votes-heading">Votes so far</h2>
   ${round.votes.length
-    ? html`<table><thead><tr><th scope="col">Reviewer</th><th scope="col">Vote</th><th scope="col">Reasons</th></tr></thead><tbody>${round.votes.map((vote) => html`<tr><td>${vote.reviewerName}</td><td>${DECISION_LABELS[vote.decision].label}</td><td>${vote.comment}</td></tr>`)}</tbody></table>`
+    ? html`<table><thead><tr><th scope="col">Reviewer</th><th scope="col">Vote</th><th scope="col">Reasons</th></tr></thead><tbody>${round.votes.map((vote) => html`<tr><td>${vote.reviewerName}</td><td>${choices[vote.decision].label}</td><td>${vote.comment}</td></tr>`)}</tbody></table>`
     : html`<p>Nobody has voted.</p>`}
   <p class="meta">Waiting on ${round.reviewers.filter((person) => !person.voted).map((person) => person.name).join(', ') || 'nobody'}.</p>
 </section>
@@ -229,7 +249,7 @@ ${gatePackage(idea, when)}
     <fieldset>
       <legend>Decision</legend>
       <div class="choices">
-        ${DECISIONS.map((decision) => html`<label><input type="radio" name="decision" value="${decision}" required${form.decision === decision ? html` checked` : ''}><span>${DECISION_LABELS[decision].label}<small>${DECISION_LABELS[decision].hint}</small></span></label>`)}
+        ${DECISIONS.map((decision) => html`<label><input type="radio" name="decision" value="${decision}" required${form.decision === decision ? html` checked` : ''}><span>${choices[decision].label}<small>${choices[decision].hint}</small></span></label>`)}
       </div>
     </fieldset>
     <label class="field" for="conditions">Conditions, one per line</label>

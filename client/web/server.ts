@@ -7,9 +7,10 @@ import { LinkError, linkBuilder, verifyLink, type LinkClaims, type LinkPurpose }
 import { serveMetrics } from '../../worker/metrics';
 import type { Store } from '../../store';
 import type { Settings } from '../../config/settings';
+import { decisionLabelsOf, type DecisionLabels } from '../../config/process';
 import { StageGateError, type IdeaStatus, type RecordedVote, type StageGateClient, type VoteReceipt } from '../sdk';
 import { html, layout, STYLESHEET, type Html } from './html';
-import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, kpiRecordedPage, linkSentPage, mergedPage, pendingPage, problemPage, reviewPage, votedPage, type KpiForm, type VoteForm } from './pages';
+import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, kpiRecordedPage, linkSentPage, mergedPage, pendingPage, problemPage, reviewPage, votedPage, type ClaimedGoal, type KpiForm, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
 import { planForm, planFromForm, planHandedInPage, planPage, readPlanForm, type PlanForm } from './plan';
 import { dashboardRoutes } from './dashboard';
@@ -179,8 +180,19 @@ export function createWebApp(options: WebServerOptions): express.Express {
   function sendEarlierVote(response: Response, idea: IdeaStatus, reviewer: string): boolean {
     const earlier = idea.round?.votes.find((vote) => vote.reviewer === reviewer);
     if (!earlier) return false;
-    send(response, 200, 'Vote recorded', votedPage({ idea, receipt: receiptOf(idea, earlier), reviewerName: earlier.reviewerName, when, repeated: true }));
+    send(response, 200, 'Vote recorded', votedPage({ idea, receipt: receiptOf(idea, earlier), reviewerName: earlier.reviewerName, when, repeated: true, ...wordsFor(idea) }));
     return true;
+  }
+
+  /**
+   * What a page says of an idea in the firm's own words: its process template's names for the
+   * decisions (the current template of that id; the journey keeps deciding the same) and the
+   * strategic goals it claims, described as the settings describe them.
+   */
+  function wordsFor(idea: IdeaStatus): { labels?: DecisionLabels; goals: ClaimedGoal[] } {
+    const labels = client.processes().get(idea.process.id)?.decisionLabels;
+    const goals = idea.strategicGoals.map((id) => settings.goals.find((goal) => goal.id === id) ?? { id, name: id, description: '' });
+    return { ...(labels ? { labels } : {}), goals };
   }
 
   const action = (handler: (request: Request, response: Response) => Promise<void>) => (request: Request, response: Response, next: NextFunction) => {
@@ -197,7 +209,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
       // scanners approve nothing and a reloading tab adds nothing to the idea's history.
       if (!idea.round!.opened?.includes(claims.email)) await client.reviewOpened(idea.ideaId, { reviewer: claims.email, round: claims.round! }).catch(() => undefined);
       const plan = await client.pilotPlan(idea.ideaId).catch(() => undefined);
-      send(response, 200, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form: EMPTY_FORM, errors: [], action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when, plan }));
+      send(response, 200, idea.round!.gateName, reviewPage({ idea, reviewer: claims.email, form: EMPTY_FORM, errors: [], action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when, plan, ...wordsFor(idea) }));
     }),
   );
 
@@ -236,7 +248,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
       // The plan is read only to show the form again, never on the way to a vote.
       const retry = async (status: number, errors: string[], shown?: { idea: IdeaStatus; form: VoteForm; plan?: Awaited<ReturnType<StageGateClient['pilotPlan']>> }) => {
         const page = shown ?? { idea, form, plan: await client.pilotPlan(idea.ideaId).catch(() => undefined) };
-        send(response, status, page.idea.round!.gateName, reviewPage({ ...page, reviewer: claims.email, errors, action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when }));
+        send(response, status, page.idea.round!.gateName, reviewPage({ ...page, reviewer: claims.email, errors, action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when, ...wordsFor(page.idea) }));
       };
       if (problems.length) return retry(422, problems);
       const stopTimer = metrics.voteLatency.startTimer();
@@ -256,13 +268,13 @@ export function createWebApp(options: WebServerOptions): express.Express {
         stopTimer();
         metrics.votes.inc({ decision: receipt.decision });
         const name = idea.round!.reviewers.find((person) => person.email === claims.email)?.name ?? claims.email;
-        send(response, 200, 'Vote recorded', votedPage({ idea: await client.getIdea(idea.ideaId), receipt, reviewerName: name, when, repeated: false }));
+        send(response, 200, 'Vote recorded', votedPage({ idea: await client.getIdea(idea.ideaId), receipt, reviewerName: name, when, repeated: false, ...wordsFor(idea) }));
       } catch (err) {
         if (!(err instanceof StageGateError)) throw err;
         const now = await client.getIdea(idea.ideaId);
         if (err.code === 'already-voted' && sendEarlierVote(response, now, claims.email)) return;
         if (err.code === 'already-voted' || err.code === 'gate-closed' || err.code === 'idea-ended') {
-          return send(response, 410, 'This review is closed', closedPage({ idea: now, gate: claims.gate, round: claims.round, when }));
+          return send(response, 410, 'This review is closed', closedPage({ idea: now, gate: claims.gate, round: claims.round, when, ...wordsFor(now) }));
         }
         if (err.code === 'no-worker' || err.code === 'server-unreachable') return retry(503, [err.message]);
         // Cast on a package since revised, plan and all: the page shows the package as it is now.
@@ -277,7 +289,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
     action(async (request, response) => {
       const claims = claimsFor(String(request.params.token), 'decide');
       const idea = await openRound(claims);
-      send(response, 200, `Decide ${idea.round!.gateName}`, decidePage({ idea, contact: claims.email, form: { reason: '', conditions: '' }, errors: [], action: request.originalUrl, when }));
+      send(response, 200, `Decide ${idea.round!.gateName}`, decidePage({ idea, contact: claims.email, form: { reason: '', conditions: '' }, errors: [], action: request.originalUrl, when, ...wordsFor(idea) }));
     }),
   );
 
@@ -289,7 +301,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
       const body = request.body as Record<string, unknown>;
       const form = { decision: typeof body.decision === 'string' ? body.decision : undefined, reason: text(body.reason), conditions: text(body.conditions) };
       const conditions = form.conditions.split('\n').map((line) => line.trim()).filter(Boolean);
-      const retry = (status: number, errors: string[]) => send(response, status, `Decide ${idea.round!.gateName}`, decidePage({ idea, contact: claims.email, form, errors, action: request.originalUrl, when }));
+      const retry = (status: number, errors: string[]) => send(response, status, `Decide ${idea.round!.gateName}`, decidePage({ idea, contact: claims.email, form, errors, action: request.originalUrl, when, ...wordsFor(idea) }));
       const problems = [!form.decision && 'Choose a decision.', !form.reason.trim() && 'Give a reason: the submitter and the reviewers will read it.', form.decision === 'conditional-go' && conditions.length === 0 && 'A conditional go needs at least one condition.'].filter((p): p is string => typeof p === 'string');
       if (problems.length) return retry(422, problems);
       try {
@@ -297,7 +309,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
       } catch (err) {
         if (!(err instanceof StageGateError)) throw err;
         if (err.code === 'gate-closed' || err.code === 'idea-ended') {
-          return send(response, 410, 'This review is closed', closedPage({ idea: await client.getIdea(idea.ideaId), gate: claims.gate, round: claims.round, when }));
+          return send(response, 410, 'This review is closed', closedPage({ idea: await client.getIdea(idea.ideaId), gate: claims.gate, round: claims.round, when, ...wordsFor(idea) }));
         }
         return retry(err.code === 'no-worker' || err.code === 'server-unreachable' ? 503 : 422, [err.message]);
       }
@@ -458,7 +470,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
     }),
   );
 
-  if (options.events) app.use('/dashboard', dashboardRoutes({ events: options.events, adminKey: settings.adminKey, lockout: adminLockout }));
+  if (options.events) app.use('/dashboard', dashboardRoutes({ events: options.events, adminKey: settings.adminKey, lockout: adminLockout, context: { goals: settings.goals, decisionLabels: decisionLabelsOf(client.processes().values()) } }));
   if (options.outbox) app.use('/outbox', outboxRoutes(options.outbox, when));
 
   // A page that exists answers other methods with 405 and what it allows, not "no page here".
