@@ -241,6 +241,53 @@ const domainsSchema = z.preprocess(
   z.array(domainSchema).max(100),
 );
 
+/** An accepted recipient of the email intake: an address (`ideas@cornerbakery.example`) or a whole domain (`@ideas.cornerbakery.example`). */
+const intakeRecipientSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((entry) => (entry.startsWith('@') ? domainSchema.safeParse(entry.slice(1)).success : z.email().safeParse(entry).success), 'expected an address like ideas@cornerbakery.example or a domain like @ideas.cornerbakery.example');
+
+/** A mailbox the intake polls over IMAP: `imaps://imap.cornerbakery.example` (993) or `imap://...` (143, STARTTLS when offered). */
+export const intakeImapSchema = z
+  .object({
+    url: z.url({ protocol: /^imaps?$/, error: 'expected an IMAP URL like imaps://imap.cornerbakery.example' }),
+    user: z.string().min(1),
+    pass: z.string().min(1),
+    folder: z.string().min(1).default('INBOX'),
+    /** How often the mailbox is looked at for messages not yet seen. */
+    pollInterval: durationSchema.prefault('1m'),
+  })
+  .strict();
+
+/**
+ * The email intake (`stagegate intake`): messages to `addresses` become ideas. Its SMTP listener
+ * takes nothing for anyone else (no relay), nothing over `maxSize`, and offers STARTTLS when
+ * `tlsKey` and `tlsCert` are given; `imap` polls a hosted mailbox instead or as well.
+ */
+export const intakeSettingsSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(2525),
+    addresses: z.preprocess(
+      (value) => (typeof value === 'string' ? value.split(',').map((entry) => entry.trim()).filter(Boolean) : value),
+      z.array(intakeRecipientSchema).max(100),
+    ).default([]),
+    /** The largest message taken, in bytes: announced as SMTP SIZE, and a hard limit on what is read. */
+    maxSize: z.coerce.number().int().min(1_024).max(100 * 1_048_576).default(10 * 1_048_576),
+    /** SMTP connections open at once; more are turned away. */
+    maxConnections: z.coerce.number().int().min(1).max(10_000).default(20),
+    /** Keep attachments in the data folder; by default they are only listed (name and size) in the idea's description. */
+    storeAttachments: flag.default(false),
+    /** PEM files of the listener's key and certificate: with both, STARTTLS is offered. */
+    tlsKey: z.string().min(1).optional(),
+    tlsCert: z.string().min(1).optional(),
+    imap: intakeImapSchema.optional(),
+  })
+  .strict()
+  .refine((intake) => (intake.tlsKey === undefined) === (intake.tlsCert === undefined), { path: ['tlsCert'], message: 'expected tlsKey and tlsCert together' });
+export type IntakeSettings = z.output<typeof intakeSettingsSchema>;
+
 export const settingsSchema = z
   .object({
     taskQueue: z.string().min(1).default('stagegate'),
@@ -309,6 +356,8 @@ export const settingsSchema = z
     staffDomains: domainsSchema.default([]),
     /** Partner firms' email domains: ideas from them carry the source `partner`. */
     partnerDomains: domainsSchema.default([]),
+    /** Ideas by email: the SMTP listener and IMAP poller of `stagegate intake`. */
+    intake: intakeSettingsSchema.prefault({}),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema> & {
@@ -347,6 +396,19 @@ export const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_CODEC_CORS_ORIGIN', ['codecCorsOrigin']],
   ['STAGEGATE_STAFF_DOMAINS', ['staffDomains']],
   ['STAGEGATE_PARTNER_DOMAINS', ['partnerDomains']],
+  ['STAGEGATE_INTAKE_HOST', ['intake', 'host']],
+  ['STAGEGATE_INTAKE_PORT', ['intake', 'port']],
+  ['STAGEGATE_INTAKE_ADDRESSES', ['intake', 'addresses']],
+  ['STAGEGATE_INTAKE_MAX_SIZE', ['intake', 'maxSize']],
+  ['STAGEGATE_INTAKE_MAX_CONNECTIONS', ['intake', 'maxConnections']],
+  ['STAGEGATE_INTAKE_STORE_ATTACHMENTS', ['intake', 'storeAttachments']],
+  ['STAGEGATE_INTAKE_TLS_KEY', ['intake', 'tlsKey']],
+  ['STAGEGATE_INTAKE_TLS_CERT', ['intake', 'tlsCert']],
+  ['STAGEGATE_INTAKE_IMAP_URL', ['intake', 'imap', 'url']],
+  ['STAGEGATE_INTAKE_IMAP_USER', ['intake', 'imap', 'user']],
+  ['STAGEGATE_INTAKE_IMAP_PASS', ['intake', 'imap', 'pass']],
+  ['STAGEGATE_INTAKE_IMAP_FOLDER', ['intake', 'imap', 'folder']],
+  ['STAGEGATE_INTAKE_IMAP_POLL_INTERVAL', ['intake', 'imap', 'pollInterval']],
   ['STAGEGATE_LOCALE', ['locale']],
   ['STAGEGATE_WEBHOOKS', ['webhooks']],
   ['STAGEGATE_WEBHOOK_ATTEMPTS', ['webhookRetry', 'attempts']],
