@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
@@ -74,6 +75,24 @@ function ideaIn(response: string): string {
   const id = /Idea (\S+) received/.exec(response)?.[1];
   if (!id) throw new Error(`no idea in the reply "${response}"`);
   return id;
+}
+
+/** A bare SMTP dialogue: the reply to the last command. */
+async function dialogue(commands: string[]): Promise<string> {
+  const socket = connect(smtp.port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk));
+  const replies = async (count: number) => eventually(() => expect(received.match(/^\d{3} /gm)?.length ?? 0).toBeGreaterThanOrEqual(count));
+  try {
+    await replies(1);
+    for (const [index, command] of commands.entries()) {
+      socket.write(`${command}\r\n`);
+      await replies(index + 2);
+    }
+    return received.trimEnd().split('\n').pop()!;
+  } finally {
+    socket.destroy();
+  }
 }
 
 let sequence = 0;
@@ -187,15 +206,23 @@ describe('email intake: what it refuses or quarantines, never answering', () => 
   });
 
   test('an oversized message is refused: at MAIL FROM when it declares its SIZE, after DATA when it does not', async () => {
-    const big = 'x'.repeat(MAX_SIZE + 1_000);
-    await expect(send({ from: 'oversize@customer.example', subject: 'Huge', text: big, messageId: messageId() })).rejects.toMatchObject({ responseCode: 552, command: 'MAIL FROM' });
-    // A client that does not say its size: the hard limit after DATA.
-    const connection = new SMTPConnection({ host: '127.0.0.1', port: smtp.port, ignoreTLS: true });
-    await new Promise<void>((resolve, reject) => connection.connect((err?: Error) => (err ? reject(err) : resolve())));
-    const raw = `From: oversize@customer.example\r\nTo: ${INTAKE}\r\nSubject: Huge\r\nMessage-ID: ${messageId()}\r\n\r\n${big}\r\n`;
-    const sent = new Promise((resolve, reject) => connection.send({ from: 'oversize@customer.example', to: [INTAKE] }, raw, (err, info) => (err ? reject(err) : resolve(info))));
-    await expect(sent).rejects.toMatchObject({ responseCode: 552, command: 'DATA' });
-    connection.quit();
+    const raw = `From: oversize@customer.example\r\nTo: ${INTAKE}\r\nSubject: Huge\r\nMessage-ID: ${messageId()}\r\n\r\n${'x'.repeat(MAX_SIZE + 1_000)}\r\n`;
+    /** One message through nodemailer's SMTP connection, which says the size (SIZE=) only when told it. */
+    const sendRaw = async (size?: number) => {
+      const connection = new SMTPConnection({ host: '127.0.0.1', port: smtp.port, ignoreTLS: true });
+      await new Promise<void>((resolve, reject) => connection.connect((err?: Error) => (err ? reject(err) : resolve())));
+      try {
+        return await new Promise((resolve, reject) => connection.send({ from: 'oversize@customer.example', to: [INTAKE], ...(size ? { size } : {}) }, raw, (err, info) => (err ? reject(err) : resolve(info))));
+      } finally {
+        connection.quit();
+      }
+    };
+    // The listener announces its SIZE in EHLO, so a client that knows the size gives up before sending...
+    await expect(sendRaw(raw.length)).rejects.toMatchObject({ command: 'MAIL FROM', message: `Message size larger than allowed ${MAX_SIZE}` });
+    // ...a client that declares a larger SIZE anyway is refused at MAIL FROM...
+    expect(await dialogue(['EHLO client.example', `MAIL FROM:<oversize@customer.example> SIZE=${raw.length}`])).toMatch(/^552 /);
+    // ...and one that declares none meets the hard limit after DATA.
+    await expect(sendRaw()).rejects.toMatchObject({ responseCode: 552, command: 'DATA' });
     expect(logged.some((line) => line.startsWith('stagegate intake: refused reason=oversized'))).toBe(true);
     neverAnswered.push('oversize@customer.example');
   });
@@ -275,6 +302,23 @@ describe('email intake: what it refuses or quarantines, never answering', () => 
   });
 });
 
+describe('email intake: connections', () => {
+  test('past intake.maxConnections a new connection is turned away with 421', async () => {
+    const listener = await startSmtpIntake(intake, { ...settings.intake, maxConnections: 1 }, (line) => logged.push(line));
+    const greeting = (socket: Socket) => new Promise<string>((resolve) => socket.once('data', (chunk) => resolve(String(chunk))));
+    const first = connect(listener.port, '127.0.0.1');
+    try {
+      expect(await greeting(first)).toMatch(/^220 /);
+      const second = connect(listener.port, '127.0.0.1');
+      expect(await greeting(second)).toMatch(/^421 /);
+      second.destroy();
+    } finally {
+      first.destroy();
+      await listener.close();
+    }
+  });
+});
+
 describe('email intake: STARTTLS', () => {
   test('with a key and certificate the listener offers STARTTLS, and a client that requires TLS delivers over it', async () => {
     const certificates = makeCertificates(mkdtempSync(join(tmpdir(), 'stagegate-intake-tls-')));
@@ -308,7 +352,11 @@ describe('email intake: IMAP', () => {
       const autoReply = messageId();
       await mailer.append('INBOX', `From: Ivy Park <ivy@coffeesupplier.example>\r\nTo: ${INTAKE}\r\nSubject: Loyalty card for coffee and a pastry\r\nMessage-ID: ${id}\r\n\r\nTen stamps, one free pastry.\r\n`, []);
       await mailer.append('INBOX', `From: away@customer.example\r\nTo: ${INTAKE}\r\nSubject: Away\r\nAuto-Submitted: auto-replied\r\nMessage-ID: ${autoReply}\r\n\r\nI am away.\r\n`, []);
-      expect(await pollMailboxOnce(intake, imap, MAX_SIZE, (line) => logged.push(line))).toBe(2);
+      const big = messageId();
+      await mailer.append('INBOX', `From: big@customer.example\r\nTo: ${INTAKE}\r\nSubject: Huge\r\nMessage-ID: ${big}\r\n\r\n${'x'.repeat(MAX_SIZE + 1_000)}\r\n`, []);
+      expect(await pollMailboxOnce(intake, imap, MAX_SIZE, (line) => logged.push(line))).toBe(3);
+      // Too big to read: only a note of it is kept, and it is marked seen like the others.
+      expect(quarantined(big)).toMatchObject({ reason: 'oversized' });
       const line = logged.find((entry) => entry.startsWith('stagegate intake: submitted') && entry.includes('via=imap') && entry.includes(id))!;
       const ideaId = /idea=(\S+)/.exec(line)![1]!;
       expect(await client.getIdea(ideaId)).toMatchObject({ title: 'Loyalty card for coffee and a pastry', source: 'partner', submitter: { email: 'ivy@coffeesupplier.example', name: 'Ivy Park' } });
