@@ -82,6 +82,8 @@ export function composeMessage(notification: Notification, recipient: Person, op
         subject: `Thank you: your idea ${title} is in`,
         heading: 'Thank you for your idea',
         body: [paragraph(`Thank you for your idea ${title}. It now follows the ${idea.processName} process, and you will hear about every decision and the reasons for it.`)],
+        // The submitter's own page of the idea; the link lives a year, longer than most journeys' rounds.
+        action: { label: 'Follow your idea', url: options.links.follow(idea.ideaId, recipient.email) },
       };
     case 'stage-entered':
       return {

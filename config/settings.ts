@@ -247,6 +247,53 @@ const domainsSchema = z.preprocess(
   z.array(domainSchema).max(100),
 );
 
+/** An accepted recipient of the email intake: an address (`ideas@cornerbakery.example`) or a whole domain (`@ideas.cornerbakery.example`). */
+const intakeRecipientSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((entry) => (entry.startsWith('@') ? domainSchema.safeParse(entry.slice(1)).success : z.email().safeParse(entry).success), 'expected an address like ideas@cornerbakery.example or a domain like @ideas.cornerbakery.example');
+
+/** A mailbox the intake polls over IMAP: `imaps://imap.cornerbakery.example` (993) or `imap://...` (143, STARTTLS when offered). */
+export const intakeImapSchema = z
+  .object({
+    url: z.url({ protocol: /^imaps?$/, error: 'expected an IMAP URL like imaps://imap.cornerbakery.example' }),
+    user: z.string().min(1),
+    pass: z.string().min(1),
+    folder: z.string().min(1).default('INBOX'),
+    /** How often the mailbox is looked at for messages not yet seen. */
+    pollInterval: durationSchema.prefault('1m'),
+  })
+  .strict();
+
+/**
+ * The email intake (`stagegate intake`): messages to `addresses` become ideas. Its SMTP listener
+ * takes nothing for anyone else (no relay), nothing over `maxSize`, and offers STARTTLS when
+ * `tlsKey` and `tlsCert` are given; `imap` polls a hosted mailbox instead or as well.
+ */
+export const intakeSettingsSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(2525),
+    addresses: z.preprocess(
+      (value) => (typeof value === 'string' ? value.split(',').map((entry) => entry.trim()).filter(Boolean) : value),
+      z.array(intakeRecipientSchema).max(100),
+    ).default([]),
+    /** The largest message taken, in bytes: announced as SMTP SIZE, and a hard limit on what is read. */
+    maxSize: z.coerce.number().int().min(1_024).max(100 * 1_048_576).default(10 * 1_048_576),
+    /** SMTP connections open at once; more are turned away. */
+    maxConnections: z.coerce.number().int().min(1).max(10_000).default(20),
+    /** Keep attachments in the data folder; by default they are only listed (name and size) in the idea's description. */
+    storeAttachments: flag.default(false),
+    /** PEM files of the listener's key and certificate: with both, STARTTLS is offered. */
+    tlsKey: z.string().min(1).optional(),
+    tlsCert: z.string().min(1).optional(),
+    imap: intakeImapSchema.optional(),
+  })
+  .strict()
+  .refine((intake) => (intake.tlsKey === undefined) === (intake.tlsCert === undefined), { path: ['tlsCert'], message: 'expected tlsKey and tlsCert together' });
+export type IntakeSettings = z.output<typeof intakeSettingsSchema>;
+
 export const settingsSchema = z
   .object({
     taskQueue: z.string().min(1).default('stagegate'),
@@ -319,6 +366,8 @@ export const settingsSchema = z
     goals: jsonList('goals like [{"id":"less-waste","name":"Waste less","from":"2027-01-01"}]', strategicGoalsSchema).default([]),
     /** Which process (and champion) an idea the caller names no process for goes to: first match wins, the last rule is the default. Without rules, smb-lite. */
     routing: jsonList('rules like [{"id":"small","when":{"estimatedCost":{"atMost":500}},"process":"express"},{"id":"default","process":"smb-lite"}]', routingSchema).default([]),
+    /** Ideas by email: the SMTP listener and IMAP poller of `stagegate intake`. */
+    intake: intakeSettingsSchema.prefault({}),
   })
   .strict()
   .superRefine((settings, ctx) => {
@@ -368,6 +417,19 @@ export const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_PARTNER_DOMAINS', ['partnerDomains']],
   ['STAGEGATE_GOALS', ['goals']],
   ['STAGEGATE_ROUTING', ['routing']],
+  ['STAGEGATE_INTAKE_HOST', ['intake', 'host']],
+  ['STAGEGATE_INTAKE_PORT', ['intake', 'port']],
+  ['STAGEGATE_INTAKE_ADDRESSES', ['intake', 'addresses']],
+  ['STAGEGATE_INTAKE_MAX_SIZE', ['intake', 'maxSize']],
+  ['STAGEGATE_INTAKE_MAX_CONNECTIONS', ['intake', 'maxConnections']],
+  ['STAGEGATE_INTAKE_STORE_ATTACHMENTS', ['intake', 'storeAttachments']],
+  ['STAGEGATE_INTAKE_TLS_KEY', ['intake', 'tlsKey']],
+  ['STAGEGATE_INTAKE_TLS_CERT', ['intake', 'tlsCert']],
+  ['STAGEGATE_INTAKE_IMAP_URL', ['intake', 'imap', 'url']],
+  ['STAGEGATE_INTAKE_IMAP_USER', ['intake', 'imap', 'user']],
+  ['STAGEGATE_INTAKE_IMAP_PASS', ['intake', 'imap', 'pass']],
+  ['STAGEGATE_INTAKE_IMAP_FOLDER', ['intake', 'imap', 'folder']],
+  ['STAGEGATE_INTAKE_IMAP_POLL_INTERVAL', ['intake', 'imap', 'pollInterval']],
   ['STAGEGATE_LOCALE', ['locale']],
   ['STAGEGATE_WEBHOOKS', ['webhooks']],
   ['STAGEGATE_WEBHOOK_ATTEMPTS', ['webhookRetry', 'attempts']],

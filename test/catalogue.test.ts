@@ -116,6 +116,17 @@ const environmentCases: [string, NodeJS.ProcessEnv, RegExp][] = [
   ['a goal id used twice', { STAGEGATE_GOALS: goals([{ id: 'less-waste', name: 'Waste less' }, { id: 'less-waste', name: 'Waste even less' }]) }, /goals\[1\]\.id: "less-waste" is used twice/],
   ['a goal period that is not a date', { STAGEGATE_GOALS: goals([{ id: 'less-waste', name: 'Waste less', from: 'January' }]) }, /goals\[0\]\.from: expected a date like 2027-01-01/],
   ['a goal that ends before it starts', { STAGEGATE_GOALS: goals([{ id: 'less-waste', name: 'Waste less', from: '2027-06-01', until: '2027-01-31' }]) }, /goals\[0\]\.until: must not be before from/],
+  ['an intake port that is not a number', { STAGEGATE_INTAKE_PORT: 'smtp' }, /STAGEGATE_INTAKE_PORT.*intake\.port: /],
+  ['an intake address that is not one', { STAGEGATE_INTAKE_ADDRESSES: 'ideas@cornerbakery.example,ideas at cornerbakery' }, /intake\.addresses\[1\]: expected an address like ideas@cornerbakery\.example or a domain/],
+  ['an intake domain that is not one', { STAGEGATE_INTAKE_ADDRESSES: '@corner bakery' }, /intake\.addresses\[0\]: expected an address/],
+  ['an intake size limit with a unit', { STAGEGATE_INTAKE_MAX_SIZE: '10MB' }, /intake\.maxSize: /],
+  ['an intake size limit below a kilobyte', { STAGEGATE_INTAKE_MAX_SIZE: '100' }, /intake\.maxSize: /],
+  ['no intake connections at all', { STAGEGATE_INTAKE_MAX_CONNECTIONS: '0' }, /intake\.maxConnections: /],
+  ['keeping attachments that is not yes or no', { STAGEGATE_INTAKE_STORE_ATTACHMENTS: 'maybe' }, /intake\.storeAttachments: /],
+  ['an intake TLS key without its certificate', { STAGEGATE_INTAKE_TLS_KEY: '/etc/stagegate/intake.key' }, /intake\.tlsCert: expected tlsKey and tlsCert together/],
+  ['an IMAP URL that is not IMAP', { STAGEGATE_INTAKE_IMAP_URL: 'https://mail.cornerbakery.example', STAGEGATE_INTAKE_IMAP_USER: 'ideas', STAGEGATE_INTAKE_IMAP_PASS: 'secret' }, /intake\.imap\.url: expected an IMAP URL/],
+  ['an IMAP mailbox without a user', { STAGEGATE_INTAKE_IMAP_URL: 'imaps://imap.cornerbakery.example', STAGEGATE_INTAKE_IMAP_PASS: 'secret' }, /intake\.imap\.user: /],
+  ['an IMAP poll interval that is not a duration', { STAGEGATE_INTAKE_IMAP_URL: 'imaps://imap.cornerbakery.example', STAGEGATE_INTAKE_IMAP_USER: 'ideas', STAGEGATE_INTAKE_IMAP_PASS: 'secret', STAGEGATE_INTAKE_IMAP_POLL_INTERVAL: 'often' }, /intake\.imap\.pollInterval: .*"often"/],
   ['an API key given as the key, not its hash', { STAGEGATE_API_KEYS: 'crm:submit:sgk_abcdefghijklmnop' }, /STAGEGATE_API_KEYS.*apiKeys\[0\]\.hash: expected the SHA-256 of the key/],
   ['an API key with an unknown scope', { STAGEGATE_API_KEYS: `crm:submit,write:${'a'.repeat(64)}` }, /apiKeys\[0\]\.scopes\[1\]: /],
   ['an API key entry without scopes', { STAGEGATE_API_KEYS: 'crm' }, /apiKeys: expected a list of API keys: name:scopes:hash|apiKeys\[0\]: /],
@@ -459,6 +470,7 @@ const cliCases: [string, (ideaId: string) => string[], number, RegExp][] = [
   ['a route without an idea file', () => ['process', 'route'], 2, /--file/],
   ['a route for an idea file that is not there', () => ['process', 'route', '--file', '/nonexistent/idea.yaml'], 1, /\/nonexistent\/idea\.yaml: cannot be read/],
   ['a route for an idea with an unknown source', () => ['process', 'route', '--file', writeYaml('idea', { title: 't', description: 'd', source: 'rumour', submitter: { email: 'leo@cornerbakery.example', name: 'Leo' }, category: 'service' })], 2, /idea\.yaml: source: /],
+  ['an email intake with nothing to take mail for', () => ['intake'], 1, /stagegate: nothing to take mail for: set intake\.addresses \(STAGEGATE_INTAKE_ADDRESSES\)/],
 ];
 
 describe('bad-input catalogue: CLI flags', () => {

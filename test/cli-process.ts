@@ -66,11 +66,11 @@ export interface RunningDev {
 
 /** The built `stagegate dev` on free ports and a data folder of its own, its web server at `http://<host>:<port>`. */
 export async function startDev(host: 'localhost' | '127.0.0.1', extraEnv: Record<string, string> = {}): Promise<RunningDev> {
-  const [port, uiPort, webPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, uiPort, webPort, intakePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(testRunDir(), 'dev-'));
   const publicUrl = `http://${host}:${webPort}`;
   const child = spawn(process.execPath, [CLI, 'dev', '--port', String(port), '--ui-port', String(uiPort)], {
-    env: { PATH: process.env.PATH, STAGEGATE_DATA_DIR: dataDir, STAGEGATE_WEB_PORT: String(webPort), STAGEGATE_PUBLIC_URL: publicUrl, STAGEGATE_METRICS_PORT: '0', ...extraEnv },
+    env: { PATH: process.env.PATH, STAGEGATE_DATA_DIR: dataDir, STAGEGATE_WEB_PORT: String(webPort), STAGEGATE_PUBLIC_URL: publicUrl, STAGEGATE_METRICS_PORT: '0', STAGEGATE_INTAKE_PORT: String(intakePort), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

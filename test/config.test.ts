@@ -306,8 +306,19 @@ describe('loadSettings', () => {
       goals: [],
       routing: [],
       worker: { reuseV8Context: true, maxCachedWorkflows: 1000, maxConcurrentWorkflowTaskExecutions: 40, maxConcurrentActivityTaskExecutions: 100, workflowTaskPollers: 10, activityTaskPollers: 10 },
+      staffDomains: [],
+      partnerDomains: [],
+      intake: { host: '127.0.0.1', port: 2525, addresses: [], maxSize: 10 * 1_048_576, maxConnections: 20, storeAttachments: false },
     });
     expect(isAbsolute(settings.dataDir)).toBe(true);
+  });
+
+  test('the email intake from STAGEGATE_INTAKE_* variables: addresses and domains lower-cased, a mailbox with its defaults', () => {
+    const { intake } = loadSettings({
+      env: { STAGEGATE_INTAKE_ADDRESSES: 'Ideas@CornerBakery.example, @ideas.cornerbakery.example', STAGEGATE_INTAKE_PORT: '25', STAGEGATE_INTAKE_STORE_ATTACHMENTS: 'true', STAGEGATE_INTAKE_IMAP_URL: 'imaps://imap.cornerbakery.example', STAGEGATE_INTAKE_IMAP_USER: 'ideas', STAGEGATE_INTAKE_IMAP_PASS: 'secret' },
+      file: emptyFile,
+    });
+    expect(intake).toMatchObject({ port: 25, addresses: ['ideas@cornerbakery.example', '@ideas.cornerbakery.example'], storeAttachments: true, imap: { url: 'imaps://imap.cornerbakery.example', user: 'ideas', pass: 'secret', folder: 'INBOX', pollInterval: 60_000 } });
   });
 
   test('STAGEGATE_LOCALE says how the firm writes numbers: a locale Node knows, nothing else', () => {

@@ -44,14 +44,14 @@ const CASES: { what: string; env: () => Record<string, string>; names: RegExp }[
 ];
 
 describe('startup refuses bad configuration', () => {
-  for (const command of ['dev', 'worker', 'web']) {
+  for (const command of ['dev', 'worker', 'web', 'intake']) {
     for (const { what, env, names } of CASES) {
       test(`stagegate ${command} with ${what} starts nothing and names the file and the field`, async () => {
         const settings = testSettings({ processesDir: processesDir(false) });
         const run = await runCli(cliEnv(settings, { STAGEGATE_PEOPLE_FILE: SHIPPED_PEOPLE_FILE, STAGEGATE_LINK_SECRET: 'x'.repeat(40), ...env() }), [command, ...(command === 'dev' ? ['--port', '0', '--ui-port', '0'] : [])], 20_000);
         expect(run.stderr).toMatch(names);
         expect(run.code).toBe(1);
-        expect(run.stderr).not.toMatch(/Starting the Temporal dev server|stagegate is running|polling task queue|listening on/);
+        expect(run.stderr).not.toMatch(/Starting the Temporal dev server|stagegate is running|polling task queue|listening on|intake running/);
       });
     }
   }

@@ -11,13 +11,14 @@ import { StageGateClient } from '../sdk';
 import { startWebServer } from '../web/server';
 import { action, jsonOption } from './command';
 import { loadDemo } from './demo';
+import { startIntake } from './intake';
 import { CliError, note } from './output';
 
 /** Long-running commands: they stop cleanly on Ctrl-C (SIGINT) or SIGTERM. */
 export function registerDevCommands(program: Command): void {
   program
     .command('dev')
-    .description('run stagegate on its embedded defaults: a local Temporal dev server with its Web UI, the worker, the web server and the local outbox')
+    .description('run stagegate on its embedded defaults: a local Temporal dev server with its Web UI, the worker, the web server, the email intake on loopback and the local outbox')
     .option('--port <port>', 'Temporal port', '7233')
     .option('--ui-port <port>', 'Temporal Web UI port', '8233')
     .option('--demo', 'load the demo bakery\'s sample ideas, so review messages wait in the outbox')
@@ -41,6 +42,10 @@ export function registerDevCommands(program: Command): void {
           const web = await startWebServer({ client, settings, outbox: store, events: store }).catch((err: Error) => {
             throw new CliError(`the web server did not start on ${settings.webHost}:${settings.webPort} (${err.message}); set STAGEGATE_WEB_PORT to another port`);
           });
+          // Email in on loopback only, so nothing outside this machine can hand it mail.
+          const intake = await startIntake(client, { ...settings, intake: { ...settings.intake, host: '127.0.0.1' } }, { acceptAny: settings.intake.addresses.length === 0 }).catch((err: Error) => {
+            throw new CliError(`the email intake did not start on 127.0.0.1:${settings.intake.port} (${err.message}); set STAGEGATE_INTAKE_PORT to another port`);
+          });
           const running = worker.run();
           note(`
 stagegate is running (Ctrl-C stops everything)
@@ -50,6 +55,7 @@ stagegate is running (Ctrl-C stops everything)
   HTTP API     ${settings.publicUrl}/api/v1   (key "${DEV_API_KEY_NAME}", every scope: ${keptDevApiKey(settings.dataDir)})
   Temporal     localhost:${flags.port}, namespace ${env.namespace ?? 'default'}
   Web UI       http://localhost:${flags.uiPort}   (payloads decrypted by ${settings.publicUrl}/codec with the admin key)
+  Email in     ${intake.lines.join('\n               ')}
   Metrics      ${[served && `${served.url} (worker)`, web.metricsUrl && `${web.metricsUrl} (web)`].filter(Boolean).join(', ') || 'off'}
   Data folder  ${settings.dataDir} (ideas survive a restart)
 
@@ -65,6 +71,7 @@ Try it from another terminal:
           }
           await running;
           stopCounting?.();
+          await intake.close();
           await web.close();
           await served?.close();
         } finally {

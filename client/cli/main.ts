@@ -4,6 +4,7 @@ import { registerApiKeyCommands } from './apikey';
 import { registerDevCommands } from './dev';
 import { registerGateCommands } from './gate';
 import { registerIdeaCommands } from './idea';
+import { registerIntakeCommands } from './intake';
 import { EXIT_USAGE } from './output';
 import { registerOutboxCommands } from './outbox';
 import { registerPersonCommands } from './person';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerReportCommands(program);
   registerWebhookCommands(program);
   registerApiKeyCommands(program);
+  registerIntakeCommands(program);
   program.commands.forEach(function exitOverride(command: Command): void {
     command.exitOverride();
     command.commands.forEach(exitOverride);
