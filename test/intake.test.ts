@@ -384,7 +384,7 @@ describe('email intake: stagegate dev', () => {
       expect(url).not.toBeNull();
       const response = await send({ from: 'Grace Hall <grace@customer.example>', to: 'ideas@localhost', subject: 'Pumpkin bread in autumn', text: 'A seasonal loaf.', messageId: messageId() }, Number(url![2]));
       expect(response).toMatch(/Idea \S+ received/);
-      await eventually(() => expect(dev.output()).toMatch(/stagegate intake: submitted idea=\S+ via=smtp from=grace@customer\.example/));
+      await eventually(() => expect(dev.output()).toMatch(/stagegate intake: submitted idea=\S+ via=smtp from=grace@customer\.example/), 60_000);
     } finally {
       await dev.stop();
     }
