@@ -10,10 +10,10 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 // The list iterator's own decoding of a raw execution (memo through the codec, search attributes), for pages the iterator does not hand out.
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { z } from 'zod';
+import { ZodError, type z } from 'zod';
 import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../config/people';
 import { loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
-import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
+import { loadSettings, loadTemporalConnection, sourceOfAddress, type Settings } from '../../config/settings';
 import { explainConnectFailure } from '../../config/temporal';
 import { ConfigError, formatIssue } from '../../config/yaml';
 import { createCodec, forgetInStore, ideaKeyName, ideasSubmittedBy, openSealedStore, type Codec, type Erasure } from '../../codec';
@@ -50,10 +50,15 @@ import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiRece
 import type { ideaJourney, reviewLinkResend, webhookDelivery } from '../../workflows';
 import type { ReviewLinkRequest } from '../../workflows/review-link';
 import { webhookDeliveryId, webhookDeliveryInput } from '../../workflows/webhook';
-import type { WebhookDelivery } from '../../store';
+import type { Campaign, CampaignAudience, PendingSubmission, Store, WebhookDelivery } from '../../store';
 import { explain, invalidInput, StageGateError } from './errors';
 import {
   actionSchema,
+  campaignCloseSchema,
+  campaignIdSchema,
+  campaignSchema,
+  type CampaignCloseInput,
+  type CampaignInput,
   contributorSchema,
   kpiReadingSchemaFor,
   kpiReadingsSchema,
@@ -90,7 +95,7 @@ export * from './inputs';
 export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, RecordedVote, StoppedHow, VoteReceipt } from '../../workflows/state';
 /** A pilot's KPI readings and their summary (latest, trend, target met), as `pilotStatus` gives them. */
 export type { KpiPoint, KpiSummary } from '../../workflows/kpi-rules';
-export type { WebhookDelivery } from '../../store';
+export type { Campaign, CampaignAudience, WebhookDelivery } from '../../store';
 export type { WebhookBody } from '../../webhooks/events';
 export { verifyWebhook, WebhookVerificationError, WEBHOOK_TOLERANCE_SECONDS } from '../../webhooks/signature';
 
@@ -124,6 +129,20 @@ export interface PendingReview {
   round: number;
   deadlineAt: string;
 }
+
+/** Whether a campaign takes submissions now: `upcoming` before it opens, `closed` after it closes or was closed. */
+export type CampaignStatus = 'upcoming' | 'open' | 'closed';
+
+/** A campaign as the SDK answers it: as kept, with its status now. */
+export interface CampaignView extends Campaign {
+  status: CampaignStatus;
+}
+
+/** What `submitFromPortal` answers: the idea started (staff), or held until its confirmation link is followed (everyone else). */
+export type PortalReceipt = { ideaId: string; held: false; created: boolean } | { ideaId: string; held: true; expiresAt: string };
+
+/** How many submissions from one address may wait for confirmation at once: a bot cannot fill someone's inbox. */
+export const MAX_PENDING_PER_ADDRESS = 3;
 
 /** How `StageGateClient.connect` finds its settings and Temporal; everything is optional. */
 export interface ConnectOptions {
@@ -159,8 +178,17 @@ export class StageGateClient {
     return new StageGateClient(client, settings, !options.connection, codec);
   }
 
-  /** Closes the connection the client opened (not one it was handed) and the codec's key store. */
+  private storeOpened?: Promise<Store>;
+
+  /** The events store (sealed when the codec has keys), opened on first use and kept until `close()`: campaigns and held submissions live there. */
+  private store(): Promise<Store> {
+    this.storeOpened ??= openSealedStore(this.settings);
+    return this.storeOpened;
+  }
+
+  /** Closes the connection the client opened (not one it was handed), the codec's key store and the events store it opened. */
   async close(): Promise<void> {
+    if (this.storeOpened) await (await this.storeOpened).close();
     await this.codec?.close();
     if (this.ownsConnection) await this.client.connection.close();
   }
@@ -185,22 +213,16 @@ export class StageGateClient {
    * `through` says how the idea came in, recorded on its `submitted` event (`sdk` unless given).
    */
   async submitIdea(submission: IdeaSubmission, options: { idempotencyKey?: string; through?: z.input<typeof submittedThroughSchema> } = {}): Promise<SubmittedIdea> {
-    const input = parse('idea', ideaSubmissionSchema, submission);
+    return this.startIdea(submission, { ...options, campaignOpenAt: new Date().toISOString() });
+  }
+
+  /** `submitIdea`, with the campaign checked open at `campaignOpenAt` (a held submission: when it was made). */
+  private async startIdea(submission: IdeaSubmission, options: { idempotencyKey?: string; through?: z.input<typeof submittedThroughSchema>; campaignOpenAt: string }): Promise<SubmittedIdea> {
+    const { input, resolved } = await this.prepareSubmission(submission, options.campaignOpenAt);
     // The digest of what was asked, kept in the memo: a retry must ask for the same idea.
     const request = options.idempotencyKey === undefined ? undefined : createHash('sha256').update(JSON.stringify(input)).digest('hex');
-    const process = this.processes().get(input.process);
-    if (!process) {
-      throw new StageGateError('unknown-process', `No process "${input.process}"; known processes: ${[...this.processes().keys()].join(', ')}.`);
-    }
     const ideaId = input.ideaId ?? (options.idempotencyKey === undefined ? newIdeaId(input.title) : idempotentIdeaId(options.idempotencyKey));
     const champion = input.champion ?? input.submitter;
-    let resolved;
-    try {
-      resolved = resolveProcess(process, this.people(), { submitter: input.submitter.email, champion: champion.email });
-    } catch (err) {
-      if (err instanceof ConfigError) throw new StageGateError('no-reviewers', err.message, { cause: err });
-      throw err;
-    }
     const { ideaId: _given, champion: _champion, process: _process, ...fields } = input;
     const journeyInput: IdeaJourneyInput = {
       idea: { ...fields, ideaId, champion },
@@ -238,6 +260,124 @@ export class StageGateClient {
       }
       return { ideaId, workflowId, created: false };
     }
+  }
+
+  /**
+   * A submission checked as `submitIdea` checks it, with its campaign open at `at` and its
+   * process resolved: the campaign's process when the submission names none.
+   */
+  private async prepareSubmission(submission: IdeaSubmission, at: string) {
+    const input = parse('idea', ideaSubmissionSchema, submission);
+    const campaign = input.campaign === undefined ? undefined : await this.openCampaign(input.campaign, at);
+    const processId = submission.process === undefined && campaign?.process ? campaign.process : input.process;
+    const process = this.processes().get(processId);
+    if (!process) {
+      throw new StageGateError('unknown-process', `No process "${processId}"; known processes: ${[...this.processes().keys()].join(', ')}.`);
+    }
+    const champion = input.champion ?? input.submitter;
+    try {
+      return { input: { ...input, process: processId }, campaign, resolved: resolveProcess(process, this.people(), { submitter: input.submitter.email, champion: champion.email }) };
+    } catch (err) {
+      if (err instanceof ConfigError) throw new StageGateError('no-reviewers', err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  /** The campaign, if it takes submissions at `at`; a refusal saying why not otherwise. */
+  private async openCampaign(id: string, at: string): Promise<CampaignView> {
+    const campaign = await this.getCampaign(id);
+    const status = campaignStatus(campaign, at);
+    if (status === 'upcoming') throw new StageGateError('campaign-not-open', `Campaign "${id}" opens on ${campaign.opensAt}; nothing was submitted.`);
+    if (status === 'closed') throw new StageGateError('campaign-closed', `Campaign "${id}" closed on ${campaign.closedAt ?? campaign.closesAt}; nothing was submitted.`);
+    return campaign;
+  }
+
+  /** Opens a campaign: a question, its audience, when it takes submissions, and the process its ideas go to. */
+  async createCampaign(input: CampaignInput): Promise<CampaignView> {
+    const parsed = parse('campaign', campaignSchema, input);
+    if (parsed.process !== undefined && !this.processes().has(parsed.process)) {
+      throw new StageGateError('unknown-process', `No process "${parsed.process}"; known processes: ${[...this.processes().keys()].join(', ')}.`);
+    }
+    const now = new Date().toISOString();
+    const { by, ...fields } = parsed;
+    const campaign: Campaign = { ...fields, opensAt: parsed.opensAt ?? now, createdAt: now, createdBy: by };
+    if (campaign.closesAt !== undefined && campaign.closesAt <= campaign.opensAt) {
+      throw invalidInput('campaign', new ZodError([{ code: 'custom', path: ['closesAt'], message: 'must be after opensAt', input: campaign.closesAt }]));
+    }
+    if (!(await (await this.store()).addCampaign(campaign))) throw new StageGateError('campaign-exists', `A campaign "${campaign.id}" exists already; nothing was changed. Choose another id.`);
+    return { ...campaign, status: campaignStatus(campaign, now) };
+  }
+
+  /** Every campaign, the latest opening first, with its status now. */
+  async listCampaigns(): Promise<CampaignView[]> {
+    const now = new Date().toISOString();
+    return (await (await this.store()).campaigns()).map((campaign) => ({ ...campaign, status: campaignStatus(campaign, now) }));
+  }
+
+  /** One campaign with its status now; `unknown-campaign` when there is none of that id. */
+  async getCampaign(id: string): Promise<CampaignView> {
+    const campaignId = parse('campaign', campaignIdSchema, id);
+    const campaign = await (await this.store()).campaign(campaignId);
+    if (!campaign) throw new StageGateError('unknown-campaign', `No campaign "${campaignId}"; stagegate campaign list shows them.`);
+    return { ...campaign, status: campaignStatus(campaign, new Date().toISOString()) };
+  }
+
+  /** Closes a campaign now: it takes no more submissions. Closing a closed campaign changes nothing. */
+  async closeCampaign(id: string, close: CampaignCloseInput): Promise<CampaignView> {
+    const { by } = parse('close', campaignCloseSchema, close);
+    const campaign = await this.getCampaign(id);
+    if (campaign.closedAt === undefined) await (await this.store()).closeCampaign(campaign.id, new Date().toISOString(), by);
+    return this.getCampaign(id);
+  }
+
+  /**
+   * A submission from the portal, by someone who did not log in. From the firm's own domains
+   * (`staffDomains`) it starts the idea at once; from anyone else it is held in the events store,
+   * outside Temporal, until the confirmation link is followed (`confirmSubmission`), so a flood
+   * of made-up submissions never starts a journey or reaches a reviewer. The campaign must be open
+   * and admit the submitter's audience.
+   */
+  async submitFromPortal(submission: IdeaSubmission): Promise<PortalReceipt> {
+    const now = new Date();
+    const { input, campaign } = await this.prepareSubmission(submission, now.toISOString());
+    const source = sourceOfAddress(this.settings, input.submitter.email);
+    if (campaign && !admits(campaign.audience, source)) {
+      throw new StageGateError('not-in-audience', `Campaign "${campaign.id}" is open to ${campaign.audience.join(', ')}; ${input.submitter.email} is not among them, so nothing was submitted.`);
+    }
+    if (source === 'employee') {
+      const started = await this.startIdea(submission, { through: { via: 'portal' }, campaignOpenAt: now.toISOString() });
+      return { ideaId: started.ideaId, held: false, created: started.created };
+    }
+    const store = await this.store();
+    if ((await store.countPendingSubmissions(input.submitter.email, now.toISOString())) >= MAX_PENDING_PER_ADDRESS) {
+      throw new StageGateError('too-many-pending', `${MAX_PENDING_PER_ADDRESS} submissions from ${input.submitter.email} already wait for confirmation: follow the links in those emails first. Nothing was submitted.`);
+    }
+    const pending: PendingSubmission = {
+      id: input.ideaId ?? newIdeaId(input.title),
+      email: input.submitter.email,
+      ...(input.campaign ? { campaign: input.campaign } : {}),
+      submission: { ...submission },
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.settings.linkTtl).toISOString(),
+    };
+    await store.addPendingSubmission(pending);
+    return { ideaId: pending.id, held: true, expiresAt: pending.expiresAt };
+  }
+
+  /**
+   * Starts the idea of a held submission, once its confirmation link was followed: the idea gets
+   * the id it was held under, so following the link again (a double click, a reload, two tabs at
+   * once) starts one idea. Undefined when nothing is held under that id (expired, or started and
+   * forgotten already).
+   */
+  async confirmSubmission(ideaId: string): Promise<SubmittedIdea | undefined> {
+    const id = parse('ideaId', ideaIdSchema, ideaId);
+    const store = await this.store();
+    const pending = await store.pendingSubmission(id, new Date().toISOString());
+    if (!pending) return undefined;
+    const started = await this.startIdea({ ...(pending.submission as IdeaSubmission), ideaId: pending.id }, { through: { via: 'portal' }, campaignOpenAt: pending.createdAt });
+    await store.deletePendingSubmission(pending.id);
+    return started;
   }
 
   /** Where an idea stands: stage, status, open gate round, who has voted and who has not, deadlines, timeline. */
@@ -848,6 +988,20 @@ function idempotentIdeaId(key: string): string {
 }
 
 /** A readable id: the title's first words and a random suffix, like `loyalty-cards-7f3a9c`. */
+/** Whether a campaign open to `audience` takes a submitter whose address says `source` (employee, partner, or nothing: anyone else). */
+function admits(audience: readonly CampaignAudience[], source: 'employee' | 'partner' | undefined): boolean {
+  if (audience.includes('anyone')) return true;
+  if (source === 'employee') return audience.includes('staff');
+  if (source === 'partner') return audience.includes('partners');
+  return audience.includes('customers') || audience.includes('network');
+}
+
+/** Whether a campaign takes submissions at `at`. */
+export function campaignStatus(campaign: Campaign, at: string): CampaignStatus {
+  if ((campaign.closedAt !== undefined && at >= campaign.closedAt) || (campaign.closesAt !== undefined && at >= campaign.closesAt)) return 'closed';
+  return at < campaign.opensAt ? 'upcoming' : 'open';
+}
+
 function newIdeaId(title: string): string {
   const words = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
   return `${words || 'idea'}-${randomBytes(3).toString('hex')}`;
