@@ -309,6 +309,8 @@ export const settingsSchema = z
     staffDomains: domainsSchema.default([]),
     /** Partner firms' email domains: ideas from them carry the source `partner`. */
     partnerDomains: domainsSchema.default([]),
+    /** Ideas one client address may send through the submission portal in an hour; more get a "too many" page. */
+    portalSubmissionsPerHour: count(1, 10_000).default(10),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema> & {
@@ -347,6 +349,7 @@ export const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_CODEC_CORS_ORIGIN', ['codecCorsOrigin']],
   ['STAGEGATE_STAFF_DOMAINS', ['staffDomains']],
   ['STAGEGATE_PARTNER_DOMAINS', ['partnerDomains']],
+  ['STAGEGATE_PORTAL_SUBMISSIONS_PER_HOUR', ['portalSubmissionsPerHour']],
   ['STAGEGATE_LOCALE', ['locale']],
   ['STAGEGATE_WEBHOOKS', ['webhooks']],
   ['STAGEGATE_WEBHOOK_ATTEMPTS', ['webhookRetry', 'attempts']],

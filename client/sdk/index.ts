@@ -364,6 +364,13 @@ export class StageGateClient {
     return { ideaId: pending.id, held: true, expiresAt: pending.expiresAt };
   }
 
+  /** The title of a submission held for confirmation, or undefined when nothing is held under that id. */
+  async heldSubmission(ideaId: string): Promise<{ title: string; campaign?: string } | undefined> {
+    const id = parse('ideaId', ideaIdSchema, ideaId);
+    const pending = await (await this.store()).pendingSubmission(id, new Date().toISOString());
+    return pending && { title: String(pending.submission.title ?? ''), ...(pending.campaign ? { campaign: pending.campaign } : {}) };
+  }
+
   /**
    * Starts the idea of a held submission, once its confirmation link was followed: the idea gets
    * the id it was held under, so following the link again (a double click, a reload, two tabs at
@@ -1003,8 +1010,13 @@ export function campaignStatus(campaign: Campaign, at: string): CampaignStatus {
 }
 
 function newIdeaId(title: string): string {
+  return ideaIdFor(title, randomBytes(3).toString('hex'));
+}
+
+/** An idea id from its title's words and a suffix of lower-case letters and digits: `loyalty-cards-3fa2b1`. */
+export function ideaIdFor(title: string, suffix: string): string {
   const words = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
-  return `${words || 'idea'}-${randomBytes(3).toString('hex')}`;
+  return `${words || 'idea'}-${suffix}`;
 }
 
 /** At most this many rounds are looked at for one reviewer's queue. */
