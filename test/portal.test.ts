@@ -10,6 +10,7 @@ import { HEAD_BAKER, OWNER, eventually, inReview, scores, testSettings, waitForI
 import { Mailbox } from './mailbox';
 import { FIXTURE_PROCESSES_DIR } from './paths';
 import { get, post, tokenOf, type Page } from './web-helpers';
+import { cliEnv, runCli } from './cli-process';
 
 /**
  * The submission portal against real parts: a Temporal dev server and a worker, the web server
@@ -265,6 +266,31 @@ describe('the submission portal', () => {
       expect(their.body).toContain('Dessert platters');
       expect(their.body).not.toContain('Loyalty cards');
     });
+  });
+});
+
+describe('stagegate campaign', () => {
+  jest.setTimeout(240_000);
+
+  test('create prints the page\'s address; list, show (with a QR code as SVG) and close; report campaigns runs', async () => {
+    const settings = portalSettings();
+    await withStack(async ({ client }) => {
+      const env = cliEnv(settings, { STAGEGATE_PUBLIC_URL: PUBLIC_URL });
+      const created = await runCli(env, ['campaign', 'create', 'less-waste', '--question', 'How do we waste less bread?', '--audience', 'staff', '--audience', 'customers', '--closes', '2099-01-31', '--process', 'two-gates', '--by', OWNER]);
+      expect([created.code, created.stdout]).toEqual([0, `${PUBLIC_URL}/campaigns/less-waste\n`]);
+      expect((await client.getCampaign('less-waste')).closesAt).toBe('2099-02-01T00:00:00.000Z');
+      const listed = await runCli(env, ['campaign', 'list']);
+      expect(listed.stdout).toMatch(/less-waste\s+open\s+.*staff,customers\s+two-gates\s+How do we waste less bread\?/);
+      const qr = join(settings.dataDir, 'counter.svg');
+      const shown = await runCli(env, ['campaign', 'show', 'less-waste', '--qr', qr, '--json']);
+      expect(JSON.parse(shown.stdout)).toMatchObject({ id: 'less-waste', status: 'open', url: `${PUBLIC_URL}/campaigns/less-waste`, qr });
+      expect(readFileSync(qr, 'utf8')).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      const closed = await runCli(env, ['campaign', 'close', 'less-waste', '--by', OWNER]);
+      expect([closed.code, closed.stdout]).toEqual([0, expect.stringMatching(/^Campaign less-waste is closed/)]);
+      expect((await client.getCampaign('less-waste')).status).toBe('closed');
+      const report = await runCli(env, ['report', 'campaigns', '--json']);
+      expect([report.code, JSON.parse(report.stdout)]).toEqual([0, expect.objectContaining({ report: 'campaigns', result: { campaigns: [], total: { ideas: 0, passedFirstGate: 0, launched: 0 } } })]);
+    }, settings);
   });
 });
 
