@@ -598,6 +598,9 @@ describe('HTTP API: stagegate dev', () => {
       const output = dev.output();
       const key = readFileSync(join(dataDir, 'api-key'), 'utf8').trim();
       expect(output).toMatch(new RegExp(`Dashboard .*password [0-9a-f]+\\)\\n  HTTP API +${publicUrl}/api/v1 .*key "dev", every scope: ${key}\\)`));
+      // The portal's address beside the others, and its page answers.
+      expect(output).toMatch(new RegExp(`\\n  Portal +${publicUrl}/submit `));
+      expect((await fetch(`${publicUrl}/submit`)).status).toBe(200);
       const curl = /^ *(curl -H 'Authorization: Bearer .*)$/m.exec(output)![1]!;
       expect(curl).toContain(key);
       const listed = await promisify(execFile)('bash', ['-c', `${curl} -sS`]);

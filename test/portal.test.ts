@@ -143,7 +143,7 @@ describe('the submission portal', () => {
   });
 
   test('staff submit without confirming; the hidden field, the size limits, a campaign outside the audience and the limit per address send nothing on', async () => {
-    await withPortal(async ({ client, store, url }) => {
+    await withPortal(async ({ client, store, settings, url }) => {
       await campaign(client, 'staff-only', { audience: ['staff'] });
       const page = await get(`${url}/campaigns/staff-only`);
       // Staff: the idea starts at once, and the answer is its follow page.
@@ -180,6 +180,17 @@ describe('the submission portal', () => {
       expect(await store.countPendingSubmissions(CUSTOMER, new Date().toISOString())).toBe(1);
       expect(mail.to(CUSTOMER, 'Please confirm')).toHaveLength(1);
       expect((await client.listIdeas()).length).toBe(1);
+      // The same form again from the same address is the same held submission; from another address it is that address's own.
+      expect((await post(`${url}/submit`, fields(general))).headers.get('location')).toBe('/submit/sent');
+      expect(await store.countPendingSubmissions(CUSTOMER, new Date().toISOString())).toBe(1);
+      expect((await post(`${url}/submit`, fields(general, { email: 'mallory@evil.example' }))).headers.get('location')).toBe('/submit/sent');
+      const heldId = (to: string) => verifyLink(settings.linkSecret!, tokenOf(confirmLinkIn(mail.to(to, 'Please confirm')[0]!.text!)!), 'confirm').ideaId!;
+      expect(heldId('mallory@evil.example')).not.toBe(heldId(CUSTOMER));
+      expect(await client.heldSubmission(heldId(CUSTOMER))).toMatchObject({ email: CUSTOMER, title: 'Day-old bread discount' });
+      // A confirmation link confirms only what its own address sent.
+      const forged = linkBuilder({ ...settings, publicUrl: url }).confirm(heldId(CUSTOMER), 'mallory@evil.example');
+      expect((await post(forged, {})).status).toBe(410);
+      await expect(client.getIdea(heldId(CUSTOMER))).rejects.toMatchObject({ code: 'unknown-idea' });
     });
   });
 

@@ -352,8 +352,11 @@ export class StageGateClient {
     if ((await store.countPendingSubmissions(input.submitter.email, now.toISOString())) >= MAX_PENDING_PER_ADDRESS) {
       throw new StageGateError('too-many-pending', `${MAX_PENDING_PER_ADDRESS} submissions from ${input.submitter.email} already wait for confirmation: follow the links in those emails first. Nothing was submitted.`);
     }
+    // The same form sent again is the submission already held; an id someone else's submission holds is not theirs to take.
+    const given = input.ideaId === undefined ? undefined : await store.pendingSubmission(input.ideaId, now.toISOString());
+    if (given?.email === input.submitter.email) return { ideaId: given.id, held: true, expiresAt: given.expiresAt };
     const pending: PendingSubmission = {
-      id: input.ideaId ?? newIdeaId(input.title),
+      id: input.ideaId !== undefined && !given ? input.ideaId : newIdeaId(input.title),
       email: input.submitter.email,
       ...(input.campaign ? { campaign: input.campaign } : {}),
       submission: { ...submission },
@@ -365,23 +368,24 @@ export class StageGateClient {
   }
 
   /** The title of a submission held for confirmation, or undefined when nothing is held under that id. */
-  async heldSubmission(ideaId: string): Promise<{ title: string; campaign?: string } | undefined> {
+  async heldSubmission(ideaId: string): Promise<{ title: string; email: string; campaign?: string } | undefined> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
     const pending = await (await this.store()).pendingSubmission(id, new Date().toISOString());
-    return pending && { title: String(pending.submission.title ?? ''), ...(pending.campaign ? { campaign: pending.campaign } : {}) };
+    return pending && { title: String(pending.submission.title ?? ''), email: pending.email, ...(pending.campaign ? { campaign: pending.campaign } : {}) };
   }
 
   /**
    * Starts the idea of a held submission, once its confirmation link was followed: the idea gets
    * the id it was held under, so following the link again (a double click, a reload, two tabs at
    * once) starts one idea. Undefined when nothing is held under that id (expired, or started and
-   * forgotten already).
+   * forgotten already), or when `submitter` is named and did not send it.
    */
-  async confirmSubmission(ideaId: string): Promise<SubmittedIdea | undefined> {
+  async confirmSubmission(ideaId: string, options: { submitter?: string } = {}): Promise<SubmittedIdea | undefined> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
     const store = await this.store();
     const pending = await store.pendingSubmission(id, new Date().toISOString());
-    if (!pending) return undefined;
+    // A confirmation link confirms the submission of the address it was sent to, no other.
+    if (!pending || (options.submitter !== undefined && pending.email !== options.submitter.toLowerCase())) return undefined;
     const started = await this.startIdea({ ...(pending.submission as IdeaSubmission), ideaId: pending.id }, { through: { via: 'portal' }, campaignOpenAt: pending.createdAt });
     await store.deletePendingSubmission(pending.id);
     return started;

@@ -175,7 +175,7 @@ export function portalRoutes({ client, settings, confirmations }: PortalOptions)
       const claims = claimsFor(String(request.params.token), 'confirm');
       // Opening the link changes nothing: a mail scanner that fetches it confirms no one's idea.
       const held = await client.heldSubmission(claims.ideaId!);
-      if (held) return send(response, 200, 'Confirm your idea', confirmPage({ title: held.title, action: request.originalUrl }));
+      if (held?.email === claims.email) return send(response, 200, 'Confirm your idea', confirmPage({ title: held.title, action: request.originalUrl }));
       await confirmed(claims, response);
     }),
   );
@@ -184,7 +184,7 @@ export function portalRoutes({ client, settings, confirmations }: PortalOptions)
     action(async (request, response) => {
       const claims = claimsFor(String(request.params.token), 'confirm');
       try {
-        await client.confirmSubmission(claims.ideaId!);
+        await client.confirmSubmission(claims.ideaId!, { submitter: claims.email });
       } catch (err) {
         if (!(err instanceof StageGateError)) throw err;
         if (err.code === 'no-worker' || err.code === 'server-unreachable') throw new PortalPage(503, 'Try again', problemPage('stagegate is busy', ['Your idea was not confirmed yet: press the button again in a moment.']));
