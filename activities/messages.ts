@@ -65,8 +65,42 @@ const decisionWord = (decision: Decision, labels: DecisionLabels | undefined) =>
 
 const paragraph = (...words: Words[]): Block => ({ paragraph: words });
 
-/** Everything one message says to one recipient; review and escalation messages carry freshly signed links. */
+/** What the submitter hears of: each of these carries their follow link, to the page of their own idea. */
+const TO_SUBMITTER = new Set<Notification['purpose']>(['idea-received', 'decision', 'held', 'withdrawn', 'merged', 'recognition']);
+
+/**
+ * Everything one message says to one recipient; review and escalation messages carry freshly
+ * signed links, and what the submitter is told carries their follow link (a year long).
+ */
 export function composeMessage(notification: Notification, recipient: Person, options: MessageOptions): Message {
+  const message = composeFor(notification, recipient, options);
+  if (recipient.email !== notification.idea.submitter.email || !TO_SUBMITTER.has(notification.purpose)) return message;
+  const follow = { label: 'Follow your idea', url: options.links.follow(notification.idea.ideaId, recipient.email) };
+  return message.action ? { ...message, aside: message.aside ?? follow } : { ...message, action: follow };
+}
+
+/**
+ * What a submitter from outside the firm is sent before anything else: the link that confirms the
+ * submission. Until it is followed the idea is only held, and nobody reviews it.
+ */
+export function composeConfirmation(args: { to: Person; title: string; question?: string; confirmUrl: string; expiresAt: string }, options: { timeZone?: string }): Message {
+  const { when } = clockFor(options.timeZone);
+  return {
+    subject: `Please confirm your idea "${args.title}"`,
+    topic: args.title,
+    heading: 'Confirm your idea',
+    greeting: `Hello ${args.to.name},`,
+    body: [
+      paragraph(`Thank you for your idea "${args.title}"${args.question ? `, in answer to "${args.question}"` : ''}. Please confirm that you sent it: only then does it go to the people who review ideas.`),
+      paragraph('The link works until ', { strong: when(args.expiresAt) }, '. If you did not send this idea, ignore this email and nothing happens.'),
+    ],
+    action: { label: 'Confirm my idea', url: args.confirmUrl },
+    details: [],
+    signature: 'stagegate · the idea portal',
+  };
+}
+
+function composeFor(notification: Notification, recipient: Person, options: MessageOptions): Message {
   const { idea, stage, gate, decision, hold } = notification;
   const { when, day } = clockFor(options.timeZone);
   const title = `"${idea.title}"`;
@@ -82,8 +116,6 @@ export function composeMessage(notification: Notification, recipient: Person, op
         subject: `Thank you: your idea ${title} is in`,
         heading: 'Thank you for your idea',
         body: [paragraph(`Thank you for your idea ${title}. It now follows the ${idea.processName} process, and you will hear about every decision and the reasons for it.`)],
-        // The submitter's own page of the idea; the link lives a year, longer than most journeys' rounds.
-        action: { label: 'Follow your idea', url: options.links.follow(idea.ideaId, recipient.email) },
       };
     case 'stage-entered':
       return {

@@ -1,4 +1,4 @@
-import type { EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent } from '../store';
+import type { EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, PendingSubmission, Store, StoredEvent } from '../store';
 import { DataKeyDestroyed, ideaKeyName, type DataKeys } from './data-keys';
 import { open, seal } from './keys';
 
@@ -15,7 +15,7 @@ const READABLE = new Set([
   'fingerprint', 'kpi', 'value', 'unit', 'target', 'direction', 'met', 'level', 'source', 'purpose', 'kpis', 'first',
   'sinceOpenedMs', 'rework', 'dueAt', 'revisitAt', 'returnTo', 'onNoDecision', 'revised', 'realisedBenefit', 'reviewers',
   'to', 'awaiting', 'people', 'threshold', 'deadlineAt', 'round', 'gate', 'stage', 'quorum', 'actor', 'outcome', 'status',
-  'by', 'identifiedBy', 'kind', 'count', 'deadline', 'weighted', 'decidedBy', 'gateName', 'votesNeeded', 'summary',
+  'by', 'identifiedBy', 'kind', 'count', 'campaign', 'deadline', 'weighted', 'decidedBy', 'gateName', 'votesNeeded', 'summary',
   // Stage and gate names (from the process template) on stage_entered and gate_opened.
   'name',
   // The campaign an idea answers and the routing rule that chose its process: ids and rules, nobody's words.
@@ -25,6 +25,8 @@ const READABLE = new Set([
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ADDRESS = /[^\s@/<>:;,()"']+@[^\s@/<>:;,()"']+\.[A-Za-z]{2,}/g;
 const SEALED = 'sealed';
+/** The data key of the submissions held for confirmation: theirs is no idea's yet, and they expire with their links. */
+const PENDING_KEY = 'pending-submissions';
 const PSEUDONYM = /^(?:person|forgotten):([0-9a-f]{8})[0-9a-f]*$/;
 
 /**
@@ -102,6 +104,19 @@ export function sealStore(store: Store, keys: DataKeys): Store {
     return { ...message, ...opened };
   };
 
+  const sealPending = async (pending: PendingSubmission): Promise<PendingSubmission> => {
+    const key = await keys.key(PENDING_KEY);
+    const sealed = seal(key, Buffer.from(JSON.stringify({ email: pending.email, submission: pending.submission })), `${PENDING_KEY}/${pending.id}`).toString('base64');
+    return { ...pending, email: await keys.pseudonym(pending.email), submission: { [SEALED]: sealed } };
+  };
+
+  const openPending = async (pending: PendingSubmission): Promise<PendingSubmission> => {
+    const sealed = pending.submission[SEALED];
+    if (typeof sealed !== 'string') return pending;
+    const opened = JSON.parse(open(await keys.key(PENDING_KEY), Buffer.from(sealed, 'base64'), `${PENDING_KEY}/${pending.id}`).toString('utf8')) as Pick<PendingSubmission, 'email' | 'submission'>;
+    return { ...pending, ...opened };
+  };
+
   return {
     appendEvent: async (event) => store.appendEvent(await sealEvent(event)),
     events: async (filter?: EventFilter) => {
@@ -144,6 +159,18 @@ export function sealStore(store: Store, keys: DataKeys): Store {
     // Delivery records name ids, a subscriber and status codes, nobody: kept as they are.
     recordWebhookDelivery: (delivery) => store.recordWebhookDelivery(delivery),
     webhookDeliveries: (filter) => store.webhookDeliveries(filter),
+    // Campaigns are the firm's own questions, nobody's personal data: kept as they are.
+    addCampaign: (campaign) => store.addCampaign(campaign),
+    campaign: (id) => store.campaign(id),
+    campaigns: () => store.campaigns(),
+    closeCampaign: (id, at, by) => store.closeCampaign(id, at, by),
+    addPendingSubmission: async (pending) => store.addPendingSubmission(await sealPending(pending)),
+    pendingSubmission: async (id, now) => {
+      const pending = await store.pendingSubmission(id, now);
+      return pending && openPending(pending);
+    },
+    countPendingSubmissions: async (email, now) => store.countPendingSubmissions(await keys.pseudonym(email), now),
+    deletePendingSubmission: (id) => store.deletePendingSubmission(id),
     // Reports' SQL reads the readable part only: columns, pseudonyms and the readable detail fields.
     dialect: store.dialect,
     select: (sql, params) => store.select(sql, params),

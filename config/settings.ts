@@ -368,6 +368,8 @@ export const settingsSchema = z
     routing: jsonList('rules like [{"id":"small","when":{"estimatedCost":{"atMost":500}},"process":"express"},{"id":"default","process":"smb-lite"}]', routingSchema).default([]),
     /** Ideas by email: the SMTP listener and IMAP poller of `stagegate intake`. */
     intake: intakeSettingsSchema.prefault({}),
+    /** Ideas one client address may send through the submission portal in an hour; more get a "too many" page. */
+    portalSubmissionsPerHour: count(1, 10_000).default(10),
   })
   .strict()
   .superRefine((settings, ctx) => {
@@ -430,6 +432,7 @@ export const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_INTAKE_IMAP_PASS', ['intake', 'imap', 'pass']],
   ['STAGEGATE_INTAKE_IMAP_FOLDER', ['intake', 'imap', 'folder']],
   ['STAGEGATE_INTAKE_IMAP_POLL_INTERVAL', ['intake', 'imap', 'pollInterval']],
+  ['STAGEGATE_PORTAL_SUBMISSIONS_PER_HOUR', ['portalSubmissionsPerHour']],
   ['STAGEGATE_LOCALE', ['locale']],
   ['STAGEGATE_WEBHOOKS', ['webhooks']],
   ['STAGEGATE_WEBHOOK_ATTEMPTS', ['webhookRetry', 'attempts']],

@@ -1,3 +1,4 @@
+import { campaignsReport } from './campaigns';
 import { cycleTimeReport } from './cycle-time';
 import { decisionMixReport } from './decision-mix';
 import type { ReportDatabase } from './database';
@@ -31,6 +32,7 @@ export const REPORTS: readonly Report[] = [
   implementationReport,
   valueReport,
   participationReport,
+  campaignsReport,
   portfolioReport,
 ];
 
@@ -60,6 +62,7 @@ export { reportRangeSchema, type ReportRange } from './range';
 /** A report: a name, a title, and a pure function of the events in a range (and of the firm's goals). */
 export type { Report, ReportContext } from './report';
 export { formatCell, toCsv, type Cell, type Column, type ColumnKind, type ReportTable } from './table';
+export * from './campaigns';
 export * from './cycle-time';
 export * from './decision-mix';
 export * from './funnel';

@@ -43,6 +43,21 @@ export interface Store {
   recordWebhookDelivery(delivery: WebhookDelivery): Promise<void>;
   /** Webhook deliveries, newest first. */
   webhookDeliveries(filter?: WebhookDeliveryFilter): Promise<WebhookDelivery[]>;
+  /** Keeps a new campaign; false when one with its id exists (nothing changed). */
+  addCampaign(campaign: Campaign): Promise<boolean>;
+  campaign(id: string): Promise<Campaign | undefined>;
+  /** Every campaign, newest opening first. */
+  campaigns(): Promise<Campaign[]>;
+  /** Closes a campaign now; false when it is unknown or was closed already (nothing changed). */
+  closeCampaign(id: string, at: string, by: string): Promise<boolean>;
+  /** Holds a submission from outside the firm until its confirmation link is followed; deletes the expired ones first. */
+  addPendingSubmission(pending: PendingSubmission): Promise<void>;
+  /** A held submission, unless it expired by `now` or is not known. */
+  pendingSubmission(id: string, now: string): Promise<PendingSubmission | undefined>;
+  /** How many submissions from this address wait for confirmation (not expired by `now`). */
+  countPendingSubmissions(email: string, now: string): Promise<number>;
+  /** Forgets a held submission (its idea started); false when it was not there. */
+  deletePendingSubmission(id: string): Promise<boolean>;
   /** Which SQL `select` speaks. */
   readonly dialect: Dialect;
   /**
@@ -144,6 +159,45 @@ export interface WebhookDeliveryFilter {
   failed?: boolean;
   /** At most this many; 100 unless told. */
   limit?: number;
+}
+
+/** Who a campaign is open to: `staff` are addresses in `staffDomains`, `partners` in `partnerDomains`; `customers`, `network` and `anyone` admit everyone else. */
+export const CAMPAIGN_AUDIENCES = ['staff', 'customers', 'partners', 'network', 'anyone'] as const;
+export type CampaignAudience = (typeof CAMPAIGN_AUDIENCES)[number];
+
+/** A question the firm asks for a while. Nothing personal (the question is the firm's), so the sealed store keeps it as it is. */
+export interface Campaign {
+  /** Lower-case letters, digits, `.`, `_`, `-`: `less-waste-2027`. */
+  id: string;
+  question: string;
+  description: string;
+  audience: CampaignAudience[];
+  /** When submissions open and close, ISO times; open-ended without `closesAt`. */
+  opensAt: string;
+  closesAt?: string;
+  /** The process its ideas go to when a submission names none; routing decides when absent. */
+  process?: string;
+  goals: string[];
+  createdAt: string;
+  createdBy: string;
+  /** Set when someone closed it (`stagegate campaign close`) before `closesAt`. */
+  closedAt?: string;
+  closedBy?: string;
+}
+
+/**
+ * A submission from outside the firm's domains, held until its confirmation link is followed:
+ * nothing reaches Temporal before that. Its `id` is the id the idea will have, so following the
+ * link twice starts one idea. The sealed store keeps the submission encrypted and the address as a pseudonym.
+ */
+export interface PendingSubmission {
+  id: string;
+  email: string;
+  campaign?: string;
+  /** The submission as `submitIdea` takes it. */
+  submission: Record<string, unknown>;
+  createdAt: string;
+  expiresAt: string;
 }
 
 export type NewOutboxMessage = Omit<OutboxMessage, 'sentAt' | 'rejection'>;

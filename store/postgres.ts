@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillSteps, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate } from './rows';
+import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillSteps, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * Production: the events and the outbox in PostgreSQL, shared by every worker and web process.
@@ -63,6 +63,7 @@ const MIGRATIONS = [
    );
    CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (at);
    CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id, subscriber);`,
+  campaignTables('TIMESTAMPTZ'),
 ];
 
 /** What reports' SQL reads each idea's journey by, and each gate round's decisions and votes, made on every open (a store of any age gains them at once). */
@@ -271,6 +272,43 @@ export class PostgresStore implements Store {
     const limit = `$${params.push(filter.limit ?? DEFAULT_WEBHOOK_LIMIT)}`;
     const { rows } = await this.pool.query<WebhookDeliveryRow>(`SELECT * FROM webhook_deliveries ${where} ORDER BY at DESC, id DESC LIMIT ${limit}`, params);
     return rows.map(webhookDeliveryFromRow);
+  }
+
+  async addCampaign(campaign: Campaign): Promise<boolean> {
+    return (await this.select(INSERT_CAMPAIGN + ' RETURNING id', campaignParams(campaign))).length === 1;
+  }
+
+  async campaign(id: string): Promise<Campaign | undefined> {
+    const { rows } = await this.pool.query<CampaignRow>('SELECT * FROM campaigns WHERE id = $1', [id]);
+    return rows[0] && campaignFromRow(rows[0]);
+  }
+
+  async campaigns(): Promise<Campaign[]> {
+    const { rows } = await this.pool.query<CampaignRow>('SELECT * FROM campaigns ORDER BY opens_at DESC, id');
+    return rows.map(campaignFromRow);
+  }
+
+  async closeCampaign(id: string, at: string, by: string): Promise<boolean> {
+    return (await this.pool.query('UPDATE campaigns SET closed_at = $1, closed_by = $2 WHERE id = $3 AND closed_at IS NULL', [isoTime(at), by, id])).rowCount === 1;
+  }
+
+  async addPendingSubmission(pending: PendingSubmission): Promise<void> {
+    await this.pool.query('DELETE FROM pending_submissions WHERE expires_at < $1', [isoTime(pending.createdAt)]);
+    await this.select(INSERT_PENDING, pendingParams(pending));
+  }
+
+  async pendingSubmission(id: string, now: string): Promise<PendingSubmission | undefined> {
+    const { rows } = await this.pool.query<PendingSubmissionRow>('SELECT * FROM pending_submissions WHERE id = $1 AND expires_at >= $2', [id, isoTime(now)]);
+    return rows[0] && pendingFromRow(rows[0]);
+  }
+
+  async countPendingSubmissions(email: string, now: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM pending_submissions WHERE email = $1 AND expires_at >= $2', [email, isoTime(now)]);
+    return Number(rows[0]!.n);
+  }
+
+  async deletePendingSubmission(id: string): Promise<boolean> {
+    return (await this.pool.query('DELETE FROM pending_submissions WHERE id = $1', [id])).rowCount === 1;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { EventType } from '../workflows/state';
-import type { DataKey, EventFilter, OutboxFilter, OutboxMessage, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
+import type { Campaign, CampaignAudience, DataKey, EventFilter, PendingSubmission, OutboxFilter, OutboxMessage, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
 
 // What both backends share: the filters' SQL and reading their rows back.
 
@@ -268,4 +268,96 @@ export function stepUpdate(type: string, dialect: 'sqlite' | 'postgres'): string
     SELECT '${kind}', process, ${column}, stage, ${stepName(dialect)}, at, idea_id, seq FROM events WHERE id = ? AND ${column} IS NOT NULL
     ON CONFLICT (kind, process, id) DO UPDATE SET stage = excluded.stage, name = excluded.name, at = excluded.at, idea_id = excluded.idea_id, seq = excluded.seq
     WHERE (excluded.at, excluded.idea_id, excluded.seq) < (steps.at, steps.idea_id, steps.seq)`;
+}
+
+/** The campaigns table and the submissions held for confirmation: the same on both backends but for the time type. */
+export function campaignTables(time: string): string {
+  return `CREATE TABLE campaigns (
+     id TEXT PRIMARY KEY,
+     question TEXT NOT NULL,
+     description TEXT NOT NULL,
+     audience TEXT NOT NULL,
+     opens_at ${time} NOT NULL,
+     closes_at ${time},
+     process TEXT,
+     goals TEXT NOT NULL,
+     created_at ${time} NOT NULL,
+     created_by TEXT NOT NULL,
+     closed_at ${time},
+     closed_by TEXT
+   );
+   CREATE TABLE pending_submissions (
+     id TEXT PRIMARY KEY,
+     email TEXT NOT NULL,
+     campaign TEXT,
+     submission TEXT NOT NULL,
+     created_at ${time} NOT NULL,
+     expires_at ${time} NOT NULL
+   );
+   CREATE INDEX pending_submissions_by_email ON pending_submissions (email, expires_at);
+   CREATE INDEX pending_submissions_by_expiry ON pending_submissions (expires_at);`;
+}
+
+export interface CampaignRow {
+  id: string;
+  question: string;
+  description: string;
+  audience: string;
+  opens_at: string | Date;
+  closes_at: string | Date | null;
+  process: string | null;
+  goals: string;
+  created_at: string | Date;
+  created_by: string;
+  closed_at: string | Date | null;
+  closed_by: string | null;
+}
+
+export function campaignParams(campaign: Campaign): unknown[] {
+  return [campaign.id, campaign.question, campaign.description, JSON.stringify(campaign.audience), isoTime(campaign.opensAt), campaign.closesAt === undefined ? null : isoTime(campaign.closesAt), campaign.process ?? null, JSON.stringify(campaign.goals), isoTime(campaign.createdAt), campaign.createdBy];
+}
+
+export const INSERT_CAMPAIGN = 'INSERT INTO campaigns (id, question, description, audience, opens_at, closes_at, process, goals, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING';
+
+export function campaignFromRow(row: CampaignRow): Campaign {
+  return {
+    id: row.id,
+    question: row.question,
+    description: row.description,
+    audience: JSON.parse(row.audience) as CampaignAudience[],
+    opensAt: isoOf(row.opens_at),
+    ...(row.closes_at === null ? {} : { closesAt: isoOf(row.closes_at) }),
+    ...(row.process === null ? {} : { process: row.process }),
+    goals: JSON.parse(row.goals) as string[],
+    createdAt: isoOf(row.created_at),
+    createdBy: row.created_by,
+    ...(row.closed_at === null ? {} : { closedAt: isoOf(row.closed_at) }),
+    ...(row.closed_by === null ? {} : { closedBy: row.closed_by }),
+  };
+}
+
+export interface PendingSubmissionRow {
+  id: string;
+  email: string;
+  campaign: string | null;
+  submission: string;
+  created_at: string | Date;
+  expires_at: string | Date;
+}
+
+export const INSERT_PENDING = 'INSERT INTO pending_submissions (id, email, campaign, submission, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING';
+
+export function pendingParams(pending: PendingSubmission): unknown[] {
+  return [pending.id, pending.email, pending.campaign ?? null, JSON.stringify(pending.submission), isoTime(pending.createdAt), isoTime(pending.expiresAt)];
+}
+
+export function pendingFromRow(row: PendingSubmissionRow): PendingSubmission {
+  return {
+    id: row.id,
+    email: row.email,
+    ...(row.campaign === null ? {} : { campaign: row.campaign }),
+    submission: JSON.parse(row.submission) as Record<string, unknown>,
+    createdAt: isoOf(row.created_at),
+    expiresAt: isoOf(row.expires_at),
+  };
 }

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { DataKey, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillSteps, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate } from './rows';
+import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillSteps, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -62,6 +62,7 @@ const MIGRATIONS = [
    );
    CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (at);
    CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id, subscriber);`,
+  campaignTables('TEXT'),
 ];
 
 /**
@@ -245,6 +246,43 @@ export class SqliteStore implements Store {
     const where = webhookConditions(filter, (value) => (params.push(value), '?'));
     const rows = this.db.prepare(`SELECT * FROM webhook_deliveries ${where} ORDER BY at DESC, id DESC LIMIT ?`).all(...params, filter.limit ?? DEFAULT_WEBHOOK_LIMIT) as WebhookDeliveryRow[];
     return rows.map(webhookDeliveryFromRow);
+  }
+
+  async addCampaign(campaign: Campaign): Promise<boolean> {
+    return this.db.prepare(INSERT_CAMPAIGN).run(...campaignParams(campaign)).changes === 1;
+  }
+
+  async campaign(id: string): Promise<Campaign | undefined> {
+    const row = this.db.prepare('SELECT * FROM campaigns WHERE id = ?').get(id) as CampaignRow | undefined;
+    return row && campaignFromRow(row);
+  }
+
+  async campaigns(): Promise<Campaign[]> {
+    return (this.db.prepare('SELECT * FROM campaigns ORDER BY opens_at DESC, id').all() as CampaignRow[]).map(campaignFromRow);
+  }
+
+  async closeCampaign(id: string, at: string, by: string): Promise<boolean> {
+    return this.db.prepare('UPDATE campaigns SET closed_at = ?, closed_by = ? WHERE id = ? AND closed_at IS NULL').run(isoTime(at), by, id).changes === 1;
+  }
+
+  async addPendingSubmission(pending: PendingSubmission): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM pending_submissions WHERE expires_at < ?').run(isoTime(pending.createdAt));
+      this.db.prepare(INSERT_PENDING).run(...pendingParams(pending));
+    })();
+  }
+
+  async pendingSubmission(id: string, now: string): Promise<PendingSubmission | undefined> {
+    const row = this.db.prepare('SELECT * FROM pending_submissions WHERE id = ? AND expires_at >= ?').get(id, isoTime(now)) as PendingSubmissionRow | undefined;
+    return row && pendingFromRow(row);
+  }
+
+  async countPendingSubmissions(email: string, now: string): Promise<number> {
+    return (this.db.prepare('SELECT count(*) AS n FROM pending_submissions WHERE email = ? AND expires_at >= ?').get(email, isoTime(now)) as { n: number }).n;
+  }
+
+  async deletePendingSubmission(id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM pending_submissions WHERE id = ?').run(id).changes === 1;
   }
 
   async close(): Promise<void> {

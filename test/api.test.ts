@@ -126,6 +126,10 @@ describe('HTTP API: the document', () => {
     const scopes = Object.entries<any>(document.paths).flatMap(([path, operations]) => Object.entries<any>(operations).map(([method, operation]) => `${method} ${path} ${operation['x-scope']}`));
     expect(scopes.sort()).toEqual(
       [
+        'get /campaigns read',
+        'get /campaigns/{campaignId} read',
+        'post /campaigns admin',
+        'post /campaigns/{campaignId}/close admin',
         'get /ideas read',
         'get /ideas/{ideaId} read',
         'get /reports/{name} read',
@@ -295,6 +299,53 @@ describe('HTTP API: submitting ideas', () => {
     const empty = await call('POST', '/ideas', {});
     expect(empty.status).toBe(422);
     expect(empty.body.errors[0].path).toBe('(root)');
+  });
+});
+
+describe('HTTP API: campaigns', () => {
+  test('POST /campaigns opens one, GET lists and shows it, ideas carry it and get its process, POST .../close closes it and submissions are refused', async () => {
+    const id = `less-waste-${Date.now()}`;
+    const refused = await call('POST', '/campaigns', { key: KEYS.read, body: { id, question: 'How do we waste less bread?', by: OWNER } });
+    expect(refused.status).toBe(403);
+    const bad = await call('POST', '/campaigns', { body: { id: 'Bad Id', question: '', audience: ['martians'], opensAt: '2027-02-01', closesAt: '2027-01-31', by: OWNER } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors.map((error: { path: string }) => error.path)).toEqual(expect.arrayContaining(['id', 'question', 'audience.0']));
+    const created = await call('POST', '/campaigns', { body: { id, question: 'How do we waste less bread?', audience: ['staff', 'customers'], process: 'long-review', goals: ['less waste'], by: OWNER } });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe(`/api/v1/campaigns/${id}`);
+    expect(created.body).toMatchObject({ id, status: 'open', process: 'long-review', audience: ['staff', 'customers'], url: `${stack.settings.publicUrl}/campaigns/${id}` });
+    const twice = await call('POST', '/campaigns', { body: { id, question: 'Again', by: OWNER } });
+    expect(twice.status).toBe(409);
+    expect(twice.body.code).toBe('campaign-exists');
+    const list = await call('GET', '/campaigns');
+    expect(list.status).toBe(200);
+    expect(list.body.campaigns.map((campaign: { id: string }) => campaign.id)).toContain(id);
+    const shown = await call('GET', `/campaigns/${id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body.question).toBe('How do we waste less bread?');
+    expect((await call('GET', '/campaigns/no-such-campaign')).status).toBe(404);
+
+    // An idea sent to the campaign without a process takes the campaign's.
+    const submitted = await call('POST', '/ideas', { body: submission({ campaign: id, process: undefined }) });
+    expect(submitted.status).toBe(201);
+    expect((await stack.client.getIdea(submitted.body.ideaId)).process.id).toBe('long-review');
+    // One that names its process keeps it.
+    const named = await call('POST', '/ideas', { body: submission({ campaign: id }) });
+    expect((await stack.client.getIdea(named.body.ideaId)).process.id).toBe('two-gates');
+    const unknown = await call('POST', '/ideas', { body: submission({ campaign: 'no-such-campaign' }) });
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'unknown-campaign', errors: [{ path: 'campaign' }] } });
+
+    const closed = await call('POST', `/campaigns/${id}/close`, { body: { by: OWNER } });
+    expect(closed.status).toBe(200);
+    expect(closed.body).toMatchObject({ status: 'closed', closedBy: OWNER });
+    const late = await call('POST', '/ideas', { body: submission({ ideaId: `late-${id}`, campaign: id }) });
+    expect(late.status).toBe(410);
+    expect(late.body.code).toBe('campaign-closed');
+    await expect(stack.client.getIdea(`late-${id}`)).rejects.toMatchObject({ code: 'unknown-idea' });
+    const upcoming = await call('POST', '/campaigns', { body: { id: `${id}-next`, question: 'Next year?', opensAt: '2099-01-01', by: OWNER } });
+    expect(upcoming.body.status).toBe('upcoming');
+    const early = await call('POST', '/ideas', { body: submission({ campaign: `${id}-next` }) });
+    expect(early).toMatchObject({ status: 409, body: { code: 'campaign-not-open' } });
   });
 });
 
@@ -549,6 +600,9 @@ describe('HTTP API: stagegate dev', () => {
       const output = dev.output();
       const key = readFileSync(join(dataDir, 'api-key'), 'utf8').trim();
       expect(output).toMatch(new RegExp(`Dashboard .*password [0-9a-f]+\\)\\n  HTTP API +${publicUrl}/api/v1 .*key "dev", every scope: ${key}\\)`));
+      // The portal's address beside the others, and its page answers.
+      expect(output).toMatch(new RegExp(`\\n  Portal +${publicUrl}/submit `));
+      expect((await fetch(`${publicUrl}/submit`)).status).toBe(200);
       const curl = /^ *(curl -H 'Authorization: Bearer .*)$/m.exec(output)![1]!;
       expect(curl).toContain(key);
       const listed = await promisify(execFile)('bash', ['-c', `${curl} -sS`]);

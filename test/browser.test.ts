@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startWebServer } from '../client/web/server';
-import { HEAD_BAKER, idea, inReview, messageTo, testSettings, waitForIdea, withStack } from './helpers';
+import { confirmationMail } from '../worker/confirmations';
+import { HEAD_BAKER, OWNER, idea, inReview, messageTo, testSettings, waitForIdea, withStack } from './helpers';
 import { ARTEFACTS_DIR } from './paths';
 
 const CHROMIUM = process.env.STAGEGATE_CHROMIUM ?? '/usr/bin/chromium';
@@ -100,6 +101,58 @@ describe('a reviewer on a phone, in a real browser', () => {
         await page.close();
       } finally {
         await web.close();
+      }
+    }, settings);
+  });
+
+  test('a customer sends an idea to a campaign from a phone, confirms it from the email, and lands on its follow page; the closed campaign then says so', async () => {
+    const settings = { ...testSettings({ staffDomains: ['cornerbakery.example'], portalSubmissionsPerHour: 1000 }), linkSecret: SECRET, publicUrl: 'http://127.0.0.1:1' };
+    await withStack(async ({ client, store }) => {
+      const confirmations = confirmationMail(settings, store);
+      const web = await startWebServer({ client, settings, outbox: store, port: 0, confirmations });
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+      try {
+        await client.createCampaign({ id: 'less-waste', question: 'How do we waste less bread?', description: 'Open to staff and regulars until the end of January.', audience: ['staff', 'customers'], process: 'two-gates', by: OWNER });
+        const page = await context.newPage();
+        const refused: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'error') refused.push(message.text());
+        });
+        await page.goto(`${web.url}/campaigns/less-waste`);
+        expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('How do we waste less bread?');
+        expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+        // The field for bots is out of sight and out of the tab order.
+        const trap = (await page.locator('#website').boundingBox())!;
+        expect(trap.x + trap.width).toBeLessThanOrEqual(0);
+        expect(await page.locator('#website').getAttribute('tabindex')).toBe('-1');
+        await page.getByLabel('Your idea in a few words').fill('Day-old bread discount');
+        await page.getByLabel('What is it, and why would it help?').fill('Half price from 4 pm instead of the bin.');
+        await page.getByLabel('What kind of idea is it?').selectOption('process');
+        await page.getByLabel('Your name').fill('Grace Hall');
+        await page.getByLabel('Your email').fill('grace@customer.example');
+        await page.screenshot({ path: join(ARTEFACTS_DIR, 'portal-campaign.png'), fullPage: true });
+        await page.getByRole('button', { name: 'Send my idea' }).click();
+        await page.waitForSelector('text=Almost there: check your email.');
+        expect(await client.listIdeas()).toEqual([]);
+
+        const [kept] = await store.outbox({ to: 'grace@customer.example' });
+        const link = /http:\/\/127\.0\.0\.1:1(\/confirm\/[A-Za-z0-9_-]+)/.exec(kept!.text)![1]!;
+        await page.goto(`${web.url}${link}`);
+        await page.getByRole('button', { name: 'Confirm my idea' }).click();
+        await page.waitForSelector('text=Thank you: your idea is in.');
+        expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Day-old bread discount');
+        await page.screenshot({ path: join(ARTEFACTS_DIR, 'portal-follow.png'), fullPage: true });
+        expect((await client.listIdeas()).map((listed) => listed.title)).toEqual(['Day-old bread discount']);
+
+        await client.closeCampaign('less-waste', { by: OWNER });
+        const closed = await page.goto(`${web.url}/campaigns/less-waste`);
+        expect(closed!.status()).toBe(410);
+        expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This campaign is closed');
+        expect(refused.filter((text) => text.includes('Content Security Policy'))).toEqual([]);
+      } finally {
+        await context.close();
+        await web.close();
+        confirmations.close();
       }
     }, settings);
   });

@@ -127,6 +127,8 @@ const environmentCases: [string, NodeJS.ProcessEnv, RegExp][] = [
   ['an IMAP URL that is not IMAP', { STAGEGATE_INTAKE_IMAP_URL: 'https://mail.cornerbakery.example', STAGEGATE_INTAKE_IMAP_USER: 'ideas', STAGEGATE_INTAKE_IMAP_PASS: 'secret' }, /intake\.imap\.url: expected an IMAP URL/],
   ['an IMAP mailbox without a user', { STAGEGATE_INTAKE_IMAP_URL: 'imaps://imap.cornerbakery.example', STAGEGATE_INTAKE_IMAP_PASS: 'secret' }, /intake\.imap\.user: /],
   ['an IMAP poll interval that is not a duration', { STAGEGATE_INTAKE_IMAP_URL: 'imaps://imap.cornerbakery.example', STAGEGATE_INTAKE_IMAP_USER: 'ideas', STAGEGATE_INTAKE_IMAP_PASS: 'secret', STAGEGATE_INTAKE_IMAP_POLL_INTERVAL: 'often' }, /intake\.imap\.pollInterval: .*"often"/],
+  ['a portal limit of no ideas at all', { STAGEGATE_PORTAL_SUBMISSIONS_PER_HOUR: '0' }, /STAGEGATE_PORTAL_SUBMISSIONS_PER_HOUR.*portalSubmissionsPerHour: /],
+  ['a portal limit that is not a number', { STAGEGATE_PORTAL_SUBMISSIONS_PER_HOUR: 'many' }, /portalSubmissionsPerHour: /],
   ['an API key given as the key, not its hash', { STAGEGATE_API_KEYS: 'crm:submit:sgk_abcdefghijklmnop' }, /STAGEGATE_API_KEYS.*apiKeys\[0\]\.hash: expected the SHA-256 of the key/],
   ['an API key with an unknown scope', { STAGEGATE_API_KEYS: `crm:submit,write:${'a'.repeat(64)}` }, /apiKeys\[0\]\.scopes\[1\]: /],
   ['an API key entry without scopes', { STAGEGATE_API_KEYS: 'crm' }, /apiKeys: expected a list of API keys: name:scopes:hash|apiKeys\[0\]: /],
@@ -327,6 +329,24 @@ const sdkCases: SdkCase[] = [
   ['a webhook delivery nobody made', (c) => c.resendWebhook('webhook:nobody:1:crm'), 'unknown-delivery', /No webhook delivery "webhook:nobody:1:crm" is known/],
   ['a webhook list of a million', (c) => c.webhookDeliveries({ limit: 1_000_000 }), 'invalid-input', /filter: limit: /],
   ['a webhook list with an unknown field', (c) => c.webhookDeliveries({ subscriber: 'crm' } as never), 'invalid-input', /subscriber/],
+  // Campaigns
+  ['a campaign id in capitals', (c) => c.createCampaign({ id: 'Less-Waste', question: 'Less waste?', by: OWNER }), 'invalid-input', /campaign: id: expected 1–64 lower-case letters/],
+  ['a campaign without a question', (c) => c.createCampaign({ id: 'less-waste', question: ' ', by: OWNER }), 'invalid-input', /campaign: question: /],
+  ['a campaign for an unknown audience', (c) => c.createCampaign({ id: 'less-waste', question: 'Less waste?', audience: ['martians' as 'anyone'], by: OWNER }), 'invalid-input', /campaign: audience\[0\]: Invalid option/],
+  ['a campaign with an audience twice', (c) => c.createCampaign({ id: 'less-waste', question: 'Less waste?', audience: ['staff', 'staff'], by: OWNER }), 'invalid-input', /campaign: audience: expected each audience once/],
+  ['a campaign that closes before it opens', (c) => c.createCampaign({ id: 'less-waste', question: 'Less waste?', opensAt: '2027-02-01', closesAt: '2027-01-31', by: OWNER }), 'invalid-input', /campaign: closesAt: must be after opensAt/],
+  ['a campaign that closed already', (c) => c.createCampaign({ id: 'less-waste', question: 'Less waste?', closesAt: '2020-01-31', by: OWNER }), 'invalid-input', /campaign: closesAt: must be after opensAt/],
+  ['a campaign closing on a day that is not one', (c) => c.createCampaign({ id: 'less-waste', question: 'Less waste?', closesAt: 'end of January', by: OWNER }), 'invalid-input', /campaign: closesAt: expected a date like 2027-01-31/],
+  ['a campaign for an unknown process', (c) => c.createCampaign({ id: 'less-waste', question: 'Less waste?', process: 'no-such-process', by: OWNER }), 'unknown-process', /no-such-process/],
+  ['a campaign with a 1 MB description', (c) => c.createCampaign({ id: 'less-waste', question: 'Less waste?', description: huge, by: OWNER }), 'invalid-input', /campaign: description: /],
+  ['a campaign opened by nobody', (c) => c.createCampaign({ id: 'less-waste', question: 'Less waste?', by: 'olivia' }), 'invalid-input', /campaign: by: /],
+  ['a campaign nobody opened', (c) => c.getCampaign('no-such-campaign'), 'unknown-campaign', /No campaign "no-such-campaign"/],
+  ['closing a campaign nobody opened', (c) => c.closeCampaign('no-such-campaign', { by: OWNER }), 'unknown-campaign', /no-such-campaign/],
+  ['closing a campaign by nobody', (c) => c.closeCampaign('no-such-campaign', { by: '' }), 'invalid-input', /close: by: /],
+  ['a portal submission to a campaign nobody opened', (c) => c.submitFromPortal(idea({ campaign: 'no-such-campaign' })), 'unknown-campaign', /no-such-campaign/],
+  ['a portal submission with a 1 MB description', (c) => c.submitFromPortal(idea({ description: huge })), 'invalid-input', /description/],
+  ['a confirmation of an idea id with a path in it', (c) => c.confirmSubmission('../etc/passwd'), 'invalid-input', /ideaId/],
+  ['a held submission with a path in its id', (c) => c.heldSubmission('../etc/passwd'), 'invalid-input', /ideaId/],
 ];
 
 const submissionCases: [string, Record<string, unknown>, RegExp][] = [
@@ -344,6 +364,8 @@ const submissionCases: [string, Record<string, unknown>, RegExp][] = [
   ['an idea id of 65 characters', { ideaId: 'a'.repeat(65) }, /ideaId/],
   ['strategic goals as one string', { strategicGoals: 'grow' }, /strategicGoals/],
   ['an unknown process', { process: 'no-such-process' }, /no-such-process/],
+  ['a campaign nobody opened', { campaign: 'no-such-campaign' }, /No campaign "no-such-campaign"/],
+  ['a campaign id in capitals', { campaign: 'Less-Waste' }, /campaign: expected 1–64 lower-case letters/],
 ];
 
 describe('bad-input catalogue: SDK calls against a running idea', () => {
@@ -471,6 +493,12 @@ const cliCases: [string, (ideaId: string) => string[], number, RegExp][] = [
   ['a route for an idea file that is not there', () => ['process', 'route', '--file', '/nonexistent/idea.yaml'], 1, /\/nonexistent\/idea\.yaml: cannot be read/],
   ['a route for an idea with an unknown source', () => ['process', 'route', '--file', writeYaml('idea', { title: 't', description: 'd', source: 'rumour', submitter: { email: 'leo@cornerbakery.example', name: 'Leo' }, category: 'service' })], 2, /idea\.yaml: source: /],
   ['an email intake with nothing to take mail for', () => ['intake'], 1, /stagegate: nothing to take mail for: set intake\.addresses \(STAGEGATE_INTAKE_ADDRESSES\)/],
+  ['a campaign without a question', () => ['campaign', 'create', 'less-waste', '--by', OWNER], 2, /--question/],
+  ['a campaign for an unknown audience', () => ['campaign', 'create', 'less-waste', '--question', 'Less waste?', '--audience', 'martians', '--by', OWNER], 2, /audience\[0\]: Invalid option/],
+  ['a campaign closing on a day that is not one', () => ['campaign', 'create', 'less-waste', '--question', 'Less waste?', '--closes', 'soon', '--by', OWNER], 2, /closesAt: expected a date like 2027-01-31/],
+  ['a campaign nobody opened', () => ['campaign', 'show', 'no-such-campaign'], 1, /No campaign "no-such-campaign"/],
+  ['closing a campaign nobody opened', () => ['campaign', 'close', 'no-such-campaign', '--by', OWNER], 1, /No campaign "no-such-campaign"/],
+  ['an idea for a campaign nobody opened', () => ['idea', 'submit', '--title', 't', '--description', 'd', '--source', 'employee', '--submitter', 'leo@cornerbakery.example', '--submitter-name', 'Leo', '--category', 'service', '--campaign', 'no-such-campaign'], 1, /No campaign "no-such-campaign"/],
 ];
 
 describe('bad-input catalogue: CLI flags', () => {

@@ -44,7 +44,7 @@ function generatedLog(ideas: number): StoredEvent[] {
       events.push({ id: `${ideaId}:${seq}`, ideaId, seq, type, at: new Date(at).toISOString(), process: process.id, processVersion: 1, source: SOURCES[n % 5]!, stage, detail, ...more });
     };
     const submitter = PEOPLE[n % 5]!;
-    add('submitted', { title: `Idea ${n}`, submitter, ...(n % 6 ? { estimatedCost: 100 + n, estimatedBenefit: 500 + 3 * n } : {}), ...(n % 4 ? { strategicGoals: GOAL_IDS.slice(n % 3, 1 + (n % 5)) } : {}) }, { actor: submitter });
+    add('submitted', { title: `Idea ${n}`, submitter, ...(n % 4 === 1 ? {} : { campaign: n % 3 ? 'less-waste-2027' : 'autumn-flavours' }), ...(n % 6 ? { estimatedCost: 100 + n, estimatedBenefit: 500 + 3 * n } : {}), ...(n % 4 ? { strategicGoals: GOAL_IDS.slice(n % 3, 1 + (n % 5)) } : {}) }, { actor: submitter });
     let ended = false;
     for (const [stageId, gate] of process.steps) {
       if (n % 9 === 8 && stageId === 'build') {
@@ -128,6 +128,8 @@ describe.each(['SQLite', 'PostgreSQL'])('reports in the database on %s', (backen
       expect(goals.goals.every((row) => row.goal === 'less-waste' || row.ideas > 0)).toBe(true);
       expect(goals.goalsWithoutIdeas).toEqual([{ goal: 'less-waste', name: 'Waste less', period: 'until 2027-12-31' }]);
       expect(goals.stages.some((row) => row.ended === 'killed') && goals.stages.some((row) => !row.ended)).toBe(true);
+      expect((all.campaigns as { campaigns: { passedFirstGate: number; launched: number }[] }).campaigns).toEqual([expect.objectContaining({ passedFirstGate: expect.any(Number) }), expect.objectContaining({ launched: expect.any(Number) })]);
+      expect((all.campaigns as { total: { ideas: number; passedFirstGate: number; launched: number } }).total).toMatchObject({ ideas: 300, passedFirstGate: expect.any(Number) });
     } finally {
       await store.close();
     }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { createCodec, sealStore } from '../codec';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -37,7 +39,7 @@ const sqlite: Backend = {
   fresh: async () => ({ dataDir: dataDir() }),
   async expectMigrated({ dataDir }) {
     const raw = new Database(storeFile(dataDir));
-    expect(raw.pragma('user_version', { simple: true })).toBe(4);
+    expect(raw.pragma('user_version', { simple: true })).toBe(5);
     raw.close();
   },
 };
@@ -46,7 +48,7 @@ const postgresql: Backend = {
   fresh: async () => ({ dataDir: dataDir(), databaseUrl: await freshDatabaseUrl() }),
   async expectMigrated({ databaseUrl }) {
     const { rows } = await withDatabase(databaseUrl!, (client) => client.query('SELECT version FROM stagegate_migrations ORDER BY version'));
-    expect(rows.map((row) => row.version)).toEqual([1, 2, 3]);
+    expect(rows.map((row) => row.version)).toEqual([1, 2, 3, 4]);
   },
 };
 
@@ -235,6 +237,37 @@ describe.each([
     expect(messages.map((m) => m.id)).toEqual(['recent', 'loyalty-cards/screen/1/review-request/hamid@cornerbakery.example/1']);
     expect(messages[1]!.text).toMatch(/\/review\/[A-Za-z0-9_-]{40,}/);
     await store.close();
+  });
+
+  test('campaigns are kept and closed once; held submissions are sealed when the store is, expire, and go once', async () => {
+    const where = await backend.fresh();
+    const raw = await openStore(where);
+    const store = sealStore(raw, createCodec(loadSettings({ env: {}, overrides: { ...where, linkSecret: TEST_LINK_SECRET, codecKeys: `store:${randomBytes(32).toString('base64')}` } }), raw)!.keys);
+    try {
+      const campaign = { id: 'less-waste', question: 'How do we waste less bread?', description: '', audience: ['staff', 'customers'] as ('staff' | 'customers')[], opensAt: '2026-12-01T00:00:00.000Z', closesAt: '2027-02-01T00:00:00.000Z', process: 'express', goals: ['less waste'], createdAt: '2026-11-30T10:00:00.000Z', createdBy: 'olivia@cornerbakery.example' };
+      expect(await store.addCampaign(campaign)).toBe(true);
+      expect(await store.addCampaign({ ...campaign, question: 'Another' })).toBe(false);
+      expect(await store.campaign('less-waste')).toEqual(campaign);
+      expect(await store.closeCampaign('less-waste', '2026-12-15T09:00:00.000Z', 'olivia@cornerbakery.example')).toBe(true);
+      expect(await store.closeCampaign('less-waste', '2026-12-16T09:00:00.000Z', 'olivia@cornerbakery.example')).toBe(false);
+      expect(await store.campaigns()).toEqual([{ ...campaign, closedAt: '2026-12-15T09:00:00.000Z', closedBy: 'olivia@cornerbakery.example' }]);
+
+      const held = { id: 'day-old-bread-1', email: 'grace@customer.example', campaign: 'less-waste', submission: { title: 'Day-old bread', submitter: { email: 'grace@customer.example', name: 'Grace' } }, createdAt: '2026-12-02T10:00:00.000Z', expiresAt: '2026-12-16T10:00:00.000Z' };
+      await store.addPendingSubmission(held);
+      expect(await store.pendingSubmission(held.id, '2026-12-03T00:00:00.000Z')).toEqual(held);
+      expect(await store.countPendingSubmissions('grace@customer.example', '2026-12-03T00:00:00.000Z')).toBe(1);
+      // Nothing personal is readable in the raw table.
+      const [row] = await raw.select('SELECT email, submission FROM pending_submissions');
+      expect(JSON.stringify(row)).not.toMatch(/grace|Day-old/);
+      // Expired: not found, and gone once another submission is held.
+      expect(await store.pendingSubmission(held.id, '2026-12-17T00:00:00.000Z')).toBeUndefined();
+      await store.addPendingSubmission({ ...held, id: 'later-1', createdAt: '2026-12-20T10:00:00.000Z', expiresAt: '2027-01-03T10:00:00.000Z' });
+      expect((await raw.select('SELECT id FROM pending_submissions')).map((found) => found.id)).toEqual(['later-1']);
+      expect(await store.deletePendingSubmission('later-1')).toBe(true);
+      expect(await store.deletePendingSubmission('later-1')).toBe(false);
+    } finally {
+      await raw.close();
+    }
   });
 
   test('migrations run once and reopening keeps the data', async () => {

@@ -6,6 +6,7 @@ import { DEV_API_KEY_NAME, keptDevApiKey, loadTemporalConnection, withEmbeddedSe
 import { checkConfiguration, checkMailLinks } from '../../config/startup';
 import { startDevServer } from '../../worker/dev-server';
 import { serveMetrics, trackIdeaCounts } from '../../worker/metrics';
+import { confirmationMail } from '../../worker/confirmations';
 import { createStageGateWorker, installRuntimeMetrics, workerHealth } from '../../worker/worker';
 import { StageGateClient } from '../sdk';
 import { startWebServer } from '../web/server';
@@ -39,7 +40,8 @@ export function registerDevCommands(program: Command): void {
           const worker = await createStageGateWorker({ settings, connection: env.nativeConnection, namespace: env.namespace ?? 'default', metrics });
           const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, host: settings.metricsHost, temporalMetricsUrl, health: () => workerHealth(worker) }) : undefined;
           const stopCounting = served ? trackIdeaCounts(metrics.registry, () => client.countIdeas()) : undefined;
-          const web = await startWebServer({ client, settings, outbox: store, events: store }).catch((err: Error) => {
+          const confirmations = confirmationMail(settings, store);
+          const web = await startWebServer({ client, settings, outbox: store, events: store, confirmations }).catch((err: Error) => {
             throw new CliError(`the web server did not start on ${settings.webHost}:${settings.webPort} (${err.message}); set STAGEGATE_WEB_PORT to another port`);
           });
           // Email in on loopback only, so nothing outside this machine can hand it mail.
@@ -51,6 +53,7 @@ export function registerDevCommands(program: Command): void {
 stagegate is running (Ctrl-C stops everything)
   Outbox       ${settings.publicUrl}/outbox   (every message, with its links: play any role)
   Web          ${web.url}
+  Portal       ${settings.publicUrl}/submit   (anyone may send an idea; a campaign's page is /campaigns/<id>)
   Dashboard    ${settings.publicUrl}/dashboard   (user admin, password ${settings.adminKey})
   HTTP API     ${settings.publicUrl}/api/v1   (key "${DEV_API_KEY_NAME}", every scope: ${keptDevApiKey(settings.dataDir)})
   Temporal     localhost:${flags.port}, namespace ${env.namespace ?? 'default'}
@@ -73,6 +76,7 @@ Try it from another terminal:
           stopCounting?.();
           await intake.close();
           await web.close();
+          confirmations.close();
           await served?.close();
         } finally {
           note('Stopping the Temporal dev server...');
@@ -123,12 +127,14 @@ Try it from another terminal:
         checkMailLinks(settings);
         const client = await context.client();
         const store = await openSealedStore(settings);
-        const web = await startWebServer({ client, settings, events: store });
+        const confirmations = confirmationMail(settings, store);
+        const web = await startWebServer({ client, settings, events: store, confirmations });
         note(`stagegate web listening on ${web.url}, links start with ${settings.publicUrl}${web.metricsUrl ? `; metrics for Prometheus at ${web.metricsUrl}` : ''}`);
         await new Promise<void>((resolve) => {
           for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
         });
         await web.close();
+        confirmations.close();
         await store.close();
         note('stagegate web stopped.');
       }),

@@ -24,6 +24,7 @@ interface SubmitFlags {
   cost?: string;
   benefit?: string;
   process?: string;
+  campaign?: string;
 }
 
 /** The idea from --file (JSON or YAML), with flags laid over it. */
@@ -43,6 +44,7 @@ function submission(flags: SubmitFlags, separators: NumberSeparators): IdeaSubmi
   set('category', flags.category);
   set('horizon', flags.horizon);
   set('process', flags.process);
+  set('campaign', flags.campaign);
   set('strategicGoals', flags.goal);
   set('estimatedCost', amount('--cost', flags.cost, separators));
   set('estimatedBenefit', amount('--benefit', flags.benefit, separators));
@@ -79,7 +81,8 @@ export function registerIdeaCommands(program: Command): void {
     .option('--goal <goal>', 'a strategic goal the idea serves (repeatable)', repeatable)
     .option('--cost <amount>', 'estimated cost')
     .option('--benefit <amount>', 'estimated benefit')
-    .option('--process <id>', 'process template (default: the first routing rule that matches, smb-lite without rules; see stagegate process route)')
+    .option('--process <id>', 'process template (default: the campaign\'s process, else the first routing rule that matches, smb-lite without rules; see stagegate process route)')
+    .option('--campaign <id>', 'the campaign the idea answers; it must be open')
     .addOption(jsonOption())
     .addHelpText(
       'after',

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerApiKeyCommands } from './apikey';
+import { registerCampaignCommands } from './campaign';
 import { registerDevCommands } from './dev';
 import { registerGateCommands } from './gate';
 import { registerIdeaCommands } from './idea';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerDevCommands(program);
   registerIdeaCommands(program);
+  registerCampaignCommands(program);
   registerGateCommands(program);
   registerPilotCommands(program);
   registerPersonCommands(program);

@@ -22,6 +22,12 @@ export type StageGateErrorCode =
   | 'forgotten'
   | 'unknown-delivery'
   | 'idempotency-key-reused'
+  | 'unknown-campaign'
+  | 'campaign-exists'
+  | 'campaign-not-open'
+  | 'campaign-closed'
+  | 'not-in-audience'
+  | 'too-many-pending'
   | 'config';
 
 /** Every failure the SDK reports: a code to branch on and a message that says what was wrong. */

@@ -10,12 +10,12 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 // The list iterator's own decoding of a raw execution (memo through the codec, search attributes), for pages the iterator does not hand out.
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { z } from 'zod';
+import { ZodError, type z } from 'zod';
 import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../config/people';
 import { decisionLabelsOf, loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
 import { claimedGoalProblems } from '../../config/goals';
 import { DEFAULT_PROCESS, routeIdea, routingProblems, type Route, type RoutedIdea } from '../../config/routing';
-import { loadSettings, loadTemporalConnection, type Settings } from '../../config/settings';
+import { loadSettings, loadTemporalConnection, sourceOfAddress, type Settings } from '../../config/settings';
 import { explainConnectFailure } from '../../config/temporal';
 import { ConfigError, formatIssue } from '../../config/yaml';
 import { createCodec, forgetInStore, ideaKeyName, ideasSubmittedBy, openSealedStore, type Codec, type Erasure } from '../../codec';
@@ -54,10 +54,15 @@ import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiRece
 import type { ideaJourney, reviewLinkResend, webhookDelivery } from '../../workflows';
 import type { ReviewLinkRequest } from '../../workflows/review-link';
 import { webhookDeliveryId, webhookDeliveryInput } from '../../workflows/webhook';
-import type { WebhookDelivery } from '../../store';
+import type { Campaign, CampaignAudience, PendingSubmission, Store, WebhookDelivery } from '../../store';
 import { explain, invalidInput, StageGateError } from './errors';
 import {
   actionSchema,
+  campaignCloseSchema,
+  campaignIdSchema,
+  campaignSchema,
+  type CampaignCloseInput,
+  type CampaignInput,
   categoriseSchema,
   type CategoriseInput,
   contributorSchema,
@@ -79,6 +84,7 @@ import {
   type ListFilter,
   overrideSchema,
   type OverrideInput,
+  type Person,
   readySchema,
   type Ready,
   type ReadyInput,
@@ -98,7 +104,7 @@ export * from './inputs';
 export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, RecordedVote, StoppedHow, VoteReceipt } from '../../workflows/state';
 /** A pilot's KPI readings and their summary (latest, trend, target met), as `pilotStatus` gives them. */
 export type { KpiPoint, KpiSummary } from '../../workflows/kpi-rules';
-export type { WebhookDelivery } from '../../store';
+export type { Campaign, CampaignAudience, WebhookDelivery } from '../../store';
 export type { WebhookBody } from '../../webhooks/events';
 export { verifyWebhook, WebhookVerificationError, WEBHOOK_TOLERANCE_SECONDS } from '../../webhooks/signature';
 
@@ -132,6 +138,20 @@ export interface PendingReview {
   round: number;
   deadlineAt: string;
 }
+
+/** Whether a campaign takes submissions now: `upcoming` before it opens, `closed` after it closes or was closed. */
+export type CampaignStatus = 'upcoming' | 'open' | 'closed';
+
+/** A campaign as the SDK answers it: as kept, with its status now. */
+export interface CampaignView extends Campaign {
+  status: CampaignStatus;
+}
+
+/** What `submitFromPortal` answers: the idea started (staff), or held until its confirmation link is followed (everyone else). */
+export type PortalReceipt = { ideaId: string; held: false; created: boolean } | { ideaId: string; held: true; expiresAt: string };
+
+/** How many submissions from one address may wait for confirmation at once: a bot cannot fill someone's inbox. */
+export const MAX_PENDING_PER_ADDRESS = 3;
 
 /** How `StageGateClient.connect` finds its settings and Temporal; everything is optional. */
 export interface ConnectOptions {
@@ -168,8 +188,17 @@ export class StageGateClient {
     return new StageGateClient(client, settings, !options.connection, codec);
   }
 
-  /** Closes the connection the client opened (not one it was handed) and the codec's key store. */
+  private storeOpened?: Promise<Store>;
+
+  /** The events store (sealed when the codec has keys), opened on first use and kept until `close()`: campaigns and held submissions live there. */
+  private store(): Promise<Store> {
+    this.storeOpened ??= openSealedStore(this.settings);
+    return this.storeOpened;
+  }
+
+  /** Closes the connection the client opened (not one it was handed), the codec's key store and the events store it opened. */
   async close(): Promise<void> {
+    if (this.storeOpened) await (await this.storeOpened).close();
     await this.codec?.close();
     if (this.ownsConnection) await this.client.connection.close();
   }
@@ -194,31 +223,18 @@ export class StageGateClient {
    * `through` says how the idea came in, recorded on its `submitted` event (`sdk` unless given).
    */
   async submitIdea(submission: IdeaSubmission, options: { idempotencyKey?: string; through?: z.input<typeof submittedThroughSchema> } = {}): Promise<SubmittedIdea> {
-    const input = parse('idea', ideaSubmissionSchema, submission);
-    const goalProblems = claimedGoalProblems(this.settings.goals, input.strategicGoals, new Date().toISOString().slice(0, 10));
-    if (goalProblems.length > 0) throw new StageGateError('invalid-input', goalProblems.map((problem) => `idea: ${problem}`).join('\n'));
+    return this.startIdea(submission, { ...options, campaignOpenAt: new Date().toISOString() });
+  }
+
+  /** `submitIdea`, with the campaign checked open at `campaignOpenAt` (a held submission: when it was made). */
+  private async startIdea(submission: IdeaSubmission, options: { idempotencyKey?: string; through?: z.input<typeof submittedThroughSchema>; campaignOpenAt: string }): Promise<SubmittedIdea> {
+    const { input, resolved, champion, route } = await this.prepareSubmission(submission, options.campaignOpenAt);
     // The digest of what was asked, kept in the memo: a retry must ask for the same idea.
     const request = options.idempotencyKey === undefined ? undefined : createHash('sha256').update(JSON.stringify(input)).digest('hex');
-    // A process the caller names wins; otherwise the routing rules choose (and may name the champion).
-    const routed = input.process === undefined ? this.route(input) : undefined;
-    const processId = input.process ?? routed?.rule.process ?? DEFAULT_PROCESS;
-    const process = this.processes().get(processId);
-    if (!process) {
-      throw new StageGateError('unknown-process', `No process "${processId}"; known processes: ${[...this.processes().keys()].join(', ')}.`);
-    }
     const ideaId = input.ideaId ?? (options.idempotencyKey === undefined ? newIdeaId(input.title) : idempotentIdeaId(options.idempotencyKey));
-    const routedChampion = routed?.rule.champion === undefined ? undefined : this.people().people.find((person) => person.email === routed.rule.champion);
-    const champion = input.champion ?? (routedChampion ? { email: routedChampion.email, name: routedChampion.name } : input.submitter);
-    let resolved;
-    try {
-      resolved = resolveProcess(process, this.people(), { submitter: input.submitter.email, champion: champion.email });
-    } catch (err) {
-      if (err instanceof ConfigError) throw new StageGateError('no-reviewers', err.message, { cause: err });
-      throw err;
-    }
     const { ideaId: _given, champion: _champion, process: _process, ...fields } = input;
     const journeyInput: IdeaJourneyInput = {
-      idea: { ...fields, ideaId, champion, ...(routed ? { route: { rule: routed.rule.id, why: routed.why } } : {}) },
+      idea: { ...fields, ideaId, champion, ...(route ? { route } : {}) },
       process: resolved,
       admins: this.people().people.filter((person) => person.roles.includes(ADMIN_ROLE)).map((person) => person.email),
       calendar: this.settings.calendar,
@@ -268,6 +284,141 @@ export class StageGateClient {
       this.routingChecked = true;
     }
     return routeIdea(this.settings.routing, idea);
+  }
+
+  /**
+   * A submission checked as `submitIdea` checks it, with its campaign open at `at`, its claimed
+   * goals active then, and its process resolved: the one it names, else its campaign's, else the
+   * one the routing rules choose (which may name the champion too).
+   */
+  private async prepareSubmission(submission: IdeaSubmission, at: string) {
+    const input = parse('idea', ideaSubmissionSchema, submission);
+    const goalProblems = claimedGoalProblems(this.settings.goals, input.strategicGoals, at.slice(0, 10));
+    if (goalProblems.length > 0) throw new StageGateError('invalid-input', goalProblems.map((problem) => `idea: ${problem}`).join('\n'));
+    const campaign = input.campaign === undefined ? undefined : await this.openCampaign(input.campaign, at);
+    const routed = input.process === undefined && !campaign?.process ? this.route(input) : undefined;
+    const processId = input.process ?? campaign?.process ?? routed?.rule.process ?? DEFAULT_PROCESS;
+    const process = this.processes().get(processId);
+    if (!process) {
+      throw new StageGateError('unknown-process', `No process "${processId}"; known processes: ${[...this.processes().keys()].join(', ')}.`);
+    }
+    const routedChampion = routed?.rule.champion === undefined ? undefined : this.people().people.find((person) => person.email === routed.rule.champion);
+    const champion: Person = input.champion ?? (routedChampion ? { email: routedChampion.email, name: routedChampion.name } : input.submitter);
+    const route = routed ? { rule: routed.rule.id, why: routed.why } : undefined;
+    try {
+      return { input, campaign, champion, route, resolved: resolveProcess(process, this.people(), { submitter: input.submitter.email, champion: champion.email }) };
+    } catch (err) {
+      if (err instanceof ConfigError) throw new StageGateError('no-reviewers', err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  /** The campaign, if it takes submissions at `at`; a refusal saying why not otherwise. */
+  private async openCampaign(id: string, at: string): Promise<CampaignView> {
+    const campaign = await this.getCampaign(id);
+    const status = campaignStatus(campaign, at);
+    if (status === 'upcoming') throw new StageGateError('campaign-not-open', `Campaign "${id}" opens on ${campaign.opensAt}; nothing was submitted.`);
+    if (status === 'closed') throw new StageGateError('campaign-closed', `Campaign "${id}" closed on ${campaign.closedAt ?? campaign.closesAt}; nothing was submitted.`);
+    return campaign;
+  }
+
+  /** Opens a campaign: a question, its audience, when it takes submissions, and the process its ideas go to. */
+  async createCampaign(input: CampaignInput): Promise<CampaignView> {
+    const parsed = parse('campaign', campaignSchema, input);
+    if (parsed.process !== undefined && !this.processes().has(parsed.process)) {
+      throw new StageGateError('unknown-process', `No process "${parsed.process}"; known processes: ${[...this.processes().keys()].join(', ')}.`);
+    }
+    const now = new Date().toISOString();
+    const { by, ...fields } = parsed;
+    const campaign: Campaign = { ...fields, opensAt: parsed.opensAt ?? now, createdAt: now, createdBy: by };
+    if (campaign.closesAt !== undefined && campaign.closesAt <= campaign.opensAt) {
+      throw invalidInput('campaign', new ZodError([{ code: 'custom', path: ['closesAt'], message: 'must be after opensAt', input: campaign.closesAt }]));
+    }
+    if (!(await (await this.store()).addCampaign(campaign))) throw new StageGateError('campaign-exists', `A campaign "${campaign.id}" exists already; nothing was changed. Choose another id.`);
+    return { ...campaign, status: campaignStatus(campaign, now) };
+  }
+
+  /** Every campaign, the latest opening first, with its status now. */
+  async listCampaigns(): Promise<CampaignView[]> {
+    const now = new Date().toISOString();
+    return (await (await this.store()).campaigns()).map((campaign) => ({ ...campaign, status: campaignStatus(campaign, now) }));
+  }
+
+  /** One campaign with its status now; `unknown-campaign` when there is none of that id. */
+  async getCampaign(id: string): Promise<CampaignView> {
+    const campaignId = parse('campaign', campaignIdSchema, id);
+    const campaign = await (await this.store()).campaign(campaignId);
+    if (!campaign) throw new StageGateError('unknown-campaign', `No campaign "${campaignId}"; stagegate campaign list shows them.`);
+    return { ...campaign, status: campaignStatus(campaign, new Date().toISOString()) };
+  }
+
+  /** Closes a campaign now: it takes no more submissions. Closing a closed campaign changes nothing. */
+  async closeCampaign(id: string, close: CampaignCloseInput): Promise<CampaignView> {
+    const { by } = parse('close', campaignCloseSchema, close);
+    const campaign = await this.getCampaign(id);
+    if (campaign.closedAt === undefined) await (await this.store()).closeCampaign(campaign.id, new Date().toISOString(), by);
+    return this.getCampaign(id);
+  }
+
+  /**
+   * A submission from the portal, by someone who did not log in. From the firm's own domains
+   * (`staffDomains`) it starts the idea at once; from anyone else it is held in the events store,
+   * outside Temporal, until the confirmation link is followed (`confirmSubmission`), so a flood
+   * of made-up submissions never starts a journey or reaches a reviewer. The campaign must be open
+   * and admit the submitter's audience.
+   */
+  async submitFromPortal(submission: IdeaSubmission): Promise<PortalReceipt> {
+    const now = new Date();
+    const { input, campaign } = await this.prepareSubmission(submission, now.toISOString());
+    const source = sourceOfAddress(this.settings, input.submitter.email);
+    if (campaign && !admits(campaign.audience, source)) {
+      throw new StageGateError('not-in-audience', `Campaign "${campaign.id}" is open to ${campaign.audience.join(', ')}; ${input.submitter.email} is not among them, so nothing was submitted.`);
+    }
+    if (source === 'employee') {
+      const started = await this.startIdea(submission, { through: { via: 'portal' }, campaignOpenAt: now.toISOString() });
+      return { ideaId: started.ideaId, held: false, created: started.created };
+    }
+    const store = await this.store();
+    if ((await store.countPendingSubmissions(input.submitter.email, now.toISOString())) >= MAX_PENDING_PER_ADDRESS) {
+      throw new StageGateError('too-many-pending', `${MAX_PENDING_PER_ADDRESS} submissions from ${input.submitter.email} already wait for confirmation: follow the links in those emails first. Nothing was submitted.`);
+    }
+    // The same form sent again is the submission already held; an id someone else's submission holds is not theirs to take.
+    const given = input.ideaId === undefined ? undefined : await store.pendingSubmission(input.ideaId, now.toISOString());
+    if (given?.email === input.submitter.email) return { ideaId: given.id, held: true, expiresAt: given.expiresAt };
+    const pending: PendingSubmission = {
+      id: input.ideaId !== undefined && !given ? input.ideaId : newIdeaId(input.title),
+      email: input.submitter.email,
+      ...(input.campaign ? { campaign: input.campaign } : {}),
+      submission: { ...submission },
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.settings.linkTtl).toISOString(),
+    };
+    await store.addPendingSubmission(pending);
+    return { ideaId: pending.id, held: true, expiresAt: pending.expiresAt };
+  }
+
+  /** The title of a submission held for confirmation, or undefined when nothing is held under that id. */
+  async heldSubmission(ideaId: string): Promise<{ title: string; email: string; campaign?: string } | undefined> {
+    const id = parse('ideaId', ideaIdSchema, ideaId);
+    const pending = await (await this.store()).pendingSubmission(id, new Date().toISOString());
+    return pending && { title: String(pending.submission.title ?? ''), email: pending.email, ...(pending.campaign ? { campaign: pending.campaign } : {}) };
+  }
+
+  /**
+   * Starts the idea of a held submission, once its confirmation link was followed: the idea gets
+   * the id it was held under, so following the link again (a double click, a reload, two tabs at
+   * once) starts one idea. Undefined when nothing is held under that id (expired, or started and
+   * forgotten already), or when `submitter` is named and did not send it.
+   */
+  async confirmSubmission(ideaId: string, options: { submitter?: string } = {}): Promise<SubmittedIdea | undefined> {
+    const id = parse('ideaId', ideaIdSchema, ideaId);
+    const store = await this.store();
+    const pending = await store.pendingSubmission(id, new Date().toISOString());
+    // A confirmation link confirms the submission of the address it was sent to, no other.
+    if (!pending || (options.submitter !== undefined && pending.email !== options.submitter.toLowerCase())) return undefined;
+    const started = await this.startIdea({ ...(pending.submission as IdeaSubmission), ideaId: pending.id }, { through: { via: 'portal' }, campaignOpenAt: pending.createdAt });
+    await store.deletePendingSubmission(pending.id);
+    return started;
   }
 
   /** Where an idea stands: stage, status, open gate round, who has voted and who has not, deadlines, timeline. */
@@ -918,9 +1069,28 @@ function idempotentIdeaId(key: string): string {
 }
 
 /** A readable id: the title's first words and a random suffix, like `loyalty-cards-7f3a9c`. */
+/** Whether a campaign open to `audience` takes a submitter whose address says `source` (employee, partner, or nothing: anyone else). */
+function admits(audience: readonly CampaignAudience[], source: 'employee' | 'partner' | undefined): boolean {
+  if (audience.includes('anyone')) return true;
+  if (source === 'employee') return audience.includes('staff');
+  if (source === 'partner') return audience.includes('partners');
+  return audience.includes('customers') || audience.includes('network');
+}
+
+/** Whether a campaign takes submissions at `at`. */
+export function campaignStatus(campaign: Campaign, at: string): CampaignStatus {
+  if ((campaign.closedAt !== undefined && at >= campaign.closedAt) || (campaign.closesAt !== undefined && at >= campaign.closesAt)) return 'closed';
+  return at < campaign.opensAt ? 'upcoming' : 'open';
+}
+
 function newIdeaId(title: string): string {
+  return ideaIdFor(title, randomBytes(3).toString('hex'));
+}
+
+/** An idea id from its title's words and a suffix of lower-case letters and digits: `loyalty-cards-3fa2b1`. */
+export function ideaIdFor(title: string, suffix: string): string {
   const words = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
-  return `${words || 'idea'}-${randomBytes(3).toString('hex')}`;
+  return `${words || 'idea'}-${suffix}`;
 }
 
 /** At most this many rounds are looked at for one reviewer's queue. */

@@ -3,6 +3,7 @@ import { DECISIONS, kpiSchema, SCORE_MAX, SCORE_MIN } from '../../config/process
 import { durationSchema } from '../../config/duration';
 import { LIMITS, limitedList, optionalText, requiredText } from '../../config/text';
 import { IDEA_STATUSES } from '../../workflows/state';
+import { CAMPAIGN_AUDIENCES } from '../../store';
 import { DEFAULT_LOCALE, kpiNumberProblem, numberSeparators, readKpiNumber, type NumberSeparators } from '../../workflows/kpi-rules';
 import { IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES } from '../../config/idea';
 import {
@@ -26,8 +27,8 @@ import {
  * compiler refuses a schema and a contract type that drift apart.
  */
 
-/** The allowed values of an idea's source, category, horizon and status, of an actor's channel, and the length limits of every text. */
-export { ACTOR_CHANNELS, IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES, IDEA_STATUSES, LIMITS };
+/** The allowed values of an idea's source, category, horizon and status, of a campaign's audience, of an actor's channel, and the length limits of every text. */
+export { ACTOR_CHANNELS, CAMPAIGN_AUDIENCES, IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES, IDEA_STATUSES, LIMITS };
 /** The contract types the schemas produce (what reaches the journey once parsed). */
 export type { Action, Categorise, Hold, Idea, KpiReading, Merge, Override, Person, PilotPlan, Ready, Vote };
 
@@ -304,3 +305,41 @@ export type WebhookListInput = z.input<typeof webhookListSchema>;
 
 /** A delivery's id as `stagegate webhook list` prints it. */
 export const webhookDeliveryIdSchema = z.string().regex(/^webhook:[A-Za-z0-9._:-]{3,400}$/, 'expected a delivery id like webhook:<event id>:<subscriber>, as stagegate webhook list prints it');
+
+/** A date (`2027-01-31`) or an ISO time; a date closes a campaign at the end of that day (UTC) and opens one at its start. */
+const campaignInstant = (dateMeans: 'start' | 'end') =>
+  z
+    .union([z.iso.date(), z.iso.datetime({ offset: true })], { error: (issue) => `expected a date like 2027-01-31 (or an ISO time), got ${JSON.stringify(issue.input)}` })
+    .transform((text) => new Date(new Date(text).getTime() + (dateMeans === 'end' && text.length === 10 ? 24 * 3_600_000 : 0)).toISOString());
+
+/** A new campaign: the question, who may answer, when, and where its ideas go. */
+export const campaignSchema = z
+  .object({
+    id: campaignIdSchema,
+    question: text(LIMITS.title),
+    description: note(LIMITS.description).default(''),
+    /** Who may submit: staff (staffDomains), partners (partnerDomains), customers, network, anyone; `anyone` when not given. */
+    audience: z
+      .array(z.enum(CAMPAIGN_AUDIENCES))
+      .min(1, 'expected at least one audience')
+      .max(CAMPAIGN_AUDIENCES.length)
+      .refine((audience) => new Set(audience).size === audience.length, 'expected each audience once')
+      .default(['anyone']),
+    /** When submissions open; now when not given. */
+    opensAt: campaignInstant('start').optional(),
+    /** When submissions close; a date closes at the end of that day (UTC). Open-ended when not given. */
+    closesAt: campaignInstant('end').optional(),
+    /** The process its ideas go to when a submission names none; routing decides when not given. */
+    process: z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`).optional(),
+    goals: limitedList(text(LIMITS.goal), LIMITS.strategicGoals).default([]),
+    /** Who opens it. */
+    by: email,
+  })
+  .strict()
+  .refine((campaign) => !campaign.opensAt || !campaign.closesAt || campaign.opensAt < campaign.closesAt, { path: ['closesAt'], message: 'must be after opensAt' });
+/** The input of `createCampaign`. */
+export type CampaignInput = z.input<typeof campaignSchema>;
+
+/** Who closes a campaign. */
+export const campaignCloseSchema = z.object({ by: email }).strict();
+export type CampaignCloseInput = z.input<typeof campaignCloseSchema>;

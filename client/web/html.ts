@@ -46,8 +46,12 @@ legend { font-weight: 600; padding: 0 .25rem; }
 .choices label { align-items: flex-start; }
 .choices small { display: block; color: var(--muted); }
 input[type=radio] { flex: none; width: 1.2rem; height: 1.2rem; margin: .15rem 0 0; accent-color: var(--accent); }
-textarea, select, input[type=text] { width: 100%; font: inherit; padding: .6rem; border: 1px solid #8e8e93; border-radius: 8px; }
+textarea, select, input[type=text], input[type=email] { width: 100%; font: inherit; padding: .6rem; border: 1px solid #8e8e93; border-radius: 8px; }
 label.field { display: block; font-weight: 600; margin: 0 0 .35rem; }
+form.portal label.field { margin-top: 1rem; }
+h3 { font-size: 1rem; margin: 1rem 0 .25rem; }
+/* The field people never see: only bots fill it in. */
+.trap { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 .hint { color: var(--muted); font-size: .9rem; margin: .25rem 0 0; }
 button { font: inherit; font-weight: 600; color: #fff; background: var(--accent); border: 0; border-radius: 10px; padding: .8rem 1.4rem; min-height: 48px; width: 100%; cursor: pointer; }
 button:focus-visible, a:focus-visible, input:focus-visible, textarea:focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }

@@ -17,6 +17,7 @@ import { dashboardRoutes } from './dashboard';
 import { codecRoutes } from './codec';
 import { Lockout } from './lockout';
 import { API_BASE, apiRouter } from './api/routes';
+import { PORTAL_METHODS, portalRoutes, type PortalConfirmations } from './portal';
 import type { EventSource } from '../../reports';
 import { numberSeparators, readKpiNumber } from '../../workflows/kpi-rules';
 
@@ -31,12 +32,14 @@ export interface WebServerOptions {
   rateLimitPerMinute?: number;
   /** The counters this app adds to; its own when not given. */
   metrics?: WebMetrics;
+  /** Sends the portal's confirmation emails (worker/confirmations.ts); without it the portal takes ideas from staff addresses only. */
+  confirmations?: PortalConfirmations;
 }
 
 /** The one thing logged of a request that went wrong: method, path with any token hidden, what went wrong; never a body, a token or a password. */
 const LOG_EXCERPT_CHARS = 300;
 export function logExcerpt(request: Pick<Request, 'method' | 'originalUrl'>, status: number, what: string): string {
-  const path = request.originalUrl.split('?')[0]!.replace(/^\/(review|decide|reviewer|kpi|plan)\/[^/]*/, '/$1/<token>').slice(0, 120);
+  const path = request.originalUrl.split('?')[0]!.replace(/^\/(review|decide|reviewer|kpi|plan|follow|confirm)\/[^/]*/, '/$1/<token>').slice(0, 120);
   return `stagegate web: ${status} ${request.method.slice(0, 10)} ${path} ${what}`.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, LOG_EXCERPT_CHARS);
 }
 
@@ -132,7 +135,8 @@ export function createWebApp(options: WebServerOptions): express.Express {
     validate: { xForwardedForHeader: false },
     handler: (_request, response) => send(response, 429, 'Too many requests', problemPage('Too many requests', ['Please wait a minute and try again.'])),
   });
-  app.use(['/review', '/decide', '/reviewer', '/kpi', '/plan'], linkPages);
+  app.use(['/review', '/decide', '/reviewer', '/kpi', '/plan', '/follow', '/confirm'], linkPages);
+  app.use(portalRoutes({ client, settings: { ...settings, linkSecret: secret }, confirmations: options.confirmations }));
 
   /** The verified claims of a link for this page, or a page saying why not. */
   function claimsFor(token: string, purpose: LinkPurpose): LinkClaims {
@@ -505,6 +509,7 @@ const ROUTE_METHODS: Record<string, string[]> = {
   '/kpi/:token': ['GET', 'POST'],
   '/plan/:token': ['GET', 'POST'],
   '/kpi/:token/recorded/:form': ['GET'],
+  ...PORTAL_METHODS,
 };
 
 /** A KPI form's one-time id, as issued with the page. */

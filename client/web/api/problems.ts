@@ -39,6 +39,12 @@ const SDK_STATUS: Record<StageGateErrorCode, { status: number; title: string }> 
   'idempotency-key-reused': { status: 422, title: 'The Idempotency-Key was sent with another request' },
   'no-worker': { status: 503, title: 'No worker answered; nothing was recorded' },
   'server-unreachable': { status: 503, title: 'Temporal did not answer; nothing was recorded' },
+  'unknown-campaign': { status: 404, title: 'No such campaign' },
+  'campaign-exists': { status: 409, title: 'A campaign with this id exists' },
+  'campaign-not-open': { status: 409, title: 'The campaign is not open yet' },
+  'campaign-closed': { status: 410, title: 'The campaign is closed' },
+  'not-in-audience': { status: 403, title: 'The campaign is not open to this submitter' },
+  'too-many-pending': { status: 429, title: 'Too many submissions wait for confirmation from this address' },
   config: { status: 500, title: 'stagegate is not configured for this' },
 };
 

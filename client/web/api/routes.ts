@@ -4,12 +4,18 @@ import { z } from 'zod';
 import type { ApiKey, ApiScope, Settings } from '../../../config/settings';
 import { findReport } from '../../../reports';
 import { numberSeparators } from '../../../workflows/kpi-rules';
-import { StageGateError, type StageGateClient } from '../../sdk';
+import { StageGateError, type CampaignView, type StageGateClient } from '../../sdk';
 import { Lockout } from '../lockout';
 import { apiKeyOf, authenticate, refuseWithoutScope } from './keys';
 import { openApiDocument } from './openapi';
 import { ApiProblem, invalid, problem, sendProblem } from './problems';
+import { campaignUrl } from '../portal-links';
 import {
+  campaignBody,
+  campaignCloseBody,
+  campaignListSchema,
+  campaignPathSchema,
+  campaignViewSchema,
   holdBody,
   ideaPageSchema,
   ideaPathSchema,
@@ -88,9 +94,10 @@ async function ideaNow(client: StageGateClient, ideaId: string) {
   return { status: 200, body: ideaView(await client.getIdea(ideaId)) };
 }
 
-/** Every route of the API; `settings` gives the locale KPI values given as text are read in. */
-export function apiRoutes(settings: Pick<Settings, 'locale'>): ApiRoute[] {
+/** Every route of the API; `settings` gives the locale KPI values given as text are read in, and the address campaign pages have. */
+export function apiRoutes(settings: Pick<Settings, 'locale' | 'publicUrl'>): ApiRoute[] {
   const kpiReadingBody = kpiReadingBodyFor(numberSeparators(settings.locale));
+  const campaignView = (campaign: CampaignView) => ({ ...campaign, url: campaignUrl(settings, campaign.id) });
   return [
     route({
       method: 'post',
@@ -211,6 +218,56 @@ export function apiRoutes(settings: Pick<Settings, 'locale'>): ApiRoute[] {
       },
     }),
     route({
+      method: 'post',
+      path: '/campaigns',
+      operationId: 'createCampaign',
+      summary: 'Open a campaign: a question, who may answer (audience), when, and the process its ideas go to when a submission names none.',
+      scope: 'admin',
+      body: campaignBody,
+      responses: { 201: { description: 'The campaign was opened', schema: campaignViewSchema } },
+      async handle({ client, body, response }) {
+        const created = await client.createCampaign(body);
+        response.set('Location', `${API_BASE}/campaigns/${created.id}`);
+        return { status: 201, body: campaignView(created) };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/campaigns',
+      operationId: 'listCampaigns',
+      summary: 'Every campaign, the latest opening first, with its status now.',
+      scope: 'read',
+      responses: { 200: { description: 'The campaigns', schema: campaignListSchema } },
+      async handle({ client }) {
+        return { status: 200, body: { campaigns: (await client.listCampaigns()).map(campaignView) } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/campaigns/{campaignId}',
+      operationId: 'getCampaign',
+      summary: 'One campaign, with its status now and its page in the submission portal.',
+      scope: 'read',
+      params: campaignPathSchema,
+      responses: { 200: { description: 'The campaign', schema: campaignViewSchema } },
+      async handle({ client, params }) {
+        return { status: 200, body: campaignView(await client.getCampaign(params.campaignId)) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/campaigns/{campaignId}/close',
+      operationId: 'closeCampaign',
+      summary: 'Close a campaign now: its page says so and it takes no more submissions. Closing a closed campaign changes nothing.',
+      scope: 'admin',
+      params: campaignPathSchema,
+      body: campaignCloseBody,
+      responses: { 200: { description: 'The campaign, closed', schema: campaignViewSchema } },
+      async handle({ client, params, body }) {
+        return { status: 200, body: campaignView(await client.closeCampaign(params.campaignId, body)) };
+      },
+    }),
+    route({
       method: 'get',
       path: '/reports/{name}',
       operationId: 'runReport',
@@ -237,7 +294,7 @@ function expressPath(path: string): string {
 function problemOf(err: StageGateError): Problem {
   const cause = err.cause;
   if (err.code === 'invalid-input' && cause instanceof z.ZodError) return { ...invalid('request', cause), detail: err.message };
-  const fields: Partial<Record<string, string>> = { 'unknown-process': 'process', 'invalid-scores': 'scores', 'unknown-kpi': 'kpi', 'invalid-plan': 'pilot' };
+  const fields: Partial<Record<string, string>> = { 'unknown-process': 'process', 'unknown-campaign': 'campaign', 'invalid-scores': 'scores', 'unknown-kpi': 'kpi', 'invalid-plan': 'pilot' };
   const path = fields[err.code] ?? (err.code === 'invalid-input' ? /^[a-z]+: ([\w.[\]]+):/.exec(err.message)?.[1] : undefined);
   return problem(err.code, err.message, path ? { errors: [{ path, message: err.message }] } : {});
 }

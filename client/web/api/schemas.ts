@@ -5,6 +5,10 @@ import { REPORTS, reportRangeSchema } from '../../../reports';
 import { IDEA_STATUSES } from '../../../workflows/state';
 import {
   actionSchema,
+  CAMPAIGN_AUDIENCES,
+  campaignCloseSchema,
+  campaignIdSchema,
+  campaignSchema,
   holdSchema,
   IDEA_CATEGORIES,
   IDEA_HORIZONS,
@@ -57,6 +61,10 @@ export const listQuery = z
   })
   .strict();
 
+export const campaignPathSchema = z.object({ campaignId: campaignIdSchema }).strict();
+export const campaignBody = campaignSchema;
+export const campaignCloseBody = campaignCloseSchema;
+
 export const reportPathSchema = z.object({ name: z.enum(REPORTS.map((report) => report.name) as [string, ...string[]]) }).strict();
 export const reportQuery = reportRangeSchema;
 
@@ -66,6 +74,28 @@ export const idempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'ex
 
 const person = z.object({ email: z.string(), name: z.string() }).strict();
 const decision = z.enum(DECISIONS);
+
+/** A campaign with its status now and its page's address. */
+export const campaignViewSchema = z
+  .object({
+    id: z.string(),
+    question: z.string(),
+    description: z.string(),
+    audience: z.array(z.enum(CAMPAIGN_AUDIENCES)),
+    opensAt: z.string(),
+    closesAt: z.string().optional(),
+    process: z.string().optional(),
+    goals: z.array(z.string()),
+    createdAt: z.string(),
+    createdBy: z.string(),
+    closedAt: z.string().optional(),
+    closedBy: z.string().optional(),
+    status: z.enum(['upcoming', 'open', 'closed']),
+    /** The campaign's page in the submission portal. */
+    url: z.string(),
+  })
+  .strict();
+export const campaignListSchema = z.object({ campaigns: z.array(campaignViewSchema) }).strict();
 
 export const submittedSchema = z
   .object({
