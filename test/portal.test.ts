@@ -191,6 +191,11 @@ describe('the submission portal', () => {
       const forged = linkBuilder({ ...settings, publicUrl: url }).confirm(heldId(CUSTOMER), 'mallory@evil.example');
       expect((await post(forged, {})).status).toBe(410);
       await expect(client.getIdea(heldId(CUSTOMER))).rejects.toMatchObject({ code: 'unknown-idea' });
+      // "Not sure" of the kind of idea: it comes in without a category, for the first gate's reviewers to set.
+      const unsure = await post(`${url}/campaigns/staff-only`, fields(page, { form: 'unsure-form-id-0000000', title: 'Bread bags from old flour sacks', email: STAFF, name: 'Maya Lind', category: '' }));
+      expect(unsure.status).toBe(303);
+      const uncategorised = (await client.listIdeas()).find((listed) => listed.title === 'Bread bags from old flour sacks')!;
+      expect((await client.getIdea(uncategorised.ideaId)).category).toBeUndefined();
     });
   });
 

@@ -42,8 +42,8 @@ function submissionForm(args: { action: string; form: SubmissionForm; errors: st
   <textarea id="description" name="description" rows="6" required maxlength="20000" aria-describedby="description-hint">${form.description}</textarea>
   <p class="hint" id="description-hint">A photo? Say what it shows; someone will ask you for it.</p>
   <label class="field" for="category">What kind of idea is it?</label>
-  <select id="category" name="category" required>
-    <option value=""${form.category ? '' : html` selected`}>Choose one</option>
+  <select id="category" name="category">
+    <option value=""${form.category ? '' : html` selected`}>Not sure: the reviewers will say</option>
     ${IDEA_CATEGORIES.map((category) => html`<option value="${category}"${form.category === category ? html` selected` : ''}>${CATEGORY_LABELS[category]}</option>`)}
   </select>
   <label class="field" for="name">Your name</label>

@@ -110,13 +110,13 @@ export function portalRoutes({ client, settings, confirmations }: PortalOptions)
       return send(response, 200, 'Check your email', checkEmailPage());
     }
     const retry = (status: number, errors: string[]) => send(response, status, title, page(form, errors));
-    if (!form.category) return retry(422, ['Choose what kind of idea it is.']);
     const submission = {
       // The form's id in the idea's: the same form sent twice (a double tap) is one idea.
       ideaId: ideaIdFor(form.title, formId.slice(0, 10).toLowerCase().replace(/[^a-z0-9]/g, '0')),
       title: form.title,
       description: form.description,
-      category: form.category,
+      // "Not sure" leaves it to the first gate's reviewers.
+      ...(form.category ? { category: form.category } : {}),
       source: sourceOfAddress(settings, form.email) ?? 'customer',
       submitter: { email: form.email, name: form.name },
       ...(campaign ? { campaign: campaign.id } : {}),
