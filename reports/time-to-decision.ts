@@ -103,6 +103,7 @@ export function timeToDecision(events: readonly StoredEvent[], range: ReportRang
 export async function timeToDecisionInDatabase(db: ReportDatabase, range: ReportRange): Promise<TimeToDecision> {
   // Each gate round from the gate rounds table: when it opened, when it was decided, when it closed (decided, or by the journey's end after it opened).
   // A decision or vote counts once known at the end of the range; a round decided twice, or a reviewer who voted twice, is looked up among the events.
+  // The durations are listed in any order: their median and p90 sort them.
   const decidedAt = (sql: Sql) =>
     range.to
       ? `CASE WHEN r.decisions > 1 THEN (SELECT max(decided.at) FROM events AS decided WHERE decided.type = 'decided' AND decided.idea_id = r.idea_id AND decided.gate = r.gate AND decided.round = r.round AND ${sql.known('decided.')})
@@ -115,7 +116,7 @@ export async function timeToDecisionInDatabase(db: ReportDatabase, range: Report
       LEFT JOIN ${endings(sql)} AS ends ON ends.idea_id = r.idea_id)`;
   const perGate = new Sql(db, range);
   const gateRows = await perGate.rows(
-    `SELECT process, gate, ${perGate.list(`CASE WHEN decided_at IS NOT NULL AND ${perGate.inRange('decided_at')} THEN ${perGate.ms('decided_at')} - ${perGate.ms('opened_at')} END`, 'opened_at')} AS durations,
+    `SELECT process, gate, ${perGate.list(`CASE WHEN decided_at IS NOT NULL AND ${perGate.inRange('decided_at')} THEN ${perGate.ms('decided_at')} - ${perGate.ms('opened_at')} END`)} AS durations,
             sum(CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END) AS open
      FROM ${rounds(perGate)} AS rounds GROUP BY process, gate`,
   );
@@ -132,7 +133,7 @@ export async function timeToDecisionInDatabase(db: ReportDatabase, range: Report
     `SELECT reviewer, min(id) AS example,
             sum(CASE WHEN ${perReviewer.inRange('opened_at')} THEN 1 ELSE 0 END) AS asked,
             sum(CASE WHEN ${voted()} THEN 1 ELSE 0 END) AS voted,
-            ${perReviewer.list(`CASE WHEN ${voted()} THEN ${perReviewer.ms('voted_at')} - ${perReviewer.ms('opened_at')} END`, 'opened_at')} AS durations,
+            ${perReviewer.list(`CASE WHEN ${voted()} THEN ${perReviewer.ms('voted_at')} - ${perReviewer.ms('opened_at')} END`)} AS durations,
             sum(CASE WHEN voted_at IS NULL AND closed_at IS NOT NULL AND ${perReviewer.inRange('closed_at')} THEN 1 ELSE 0 END) AS never_voted,
             sum(CASE WHEN voted_at IS NULL AND closed_at IS NULL THEN 1 ELSE 0 END) AS awaiting
      FROM (SELECT person.reviewer, rounds.id, rounds.opened_at, rounds.closed_at, ${votedAt()} AS voted_at
