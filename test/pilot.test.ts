@@ -280,10 +280,11 @@ describe('a burst of readings into one pilot', () => {
   const LIMIT = 100;
   /**
    * What a run may hold past its limit: the reading being recorded as the limit is passed (its
-   * update, its event's activity, an alert and its email), and the readings accepted meanwhile
-   * (an update's four events each, from every one of the senders).
+   * event's activity, an alert and its email) and the updates accepted meanwhile, which grow with
+   * how slowly the activities answer (up to 53 events seen with the machine under load). Before the
+   * pilot carried its readings, a run went on to several times its limit.
    */
-  const MARGIN = 50;
+  const MARGIN = 100;
   const SENDERS = 6;
   const READINGS = 180;
 
