@@ -68,9 +68,10 @@ export class Sql {
     return this.db.dialect === 'sqlite' ? `substr(${column}, 1, 7)` : `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM')`;
   }
 
-  /** The values of a group as one comma-separated text, in the order given. */
-  list(expression: string, order: string): string {
-    return this.db.dialect === 'sqlite' ? `group_concat(${expression}, ',' ORDER BY ${order})` : `string_agg(CAST(${expression} AS TEXT), ',' ORDER BY ${order})`;
+  /** The values of a group as one comma-separated text, in the order given (in any order without one: for values that are sorted after, which saves sorting them here). */
+  list(expression: string, order?: string): string {
+    const by = order ? ` ORDER BY ${order}` : '';
+    return this.db.dialect === 'sqlite' ? `group_concat(${expression}, ','${by})` : `string_agg(CAST(${expression} AS TEXT), ','${by})`;
   }
 
   /** The elements of a detail field's JSON array, as a table `alias(value, position)` to join. */

@@ -101,17 +101,22 @@ export function timeToDecision(events: readonly StoredEvent[], range: ReportRang
 }
 
 export async function timeToDecisionInDatabase(db: ReportDatabase, range: ReportRange): Promise<TimeToDecision> {
-  // Each gate round: when it opened, when it was decided, when it closed (decided, or by the journey's end after it opened).
+  // Each gate round from the gate rounds table: when it opened, when it was decided, when it closed (decided, or by the journey's end after it opened).
+  // A decision or vote counts once known at the end of the range; a round decided twice, or a reviewer who voted twice, is looked up among the events.
+  // The durations are listed in any order: their median and p90 sort them.
+  const decidedAt = (sql: Sql) =>
+    range.to
+      ? `CASE WHEN r.decisions > 1 THEN (SELECT max(decided.at) FROM events AS decided WHERE decided.type = 'decided' AND decided.idea_id = r.idea_id AND decided.gate = r.gate AND decided.round = r.round AND ${sql.known('decided.')})
+              WHEN ${sql.known('r.decided_')} THEN r.decided_at END`
+      : 'r.decided_at';
   const rounds = (sql: Sql) =>
-    `(SELECT opened.id, opened.idea_id, opened.process, opened.gate, opened.round, opened_at, opened.detail, decided_at,
-             coalesce(decided_at, CASE WHEN ends.at > opened_at OR (ends.at = opened_at AND ends.seq > opened_seq) THEN ends.at END) AS closed_at
-      FROM (SELECT opened.id, opened.idea_id, opened.process, opened.gate, opened.round, opened.at AS opened_at, opened.seq AS opened_seq, opened.detail,
-                   (SELECT max(decided.at) FROM events AS decided WHERE decided.type = 'decided' AND decided.idea_id = opened.idea_id AND decided.gate = opened.gate AND decided.round = opened.round AND ${sql.known('decided.')}) AS decided_at
-            FROM events AS opened WHERE opened.type = 'gate_opened' AND ${sql.known('opened.')} ${sql.fence()}) AS opened
-      LEFT JOIN ${endings(sql)} AS ends ON ends.idea_id = opened.idea_id)`;
+    `(SELECT r.idea_id, r.process, r.gate, r.round, r.opened_id AS id, r.opened_at, r.decided_at,
+             coalesce(r.decided_at, CASE WHEN ends.at > r.opened_at OR (ends.at = r.opened_at AND ends.seq > r.opened_seq) THEN ends.at END) AS closed_at
+      FROM (SELECT idea_id, process, gate, round, opened_id, opened_at, opened_seq, ${decidedAt(sql)} AS decided_at FROM gate_rounds AS r WHERE opened_at IS NOT NULL AND ${sql.known('r.opened_')} ${sql.fence()}) AS r
+      LEFT JOIN ${endings(sql)} AS ends ON ends.idea_id = r.idea_id)`;
   const perGate = new Sql(db, range);
   const gateRows = await perGate.rows(
-    `SELECT process, gate, ${perGate.list(`CASE WHEN decided_at IS NOT NULL AND ${perGate.inRange('decided_at')} THEN ${perGate.ms('decided_at')} - ${perGate.ms('opened_at')} END`, 'opened_at')} AS durations,
+    `SELECT process, gate, ${perGate.list(`CASE WHEN decided_at IS NOT NULL AND ${perGate.inRange('decided_at')} THEN ${perGate.ms('decided_at')} - ${perGate.ms('opened_at')} END`)} AS durations,
             sum(CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END) AS open
      FROM ${rounds(perGate)} AS rounds GROUP BY process, gate`,
   );
@@ -119,16 +124,20 @@ export async function timeToDecisionInDatabase(db: ReportDatabase, range: Report
 
   const perReviewer = new Sql(db, range);
   const voted = () => `voted_at IS NOT NULL AND ${perReviewer.inRange('voted_at')}`;
+  const votedAt = () =>
+    range.to
+      ? `CASE WHEN person.votes > 1 THEN (SELECT max(vote.at) FROM events AS vote WHERE vote.type = 'vote_cast' AND vote.idea_id = person.idea_id AND vote.gate = person.gate AND vote.round = person.round AND vote.actor = person.reviewer AND ${perReviewer.known('vote.')})
+              WHEN ${perReviewer.known('person.voted_')} THEN person.voted_at END`
+      : 'person.voted_at';
   const reviewerRows = await perReviewer.rows(
     `SELECT reviewer, min(id) AS example,
             sum(CASE WHEN ${perReviewer.inRange('opened_at')} THEN 1 ELSE 0 END) AS asked,
             sum(CASE WHEN ${voted()} THEN 1 ELSE 0 END) AS voted,
-            ${perReviewer.list(`CASE WHEN ${voted()} THEN ${perReviewer.ms('voted_at')} - ${perReviewer.ms('opened_at')} END`, 'opened_at')} AS durations,
+            ${perReviewer.list(`CASE WHEN ${voted()} THEN ${perReviewer.ms('voted_at')} - ${perReviewer.ms('opened_at')} END`)} AS durations,
             sum(CASE WHEN voted_at IS NULL AND closed_at IS NOT NULL AND ${perReviewer.inRange('closed_at')} THEN 1 ELSE 0 END) AS never_voted,
             sum(CASE WHEN voted_at IS NULL AND closed_at IS NULL THEN 1 ELSE 0 END) AS awaiting
-     FROM (SELECT person.value AS reviewer, rounds.id, rounds.opened_at, rounds.closed_at,
-                  (SELECT max(vote.at) FROM events AS vote WHERE vote.type = 'vote_cast' AND vote.idea_id = rounds.idea_id AND vote.gate = rounds.gate AND vote.round = rounds.round AND vote.actor = person.value AND ${perReviewer.known('vote.')}) AS voted_at
-           FROM ${rounds(perReviewer)} AS rounds CROSS JOIN ${perReviewer.arrayElements('reviewers', 'rounds', 'person')} ${perReviewer.fence()}) AS asks
+     FROM (SELECT person.reviewer, rounds.id, rounds.opened_at, rounds.closed_at, ${votedAt()} AS voted_at
+           FROM ${rounds(perReviewer)} AS rounds JOIN round_reviewers AS person ON person.idea_id = rounds.idea_id AND person.gate = rounds.gate AND person.round = rounds.round AND person.asked = 1 ${perReviewer.fence()}) AS asks
      GROUP BY reviewer`,
   );
   const people = await peopleAsRead(db, [...new Set(reviewerRows.map((row) => String(row.example)))], 'reviewers');

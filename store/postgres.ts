@@ -1,6 +1,6 @@
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillSteps, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillRoundReviewers, fillSteps, gateRoundsTables, gateRoundUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * Production: the events and the outbox in PostgreSQL, shared by every worker and web process.
@@ -95,9 +95,7 @@ export class PostgresStore implements Store {
 
   /** Applies the missing migrations in one transaction, under a lock that a second worker starting at once waits for. */
   private async migrate(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await client.query('CREATE TABLE IF NOT EXISTS stagegate_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
       const { rows } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM stagegate_migrations');
@@ -116,13 +114,12 @@ export class PostgresStore implements Store {
         await client.query(stepsTable('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
         for (const fill of fillSteps('postgres')) await client.query(fill);
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      const { rows: rounds } = await client.query<{ found: string | null }>(`SELECT to_regclass('gate_rounds') AS found`);
+      if (rounds[0]!.found === null) {
+        await client.query(gateRoundsTables('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
+        for (const fill of fillGateRounds('postgres')) await client.query(fill);
+      }
+    });
   }
 
   async appendEvent(event: StoredEvent): Promise<boolean> {
@@ -146,23 +143,17 @@ export class PostgresStore implements Store {
     ];
     const journey = journeyUpdate(event.type);
     const step = stepUpdate(event.type, 'postgres');
-    if (!journey && !step) return (await this.pool.query(insert, params)).rowCount === 1;
-    // A submission or an end changes the idea's journey row too, and a stage entered or a gate opened the steps table, in the same transaction.
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const rounds = gateRoundUpdates(event.type, 'postgres');
+    if (!journey && !step && rounds.length === 0) return (await this.pool.query(insert, params)).rowCount === 1;
+    // A submission or an end changes the idea's journey row too, a stage entered or a gate opened the steps table, and a round's opening, decision or vote the gate rounds tables, in the same transaction.
+    return this.transaction(async (client) => {
       const added = (await client.query(insert, params)).rowCount === 1;
       let position = 0;
       if (added && journey) await client.query(journey.replace(/\?/g, () => `$${++position}`), journeyParams(event));
       if (added && step) await client.query(step.replace('?', '$1'), [event.id]);
-      await client.query('COMMIT');
+      if (added) for (const round of rounds) await client.query(round.replace('?', '$1'), [event.id]);
       return added;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async events(filter: EventFilter = {}): Promise<StoredEvent[]> {
@@ -219,7 +210,29 @@ export class PostgresStore implements Store {
       const result = await this.pool.query('UPDATE events SET actor = $1, detail = $2::jsonb WHERE id = $3', [next.actor ?? null, JSON.stringify(next.detail), event.id]);
       changed += result.rowCount ?? 0;
     }
+    // The reviewers' table names people as the events did: filled again from the rewritten ones.
+    if (changed > 0) {
+      await this.transaction(async (client) => {
+        for (const statement of ['DELETE FROM round_reviewers', ...fillRoundReviewers('postgres')]) await client.query(statement);
+      });
+    }
     return changed;
+  }
+
+  /** Runs `work` in one transaction on one connection: committed if it succeeds, rolled back if it throws. */
+  private async transaction<Result>(work: (client: PoolClient) => Promise<Result>): Promise<Result> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async rewriteOutbox(change: (message: OutboxMessage) => OutboxMessage | null | undefined): Promise<number> {

@@ -361,3 +361,106 @@ export function pendingFromRow(row: PendingSubmissionRow): PendingSubmission {
     expiresAt: isoOf(row.expires_at),
   };
 }
+
+/**
+ * The gate rounds tables, so time to decision reads one row per round and per reviewer asked
+ * instead of each round's events: `gate_rounds`, one row per gate round (idea, gate, round) with its
+ * opening (the latest `gate_opened` of the round) and its decision (the latest `decided`), each with
+ * how many of them the log holds; and `round_reviewers`, one row per round and person asked in it
+ * (`asked`, from an opening's reviewers) or voting in it, with their latest vote and how many they
+ * cast. Kept by `appendEvent` like the journeys table, whatever order the events arrive in, and made
+ * and filled once the same way; the reviewers are filled again after the events are rewritten
+ * (erasure), which changes who they name.
+ */
+export function gateRoundsTables(time: string, id: string): string {
+  return `CREATE TABLE gate_rounds (
+     idea_id ${id} NOT NULL,
+     gate TEXT NOT NULL,
+     round INTEGER NOT NULL,
+     process TEXT NOT NULL,
+     opened_id ${id},
+     opened_at ${time},
+     opened_seq INTEGER,
+     openings INTEGER NOT NULL,
+     decided_at ${time},
+     decided_seq INTEGER,
+     decisions INTEGER NOT NULL,
+     PRIMARY KEY (idea_id, gate, round)
+   );
+   CREATE TABLE round_reviewers (
+     idea_id ${id} NOT NULL,
+     gate TEXT NOT NULL,
+     round INTEGER NOT NULL,
+     reviewer TEXT NOT NULL,
+     asked INTEGER NOT NULL,
+     voted_at ${time},
+     votes INTEGER NOT NULL,
+     PRIMARY KEY (idea_id, gate, round, reviewer)
+   )`;
+}
+
+type SqlDialect = 'sqlite' | 'postgres';
+const reviewersOf = (dialect: SqlDialect) => (dialect === 'sqlite' ? `json_each(e.detail, '$.reviewers') AS person` : `jsonb_array_elements_text(e.detail->'reviewers') AS person(value)`);
+const ROUND = `gate IS NOT NULL AND round IS NOT NULL`;
+const latest = (table: string, column: string) => `${table}.${column}_at IS NULL OR excluded.${column}_at > ${table}.${column}_at OR (excluded.${column}_at = ${table}.${column}_at AND excluded.${column}_seq > ${table}.${column}_seq)`;
+const ifLatest = (table: string, column: string, value: string) => `CASE WHEN ${latest(table, column)} THEN excluded.${value} ELSE ${table}.${value} END`;
+const laterVote = `CASE WHEN round_reviewers.voted_at IS NULL OR excluded.voted_at > round_reviewers.voted_at THEN excluded.voted_at ELSE round_reviewers.voted_at END`;
+
+/** Who each round asked, from its openings' reviewers. */
+const askedIn = (dialect: SqlDialect, which: string) => `INSERT INTO round_reviewers (idea_id, gate, round, reviewer, asked, votes)
+   SELECT DISTINCT e.idea_id, e.gate, e.round, person.value, 1, 0 FROM events AS e, ${reviewersOf(dialect)} WHERE ${which} AND e.type = 'gate_opened' AND e.gate IS NOT NULL AND e.round IS NOT NULL
+   ON CONFLICT (idea_id, gate, round, reviewer) DO UPDATE SET asked = 1`;
+
+/** Fills the reviewers' table from the events: the same rows `appendEvent` would have kept. */
+export function fillRoundReviewers(dialect: SqlDialect): string[] {
+  return [
+    askedIn(dialect, 'true'),
+    `INSERT INTO round_reviewers (idea_id, gate, round, reviewer, asked, voted_at, votes)
+     SELECT idea_id, gate, round, actor, 0, max(at), count(*) FROM events WHERE type = 'vote_cast' AND actor IS NOT NULL AND ${ROUND} GROUP BY idea_id, gate, round, actor
+     ON CONFLICT (idea_id, gate, round, reviewer) DO UPDATE SET voted_at = excluded.voted_at, votes = excluded.votes`,
+  ];
+}
+
+/** Fills the gate rounds tables from the events: the same rows `appendEvent` would have kept. */
+export function fillGateRounds(dialect: SqlDialect): string[] {
+  const lastOf = (type: string) => `SELECT idea_id, gate, round, process, id, at, seq, count FROM (
+       SELECT idea_id, gate, round, process, id, at, seq, count(*) OVER (PARTITION BY idea_id, gate, round) AS count, ROW_NUMBER() OVER (PARTITION BY idea_id, gate, round ORDER BY at DESC, seq DESC) AS n
+       FROM events WHERE type = '${type}' AND ${ROUND}
+     ) AS lasts WHERE n = 1`;
+  return [
+    `INSERT INTO gate_rounds (idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decisions) SELECT idea_id, gate, round, process, id, at, seq, count, 0 FROM (${lastOf('gate_opened')}) AS openings WHERE true`,
+    `INSERT INTO gate_rounds (idea_id, gate, round, process, decided_at, decided_seq, decisions, openings) SELECT idea_id, gate, round, process, at, seq, count, 0 FROM (${lastOf('decided')}) AS decisions WHERE true
+     ON CONFLICT (idea_id, gate, round) DO UPDATE SET decided_at = excluded.decided_at, decided_seq = excluded.decided_seq, decisions = excluded.decisions`,
+    ...fillRoundReviewers(dialect),
+  ];
+}
+
+/** What an event just stored changes in the gate rounds tables: each statement's one parameter is the event's id. */
+export function gateRoundUpdates(type: string, dialect: SqlDialect): string[] {
+  const row = `SELECT idea_id, gate, round, process, at, seq FROM events WHERE id = ? AND ${ROUND}`;
+  if (type === 'gate_opened') {
+    return [
+      `INSERT INTO gate_rounds (idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decisions)
+       SELECT idea_id, gate, round, process, id, at, seq, 1, 0 FROM events WHERE id = ? AND ${ROUND}
+       ON CONFLICT (idea_id, gate, round) DO UPDATE SET openings = gate_rounds.openings + 1, opened_id = ${ifLatest('gate_rounds', 'opened', 'opened_id')},
+         opened_seq = ${ifLatest('gate_rounds', 'opened', 'opened_seq')}, opened_at = ${ifLatest('gate_rounds', 'opened', 'opened_at')}`,
+      askedIn(dialect, 'e.id = ?'),
+    ];
+  }
+  if (type === 'decided') {
+    return [
+      `INSERT INTO gate_rounds (idea_id, gate, round, process, decided_at, decided_seq, decisions, openings)
+       SELECT idea_id, gate, round, process, at, seq, 1, 0 FROM (${row}) AS decided WHERE true
+       ON CONFLICT (idea_id, gate, round) DO UPDATE SET decisions = gate_rounds.decisions + 1,
+         decided_seq = ${ifLatest('gate_rounds', 'decided', 'decided_seq')}, decided_at = ${ifLatest('gate_rounds', 'decided', 'decided_at')}`,
+    ];
+  }
+  if (type === 'vote_cast') {
+    return [
+      `INSERT INTO round_reviewers (idea_id, gate, round, reviewer, asked, voted_at, votes)
+       SELECT idea_id, gate, round, actor, 0, at, 1 FROM events WHERE id = ? AND actor IS NOT NULL AND ${ROUND}
+       ON CONFLICT (idea_id, gate, round, reviewer) DO UPDATE SET votes = round_reviewers.votes + 1, voted_at = ${laterVote}`,
+    ];
+  }
+  return [];
+}

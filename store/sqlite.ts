@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillSteps, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillRoundReviewers, fillSteps, gateRoundsTables, gateRoundUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -110,11 +110,18 @@ export class SqliteStore implements Store {
         for (const fill of fillSteps('sqlite')) this.db.exec(fill);
       })();
     }
+    if (!table('gate_rounds')) {
+      this.db.transaction(() => {
+        this.db.exec(gateRoundsTables('TEXT', 'TEXT'));
+        for (const fill of fillGateRounds('sqlite')) this.db.exec(fill);
+      })();
+    }
   }
 
   async appendEvent(event: StoredEvent): Promise<boolean> {
     const journey = journeyUpdate(event.type);
     const step = stepUpdate(event.type, 'sqlite');
+    const rounds = gateRoundUpdates(event.type, 'sqlite');
     return this.db.transaction(() => {
       const result = this.db
         .prepare(
@@ -124,6 +131,7 @@ export class SqliteStore implements Store {
         .run(eventParams(event));
       if (result.changes === 1 && journey) this.db.prepare(journey).run(...journeyParams(event));
       if (result.changes === 1 && step) this.db.prepare(step).run(event.id);
+      if (result.changes === 1) for (const round of rounds) this.db.prepare(round).run(event.id);
       return result.changes === 1;
     })();
   }
@@ -136,6 +144,11 @@ export class SqliteStore implements Store {
       for (const event of events) {
         const next = change(event);
         if (next) changed += update.run({ id: event.id, actor: next.actor ?? null, detail: JSON.stringify(next.detail) }).changes;
+      }
+      // The reviewers' table names people as the events did: filled again from the rewritten ones.
+      if (changed > 0) {
+        this.db.exec('DELETE FROM round_reviewers');
+        for (const fill of fillRoundReviewers('sqlite')) this.db.exec(fill);
       }
     })();
     return changed;

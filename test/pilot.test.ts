@@ -7,6 +7,7 @@ import { StageGateError } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
 import { linkBuilder } from '../links';
 import { StageGateClient as Client } from '../client/sdk';
+import { recordKpiUpdate } from '../workflows/messages';
 import { COUNTER, eventually, idea, inReview, messageTo, startWorker, testSettings, waitForIdea, withStack } from './helpers';
 
 /** The firm's own system, answering KPI pulls over HTTP with the next of its prepared answers. */
@@ -272,4 +273,58 @@ describe('pilots with KPIs (second-long timers)', () => {
       expect(Math.max(...runs)).toBeLessThan(50 + 40);
     }, settings);
   });
+});
+
+describe('a burst of readings into one pilot', () => {
+  /** The pilot continues as new at this many events; a run may pass it by what was already under way. */
+  const LIMIT = 100;
+  /**
+   * What a run may hold past its limit: the reading being recorded as the limit is passed (its
+   * event's activity, an alert and its email) and the updates accepted meanwhile, which grow with
+   * how slowly the activities answer (up to 53 events seen with the machine under load). Before the
+   * pilot carried its readings, a run went on to several times its limit.
+   */
+  const MARGIN = 100;
+  const SENDERS = 6;
+  const READINGS = 180;
+
+  test('no run of the pilot grows past its history limit, and every reading is recorded once across its runs', async () => {
+    const settings = testSettings({ processesDir: pilotProcess({ duration: '1h', checkEvery: '1h', url: 'http://127.0.0.1:9/unused', historyLimit: LIMIT }) });
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'pumpkin-pilot' }));
+      const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      // Each reading its own value, so a lost or a doubled one shows; every tenth is low and alerts.
+      const values = Array.from({ length: READINGS }, (_, n) => (n % 10 === 9 ? 300 + n : 1000 + n));
+      const queue = [...values];
+      // Sent as the SDK's recordKpiReading sends them, without its look at the pilot first: its
+      // query would wait behind the busy pilot's workflow tasks, and the burst is what is tested.
+      const pilot = client.client.workflow.getHandle(running.stage.pilot!.workflowId);
+      await Promise.all(
+        Array.from({ length: SENDERS }, async () => {
+          for (let value = queue.shift(); value !== undefined; value = queue.shift()) {
+            await pilot.executeUpdate(recordKpiUpdate, { args: [{ kpi: 'weekly_sales', value, by: COUNTER, note: '', via: 'sdk', source: 'manual' }] });
+          }
+        }),
+      );
+      // A reading past the kill line ends the pilot.
+      await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 100, by: COUNTER });
+      const status = await waitForIdea(client, ideaId, inReview('go-to-launch'), 60_000);
+      expect(status.stage.pilot!.summary![0]).toMatchObject({ kpi: 'weekly_sales', readings: READINGS + 1, latest: 100 });
+
+      const runs: number[] = [];
+      for await (const execution of client.client.workflow.list({ query: `WorkflowId = '${running.stage.pilot!.workflowId}'` })) runs.push(execution.historyLength);
+      expect(runs.length).toBeGreaterThan(1);
+      expect(Math.max(...runs)).toBeLessThanOrEqual(LIMIT + MARGIN);
+
+      const events = await eventually(async () => {
+        const all = await store.events({ ideaId });
+        if (!all.some((event) => event.type === 'pilot_ended')) throw new Error('not yet');
+        return all;
+      }, 30_000);
+      const recorded = events.filter((event) => event.type === 'kpi_recorded').map((event) => event.detail.value as number);
+      expect(recorded.sort((a, b) => a - b)).toEqual([100, ...values].sort((a, b) => a - b));
+      const alerted = events.filter((event) => event.type === 'kpi_alert').map((event) => event.detail.value as number);
+      expect(alerted.sort((a, b) => a - b)).toEqual([...values.filter((value) => value < 400), 100].sort((a, b) => a - b));
+    }, settings);
+  }, 240_000);
 });

@@ -216,3 +216,51 @@ describe.each(['SQLite', 'PostgreSQL'])('reports in the database on %s', (backen
     }
   });
 });
+
+describe.each(['SQLite', 'PostgreSQL'])('the gate rounds tables on %s', (backend) => {
+  /** Rounds decided twice and reviewers who voted twice, the second time after a range's end and the first before it. */
+  const DAYS = 5 * 24 * HOUR;
+  const beforeAnEnd = (at: string) => RANGES.some((range) => range.to && at < range.to && Date.parse(at) > Date.parse(range.to) - DAYS);
+  const again = EVENTS.filter((event) => (event.type === 'decided' || event.type === 'vote_cast') && beforeAnEnd(event.at)).map((event) => ({ ...event, id: `${event.id}:again`, seq: event.seq + 1000, at: new Date(Date.parse(event.at) + DAYS).toISOString() }));
+  const events = [...EVENTS, ...again].sort(inLogOrder);
+  const tables = async (store: Store) => ({
+    rounds: (await store.select('SELECT idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decided_at, decided_seq, decisions FROM gate_rounds ORDER BY idea_id, gate, round')).map((row) => ({ ...row, round: Number(row.round), opened_seq: row.opened_seq === null ? null : Number(row.opened_seq), decided_seq: row.decided_seq === null ? null : Number(row.decided_seq), openings: Number(row.openings), decisions: Number(row.decisions) })),
+    reviewers: (await store.select('SELECT idea_id, gate, round, reviewer, asked, voted_at, votes FROM round_reviewers ORDER BY idea_id, gate, round, reviewer')).map((row) => ({ ...row, reviewer: String(row.reviewer), round: Number(row.round), asked: Number(row.asked), votes: Number(row.votes) })),
+  });
+
+  test('they are kept whatever order the events arrive in, a store made before them gains them filled from its events, and erasure fills the reviewers again', async () => {
+    const place = await where(backend);
+    const late = await filled(await openStore(place), [...events].reverse());
+    let kept: Awaited<ReturnType<typeof tables>>;
+    try {
+      kept = await tables(late);
+      expect(kept.rounds.some((row) => row.decisions > 1)).toBe(true);
+      expect(kept.reviewers.some((row) => row.votes > 1)).toBe(true);
+      expect(kept.reviewers.some((row) => row.asked === 0)).toBe(false);
+      for (const range of RANGES) expect(await inDatabase(late, range)).toEqual(await overEvents(late, range));
+    } finally {
+      await late.close();
+    }
+    const drop = 'DROP TABLE gate_rounds; DROP TABLE round_reviewers';
+    if (backend === 'SQLite') {
+      const raw = new Database(storeFile(place.dataDir));
+      raw.exec(drop);
+      raw.close();
+    } else await withDatabase(place.databaseUrl!, (client) => client.query(drop));
+    const store = await openStore(place);
+    try {
+      expect(await tables(store)).toEqual(kept);
+      for (const range of RANGES) expect(await inDatabase(store, range)).toEqual(await overEvents(store, range));
+      // Erasure rewrites the events: the reviewers' table no longer names the person, and the reports still agree.
+      const forgotten = 'forgotten:0123456789abcdef01234567';
+      const swap = (value: unknown): unknown => (value === PEOPLE[1] ? forgotten : Array.isArray(value) ? value.map(swap) : value);
+      expect(await store.rewriteEvents({}, (event) => (JSON.stringify(event).includes(PEOPLE[1]!) ? { ...event, actor: swap(event.actor) as string | undefined, detail: Object.fromEntries(Object.entries(event.detail).map(([key, value]) => [key, swap(value)])) } : undefined))).toBeGreaterThan(0);
+      const after = await tables(store);
+      expect(after.reviewers.some((row) => row.reviewer === PEOPLE[1])).toBe(false);
+      expect(after.reviewers.some((row) => row.reviewer === forgotten)).toBe(true);
+      for (const range of RANGES.slice(0, 3)) expect(await inDatabase(store, range)).toEqual(await overEvents(store, range));
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Identified, KpiReading, KpiReadings, Person } from './inputs';
+import type { KpiReadings, Person } from './inputs';
 import { identifiedBy } from './inputs';
 import type { NotificationPurpose, Notification } from './notification';
 import type { Kpi } from '../config/process';
@@ -14,10 +14,7 @@ import { notify, pullKpi, recordEvent } from './activity-proxies';
 import { iso } from './calendar';
 import { addReading, alertThreshold, assessReading, meetsTarget, summarise, type KpiTrack } from './kpi-rules';
 import { endPilotSignal, pilotStatusQuery, recordKpiReadingsUpdate, recordKpiUpdate, reject } from './messages';
-import type { EventType, KpiReceipt, PilotCarry, PilotEnd, PilotInput, PilotResult } from './state';
-
-/** A reading as the pilot acts on it: typed in by a person, or pulled over HTTP by the pilot itself (no `via`). */
-type Reading = Omit<KpiReading, keyof Identified> & Partial<Identified> & { source: 'manual' | 'http' };
+import type { EventType, KpiReceipt, PilotCarry, PilotEnd, PilotInput, PilotReading, PilotResult, TakenReading } from './state';
 
 /**
  * A pilot: the idea runs for real for a while. KPI readings come in by hand (an update) or are
@@ -36,6 +33,11 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
    * to the champion and the idea's admins.
    */
   const weekly = patched('pilot-weekly-readings');
+  /**
+   * A burst of readings does not keep the pilot from continuing as new: once its history is long
+   * it stops between two readings and carries those taken but not yet recorded to the next run.
+   */
+  const carriesReadings = patched('pilot-carries-readings');
   const { pilot } = input;
   const kpis = new Map(pilot.kpis.map((kpi) => [kpi.id, kpi]));
   const carry: PilotCarry = input.carried ?? {
@@ -49,8 +51,8 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
   };
   const endsAt = Date.parse(input.endsAt);
   const stream = `pilot-${input.stage.id}-${input.run}`;
-  /** Readings accepted by the update handler, recorded and acted on by the loop below. */
-  const arrived: { reading: Reading; receipt: KpiReceipt }[] = [];
+  /** Readings accepted by the update handler (or carried from the run before), recorded and acted on by the loop below. */
+  const arrived: TakenReading[] = [...(input.carried?.taken ?? [])];
   let killedBy: string | undefined;
   /** Set when the idea was put on hold: the pilot ends at once. */
   let heldBy: string | undefined;
@@ -122,6 +124,11 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     heldBy ??= by;
   });
 
+  /** This run's history is long enough to continue as new (its own limit, or Temporal's suggestion). */
+  function long(): boolean {
+    return workflowInfo().historyLength > input.historyLimit || workflowInfo().continueAsNewSuggested;
+  }
+
   function ending(): PilotEnd | undefined {
     if (killedBy) return 'kill-threshold';
     return heldBy ? 'held' : undefined;
@@ -171,7 +178,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     },
   );
 
-  async function act(reading: Reading, receipt: KpiReceipt): Promise<void> {
+  async function act(reading: PilotReading, receipt: KpiReceipt): Promise<void> {
     const kpi = kpis.get(reading.kpi)!;
     await record('kpi_recorded', { kpi: kpi.id, value: reading.value, unit: kpi.unit, target: kpi.target, direction: kpi.direction, met: receipt.met, level: receipt.level, source: reading.source, note: reading.note, ...identifiedBy(reading) }, reading.by);
     if (receipt.level !== 'alert' && receipt.level !== 'kill') return;
@@ -215,15 +222,20 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     while (arrived.length > 0 && !killedBy) {
       const { reading, receipt } = arrived.shift()!;
       await act(reading, receipt);
+      if (carriesReadings && long()) break;
     }
     if (killedBy || heldBy || Date.now() >= endsAt) break;
     if (Date.now() >= nextCheck) {
       carry.nextCheckAt = iso((checksFromNow ? Math.max(nextCheck, Date.now()) : nextCheck) + pilot.checkEvery);
       await check(nextCheck - pilot.checkEvery);
     }
-    if (workflowInfo().historyLength > input.historyLimit || workflowInfo().continueAsNewSuggested) {
+    if (long()) {
       await condition(allHandlersFinished);
-      if (arrived.length === 0) {
+      if (carriesReadings) {
+        // Taken after the handlers finished and before the run ends: nothing accepted meanwhile is left behind.
+        carry.runs += 1;
+        await continueAsNew<typeof pilotRun>({ ...input, carried: { ...carry, taken: arrived } });
+      } else if (arrived.length === 0) {
         carry.runs += 1;
         await continueAsNew<typeof pilotRun>({ ...input, carried: carry });
       }

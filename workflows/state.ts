@@ -2,7 +2,7 @@ import type { Criterion, Decision, PilotLimits, Quorum, ResolvedPilot, ResolvedP
 import type { KpiLevel, KpiSummary, KpiTrack } from './kpi-rules';
 import type { Notification } from './notification';
 import type { Calendar } from '../config/settings';
-import type { Action, ActorChannel, Hold, Idea, IdeaCategory, Identified, Merge, Person, PilotPlan, Vote } from './inputs';
+import type { Action, ActorChannel, Hold, Idea, IdeaCategory, Identified, KpiReading, Merge, Person, PilotPlan, Vote } from './inputs';
 
 /** The shapes an idea journey keeps and answers with; plain data, safe in workflow code. */
 
@@ -316,6 +316,17 @@ export interface PilotCarry {
   nextCheckAt: string;
   alerted: string[];
   runs: number;
+  /** Readings the last run took (and answered) but had not yet recorded and acted on: this run does. */
+  taken?: TakenReading[];
+}
+
+/** A reading as the pilot acts on it: typed in by a person, or pulled over HTTP by the pilot itself (no `via`). */
+export type PilotReading = Omit<KpiReading, keyof Identified> & Partial<Identified> & { source: 'manual' | 'http' };
+
+/** A reading taken by an update (counted, its receipt given), waiting to be recorded and acted on. */
+export interface TakenReading {
+  reading: PilotReading;
+  receipt: KpiReceipt;
 }
 
 export interface PilotResult {

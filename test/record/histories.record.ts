@@ -584,6 +584,26 @@ describe('recording the replay corpus (npm run record-histories)', () => {
   );
 
   journey(
+    'history-pilot-burst',
+    'a burst of readings from four senders at once carries a pilot past its history limit (50 events) while readings keep arriving; an alert among them; a reading past the kill threshold ends it; the gate goes; launch',
+    recordOnly,
+    async ({ client }, ideaId) => {
+      await client.submitIdea(idea({ ideaId, process: 'pilot-burst' }));
+      await waitForIdea(client, ideaId, (status) => status.stage.pilot !== undefined);
+      const values = Array.from({ length: 40 }, (_, n) => (n === 17 ? 350 : 600 + n));
+      await Promise.all(
+        [0, 1, 2, 3].map(async () => {
+          for (let value = values.shift(); value !== undefined; value = values.shift()) await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value, by: COUNTER });
+        }),
+      );
+      await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 150, by: COUNTER, note: 'Road closed' });
+      await waitForIdea(client, ideaId, inReview('go-to-launch'), 60_000);
+      await client.castVote(ideaId, { reviewer: OWNER, decision: 'go', scores: { results: 3 } });
+      await endsLaunched(client, ideaId);
+    },
+  );
+
+  journey(
     'history-pilot-weekly',
     "a pilot on the pilot-weekly-readings path: the champion's readings email at the start and at every check, a KPI form's readings taken together under its id (sent twice), a reading short of target alerting the champion and the admins, a reading past the kill line; the gate goes; launch",
     recordOnly,
