@@ -10,6 +10,8 @@ export interface Erasure {
   keysDestroyed: string[];
   eventsPseudonymised: number;
   messagesRemoved: number;
+  /** Submissions of theirs still held for confirmation, deleted. */
+  pendingRemoved: number;
   /** The number a report now shows for them ("forgotten person <n>"). */
   forgottenAs: string;
 }
@@ -67,6 +69,8 @@ export async function forgetInStore(raw: Store, keys: DataKeys, email: string, i
     return next;
   });
   const theirIdeas = new Set(ideas.map(({ ideaId }) => ideaId));
+  // Held sealed under their pseudonym, or under their address when held before the codec was on.
+  const pendingRemoved = (await raw.deletePendingSubmissionsOf(pseudonym)) + (await raw.deletePendingSubmissionsOf(address));
   const messagesRemoved = await raw.rewriteOutbox((message) => (message.to.email === pseudonym || message.to.email.toLowerCase() === address || theirIdeas.has(message.ideaId) ? null : undefined));
   const at = new Date().toISOString();
   // On each idea they submitted, else on the first idea they appeared in: reports read events by idea.
@@ -82,8 +86,8 @@ export async function forgetInStore(raw: Store, keys: DataKeys, email: string, i
       processVersion: about.processVersion,
       source: about.source,
       actor: replacement,
-      detail: { keysDestroyed: keysDestroyed.length, eventsPseudonymised, messagesRemoved },
+      detail: { keysDestroyed: keysDestroyed.length, eventsPseudonymised, messagesRemoved, pendingRemoved },
     });
   }
-  return { ideas: [...theirIdeas], keysDestroyed, eventsPseudonymised, messagesRemoved, forgottenAs };
+  return { ideas: [...theirIdeas], keysDestroyed, eventsPseudonymised, messagesRemoved, pendingRemoved, forgottenAs };
 }

@@ -171,6 +171,7 @@ export function sealStore(store: Store, keys: DataKeys): Store {
     },
     countPendingSubmissions: async (email, now) => store.countPendingSubmissions(await keys.pseudonym(email), now),
     deletePendingSubmission: (id) => store.deletePendingSubmission(id),
+    deletePendingSubmissionsOf: async (email) => store.deletePendingSubmissionsOf(await keys.pseudonym(email)),
     // Reports' SQL reads the readable part only: columns, pseudonyms and the readable detail fields.
     dialect: store.dialect,
     select: (sql, params) => store.select(sql, params),

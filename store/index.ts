@@ -58,6 +58,8 @@ export interface Store {
   countPendingSubmissions(email: string, now: string): Promise<number>;
   /** Forgets a held submission (its idea started); false when it was not there. */
   deletePendingSubmission(id: string): Promise<boolean>;
+  /** Forgets every submission held for this address (erasure); how many there were. */
+  deletePendingSubmissionsOf(email: string): Promise<number>;
   /** Which SQL `select` speaks. */
   readonly dialect: Dialect;
   /**

@@ -324,6 +324,10 @@ export class PostgresStore implements Store {
     return (await this.pool.query('DELETE FROM pending_submissions WHERE id = $1', [id])).rowCount === 1;
   }
 
+  async deletePendingSubmissionsOf(email: string): Promise<number> {
+    return (await this.pool.query('DELETE FROM pending_submissions WHERE email = $1', [email])).rowCount ?? 0;
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -298,6 +298,10 @@ export class SqliteStore implements Store {
     return this.db.prepare('DELETE FROM pending_submissions WHERE id = ?').run(id).changes === 1;
   }
 
+  async deletePendingSubmissionsOf(email: string): Promise<number> {
+    return this.db.prepare('DELETE FROM pending_submissions WHERE email = ?').run(email).changes;
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }

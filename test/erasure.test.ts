@@ -26,7 +26,7 @@ function run(settings: Settings, ...args: string[]): Promise<{ code: number | nu
 function rawRows(dataDir: string): string {
   const db = new Database(storeFile(dataDir), { readonly: true });
   try {
-    return ['events', 'outbox'].map((table) => JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all())).join('\n');
+    return ['events', 'outbox', 'pending_submissions'].map((table) => JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all())).join('\n');
   } finally {
     db.close();
   }
@@ -44,6 +44,10 @@ describe('forgetting a person', () => {
         await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'go', scores: { feasibility: 4, impact: 4 } });
         await waitForIdea(client, ideaId, (s) => s.stage.id === 'build');
       }
+      // A submission of theirs from the portal, held until they confirm it: erasure deletes it too.
+      const held = await client.submitFromPortal(idea({ title: 'Pumpkin soup', submitter: { email: GRACE, name: 'Grace Hall' } }));
+      expect(held.held).toBe(true);
+      expect(await client.heldSubmission(held.ideaId)).toMatchObject({ email: GRACE });
       const before = (await client.report('participation')) as { total: { ideas: number; submitters: number; votes: number } };
 
       // Still under way: refused, nothing changes.
@@ -59,6 +63,8 @@ describe('forgetting a person', () => {
       expect(forgot.stdout).toContain(`ideas they submitted, now unreadable: ${theirs.ideaId}`);
       expect(forgot.stdout).toMatch(/data keys destroyed: [12]\n/);
       expect(forgot.stdout).toMatch(/outbox messages deleted: [1-9]/);
+      expect(forgot.stdout).toContain('submissions held for confirmation deleted: 1\n');
+      expect(await client.heldSubmission(held.ideaId)).toBeUndefined();
 
       // `idea show` says plainly it was forgotten; the SDK gives a code to branch on.
       const shown = await run(settings, 'idea', 'show', theirs.ideaId);

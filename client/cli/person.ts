@@ -31,6 +31,7 @@ export function registerPersonCommands(program: Command): void {
               `  data keys destroyed: ${result.keysDestroyed.length}`,
               `  events pseudonymised: ${result.eventsPseudonymised}`,
               `  outbox messages deleted: ${result.messagesRemoved}`,
+              `  submissions held for confirmation deleted: ${result.pendingRemoved}`,
             ]
               .filter(Boolean)
               .join('\n'),
