@@ -171,6 +171,39 @@ describe('duplicates', () => {
     });
   });
 
+  test('two opposite merges at the same instant: at most one succeeds, and credit only where a duplicate really ended merged', async () => {
+    await withStack(async ({ client }) => {
+      for (let attempt = 1; attempt <= 6; attempt += 1) {
+        const a = (await client.submitIdea(idea(dayOldBread))).ideaId;
+        const b = (await client.submitIdea(idea(yesterdaysBread))).ideaId;
+        for (const id of [a, b]) await waitForIdea(client, id, inReview('screen'));
+        const results = await Promise.allSettled([
+          client.merge(a, { into: b, by: HEAD_BAKER, reason: 'Same discount' }),
+          client.merge(b, { into: a, by: SHOP_MANAGER, reason: 'Same discount' }),
+        ]);
+        for (const id of [a, b]) await settled(client, id);
+        const ideas = { [a]: await client.getIdea(a), [b]: await client.getIdea(b) };
+        const merged = Object.values(ideas).filter((status) => status.status === 'merged');
+        expect({ attempt, bothMerged: merged.length === 2 }).toEqual({ attempt, bothMerged: false });
+        expect({ attempt, underWay: Object.values(ideas).filter((status) => status.status === 'in-review').length }).toEqual({ attempt, underWay: 2 - merged.length });
+        expect({ attempt, accepted: results.filter((result) => result.status === 'fulfilled').length }).toEqual({ attempt, accepted: merged.length });
+        const refusals = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as Error & { code?: string }] : []));
+        for (const refused of refusals) expect({ attempt, code: refused.code }).toEqual({ attempt, code: expect.stringMatching(/^(invalid-merge|idea-ended)$/) });
+        // Both refused: each says to try again, and nothing is left claimed, so trying again works.
+        if (refusals.length === 2) for (const refused of refusals) expect(refused.message).toMatch(/try again/);
+        // A credit only from a duplicate that ended merged into the idea credited.
+        for (const status of Object.values(ideas)) {
+          for (const credit of status.credited ?? []) expect({ attempt, credit: credit.from, into: ideas[credit.from]!.mergedInto?.ideaId }).toEqual({ attempt, credit: credit.from, into: status.ideaId });
+        }
+        for (const status of merged) expect({ attempt, credited: ideas[status.mergedInto!.ideaId]!.credited!.map((credit) => credit.from) }).toEqual({ attempt, credited: [status.ideaId] });
+        if (merged.length === 0) {
+          await client.merge(a, { into: b, by: HEAD_BAKER, reason: 'Same discount' });
+          expect(await client.outcome(a)).toMatchObject({ status: 'merged', into: b });
+        }
+      }
+    });
+  });
+
   test('the review page lists similar ideas, asks for a category, and lets a screener merge', async () => {
     await withWeb(async ({ client, links }) => {
       const { category: _none, ...withoutCategory } = idea(yesterdaysBread);

@@ -30,6 +30,7 @@ import { addVote, closedReason, closeRound, decisionFor, openRound, receiptFor, 
 import {
   castVoteUpdate,
   categoriseUpdate,
+  claimMergeUpdate,
   creditSignal,
   holdUpdate,
   ideaWorkflowId,
@@ -40,6 +41,7 @@ import {
   reject,
   resumeUpdate,
   reviewOpenedSignal,
+  releaseMergeClaimSignal,
   endPilotSignal,
   ideaPartWorkflowId,
   awaitingKey,
@@ -77,6 +79,9 @@ const PILOT_ENDINGS: Record<PilotResult['reason'], string> = {
 const TIMELINE_KEPT = 200;
 /** A run continues as new past this many history events unless the input says otherwise: far below Temporal's 51,200. */
 const JOURNEY_HISTORY_LIMIT = 5_000;
+
+/** A claim on this idea for a merge into it lapses after this long, should its SDK never send the merge nor release it. */
+const MERGE_CLAIM_MS = 2 * 60 * 1000;
 
 /** How long an idea parked outside a gate waits before it comes back by itself. */
 const STAGE_HOLD_REVISIT_MS = 30 * 24 * 60 * 60 * 1000;
@@ -152,6 +157,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   }
   /** Requests that handlers leave for the journey to act on. */
   const requests: { override?: Override; hold?: Hold; resume?: Action; withdraw?: Action; merge?: Merge & { survivorTitle: string } } = { ...carried?.requests };
+  /** Merges into this idea that the SDK claimed and has not sent, released or seen credited yet: when each was claimed, by duplicate. */
+  const mergeClaims = new Map<string, number>();
   const rounds = new Map(Object.entries(carried?.rounds ?? {}));
   const pilotRuns = new Map(Object.entries(carried?.pilotRuns ?? {}));
   /** Review pages opened, recorded by the journey's own loop so handlers stay synchronous (runs before exactly-once rounds). */
@@ -402,9 +409,39 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         if (!state.screeners?.reviewers.includes(merge.by) && !isAdmin(merge.by)) reject('not-allowed', `${merge.by} is neither a screener (a reviewer of ${state.screeners?.name ?? 'the first gate'}) nor an admin, so may not merge "${idea.title}".`);
         if (merge.into === idea.ideaId) reject('invalid-merge', `"${idea.title}" cannot be merged into itself.`);
         if (state.credited?.some((credit) => credit.from === merge.into)) reject('invalid-merge', `${merge.into} was merged into "${idea.title}": merging back would make a cycle.`);
+        // Someone is merging an idea into this one right now (perhaps the survivor, the opposite way): that goes first.
+        const claimed = claimedMerges();
+        if (claimed.length) reject('invalid-merge', `${claimed.join(' and ')} ${claimed.length > 1 ? 'are' : 'is'} being merged into "${idea.title}" at this moment, so "${idea.title}" cannot be merged itself. Nothing was changed; try again in a moment.`);
       },
     },
   );
+
+  setHandler(
+    claimMergeUpdate,
+    (claim) => {
+      mergeClaims.set(claim.from, Date.now());
+    },
+    {
+      validator: (claim) => {
+        if (claim.from === idea.ideaId) reject('invalid-merge', `"${idea.title}" cannot be merged into itself.`);
+        if (!since.mergeDuplicates) reject('invalid-merge', `"${idea.title}" started its journey before ideas could be merged, so it cannot credit anyone. Nothing was changed.`);
+        if (requests.merge) reject('invalid-merge', `"${idea.title}" is itself being merged into ${requests.merge.into} at this moment, so nothing can be merged into it. Nothing was changed.`);
+        if (requests.withdraw) reject('invalid-merge', `"${idea.title}" is being withdrawn: an idea can be merged only into one under way. Nothing was changed.`);
+        if (ENDED_STATUSES.includes(state.status)) reject('invalid-merge', `"${idea.title}" is ${state.status}: an idea can be merged only into one under way. Nothing was changed.`);
+        if (state.credited?.some((credit) => credit.from === claim.from)) reject('invalid-merge', `${claim.from} was merged into "${idea.title}" already. Nothing was changed.`);
+      },
+    },
+  );
+
+  setHandler(releaseMergeClaimSignal, (release) => {
+    mergeClaims.delete(release.from);
+  });
+
+  /** The duplicates whose merge into this idea is under way; a claim older than MERGE_CLAIM_MS has lapsed. */
+  function claimedMerges(): string[] {
+    const now = Date.now();
+    return [...mergeClaims].filter(([, at]) => now - at < MERGE_CLAIM_MS).map(([from]) => from);
+  }
 
   setHandler(
     categoriseUpdate,
@@ -425,6 +462,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
 
   setHandler(creditSignal, (credit) => {
     if (!since.mergeDuplicates) return;
+    mergeClaims.delete(credit.from);
     const credited = (state.credited ??= []);
     const fresh = uniquePeople(credit.people).filter((person) => person.email !== idea.submitter.email && !credited.some((earlier) => earlier.email === person.email));
     const at = iso();

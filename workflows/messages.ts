@@ -18,6 +18,14 @@ export const withdrawUpdate = defineUpdate<void, [Action]>('withdraw');
 export const markConditionsMetUpdate = defineUpdate<void, [Action]>('markConditionsMet');
 /** A screener or an admin merges this idea into another (its survivor, whose title the SDK looked up): this journey ends `merged`. */
 export const mergeUpdate = defineUpdate<void, [Merge & { survivorTitle: string }]>('merge');
+/**
+ * Before a merge into this idea is sent, the SDK claims it: refused when this idea is itself being
+ * merged or has ended; while the claim holds this idea cannot be merged, so two opposite merges at
+ * the same instant cannot both go through.
+ */
+export const claimMergeUpdate = defineUpdate<void, [{ from: string }]>('claimMerge');
+/** The merge a claim was for did not go through: the claim is dropped. */
+export const releaseMergeClaimSignal = defineSignal<[{ from: string }]>('releaseMergeClaim');
 /** An admin sets the idea's category. */
 export const categoriseUpdate = defineUpdate<void, [Categorise]>('categorise');
 /** A duplicate's journey, ending merged into this idea, says whom to credit; it needs no answer. */

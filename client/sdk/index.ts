@@ -23,6 +23,7 @@ import { findReport, REPORTS, reportRangeSchema, runReport } from '../../reports
 import {
   castVoteUpdate,
   categoriseUpdate,
+  claimMergeUpdate,
   holdUpdate,
   mergeUpdate,
   ideaPartWorkflowId,
@@ -37,6 +38,7 @@ import {
   recordKpiReadingsUpdate,
   recordKpiUpdate,
   pilotStatusQuery,
+  releaseMergeClaimSignal,
   reviewOpenedSignal,
   sourceKey,
   stageKey,
@@ -902,7 +904,9 @@ export class StageGateClient {
    * survivor. Refused, before anything is sent, when the survivor is the idea itself
    * (`invalid-input`), has ended, was itself merged (a chain, or a cycle back to this idea) or
    * cannot take credit (`invalid-merge`), when the duplicate has ended (`idea-ended`), and when
-   * `by` is neither screener nor admin (`not-allowed`).
+   * `by` is neither screener nor admin (`not-allowed`). Refused too (`invalid-merge`, try again)
+   * while the survivor is being merged itself or another idea is being merged into the duplicate,
+   * as when two screeners merge each of two ideas into the other at the same instant.
    */
   async merge(ideaId: string, merge: MergeInput): Promise<{ ideaId: string; into: string }> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
@@ -924,7 +928,16 @@ export class StageGateClient {
     if (survivor.stopped) throw new StageGateError('invalid-merge', `"${survivor.title}" is not moving on (Temporal says its journey was ${survivor.stopped}): it cannot take a merge. Nothing was changed.`);
     if (!survivor.credited) throw new StageGateError('invalid-merge', `"${survivor.title}" started its journey before ideas could be merged, so it cannot credit anyone: merge into a newer idea, or withdraw "${duplicate.title}". Nothing was changed.`);
     if (survivor.credited.some((credit) => credit.from === id)) throw new StageGateError('invalid-merge', `"${duplicate.title}" was merged into "${survivor.title}" already. Nothing was changed.`);
-    await this.update(id, mergeUpdate, { ...input, survivorTitle: survivor.title }, commandId('merge', 'idea', input.by, says(input)));
+    // Two phases, so that of two opposite merges at the same instant at most one goes through: the
+    // survivor is claimed (refused if it is being merged itself), then the duplicate refuses the
+    // merge while it is claimed in turn. A fresh update id each time: a claim is never an old answer.
+    await this.update(input.into, claimMergeUpdate, { from: id });
+    try {
+      await this.update(id, mergeUpdate, { ...input, survivorTitle: survivor.title }, commandId('merge', 'idea', input.by, says(input)));
+    } catch (err) {
+      await this.handle(input.into).signal(releaseMergeClaimSignal, { from: id }).catch(() => undefined);
+      throw err;
+    }
     return { ideaId: id, into: input.into };
   }
 
