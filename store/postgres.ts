@@ -80,7 +80,9 @@ export class PostgresStore implements Store {
   /** Connects and brings the tables up to date; fails with the database named (never its password). */
   static async open(databaseUrl: string): Promise<PostgresStore> {
     // JIT off: the reports' estimates cross PostgreSQL's JIT threshold at a few thousand ideas, and compiling costs more than the query (0.3 to 0.5 s a report at 30,000 ideas).
-    const pool = new Pool({ connectionString: databaseUrl, application_name: 'stagegate', options: '-c jit=off' });
+    // A transaction whose client stopped hearing the server (a half-open link) is ended by the server after 10 s idle,
+    // so its row locks do not hold back the retries of the same events for as long as the dead connection lingers.
+    const pool = new Pool({ connectionString: databaseUrl, application_name: 'stagegate', options: '-c jit=off -c idle_in_transaction_session_timeout=10000', keepAlive: true });
     // An idle connection the server drops must not crash the process; the next query reconnects.
     pool.on('error', (err) => console.warn(`stagegate: a PostgreSQL connection of the events store failed: ${err.message}`));
     const store = new PostgresStore(pool);
@@ -222,17 +224,24 @@ export class PostgresStore implements Store {
   /** Runs `work` in one transaction on one connection: committed if it succeeds, rolled back if it throws. */
   private async transaction<Result>(work: (client: PoolClient) => Promise<Result>): Promise<Result> {
     const client = await this.pool.connect();
+    // A connection the server ends while it is checked out (its idle transaction timed out) reports here, not on the pool.
+    const failed = (err: Error) => console.warn(`stagegate: a PostgreSQL connection of the events store failed mid-transaction: ${err.message}`);
+    client.on('error', failed);
+    let result: Result;
     try {
       await client.query('BEGIN');
-      const result = await work(client);
+      result = await work(client);
       await client.query('COMMIT');
-      return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
+      // A connection that failed mid-transaction is not handed to the next caller.
+      client.off('error', failed);
+      client.release(err as Error);
       throw err;
-    } finally {
-      client.release();
     }
+    client.off('error', failed);
+    client.release();
+    return result;
   }
 
   async rewriteOutbox(change: (message: OutboxMessage) => OutboxMessage | null | undefined): Promise<number> {

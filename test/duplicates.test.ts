@@ -97,6 +97,7 @@ describe('duplicates', () => {
     await withStack(async ({ client, store }) => {
       const survivor = (await client.submitIdea(idea(dayOldBread))).ideaId;
       await waitForIdea(client, survivor, inReview('screen'));
+      await client.createCampaign({ id: 'less-waste-2027', question: 'How do we waste less bread?', description: 'Ideas for the bread we throw away each evening.', audience: ['staff', 'customers'], by: OWNER });
       const duplicate = (await client.submitIdea(idea({ ...yesterdaysBread, campaign: 'less-waste-2027' }))).ideaId;
       const unrelated = (await client.submitIdea(idea(loyaltyCards))).ideaId;
 

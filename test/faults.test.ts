@@ -368,14 +368,12 @@ describe('faults survived for real', () => {
           expect(receipt).toMatchObject({ reviewer, decision: 'go', ...(reviewer === SHOP_MANAGER ? { decided: 'go', votesIn: 2 } : { votesIn: 1 }) });
         };
 
-        // First the database's answers are lost: the first votes' events reach it, the worker never hears so.
+        // First the database's answers are lost: what the worker sends reaches it, the worker never hears so. A vote's
+        // event is written in a transaction (with the gate rounds tables), so it is written only if its BEGIN's answer was not the first lost.
         proxy.deafen();
         for (const ideaId of ideas) await voteQuickly(ideaId, HEAD_BAKER);
-        const unacknowledged = await eventually(async () => {
-          const written = (await reader.events({ types: ['vote_cast'] })).filter((e) => ideas.includes(e.ideaId));
-          expect(written.length).toBeGreaterThan(0);
-          return written;
-        }, 5_000);
+        await sleep(2_000);
+        const unacknowledged = (await reader.events({ types: ['vote_cast'] })).filter((e) => ideas.includes(e.ideaId));
         // Then it is out of reach altogether, for 10 s.
         await proxy.cut();
         const cutAt = Date.now();

@@ -57,9 +57,9 @@ describe('stagegate report', () => {
       title: 'Kill rate',
       from: '2026-11-01T00:00:00.000Z',
       to: '2026-12-01T00:00:00.000Z',
-      result: { ended: 0, launched: 0, killed: 0, withdrawn: 0 },
+      result: { ended: 0, launched: 0, killed: 0, withdrawn: 0, merged: 0 },
     });
-    expect((await stagegate('report', 'kill-rate')).stdout).toBe('Kill rate, all time\n\nIdeas ended\nENDED  LAUNCHED  KILLED  WITHDRAWN  KILL RATE\n0      0         0       0\n');
+    expect((await stagegate('report', 'kill-rate')).stdout).toBe('Kill rate, all time\n\nIdeas ended\nENDED  LAUNCHED  KILLED  WITHDRAWN  MERGED  KILL RATE\n0      0         0       0          0\n');
     expect((await stagegate('report', 'funnel', '--from', '2026-11-01')).stdout).toBe('Funnel, from 2026-11-01\n\nIdeas per stage and gate: none in this period.\n\nIdeas per process: none in this period.\n');
     expect((await stagegate('report', 'participation', '--csv')).stdout).toBe('month,ideas submitted,submitters,votes cast,reviewers\r\n');
   });
@@ -83,7 +83,7 @@ describe('stagegate report', () => {
   test('bad usage exits 2: an unknown report (with the list), a bad date, --json with --csv', async () => {
     const unknown = await stagegate('report', 'roi');
     expect(unknown).toMatchObject({ code: 2, stdout: '' });
-    expect(unknown.stderr).toBe('stagegate: no report "roi"; the reports are: funnel, kill-rate, cycle-time, time-to-decision, sources, scores, decision-mix, pilots, implementation, value, participation, portfolio\n');
+    expect(unknown.stderr).toBe('stagegate: no report "roi"; the reports are: funnel, kill-rate, cycle-time, time-to-decision, sources, scores, decision-mix, pilots, implementation, value, participation, campaigns, portfolio\n');
     const badDate = await stagegate('report', 'funnel', '--from', '2026-13-01');
     expect(badDate).toMatchObject({ code: 2, stderr: 'stagegate: --from: expected a date like 2026-11-01 (or an ISO time), got "2026-13-01"\n' });
     expect(await stagegate('report', 'funnel', '--from', '2026-12-01', '--to', '2026-11-01')).toMatchObject({ code: 2, stderr: 'stagegate: --to: must be after from\n' });

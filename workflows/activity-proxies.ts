@@ -20,8 +20,11 @@ export const { reviewerPseudonyms } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
 });
 
-/** Looking for similar open ideas on submission: a few tries, then the journey goes on without them. */
+/**
+ * Looking for similar open ideas on submission: two short tries, then the journey goes on without
+ * them, so an events store that does not answer holds the first gate back by seconds, not minutes.
+ */
 export const { findSimilarIdeas } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  startToCloseTimeout: '8 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 2 },
 });
