@@ -171,7 +171,7 @@ export function webhookDeliveryFromRow(row: WebhookDeliveryRow): WebhookDelivery
 
 /**
  * The journeys table: one row per idea, its submission and its end (the first `submitted` and the
- * first `launched`, `killed` or `withdrawn`, in the journey's order), kept by `appendEvent` in the
+ * first `launched`, `killed`, `withdrawn` or `merged`, in the journey's order), kept by `appendEvent` in the
  * same transaction as the event, so reports count ideas without reading their events. Made and
  * filled from the events once, when a store without it is opened.
  */
