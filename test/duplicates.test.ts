@@ -4,7 +4,7 @@ import { openSealedStore } from '../codec';
 import { categoryOfVotes } from '../workflows/category';
 import type { IdeaStatus, StageGateClient } from '../client/sdk';
 import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, eventually, idea, inReview, messageTo, scores, settled, testSettings, waitForIdea, withStack } from './helpers';
-import { Mailbox } from './mailbox';
+import { mailboxForEachTest } from './mailbox';
 import { get, post, tokenOf, withWeb } from './web-helpers';
 
 const good = scores(4, 'feasibility', 'impact');
@@ -83,17 +83,11 @@ describe('category at the first gate', () => {
 });
 
 describe('duplicates', () => {
-  let mail: Mailbox;
-  let port: number;
-  beforeEach(async () => {
-    mail = new Mailbox();
-    port = await mail.start();
-  });
-  afterEach(() => mail.close());
+  const box = mailboxForEachTest();
 
   test('similar open ideas are found for two day-old bread discounts, not for an unrelated one; a merge credits and tells the submitter', async () => {
     // Sealed store and real SMTP: the search opens titles and descriptions under each idea's key, and the submitter's email goes out.
-    const settings = testSettings({ codecKeys: `k1:${randomBytes(32).toString('base64')}`, publicUrl: 'https://ideas.cornerbakery.example', mail: { from: 'ideas@cornerbakery.example', smtp: { host: '127.0.0.1', port } } });
+    const settings = testSettings({ codecKeys: `k1:${randomBytes(32).toString('base64')}`, publicUrl: 'https://ideas.cornerbakery.example', mail: { from: 'ideas@cornerbakery.example', smtp: { host: '127.0.0.1', port: box.port } } });
     await withStack(async ({ client, store }) => {
       const survivor = (await client.submitIdea(idea(dayOldBread))).ideaId;
       await waitForIdea(client, survivor, inReview('screen'));
@@ -118,7 +112,7 @@ describe('duplicates', () => {
       expect(credited.status).toBe('in-review');
 
       const email = await eventually(() => {
-        const found = mail.received.find((message) => message.subject?.includes('was merged into') && JSON.stringify(message.to).includes('rosa@regular.example'));
+        const found = box.mail.received.find((message) => message.subject?.includes('was merged into') && JSON.stringify(message.to).includes('rosa@regular.example'));
         if (!found) throw new Error('no merged email to Rosa yet');
         return found;
       });

@@ -50,3 +50,14 @@ export class Mailbox {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
+
+/** A fresh Mailbox for each test of the file (or describe block) that calls this: `box.mail`, and `box.port` it listens on. */
+export function mailboxForEachTest(): { readonly mail: Mailbox; readonly port: number } {
+  const box = {} as { mail: Mailbox; port: number };
+  beforeEach(async () => {
+    box.mail = new Mailbox();
+    box.port = await box.mail.start();
+  });
+  afterEach(() => box.mail.close());
+  return box;
+}

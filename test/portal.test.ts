@@ -7,7 +7,7 @@ import type { Store } from '../store';
 import { confirmationMail } from '../worker/confirmations';
 import type { StageGateClient } from '../client/sdk';
 import { HEAD_BAKER, OWNER, eventually, inReview, scores, testSettings, waitForIdea, withStack } from './helpers';
-import { Mailbox } from './mailbox';
+import { mailboxForEachTest } from './mailbox';
 import { FIXTURE_PROCESSES_DIR } from './paths';
 import { get, post, tokenOf, type Page } from './web-helpers';
 import { cliEnv, runCli } from './cli-process';
@@ -21,13 +21,7 @@ const PUBLIC_URL = 'https://ideas.cornerbakery.example';
 const CUSTOMER = 'grace@customer.example';
 const STAFF = 'maya@cornerbakery.example';
 
-let mail: Mailbox;
-let smtpPort: number;
-beforeEach(async () => {
-  mail = new Mailbox();
-  smtpPort = await mail.start();
-});
-afterEach(() => mail.close());
+const box = mailboxForEachTest();
 
 /** The test processes, with two-gates also as smb-lite: what the general page sends ideas to when nothing names a process. */
 function processesDir(settings: Settings): string {
@@ -40,7 +34,7 @@ function processesDir(settings: Settings): string {
 }
 
 function portalSettings(overrides: Parameters<typeof testSettings>[0] = {}): Settings {
-  const base = testSettings({ publicUrl: PUBLIC_URL, staffDomains: ['cornerbakery.example'], partnerDomains: ['beans.example'], mail: { from: 'Corner Bakery ideas <ideas@cornerbakery.example>', smtp: { host: '127.0.0.1', port: smtpPort } }, portalSubmissionsPerHour: 1000, ...overrides });
+  const base = testSettings({ publicUrl: PUBLIC_URL, staffDomains: ['cornerbakery.example'], partnerDomains: ['beans.example'], mail: { from: 'Corner Bakery ideas <ideas@cornerbakery.example>', smtp: { host: '127.0.0.1', port: box.port } }, portalSubmissionsPerHour: 1000, ...overrides });
   return { ...base, processesDir: processesDir(base) };
 }
 
@@ -99,7 +93,7 @@ describe('the submission portal', () => {
       expect((await get(`${url}/submit/sent`)).body).toContain('check your email');
 
       // The confirmation is in the customer's mailbox; nothing else was sent, and nothing started.
-      const [confirmation, ...others] = mail.received;
+      const [confirmation, ...others] = box.mail.received;
       expect(others).toEqual([]);
       expect(confirmation!.subject).toBe('Please confirm your idea "Day-old bread discount"');
       const link = confirmLinkIn(confirmation!.text!)!;
@@ -178,13 +172,13 @@ describe('the submission portal', () => {
       const held = await post(`${url}/submit`, fields(general));
       expect(held.headers.get('location')).toBe('/submit/sent');
       expect(await store.countPendingSubmissions(CUSTOMER, new Date().toISOString())).toBe(1);
-      expect(mail.to(CUSTOMER, 'Please confirm')).toHaveLength(1);
+      expect(box.mail.to(CUSTOMER, 'Please confirm')).toHaveLength(1);
       expect((await client.listIdeas()).length).toBe(1);
       // The same form again from the same address is the same held submission; from another address it is that address's own.
       expect((await post(`${url}/submit`, fields(general))).headers.get('location')).toBe('/submit/sent');
       expect(await store.countPendingSubmissions(CUSTOMER, new Date().toISOString())).toBe(1);
       expect((await post(`${url}/submit`, fields(general, { email: 'mallory@evil.example' }))).headers.get('location')).toBe('/submit/sent');
-      const heldId = (to: string) => verifyLink(settings.linkSecret!, tokenOf(confirmLinkIn(mail.to(to, 'Please confirm')[0]!.text!)!), 'confirm').ideaId!;
+      const heldId = (to: string) => verifyLink(settings.linkSecret!, tokenOf(confirmLinkIn(box.mail.to(to, 'Please confirm')[0]!.text!)!), 'confirm').ideaId!;
       expect(heldId('mallory@evil.example')).not.toBe(heldId(CUSTOMER));
       expect(await client.heldSubmission(heldId(CUSTOMER))).toMatchObject({ email: CUSTOMER, title: 'Day-old bread discount' });
       // A confirmation link confirms only what its own address sent.
@@ -208,7 +202,7 @@ describe('the submission portal', () => {
         expect(third.status).toBe(429);
         expect(third.body).toContain('may send 2 ideas an hour');
         expect(await store.countPendingSubmissions('person3@customer.example', new Date().toISOString())).toBe(0);
-        expect(mail.to('person3@customer.example')).toEqual([]);
+        expect(box.mail.to('person3@customer.example')).toEqual([]);
         // Reading pages is not limited by it.
         expect((await get(`${url}/submit`)).status).toBe(200);
       },
@@ -229,7 +223,7 @@ describe('the submission portal', () => {
       expect(late.status).toBe(410);
       expect(late.body).toContain('This campaign is closed');
       expect(await store.countPendingSubmissions(CUSTOMER, new Date().toISOString())).toBe(0);
-      expect(mail.received).toEqual([]);
+      expect(box.mail.received).toEqual([]);
 
       await campaign(client, 'next-year', { opensAt: '2099-01-01' });
       const upcoming = await get(`${url}/campaigns/next-year`);
@@ -313,7 +307,7 @@ describe('stagegate campaign', () => {
 /** The one message to this address with this subject, once it has arrived. */
 const eventuallyMail = (to: string, subject: string) =>
   eventually(() => {
-    const found = mail.to(to, subject);
+    const found = box.mail.to(to, subject);
     if (found.length !== 1) throw new Error(`${found.length} messages "${subject}" to ${to}`);
     return found[0]!;
   });
