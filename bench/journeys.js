@@ -152,9 +152,16 @@ async function timed(fn, times = 3) {
   return Number(best.toFixed(1));
 }
 
-/** Starts a second worker process (bench/worker-process.js) and waits until it polls. */
-function startWorkerProcess(env) {
-  const child = spawn(process.execPath, [join(__dirname, 'worker-process.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts a worker process (bench/worker-process.js) and waits until it polls. With `measured`, it
+ * runs with --expose-gc and an IPC channel, and `memory()` asks it for its memory after a full
+ * collection of its main heap.
+ */
+function startWorkerProcess(env, { measured = false } = {}) {
+  const child = spawn(process.execPath, [...(measured ? ['--expose-gc'] : []), join(__dirname, 'worker-process.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit', ...(measured ? ['ipc'] : [])],
+  });
   const ready = new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk) => { if (String(chunk).includes('ready')) resolve(); });
     child.once('exit', (code) => reject(new Error(`worker process exited with ${code} before it was ready`)));
@@ -164,7 +171,11 @@ function startWorkerProcess(env) {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
-  return { ready, stop };
+  const memory = () => new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send('memory');
+  });
+  return { ready, stop, memory };
 }
 
 async function main() {
@@ -354,45 +365,73 @@ async function main() {
     /** The queue as it was before StageGateAwaiting: every idea in review asked for its round. */
     const queueByScan = async () => {
       const found = [];
-      for (const summary of await client.listIdeas({ status: 'in-review', limit: 10_000 })) {
+      const inReview = [...(await client.listIdeas({ status: 'in-review', limit: 10_000 })), ...(await parkedClient.listIdeas({ status: 'in-review', limit: 10_000 }))];
+      for (const summary of inReview) {
         const idea = await client.getIdea(summary.ideaId).catch(() => undefined);
         if (idea?.round?.reviewers.some((person) => person.email === MAYA && !person.voted)) found.push(idea.ideaId);
       }
       return found;
     };
+    // The parked ideas have workers of their own, one process each side, so what a parked idea costs
+    // is read from a process that holds nothing else (no client, web server or other lane's worker),
+    // after a full collection of its main heap, next to bare workflows parked at their vote.
+    const parkedQueue = `parked-${tag}`;
+    const bareParkedQueue = `bare-parked-${tag}`;
+    const parkedWorkerEnv = { ...tuningEnv, BENCH_ADDRESS: env.address, BENCH_NAMESPACE: env.namespace, BENCH_TASK_QUEUE: parkedQueue, BENCH_BARE_QUEUE: bareParkedQueue, BENCH_DATA_DIR: dataDir, BENCH_LINK_SECRET: linkSecret };
+    const parkedWorkers = {
+      stagegate: startWorkerProcess({ ...parkedWorkerEnv, BENCH_ROLE: 'stagegate' }, { measured: true }),
+      bare: startWorkerProcess({ ...parkedWorkerEnv, BENCH_ROLE: 'bare' }, { measured: true }),
+    };
+    cleanups.push(parkedWorkers.stagegate.stop, parkedWorkers.bare.stop);
+    await Promise.all([parkedWorkers.stagegate.ready, parkedWorkers.bare.ready]);
+    const parkedClient = await StageGateClient.connect({ settings: { ...settings, taskQueue: parkedQueue }, connection: env.connection, namespace: env.namespace });
+    cleanups.push(() => parkedClient.close());
+    const parkedInReview = async () => (await raw.workflow.count(`WorkflowType = 'ideaJourney' AND TaskQueue = '${parkedQueue}' AND StageGateStatus = 'in-review'`)).count;
+    /** A bare journey is parked once its vote's timed wait has started. */
+    const bareParkedAt = async (id) => (await raw.workflow.getHandle(id).fetchHistory()).events.some((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED);
+    const untilParked = async (ids, bareIds) => {
+      for (let wait = 50; (await parkedInReview()) < ids.length; wait = Math.min(wait * 2, 500)) await sleep(wait);
+      for (const id of bareIds.slice(-10)) for (let wait = 50; !(await bareParkedAt(id)); wait = Math.min(wait * 2, 500)) await sleep(wait);
+    };
     const parked = { ideas: flags.parked, maxCachedWorkflows: tuning.maxCachedWorkflows, samples: [] };
-    const sample = async (count, label) => {
-      await untilInReview(MAYA_QUEUE + count);
-      // Let the worker settle (tasks done, garbage collected where V8 chooses) before reading its memory.
+    const sample = async (ids, bareIds, label) => {
+      await untilInReview(MAYA_QUEUE);
+      await untilParked(ids, bareIds);
+      // Let the workers settle (tasks done) before reading their memory.
       await sleep(1000);
       const queue = await client.pendingReviews(MAYA);
       if (queue.length !== MAYA_QUEUE) throw new Error(`Maya's queue shows ${queue.length} rounds, not ${MAYA_QUEUE}`);
       const page = await fetch(queuePage);
       if (page.status !== 200) throw new Error(`Maya's /reviewer/ page answered ${page.status}`);
+      const [stagegateMemory, bareMemory] = await Promise.all([parkedWorkers.stagegate.memory(), parkedWorkers.bare.memory()]);
       const figures = {
         label,
-        parked: count,
-        ...memory(),
+        parked: ids.length,
+        ...stagegateMemory,
+        bare: bareMemory,
         queueMs: await timed(() => client.pendingReviews(MAYA)),
         queuePageMs: await timed(async () => (await fetch(queuePage)).text()),
         // Once, at half: at 2,000 in review it takes minutes on 2 cores, most of the default run.
         queueByScanMs: label === 'half parked' ? await timed(queueByScan, 1) : undefined,
       };
       parked.samples.push(figures);
-      console.log(`  parked ${count}: rss ${figures.rssMb} MB, heap ${figures.heapMb} MB; Maya's queue ${figures.queueMs} ms (page ${figures.queuePageMs} ms; a query per idea in review: ${figures.queueByScanMs ?? '-'} ms)`);
+      console.log(`  parked ${ids.length}: worker rss ${figures.rssMb} MB, heap ${figures.heapMb} MB (bare: ${bareMemory.rssMb} / ${bareMemory.heapMb}); Maya's queue ${figures.queueMs} ms (page ${figures.queuePageMs} ms; a query per idea in review: ${figures.queueByScanMs ?? '-'} ms)`);
     };
-    await sample(0, 'before parking');
+    await sample([], [], 'before parking');
     const parkedIds = Array.from({ length: flags.parked }, (_, n) => `parked-${tag}-${n}`);
+    const bareParkedIds = parkedIds.map((id) => `bare-${id}`);
+    const parkBare = (id) => raw.workflow.start('bareJourney', { workflowId: id, taskQueue: bareParkedQueue, args: [] });
+    const park = (id) => parkedClient.submitIdea({ ideaId: id, title: `Parked idea ${id}`, description: 'An idea of the benchmark.', source: 'employee', category: 'process', submitter: CHAMPION, process: 'express' });
     const half = Math.floor(flags.parked / 2);
     const parkedT0 = performance.now();
-    await pool(parkedIds.slice(0, half), flags.concurrency * 2, (id) => submit(id, 'express', `Parked idea ${id}`));
-    await sample(half, 'half parked');
-    await pool(parkedIds.slice(half), flags.concurrency * 2, (id) => submit(id, 'express', `Parked idea ${id}`));
-    await untilInReview(MAYA_QUEUE + flags.parked);
+    await Promise.all([pool(parkedIds.slice(0, half), flags.concurrency * 2, park), pool(bareParkedIds.slice(0, half), flags.concurrency, parkBare)]);
+    await sample(parkedIds.slice(0, half), bareParkedIds.slice(0, half), 'half parked');
+    await Promise.all([pool(parkedIds.slice(half), flags.concurrency * 2, park), pool(bareParkedIds.slice(half), flags.concurrency, parkBare)]);
+    await untilParked(parkedIds, bareParkedIds);
     parked.parkSeconds = Number(((performance.now() - parkedT0) / 1000).toFixed(1));
-    await sample(flags.parked, 'all parked');
+    await sample(parkedIds, bareParkedIds, 'all parked');
     parked.listByStageMs = await timed(async () => {
-      const listed = await client.listIdeas({ stage: 'idea', status: 'in-review', limit: 10_000 });
+      const listed = await parkedClient.listIdeas({ stage: 'idea', status: 'in-review', limit: 10_000 });
       if (listed.length < Math.min(flags.parked, 10_000)) throw new Error(`listed ${listed.length} of ${flags.parked} parked ideas`);
     }, 2);
     // Opening an idea: the first parked ones are the longest out of the sticky cache.
@@ -404,8 +443,10 @@ async function main() {
     }
     parked.openIdeaMs = { p50: Number(percentile(opened, 50).toFixed(1)), max: Number(Math.max(...opened).toFixed(1)) };
     const [before, , after] = parked.samples;
-    parked.rssPerParkedKb = Number((((after.rssMb - parked.samples[1].rssMb) * 1024) / (flags.parked - half)).toFixed(1));
-    console.log(`  ${flags.parked} parked in ${parked.parkSeconds} s; listed by stage in ${parked.listByStageMs} ms; an idea opened in ${parked.openIdeaMs.p50} ms (max ${parked.openIdeaMs.max}); rss ${before.rssMb} -> ${after.rssMb} MB`);
+    const perParkedKb = (end, start) => Number((((end - start) * 1024) / (flags.parked - half)).toFixed(1));
+    parked.rssPerParkedKb = perParkedKb(after.rssMb, parked.samples[1].rssMb);
+    parked.bareRssPerParkedKb = perParkedKb(after.bare.rssMb, parked.samples[1].bare.rssMb);
+    console.log(`  ${flags.parked} parked in ${parked.parkSeconds} s; listed by stage in ${parked.listByStageMs} ms; an idea opened in ${parked.openIdeaMs.p50} ms (max ${parked.openIdeaMs.max}); worker rss ${before.rssMb} -> ${after.rssMb} MB (bare ${before.bare.rssMb} -> ${after.bare.rssMb} MB)`);
 
     // ---- report -----------------------------------------------------------------------------
     const rows = [];
@@ -423,7 +464,7 @@ async function main() {
       ['vote p95 (ms)', `${votes.stagegate.p95}`, `${votes.bare.p95}`, `${(votes.stagegate.p95 / votes.bare.p95).toFixed(2)}x`],
       ['vote p99 (ms)', `${votes.stagegate.p99}`, `${votes.bare.p99}`, `${votes.p99Ratio.toFixed(2)}x (target <= 1.5, aim 1.2)`],
       ['bare update, no activity: p50/p99 (ms)', '', `${votes.bareAck.p50}/${votes.bareAck.p99}`, `stagegate's vote p99 ${(votes.stagegate.p99 / votes.bareAck.p99).toFixed(2)}x this`],
-      [`worker RSS / heap (MB): before, ${half}, ${flags.parked} parked`, `${before.rssMb}/${before.heapMb}, ${mid.rssMb}/${mid.heapMb}, ${full.rssMb}/${full.heapMb}`, '', `sticky cache ${tuning.maxCachedWorkflows}; ${parked.rssPerParkedKb} KB RSS per idea past ${half}`],
+      [`parked ideas' worker RSS / heap (MB): before, ${half}, ${flags.parked} parked`, `${before.rssMb}/${before.heapMb}, ${mid.rssMb}/${mid.heapMb}, ${full.rssMb}/${full.heapMb}`, `${before.bare.rssMb}/${before.bare.heapMb}, ${mid.bare.rssMb}/${mid.bare.heapMb}, ${full.bare.rssMb}/${full.bare.heapMb}`, `sticky cache ${tuning.maxCachedWorkflows}; KB RSS per idea past ${half}: ${parked.rssPerParkedKb} against ${parked.bareRssPerParkedKb}`],
       [`reviewer's queue, ${MAYA_QUEUE} rounds (ms): ${half} / ${flags.parked} parked`, `${mid.queueMs} / ${full.queueMs}`, `${mid.queueByScanMs} / -`, `stagegate: StageGateAwaiting; baseline: a query per idea in review, at ${half}`],
       [`/reviewer/ page, ${MAYA_QUEUE} rounds (ms): ${half} / ${flags.parked} parked`, `${mid.queuePageMs} / ${full.queuePageMs}`, '', ''],
       [`list ${flags.parked} parked by stage / open one idea (ms)`, `${parked.listByStageMs} / ${parked.openIdeaMs.p50}`, '', `opening one: max ${parked.openIdeaMs.max} ms (out of the sticky cache: replayed)`],
