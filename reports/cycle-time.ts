@@ -52,8 +52,9 @@ export function cycleTimes(events: readonly StoredEvent[], range: ReportRange): 
 export async function cycleTimesInDatabase(db: ReportDatabase, range: ReportRange): Promise<CycleTimes> {
   const sql = new Sql(db, range);
   // Each stage_entered with what follows it in the journey: the next stage_entered or the end.
+  // The durations are listed in any order: their median and p90 sort them.
   const rows = await sql.rows(
-    `SELECT process, stage, ${sql.list(`CASE WHEN next_at IS NOT NULL AND ${sql.inRange('next_at')} THEN ${sql.ms('next_at')} - ${sql.ms('at')} END`, 'at, idea_id, seq')} AS durations,
+    `SELECT process, stage, ${sql.list(`CASE WHEN next_at IS NOT NULL AND ${sql.inRange('next_at')} THEN ${sql.ms('next_at')} - ${sql.ms('at')} END`)} AS durations,
             sum(CASE WHEN next_at IS NULL THEN 1 ELSE 0 END) AS open
      FROM (SELECT type, process, stage, at, idea_id, seq, LEAD(at) OVER (PARTITION BY idea_id ORDER BY at, seq) AS next_at
            FROM events WHERE ${sql.types(['stage_entered', ...ENDINGS])} AND ${sql.known()}) AS journey
