@@ -1,6 +1,6 @@
 import { goalPeriod } from '../config/goals';
 import type { StoredEvent } from '../store';
-import { eventsOfIdeas, Sql, submissions, type ReportDatabase } from './database';
+import { endings, eventsOfIdeas, iso, num, Sql, submissions, type ReportDatabase } from './database';
 import { ENDINGS, readLog, type Ending, type IdeaJourney } from './events';
 import type { ReportRange } from './range';
 import { NO_CONTEXT, type Report, type ReportContext } from './report';
@@ -116,11 +116,46 @@ function where(idea: IdeaJourney): Pick<StageRow, 'stage' | 'name' | 'ended'> {
   return { stage, name: stage };
 }
 
-/** The ideas submitted in the range found in SQL, then placed from their own events, read through the store (goals are sealed where it is). */
+/**
+ * The ideas submitted in the range found in SQL, each with its submission read through the store
+ * (goals are sealed where it is), and where it stands found in SQL: its last `stage_entered` known
+ * at the end of the range (stage and name are readable) and its ending from the journeys table.
+ * The portfolio's function then runs over those few events an idea, which place it as all of its
+ * events would.
+ */
 export async function portfolioInDatabase(db: ReportDatabase, range: ReportRange, context: ReportContext = NO_CONTEXT): Promise<Portfolio> {
   const sql = new Sql(db, range);
-  const ideas = await sql.rows(`SELECT idea_id FROM ${submissions(sql)} AS subs WHERE ${sql.inRange('subs.at')}`);
-  return portfolio(await eventsOfIdeas(db, ideas.map((row) => String(row.idea_id)), ['submitted', 'stage_entered', ...ENDINGS], range), range, context);
+  const cohort = (of: Sql) => `(SELECT subs.idea_id FROM ${submissions(of)} AS subs WHERE ${of.inRange('subs.at')})`;
+  const ideas = await sql.rows(`SELECT idea_id FROM ${cohort(sql)} AS cohort`);
+  const submitted = await eventsOfIdeas(db, ideas.map((row) => String(row.idea_id)), ['submitted'], range);
+  const byIdea = new Map(submitted.map((event) => [event.ideaId, event]));
+  const like = (ideaId: string, fields: Pick<StoredEvent, 'id' | 'seq' | 'type' | 'at'> & Partial<StoredEvent>): StoredEvent[] => {
+    const submission = byIdea.get(ideaId);
+    return submission ? [{ ideaId, process: submission.process, processVersion: submission.processVersion, source: submission.source, detail: {}, ...fields }] : [];
+  };
+  const stages = new Sql(db, range);
+  const lastStages = await stages.rows(
+    `SELECT cohort.idea_id, last.id, last.seq, last.at, last.stage, last.name FROM ${cohort(stages)} AS cohort
+     JOIN (SELECT idea_id, id, seq, at, stage, ${stages.field('name')} AS name, ROW_NUMBER() OVER (PARTITION BY idea_id ORDER BY at DESC, seq DESC) AS n
+           FROM events WHERE type = 'stage_entered' AND ${stages.known()}) AS last ON last.idea_id = cohort.idea_id AND last.n = 1`,
+  );
+  const ends = new Sql(db, range);
+  const endRows = await ends.rows(`SELECT cohort.idea_id, ends.type, ends.at, ends.seq FROM ${cohort(ends)} AS cohort JOIN ${endings(ends)} AS ends ON ends.idea_id = cohort.idea_id`);
+  const events = [
+    ...submitted,
+    ...lastStages.flatMap((row) =>
+      like(String(row.idea_id), {
+        id: String(row.id),
+        seq: num(row.seq),
+        type: 'stage_entered',
+        at: iso(row.at),
+        ...(row.stage === null ? {} : { stage: String(row.stage) }),
+        detail: row.name === null || row.name === undefined ? {} : { name: String(row.name) },
+      }),
+    ),
+    ...endRows.flatMap((row) => like(String(row.idea_id), { id: `${String(row.idea_id)}:ended`, seq: num(row.seq), type: String(row.type) as Ending, at: iso(row.at) })),
+  ];
+  return portfolio(events, range, context);
 }
 
 /** The portfolio report: its result is a `Portfolio`. */
