@@ -160,8 +160,8 @@ export async function eventsOfIdeas(db: ReportDatabase, ideaIds: readonly string
 }
 
 /**
- * People as the store reads them back: the readable values of a detail field's array (addresses,
- * or pseudonyms in a sealed store) against the same array read through the store (decrypted).
+ * People as the store reads them back: the readable values of a detail field, an address or an array
+ * of them (pseudonyms in a sealed store), against the same field read through the store (decrypted).
  */
 export async function peopleAsRead(db: ReportDatabase, eventIds: readonly string[], field: string): Promise<Map<string, string>> {
   const people = new Map<string, string>();
@@ -173,6 +173,7 @@ export async function peopleAsRead(db: ReportDatabase, eventIds: readonly string
   for (const event of await db.events({ ideaIds })) {
     const values = readable.get(event.id)?.[field];
     const read = event.detail[field];
+    if (typeof values === 'string' && typeof read === 'string') people.set(values, read);
     if (!Array.isArray(values) || !Array.isArray(read)) continue;
     values.forEach((value, index) => people.set(String(value), String(read[index])));
   }
