@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../store';
-import { endings, num, peopleAsRead, Sql, submissions, type ReportDatabase } from './database';
+import { endings, eventsOfIdeas, num, peopleAsRead, Sql, submissions, type ReportDatabase } from './database';
 import { readLog } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
@@ -185,17 +185,24 @@ export async function recognitionInDatabase(db: ReportDatabase, range: ReportRan
     `SELECT person, count(*) AS thanked, min(CASE WHEN field = 'person' THEN id END) AS by_person, min(CASE WHEN field = 'people' THEN id END) AS by_people
      FROM ${thanks(perThanks)} AS thanks GROUP BY person`,
   );
-  // The addresses behind the people as the store keeps them (themselves, unless it is sealed).
-  const examples = (rows: Record<string, unknown>[], column: string) => rows.flatMap((row) => (row[column] === null || row[column] === undefined ? [] : [String(row[column])]));
+  // The addresses behind the people as the store keeps them (themselves, unless it is sealed): one event naming each person is enough.
+  const fields = [
+    ['by_submitter', 'submitter', ['submitted']],
+    ['by_champion', 'champion', ['submitted']],
+    ['by_people', 'people', ['credited', 'recognised']],
+    ['by_person', 'person', ['recognised']],
+  ] as const;
+  const examples = new Map<(typeof fields)[number], Set<string>>(fields.map((entry) => [entry, new Set<string>()]));
+  const named = new Set<string>();
+  for (const row of [...personRows, ...thanksRows]) {
+    const entry = fields.find(([column]) => row[column] !== null && row[column] !== undefined);
+    if (!entry || named.has(String(row.person))) continue;
+    named.add(String(row.person));
+    examples.get(entry)!.add(String(row[entry[0]]));
+  }
   const read = new Map<string, string>();
-  for (const [rows, column, field] of [
-    [personRows, 'by_submitter', 'submitter'],
-    [personRows, 'by_champion', 'champion'],
-    [personRows, 'by_people', 'people'],
-    [thanksRows, 'by_person', 'person'],
-    [thanksRows, 'by_people', 'people'],
-  ] as const) {
-    for (const [kept, address] of await peopleAsRead(db, [...new Set(examples(rows, column))], field)) read.set(kept, address);
+  for (const [entry, ids] of examples) {
+    for (const [kept, address] of await peopleAsRead(db, [...ids], entry[1], entry[2])) read.set(kept, address);
   }
   const address = (kept: unknown) => read.get(String(kept)) ?? String(kept);
   const people = new Map<string, Tally>();
@@ -224,10 +231,17 @@ export async function recognitionInDatabase(db: ReportDatabase, range: ReportRan
   );
   const everyone = new Sql(db, range);
   const [total] = await everyone.rows(`SELECT count(DISTINCT roles.person) AS contributors FROM ${roles(everyone)} AS roles WHERE ${everyone.inRange('roles.at')}`);
-  const recognised = readLog(await db.events({ types: ['recognised'], to: range.to }), range).events;
+  // Names are sealed where the store is: read back through it from each person's latest thanks.
+  const latest = new Sql(db, range);
+  const latestRows = await latest.rows(
+    `SELECT id, idea_id FROM (SELECT id, idea_id, row_number() OVER (PARTITION BY ${latest.field('person')} ORDER BY at DESC, idea_id DESC, seq DESC) AS latest
+                              FROM events WHERE type = 'recognised' AND ${latest.field('person')} IS NOT NULL AND ${latest.known()}) AS thanks WHERE latest = 1`,
+  );
+  const ids = new Set(latestRows.map((row) => String(row.id)));
+  const recognised = await eventsOfIdeas(db, [...new Set(latestRows.map((row) => String(row.idea_id)))], ['recognised'], range);
   return summarised(
     people,
-    namesOf(recognised),
+    namesOf(readLog(recognised.filter((event) => ids.has(event.id)), range).events),
     sourceRows.map((row) => ({ source: String(row.source), submitted: num(row.submitted), launched: num(row.launched), contributors: num(row.contributors), thanks: num(row.thanks) })),
     monthRows.map((row) => ({ month: String(row.month), launched: num(row.launched), thanks: num(row.thanks), people: num(row.people) })),
     num(total?.contributors ?? 0),
