@@ -129,7 +129,10 @@ describe('recognition at launch', () => {
         const section = body.slice(body.indexOf('<section aria-labelledby="recognition">'), body.indexOf('<section aria-labelledby="all">'));
         expect(section).toContain('Recognition: who contributed');
         expect(section).toContain('4 people submitted, championed or were credited on ideas in this period; 4 thanks went out as 2 ideas launched.');
-        for (const person of [MAYA, ROSA, LEO, BEN]) expect(section).toContain(person.name);
+        // The top people drawn as bars under their names, most launched first, and listed in a table beside.
+        expect(section).toContain('Top people: ideas launched that they submitted, championed or were credited on</title>');
+        for (const person of [MAYA, ROSA, LEO, BEN]) expect(section).toMatch(new RegExp(`>${person.name}</text>[\\s\\S]*?>1 launched · thanked 1</text>`));
+        for (const person of [MAYA, ROSA, LEO, BEN]) expect(section).toContain(`<td>${person.email}</td><td>${person.name}</td>`);
         expect(section).toContain('<caption>Top 4 people</caption>');
         expect(section).toContain('Contributors per source');
         expect(section).toMatch(/>customer<\/text>/);
