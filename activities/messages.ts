@@ -3,6 +3,7 @@ import type { LinkBuilder } from '../links';
 import { clockFor } from '../text';
 import type { Person } from '../workflows/inputs';
 import type { Notification } from '../workflows/notification';
+import { rolesInWords, type RecognitionRole } from '../workflows/recognition';
 
 /**
  * What each message says, in the words the firm uses: one `Message` per notification and
@@ -64,6 +65,13 @@ const DECISION_WORDS: Record<Decision, string> = {
 const decisionWord = (decision: Decision, labels: DecisionLabels | undefined) => labels?.[decision]?.toLowerCase() ?? DECISION_WORDS[decision];
 
 const paragraph = (...words: Words[]): Block => ({ paragraph: words });
+
+/** What each role of a person thanked at launch did, in the words of its `recognised` event and the recognition report. */
+const ROLE_THANKS: Record<RecognitionRole, (from: string) => string> = {
+  submitter: () => 'As its submitter, you brought the idea.',
+  champion: () => 'As its champion, you carried it through every stage and gate.',
+  credited: (from) => `You are credited because your idea "${from}" was the same one, merged into it.`,
+};
 
 /** What the submitter hears of: each of these carries their follow link, to the page of their own idea. */
 const TO_SUBMITTER = new Set<Notification['purpose']>(['idea-received', 'decision', 'held', 'withdrawn', 'merged', 'recognition']);
@@ -280,16 +288,32 @@ function composeFor(notification: Notification, recipient: Person, options: Mess
         ],
       };
     }
-    case 'recognition':
+    case 'recognition': {
+      const thanks = notification.thanks;
+      // Before the recognition patch one message thanked the submitter and the champion together, without roles.
+      if (!thanks) {
+        return {
+          ...base,
+          subject: `${title} is launched: thank you, ${recipient.name}`,
+          heading: `Thank you, ${recipient.name}`,
+          body: [
+            paragraph(`${title} is launched. Thank you, ${recipient.name}: ideas like yours are how we get better.`),
+            paragraph(`Submitted by ${idea.submitter.name}, championed by ${idea.champion.name}.`),
+          ],
+        };
+      }
+      const roles = rolesInWords(thanks.roles);
       return {
         ...base,
-        subject: `${title} is launched: thank you, ${recipient.name}`,
+        subject: `${title} is launched: thank you, ${recipient.name} (${roles})`,
         heading: `Thank you, ${recipient.name}`,
         body: [
-          paragraph(`${title} is launched. Thank you, ${recipient.name}: ideas like yours are how we get better.`),
+          paragraph(`${title} is launched. Thank you, ${recipient.name}, its `, { strong: roles }, ': ideas like this one are how we get better.'),
+          ...thanks.roles.map((role) => paragraph(ROLE_THANKS[role](thanks.from?.title ?? ''))),
           paragraph(`Submitted by ${idea.submitter.name}, championed by ${idea.champion.name}.`),
         ],
       };
+    }
   }
 }
 

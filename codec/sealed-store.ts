@@ -16,6 +16,8 @@ const READABLE = new Set([
   'sinceOpenedMs', 'rework', 'dueAt', 'revisitAt', 'returnTo', 'onNoDecision', 'revised', 'realisedBenefit', 'reviewers',
   'to', 'awaiting', 'people', 'threshold', 'deadlineAt', 'round', 'gate', 'stage', 'quorum', 'actor', 'outcome', 'status',
   'by', 'identifiedBy', 'kind', 'count', 'campaign', 'deadline', 'weighted', 'decidedBy', 'gateName', 'votesNeeded', 'summary',
+  // Who a `recognised` event thanks (an address, so a pseudonym) and for what: the name stays sealed.
+  'person', 'roles',
   // Stage and gate names (from the process template) on stage_entered and gate_opened.
   'name',
   // The campaign an idea answers and the routing rule that chose its process: ids and rules, nobody's words.

@@ -160,19 +160,21 @@ export async function eventsOfIdeas(db: ReportDatabase, ideaIds: readonly string
 }
 
 /**
- * People as the store reads them back: the readable values of a detail field's array (addresses,
- * or pseudonyms in a sealed store) against the same array read through the store (decrypted).
+ * People as the store reads them back: the readable values of a detail field, an address or an array
+ * of them (pseudonyms in a sealed store), against the same field read through the store (decrypted);
+ * only the events of `types` are read back, when given.
  */
-export async function peopleAsRead(db: ReportDatabase, eventIds: readonly string[], field: string): Promise<Map<string, string>> {
+export async function peopleAsRead(db: ReportDatabase, eventIds: readonly string[], field: string, types?: readonly EventType[]): Promise<Map<string, string>> {
   const people = new Map<string, string>();
   if (eventIds.length === 0) return people;
   const sql = new Sql(db, {});
   const rows = await sql.rows(`SELECT id, idea_id, detail FROM events WHERE id IN (${eventIds.map((id) => sql.bind(id)).join(', ')})`);
   const readable = new Map(rows.map((row) => [String(row.id), (typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail) as Record<string, unknown>]));
   const ideaIds = [...new Set(rows.map((row) => String(row.idea_id)))];
-  for (const event of await db.events({ ideaIds })) {
+  for (const event of await db.events({ ideaIds, ...(types ? { types } : {}) })) {
     const values = readable.get(event.id)?.[field];
     const read = event.detail[field];
+    if (typeof values === 'string' && typeof read === 'string') people.set(values, read);
     if (!Array.isArray(values) || !Array.isArray(read)) continue;
     values.forEach((value, index) => people.set(String(value), String(read[index])));
   }

@@ -9,6 +9,7 @@ import { killRateReport } from './kill-rate';
 import { participationReport } from './participation';
 import { pilotsReport } from './pilots';
 import { portfolioReport } from './portfolio';
+import { recognitionReport } from './recognition';
 import type { ReportRange } from './range';
 import { NO_CONTEXT, type Report, type ReportContext } from './report';
 import { scoresReport } from './scores';
@@ -34,6 +35,7 @@ export const REPORTS: readonly Report[] = [
   participationReport,
   campaignsReport,
   portfolioReport,
+  recognitionReport,
 ];
 
 /** The report of this name, or undefined. */
@@ -71,6 +73,7 @@ export * from './kill-rate';
 export * from './participation';
 export * from './pilots';
 export * from './portfolio';
+export * from './recognition';
 export * from './scores';
 export * from './sources';
 export * from './time-to-decision';

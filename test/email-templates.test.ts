@@ -134,6 +134,14 @@ describe('email messages', () => {
     const thanks = await renderEmail(notification('recognition'), leo, { links });
     expect(thanks.subject).toBe('"Loyalty cards" is launched: thank you, Leo Martin');
     expect(thanks.html).toContain('Thank you, Leo Martin');
+    // From the recognition patch on, one message per person, saying their roles in the words of the `recognised` event.
+    const both = await renderEmail({ ...notification('recognition'), thanks: { roles: ['submitter', 'champion'] } }, leo, { links });
+    expect(both.subject).toBe('"Loyalty cards" is launched: thank you, Leo Martin (submitter and champion)');
+    expect(both.text).toContain('As its submitter, you brought the idea.\n\nAs its champion, you carried it through every stage and gate.');
+    expect(both.html).toContain('<strong>submitter and champion</strong>');
+    const credited = await renderEmail({ ...notification('recognition'), thanks: { roles: ['credited'], from: { ideaId: 'stamp-cards', title: 'Stamp cards' } } }, hamid, { links });
+    expect(credited.subject).toBe('"Loyalty cards" is launched: thank you, Hamid Karimi (credited)');
+    expect(credited.text).toContain('You are credited because your idea "Stamp cards" was the same one, merged into it.');
   });
 
   test('times are in the business calendar time zone when there is one, else UTC', async () => {

@@ -38,6 +38,7 @@ describe('an idea journey on a real Temporal dev server', () => {
         'decided',
         'launched',
         'recognised',
+        'recognised',
       ]);
       const toSubmitter = (await store.outbox({ ideaId, to: 'grace@customer.example' })).map((message) => message.purpose);
       expect(toSubmitter).toEqual(['idea-received', 'decision', 'decision', 'recognition']);

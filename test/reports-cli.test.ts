@@ -83,7 +83,7 @@ describe('stagegate report', () => {
   test('bad usage exits 2: an unknown report (with the list), a bad date, --json with --csv', async () => {
     const unknown = await stagegate('report', 'roi');
     expect(unknown).toMatchObject({ code: 2, stdout: '' });
-    expect(unknown.stderr).toBe('stagegate: no report "roi"; the reports are: funnel, kill-rate, cycle-time, time-to-decision, sources, scores, decision-mix, pilots, implementation, value, participation, campaigns, portfolio\n');
+    expect(unknown.stderr).toBe('stagegate: no report "roi"; the reports are: funnel, kill-rate, cycle-time, time-to-decision, sources, scores, decision-mix, pilots, implementation, value, participation, campaigns, portfolio, recognition\n');
     const badDate = await stagegate('report', 'funnel', '--from', '2026-13-01');
     expect(badDate).toMatchObject({ code: 2, stderr: 'stagegate: --from: expected a date like 2026-11-01 (or an ISO time), got "2026-13-01"\n' });
     expect(await stagegate('report', 'funnel', '--from', '2026-12-01', '--to', '2026-11-01')).toMatchObject({ code: 2, stderr: 'stagegate: --to: must be after from\n' });
@@ -119,6 +119,42 @@ describe('stagegate report over the events store', () => {
     const november = JSON.parse((await stagegateIn(dataDir, 'report', 'implementation', '--from', '2026-11-01', '--to', '2026-12-01', '--json')).stdout);
     expect(november.result).toEqual({ submitted: 0, launched: 1, timeToImplement: { count: 1, medianMs: 34 * DAY_MS, p90Ms: 34 * DAY_MS } });
     expect(JSON.parse((await stagegateIn(dataDir, 'report', 'implementation', '--json')).stdout).result).toMatchObject({ submitted: 2, launched: 1, rate: 0.5 });
+  });
+
+  test('stagegate report recognition: per person, per source and per month, for a period', async () => {
+    const dataDir = emptyDataDir();
+    const store = await openStore({ dataDir });
+    const thanked = [
+      event('loyalty-cards', 1, 'submitted', '2026-10-05T09:00:00.000Z', { title: 'Loyalty cards', submitter: 'ben@regular.example', champion: 'ben@regular.example' }),
+      event('loyalty-cards', 2, 'credited', '2026-10-06T09:00:00.000Z', { from: 'stamp-cards', people: ['rosa@regular.example'] }),
+      event('loyalty-cards', 3, 'launched', '2026-11-09T09:00:00.000Z', { reason: 'launched' }),
+      event('loyalty-cards', 4, 'recognised', '2026-11-09T09:00:00.000Z', { person: 'ben@regular.example', personName: 'Ben Okafor', roles: ['submitter', 'champion'], source: 'customer' }),
+      event('loyalty-cards', 5, 'recognised', '2026-11-09T09:00:00.000Z', { person: 'rosa@regular.example', personName: 'Rosa Diaz', roles: ['credited'], source: 'customer', from: 'stamp-cards' }),
+    ];
+    for (const stored of thanked) await store.appendEvent(stored);
+    await store.close();
+
+    const november = await stagegateIn(dataDir, 'report', 'recognition', '--from', '2026-11-01', '--to', '2026-12-01', '--json');
+    expect(november).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(november.stdout).result).toEqual({
+      people: [
+        { person: 'ben@regular.example', name: 'Ben Okafor', submitted: 0, championed: 0, credited: 0, launched: 1, thanked: 1 },
+        { person: 'rosa@regular.example', name: 'Rosa Diaz', submitted: 0, championed: 0, credited: 0, launched: 1, thanked: 1 },
+      ],
+      sources: [{ source: 'customer', submitted: 0, launched: 1, contributors: 0, thanks: 2 }],
+      months: [{ month: '2026-11', launched: 1, thanks: 2, people: 2 }],
+      total: { people: 2, contributors: 0, launched: 1, thanks: 2 },
+    });
+    const october = await stagegateIn(dataDir, 'report', 'recognition', '--from', '2026-10-01', '--to', '2026-11-01');
+    expect(october.stdout.split('\n').slice(0, 6)).toEqual([
+      'Recognition, from 2026-10-01 to 2026-11-01',
+      '',
+      'Contributions per person',
+      'PERSON                NAME      SUBMITTED  CHAMPIONED  CREDITED  LAUNCHED  THANKED',
+      'ben@regular.example             1          1           0         0         0',
+      'rosa@regular.example            0          0           1         0         0',
+    ]);
+    expect((await stagegateIn(dataDir, 'report', 'recognition', '--csv')).stdout.split('\r\n')[1]).toBe('ben@regular.example,Ben Okafor,1,1,0,1,1');
   });
 });
 

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { openSealedStore } from '../codec';
 import { loadSettings } from '../config/settings';
 import { dashboardData } from '../client/web/dashboard';
-import { REPORTS, runReport, type Portfolio, type ReportRange } from '../reports';
+import { REPORTS, runReport, type Portfolio, type Recognition, type ReportRange } from '../reports';
 import { openStore, storeFile, type Store, type StoredEvent } from '../store';
 import type { EventType } from '../workflows/state';
 import { TEST_LINK_SECRET } from './helpers';
@@ -44,7 +44,12 @@ function generatedLog(ideas: number): StoredEvent[] {
       events.push({ id: `${ideaId}:${seq}`, ideaId, seq, type, at: new Date(at).toISOString(), process: process.id, processVersion: 1, source: SOURCES[n % 5]!, stage, detail, ...more });
     };
     const submitter = PEOPLE[n % 5]!;
-    add('submitted', { title: `Idea ${n}`, submitter, ...(n % 4 === 1 ? {} : { campaign: n % 3 ? 'less-waste-2027' : 'autumn-flavours' }), ...(n % 6 ? { estimatedCost: 100 + n, estimatedBenefit: 500 + 3 * n } : {}), ...(n % 4 ? { strategicGoals: GOAL_IDS.slice(n % 3, 1 + (n % 5)) } : {}) }, { actor: submitter });
+    // Now and then the submitter champions their own idea.
+    const champion = n % 7 === 0 ? submitter : PEOPLE[(n + 3) % 5]!;
+    add('submitted', { title: `Idea ${n}`, submitter, champion, ...(n % 4 === 1 ? {} : { campaign: n % 3 ? 'less-waste-2027' : 'autumn-flavours' }), ...(n % 6 ? { estimatedCost: 100 + n, estimatedBenefit: 500 + 3 * n } : {}), ...(n % 4 ? { strategicGoals: GOAL_IDS.slice(n % 3, 1 + (n % 5)) } : {}) }, { actor: submitter });
+    // Duplicates merged into it credit their submitters (one of them credited already elsewhere).
+    const credited = n % 6 === 1 ? [PEOPLE[(n + 1) % 5]!, 'rosa@regular.example'] : [];
+    if (credited.length) add('credited', { from: `idea-duplicate-${n}`, people: credited, by: PEOPLE[2] });
     let ended = false;
     for (const [stageId, gate] of process.steps) {
       if (n % 9 === 8 && stageId === 'build') {
@@ -77,7 +82,16 @@ function generatedLog(ideas: number): StoredEvent[] {
       }
       if (ended) break;
     }
-    if (!ended && n % 3 !== 2) add('launched', { reason: 'launched' });
+    if (!ended && n % 3 !== 2) {
+      add('launched', { reason: 'launched' });
+      // Journeys before the recognition patch thank submitter and champion in one event; after it, one event per person.
+      if (n % 4 === 0) add('recognised', { people: [...new Set([submitter, champion])] });
+      else {
+        const roles = new Map<string, string[]>();
+        for (const [email, role] of [[submitter, 'submitter'], [champion, 'champion'], ...credited.map((email) => [email, 'credited'])] as const) roles.set(email, [...(roles.get(email) ?? []), role]);
+        for (const [email, held] of roles) add('recognised', { person: email, personName: `Name of ${email.split('@')[0]}`, roles: held, source: SOURCES[n % 5], ...(held.includes('credited') ? { from: `idea-duplicate-${n}`, fromTitle: 'Its duplicate' } : {}) });
+      }
+    }
   };
   for (let n = 0; n < ideas; n++) journey(n);
   return events.sort(inLogOrder);
@@ -130,6 +144,11 @@ describe.each(['SQLite', 'PostgreSQL'])('reports in the database on %s', (backen
       expect(goals.stages.some((row) => row.ended === 'killed') && goals.stages.some((row) => !row.ended)).toBe(true);
       expect((all.campaigns as { campaigns: { passedFirstGate: number; launched: number }[] }).campaigns).toEqual([expect.objectContaining({ passedFirstGate: expect.any(Number) }), expect.objectContaining({ launched: expect.any(Number) })]);
       expect((all.campaigns as { total: { ideas: number; passedFirstGate: number; launched: number } }).total).toMatchObject({ ideas: 300, passedFirstGate: expect.any(Number) });
+      const recognised = all.recognition as Recognition;
+      expect(recognised.people.some((row) => row.credited > 0 && row.launched > 0)).toBe(true);
+      expect(recognised.people.find((row) => row.person === 'rosa@regular.example')).toMatchObject({ name: 'Name of rosa', submitted: 0, credited: expect.any(Number), thanked: expect.any(Number) });
+      expect(recognised.total.thanks).toBeGreaterThan(recognised.total.launched);
+      expect(recognised.months.length).toBeGreaterThan(1);
     } finally {
       await store.close();
     }

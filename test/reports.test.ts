@@ -665,7 +665,7 @@ describe('the registry and CSV', () => {
   test('every report has a distinct name, a title and a description, and runs on an empty log', () => {
     expect(new Set(REPORTS.map((report) => report.name)).size).toBe(REPORTS.length);
     expect(REPORTS.map((report) => report.name)).toEqual([
-      'funnel', 'kill-rate', 'cycle-time', 'time-to-decision', 'sources', 'scores', 'decision-mix', 'pilots', 'implementation', 'value', 'participation', 'campaigns', 'portfolio',
+      'funnel', 'kill-rate', 'cycle-time', 'time-to-decision', 'sources', 'scores', 'decision-mix', 'pilots', 'implementation', 'value', 'participation', 'campaigns', 'portfolio', 'recognition',
     ]);
     for (const report of REPORTS) {
       expect(report.title).not.toBe('');

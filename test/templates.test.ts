@@ -17,7 +17,7 @@ describe('every shipped process template carries an idea to launch', () => {
       expect(await client.outcome(ideaId)).toMatchObject({ ideaId, status: 'launched' });
       const events = await store.events({ ideaId });
       expect(events.filter((event) => event.type === 'decided').map((event) => event.detail.decision)).toEqual(expectedGates[processId]!.map(() => 'go'));
-      expect(events.map((event) => event.type).slice(-2)).toEqual(['launched', 'recognised']);
+      expect(events.map((event) => event.type).slice(-3)).toEqual(['launched', 'recognised', 'recognised']);
       // Every shipped template but the express lane runs a pilot on the way (ended here by a reading past its kill line).
       expect(events.filter((event) => event.type === 'pilot_ended').map((event) => event.detail.reason)).toEqual(processId === 'express' ? [] : ['kill-threshold']);
       const thanked = (await store.outbox({ ideaId })).filter((message) => message.purpose === 'recognition').map((message) => message.to.email);

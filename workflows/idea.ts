@@ -52,6 +52,7 @@ import {
   withdrawUpdate,
 } from './messages';
 import { pilotFromPlan, planProblems, planTemplate } from './pilot-plan';
+import { thanksFor } from './recognition';
 import type {
   DecisionRecord,
   EventType,
@@ -123,6 +124,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     optionalCategory: patched('optional-category'),
     /** Similar open ideas are looked for on submission (`similar_found`); a screener or admin merges a duplicate into its survivor (`merged`, `credited`). */
     mergeDuplicates: patched('merge-duplicates'),
+    /** At launch the submitter, the champion and everyone credited are thanked by name, once each: a `recognised` event and a message per person. */
+    recognition: patched('recognition'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -998,8 +1001,15 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
 
   async function launch(): Promise<IdeaOutcome> {
     const outcome = await end('launched', `${idea.title} is launched.`);
-    await record('recognised', { people: uniquePeople([idea.submitter, idea.champion]).map((person) => person.email) });
-    await tell('recognition', [idea.submitter, idea.champion]);
+    if (!since.recognition) {
+      await record('recognised', { people: uniquePeople([idea.submitter, idea.champion]).map((person) => person.email) });
+      await tell('recognition', [idea.submitter, idea.champion]);
+      return outcome;
+    }
+    for (const { person, roles, from } of thanksFor(idea.submitter, idea.champion, state.credited ?? [])) {
+      await record('recognised', { person: person.email, personName: person.name, roles, source: idea.source, ...(from ? { from: from.ideaId, fromTitle: from.title } : {}) });
+      await tell('recognition', [person], { thanks: { roles, ...(from ? { from } : {}) } });
+    }
     return outcome;
   }
 

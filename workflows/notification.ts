@@ -1,4 +1,5 @@
 import type { Person } from './inputs';
+import type { RecognitionRole } from './recognition';
 import type { DecisionRecord, HoldState } from './state';
 
 /** Why a message is sent; one template each. */
@@ -73,6 +74,8 @@ export interface Notification {
   actor?: string;
   /** For `merged`: the idea this one was merged into. */
   survivor?: { ideaId: string; title: string };
+  /** For `recognition` (from the `recognition` patch on): what the one person thanked did for the idea. */
+  thanks?: { roles: RecognitionRole[]; from?: { ideaId: string; title: string } };
   /** For a conditions reminder: the conditions of a conditional go still to be met. */
   conditions?: { gate: string; text: string }[];
 }

@@ -15,7 +15,7 @@ export interface ReportOutput extends ReportRange {
 export function registerReportCommands(program: Command): void {
   const reports = program
     .command('report')
-    .description('how your innovation process performs: funnel, cycle times, decisions, pilots, value, participation, the portfolio by strategic goal')
+    .description('how your innovation process performs: funnel, cycle times, decisions, pilots, value, participation, the portfolio by strategic goal, recognition of who contributed')
     .argument('<name>', `the report: ${REPORTS.map((report) => report.name).join(', ')} (stagegate report list says what each shows)`)
     .option('--from <date>', 'from this day on, YYYY-MM-DD (midnight UTC)')
     .option('--to <date>', 'before this day, YYYY-MM-DD (midnight UTC); the day itself is not included')
@@ -31,7 +31,8 @@ Examples:
   stagegate report funnel --from 2026-11-01 --to 2026-12-01
   stagegate report time-to-decision --json
   stagegate report participation --from 2026-01-01 --csv > participation.csv
-  stagegate report portfolio --from 2027-01-01`,
+  stagegate report portfolio --from 2027-01-01
+  stagegate report recognition --from 2026-01-01 --to 2027-01-01 --json`,
     )
     .action(
       action(async (context, name: string, flags: { from?: string; to?: string; csv?: boolean }) => {

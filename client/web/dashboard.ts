@@ -9,6 +9,7 @@ import {
   implementationReport,
   isDatabase,
   killRateReport,
+  recognitionReport,
   REPORTS,
   reportRangeSchema,
   runReport,
@@ -28,12 +29,14 @@ import { html, layout, type Html } from './html';
 
 /**
  * The owner's view of the innovation process, behind the admin key: the funnel, where ideas
- * stall, who is slow to review, which sources bring ideas that launch; every report as a table
+ * stall, who is slow to review, which sources bring ideas that launch, who contributed; every report as a table
  * and as CSV. Computed from the events log at each request, in its database when it is the events store.
  */
 
 const DAY_MS = 24 * 3_600_000;
 const HOUR_MS = 3_600_000;
+/** How many people the recognition section names; the report lists them all. */
+const TOP_PEOPLE = 10;
 
 /**
  * HTTP basic auth, user `admin`, the admin key as password; compared in constant time. Wrong
@@ -83,6 +86,11 @@ ${table.total ? html`<tfoot><tr>${table.columns.map((column, index) => html`<td>
 </table>`;
 }
 
+/** The first rows of the recognition report's table of people, under its own title. */
+function topPeople(table: ReportTable): ReportTable {
+  return { ...table, title: `Top ${Math.min(TOP_PEOPLE, table.rows.length)} people`, rows: table.rows.slice(0, TOP_PEOPLE) };
+}
+
 interface SourcesOverTime {
   months: string[];
   sources: { name: string; values: number[] }[];
@@ -107,10 +115,10 @@ function perMonthAndSource(counts: { month: string; source: string; ideas: numbe
   return { months, sources: sources.map((source) => ({ name: source, values: months.map((month) => ideas(source, month)) })) };
 }
 
-/** What the dashboard's page draws: six reports and the sources over time. */
+/** What the dashboard's page draws: seven reports and the sources over time. */
 export async function dashboardData(source: EventSource | ReportDatabase, range: ReportRange) {
   if (isDatabase(source)) {
-    const [funnel, cycle, sources, decisions, kills, implemented, overTime] = await Promise.all([
+    const [funnel, cycle, sources, decisions, kills, implemented, overTime, recognition] = await Promise.all([
       runReport(funnelReport, source, range),
       runReport(cycleTimeReport, source, range),
       runReport(sourcesReport, source, range),
@@ -118,8 +126,9 @@ export async function dashboardData(source: EventSource | ReportDatabase, range:
       runReport(killRateReport, source, range),
       runReport(implementationReport, source, range),
       sourcesOverTimeInDatabase(source, range),
+      runReport(recognitionReport, source, range),
     ]);
-    return { funnel, cycle, sources, decisions, kills, implemented, overTime };
+    return { funnel, cycle, sources, decisions, kills, implemented, overTime, recognition };
   }
   const events = await source.events({ to: range.to });
   return {
@@ -130,6 +139,7 @@ export async function dashboardData(source: EventSource | ReportDatabase, range:
     kills: killRateReport.run(events, range),
     implemented: implementationReport.run(events, range),
     overTime: sourcesOverTime(events, range),
+    recognition: recognitionReport.run(events, range),
   };
 }
 
@@ -150,7 +160,7 @@ export function dashboardRoutes(options: { events: EventSource | ReportDatabase;
     '/',
     wrap(async (request, response) => {
       const range = rangeOf(request);
-      const { funnel, cycle, sources, decisions, kills, implemented, overTime } = await dashboardData(options.events, range);
+      const { funnel, cycle, sources, decisions, kills, implemented, overTime, recognition } = await dashboardData(options.events, range);
       const query = new URLSearchParams(Object.entries(range).filter(([, value]) => value) as [string, string][]).toString();
       const percent = (value?: number) => (value === undefined ? '–' : `${Math.round(value * 100)} %`);
       response.type('html').send(
@@ -187,6 +197,14 @@ ${barChart('Median hours from a gate opening to the reviewer\'s vote', decisions
 <section aria-labelledby="sources"><h2 id="sources">Where ideas come from, and which launch</h2>
 ${barChart('Ideas submitted by source', sources.sources.map((row) => ({ label: row.source, value: row.submitted, text: `${row.submitted} · ${row.launched} launched (${percent(row.launchRate)})` })), { colour: '#16703a' })}
 ${overTime.months.length ? columnChart('Ideas submitted per month, by source', overTime.months, overTime.sources) : html`<p class="meta">No ideas submitted in this period.</p>`}
+</section>
+<section aria-labelledby="recognition"><h2 id="recognition">Recognition: who contributed</h2>
+<p>${recognition.total.contributors} people submitted, championed or were credited on ideas in this period; ${recognition.total.thanks} thanks went out as ${recognition.total.launched} ideas launched. <a href="/dashboard/reports/recognition${query ? `?${query}` : ''}">Every person</a></p>
+${recognition.people.length
+  ? html`${barChart('Top people: ideas launched that they submitted, championed or were credited on', recognition.people.slice(0, TOP_PEOPLE).map((row) => ({ label: row.name ?? row.person, value: row.launched, text: `${row.launched} launched · thanked ${row.thanked}` })), { colour: '#a3306b' })}
+${tableHtml(topPeople(recognitionReport.tables(recognition)[0]!))}`
+  : html`<p class="meta">Nobody contributed in this period.</p>`}
+${recognition.sources.length ? barChart('Contributors per source', recognition.sources.map((row) => ({ label: row.source, value: row.contributors, text: `${row.contributors} contributors · ${row.launched} launched · ${row.thanks} thanks` })), { colour: '#a3306b' }) : ''}
 </section>
 <section aria-labelledby="all"><h2 id="all">Every report</h2>
 <ul class="plain">${REPORTS.map((report) => html`<li><a href="/dashboard/reports/${report.name}${query ? `?${query}` : ''}">${report.title}</a> (<a href="/dashboard/reports/${report.name}.csv${query ? `?${query}` : ''}">CSV</a>): ${report.description}</li>`)}</ul>
