@@ -219,6 +219,31 @@ export const mergeSchema = producing<Merge>()(z
 /** The input of `merge`. */
 export type MergeInput = z.input<typeof mergeSchema>;
 
+/**
+ * A reviewer hands their review in the open round to a colleague of the people directory (`to`);
+ * `by` is who hands it over, the reviewer unless an admin does it for them.
+ */
+export const delegationSchema = z
+  .object({
+    reviewer: email,
+    to: email,
+    by: email.optional(),
+    gate: gateId.optional(),
+    round: z.number().int().min(1).optional(),
+    ...identified,
+  })
+  .strict()
+  .refine((delegation) => delegation.to !== delegation.reviewer, { path: ['to'], message: 'a reviewer cannot hand the review to themselves' });
+/** The input of `delegateReview`. */
+export type DelegationInput = z.input<typeof delegationSchema>;
+
+/** The day `people` (who stands in for whom) is asked about. */
+export const standInDaySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-07-14').refine((value) => !Number.isNaN(Date.parse(value)), 'expected a real date like 2026-07-14');
+
+/** `syncPeople`: the admin who runs it, when a person does (the worker that noticed the people file change names nobody). */
+export const peopleSyncSchema = z.object({ by: email.optional() }).strict();
+export type PeopleSyncInput = z.input<typeof peopleSyncSchema>;
+
 /** An admin sets (or changes) an idea's category. */
 export const categoriseSchema = producing<Categorise>()(z.object({ category: z.enum(IDEA_CATEGORIES), by: email, ...identified }).strict());
 /** The input of `categorise`. */
