@@ -4,7 +4,12 @@ import { LIMITS, limitedList, requiredText } from './text';
 import { readYamlFile } from './yaml';
 
 const email = z.email().max(254, 'at most 254 characters').transform((address) => address.toLowerCase());
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-07-14').refine((value) => !Number.isNaN(Date.parse(value)), 'expected a real date like 2026-07-14');
+/** A day as YYYY-MM-DD, a real one (not 2026-02-30). */
+export const daySchema = z.string().refine((value) => {
+  const time = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
+  return !Number.isNaN(time) && new Date(time).toISOString().startsWith(value);
+}, 'expected a date like 2026-07-14');
+const day = daySchema;
 
 /** A time a person is away, both days included, and who receives the reviews opened meanwhile. */
 export const absenceSchema = z.object({ from: day, to: day, standIn: email }).strict();

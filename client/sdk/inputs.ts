@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { daySchema } from '../../config/people';
 import { DECISIONS, kpiSchema, SCORE_MAX, SCORE_MIN } from '../../config/process';
 import { durationSchema } from '../../config/duration';
 import { LIMITS, limitedList, optionalText, requiredText } from '../../config/text';
@@ -238,7 +239,7 @@ export const delegationSchema = z
 export type DelegationInput = z.input<typeof delegationSchema>;
 
 /** The day `people` (who stands in for whom) is asked about. */
-export const standInDaySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-07-14').refine((value) => !Number.isNaN(Date.parse(value)), 'expected a real date like 2026-07-14');
+export const standInDaySchema = daySchema;
 
 /** `syncPeople`: the admin who runs it, when a person does (the worker that noticed the people file change names nobody). */
 export const peopleSyncSchema = z.object({ by: email.optional() }).strict();
