@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadProcesses, type DecisionLabels, type ProcessDefinition } from '../config/process';
 import type { Settings } from '../config/settings';
+import { currentPeopleDirectory, peopleForRound, type RoundPeople, type RoundPeopleRequest } from '../config/people';
 import { messageIdFor, SmtpRejection, type Mailer } from './email/mailer';
 import { pullKpiReading } from './kpi';
 import { findSimilarOpenIdeas, type IdeaText } from './similar';
@@ -15,7 +16,7 @@ import type { SimilarIdea } from '../workflows/state';
 
 export interface ActivityContext {
   store: Store;
-  settings: Pick<Settings, 'publicUrl' | 'linkSecret' | 'linkTtl' | 'mail' | 'calendar'> & Partial<Pick<Settings, 'outboxRetention' | 'processesDir'> & WebhookSettings>;
+  settings: Pick<Settings, 'publicUrl' | 'linkSecret' | 'linkTtl' | 'mail' | 'calendar'> & Partial<Pick<Settings, 'outboxRetention' | 'processesDir' | 'peopleFile'> & WebhookSettings>;
   /** Sends the messages by SMTP; without one they stay in the outbox. The worker makes one when `mail.smtp` is set. */
   mailer?: Mailer;
   /** Counters for Prometheus; none when not given. */
@@ -80,6 +81,15 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
     /** The pseudonyms of a round's reviewers, by address, for the `StageGateAwaiting` search attribute: the workflow has no key to make them. */
     async reviewerPseudonyms(emails: string[]): Promise<Record<string, string>> {
       return Object.fromEntries(emails.map((email) => [email, reviewerPseudonym(secret, email)]));
+    },
+
+    /**
+     * The reviewers, escalation contacts and admins of a round from the people directory as the
+     * file says now (read again whenever it changed), absences applied (see `peopleForRound`).
+     */
+    async peopleForRound(request: RoundPeopleRequest): Promise<RoundPeople> {
+      if (!settings.peopleFile) throw ApplicationFailure.nonRetryable('the worker has no people file (peopleFile) to resolve a round from', 'no-people-file');
+      return peopleForRound(currentPeopleDirectory(settings.peopleFile), request);
     },
 
     /** The open ideas most like a new one, by title and description, from the events store (see activities/similar.ts). */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { durationSchema, formatDuration } from './duration';
 import { LIMITS, limitedList, optionalText, requiredText } from './text';
 import { ConfigError, readYamlFile } from './yaml';
-import { type PeopleDirectory, type Person, resolvePeople } from './people';
+import { type PeopleDirectory, type PersonRef, resolvePeople } from './people';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a lowercase id like "idea-screen" (at most 64 characters)');
 /** A role of the people directory. */
@@ -204,14 +204,19 @@ export type Criterion = GateDefinition['criteria'][number];
 export type PilotDefinition = NonNullable<StageDefinition['pilot']>;
 export type Kpi = PilotDefinition['kpis'][number];
 
-/** A gate with its reviewers and escalation contacts resolved to people, as snapshotted into an idea. */
-export type ResolvedGate = Omit<GateDefinition, 'reviewers' | 'escalateTo'> & { reviewers: Person[]; escalateTo: Person[] };
+/**
+ * A gate with its reviewers and escalation contacts resolved to people, as snapshotted into an
+ * idea; `selectors` keeps whom the template names, so a round resolves them from the people
+ * directory as it is when it opens. Ideas submitted before that have none: their rounds ask the
+ * people of the snapshot.
+ */
+export type ResolvedGate = Omit<GateDefinition, 'reviewers' | 'escalateTo'> & { reviewers: PersonRef[]; escalateTo: PersonRef[]; selectors?: Pick<GateDefinition, 'reviewers' | 'escalateTo'> };
 export type PilotLimits = PilotDefinition['limits'];
 /**
  * A pilot with its recorders resolved to people, as snapshotted into an idea. Snapshots of ideas
  * submitted before recorders, places or plan limits existed have none of them.
  */
-export type ResolvedPilot = Omit<PilotDefinition, 'recorders' | 'place' | 'limits'> & { recorders?: Person[]; place?: string; limits?: PilotLimits };
+export type ResolvedPilot = Omit<PilotDefinition, 'recorders' | 'place' | 'limits'> & { recorders?: PersonRef[]; place?: string; limits?: PilotLimits };
 export type ResolvedStage = Omit<StageDefinition, 'gate' | 'pilot'> & { gate?: ResolvedGate; pilot?: ResolvedPilot };
 export type ResolvedProcess = Omit<ProcessDefinition, 'stages'> & { stages: ResolvedStage[] };
 
@@ -268,12 +273,17 @@ export function resolveProcess(
     }
     const escalateTo = resolvePeople(directory, gate.escalateTo);
     if (escalateTo.length === 0) throw new ConfigError(`${where}: escalateTo names nobody in the people directory`);
-    return { ...stage, pilot, gate: { ...gate, reviewers, escalateTo } };
+    return { ...stage, pilot, gate: { ...gate, reviewers: reviewers.map(personRef), escalateTo: escalateTo.map(personRef), selectors: { reviewers: gate.reviewers, escalateTo: gate.escalateTo } } };
   });
   return { ...process, stages };
 }
 
 /** A pilot's recorders, named by email or by role, as people of the directory (like a gate's reviewers). */
-function resolveRecorders(directory: PeopleDirectory, recorders: string[]): Person[] {
-  return resolvePeople(directory, { people: recorders.filter((entry) => entry.includes('@')), roles: recorders.filter((entry) => !entry.includes('@')) });
+function resolveRecorders(directory: PeopleDirectory, recorders: string[]): PersonRef[] {
+  return resolvePeople(directory, { people: recorders.filter((entry) => entry.includes('@')), roles: recorders.filter((entry) => !entry.includes('@')) }).map(personRef);
+}
+
+/** A person as an idea keeps them: address and name, not the directory's roles, status or absences. */
+function personRef(person: PersonRef): PersonRef {
+  return { email: person.email, name: person.name };
 }

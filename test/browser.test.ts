@@ -83,6 +83,43 @@ describe('a reviewer on a phone, in a real browser', () => {
     }, { ...settings, publicUrl: 'http://127.0.0.1:1' });
   });
 
+  test('a reviewer hands the review to a colleague from the review page; the colleague gets their own link, the old one is refused', async () => {
+    const settings = { ...testSettings(), linkSecret: SECRET, publicUrl: 'http://127.0.0.1:1' };
+    const maya = 'maya@cornerbakery.example';
+    const reviewLink = (text: string) => /http:\/\/127\.0\.0\.1:1(\/review\/[A-Za-z0-9_-]{40,})/.exec(text)?.[1];
+    await withStack(async ({ client, store }) => {
+      const web = await startWebServer({ client, settings, outbox: store, port: 0 });
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+      try {
+        const { ideaId } = await client.submitIdea(idea({ title: 'Loyalty cards' }));
+        await waitForIdea(client, ideaId, inReview('screen'));
+        const hamidLink = reviewLink((await messageTo(store, ideaId, HEAD_BAKER, 'review-request')).text)!;
+        const page = await context.newPage();
+        await page.goto(`${web.url}${hamidLink}`);
+        await page.getByRole('heading', { name: 'Hand this review to a colleague' }).waitFor();
+        await page.getByLabel("Your colleague's email").fill(maya);
+        await page.screenshot({ path: join(ARTEFACTS_DIR, 'review-hand-over.png'), fullPage: true });
+        await page.getByRole('button', { name: 'Hand this review over' }).click();
+        await page.waitForSelector('text=Handed over to Maya Chen');
+
+        const status = await client.getIdea(ideaId);
+        expect(status.round!.reviewers.map((reviewer) => reviewer.email)).toEqual([maya, 'sofia@cornerbakery.example']);
+        const events = await store.events({ ideaId });
+        expect(events.filter((event) => event.type === 'review_delegated').map((event) => event.detail)).toEqual([expect.objectContaining({ from: HEAD_BAKER, to: maya, by: HEAD_BAKER, via: 'link' })]);
+        // Maya's own link opens her review; Hamid's is refused.
+        const mayaLink = reviewLink((await messageTo(store, ideaId, maya, 'review-request')).text)!;
+        await page.goto(`${web.url}${mayaLink}`);
+        expect(await page.textContent('.meta')).toContain('reviewing as Maya Chen');
+        const old = await page.goto(`${web.url}${hamidLink}`);
+        expect(old!.status()).toBe(410);
+        await page.waitForSelector(`text=You handed this review to ${maya}`);
+      } finally {
+        await context.close();
+        await web.close();
+      }
+    }, settings);
+  });
+
   test('the outbox of the embedded default lists messages with clickable links', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'stagegate-outbox-'));
     const settings = { ...testSettings(), linkSecret: SECRET, dataDir };

@@ -65,6 +65,13 @@ const peopleCases: [string, (people: Tree) => unknown, RegExp][] = [
   ['a person listed twice', (p) => ((p.people as Tree[])[1]!.email = (p.people as Tree[])[0]!.email, p), /people\[1\]\.email: .*twice/],
   ['roles that are not a list', (p) => ((p.people as Tree[])[0]!.roles = 'owner', p), /people\[0\]\.roles: /],
   ['a name of the wrong type', (p) => ((p.people as Tree[])[0]!.name = { first: 'Olivia' }, p), /people\[0\]\.name: /],
+  ['active that is not true or false', (p) => ((p.people as Tree[])[0]!.active = 'no', p), /people\[0\]\.active: /],
+  ['an absence ending before it starts', (p) => ((p.people as Tree[])[1]!.absences = [{ from: '2026-08-14', to: '2026-08-03', standIn: 'maya@cornerbakery.example' }], p), /people\[1\]\.absences\[0\]\.to: 2026-08-03 is before from \(2026-08-14\)/],
+  ['an absence from a day that is not one', (p) => ((p.people as Tree[])[1]!.absences = [{ from: 'Monday', to: '2026-08-03', standIn: 'maya@cornerbakery.example' }], p), /people\[1\]\.absences\[0\]\.from: expected a date like/],
+  ['a stand-in not in the directory', (p) => ((p.people as Tree[])[1]!.absences = [{ from: '2026-08-03', to: '2026-08-14', standIn: 'mallory@evil.example' }], p), /people\[1\]\.absences\[0\]\.standIn: "mallory@evil\.example" is not in the people directory/],
+  ['a stand-in for themselves', (p) => ((p.people as Tree[])[1]!.absences = [{ from: '2026-08-03', to: '2026-08-14', standIn: 'hamid@cornerbakery.example' }], p), /people\[1\]\.absences\[0\]\.standIn: a person cannot stand in for themselves/],
+  ['a deactivated stand-in', (p) => (((p.people as Tree[])[4]!.active = false), ((p.people as Tree[])[1]!.absences = [{ from: '2026-08-03', to: '2026-08-14', standIn: 'maya@cornerbakery.example' }]), p), /people\[1\]\.absences\[0\]\.standIn: "maya@cornerbakery\.example" is deactivated/],
+  ['an absence with an unknown field', (p) => ((p.people as Tree[])[1]!.absences = [{ from: '2026-08-03', to: '2026-08-14', standIn: 'maya@cornerbakery.example', reason: 'holiday' }], p), /people\[1\]\.absences\[0\]: .*reason/],
 ];
 
 /** [case, environment, the variable and problem the refusal must name] */
@@ -321,6 +328,16 @@ const sdkCases: SdkCase[] = [
   ['a merge with a 1 MB reason', (c, id) => c.merge(id, { into: 'no-such-idea', by: HEAD_BAKER, reason: huge }), 'invalid-input', /merge: reason/],
   ['a merge with an unknown field', (c, id) => c.merge(id, { into: 'no-such-idea', by: HEAD_BAKER, credit: false } as never), 'invalid-input', /credit/],
   ['a list of an unknown status', (c) => c.listIdeas({ status: 'lost' as 'merged' }), 'invalid-input', /filter: status/],
+  // Hand-overs and the people directory
+  ['a hand-over to someone not in the people directory', (c, id) => c.delegateReview(id, { reviewer: HEAD_BAKER, to: 'mallory@evil.example' }), 'invalid-delegation', /delegation: to: mallory@evil\.example is not in the people directory/],
+  ['a hand-over to the reviewer themselves', (c, id) => c.delegateReview(id, { reviewer: HEAD_BAKER, to: HEAD_BAKER }), 'invalid-input', /delegation: to: a reviewer cannot hand the review to themselves/],
+  ['a hand-over to an address that is not one', (c, id) => c.delegateReview(id, { reviewer: HEAD_BAKER, to: 'maya at the bakery' }), 'invalid-input', /delegation: to: /],
+  ['a hand-over with an unknown field', (c, id) => c.delegateReview(id, { reviewer: HEAD_BAKER, to: 'maya@cornerbakery.example', note: 'x' } as never), 'invalid-input', /note/],
+  ['a hand-over to the champion', (c, id) => c.delegateReview(id, { reviewer: HEAD_BAKER, to: 'leo@cornerbakery.example' }), 'not-allowed', /champion .* does not allow self-review/],
+  ['a hand-over to someone already asked', (c, id) => c.delegateReview(id, { reviewer: HEAD_BAKER, to: SHOP_MANAGER }), 'invalid-delegation', /already a reviewer of Screen round 1/],
+  ['a hand-over of a review someone else was asked for', (c, id) => c.delegateReview(id, { reviewer: 'maya@cornerbakery.example', to: OWNER }), 'not-a-reviewer', /maya@cornerbakery\.example is not a reviewer of Screen round 1/],
+  ['a people sync by someone who is not an admin', (c) => c.syncPeople({ by: SHOP_MANAGER }), 'not-allowed', /sofia@cornerbakery\.example .* admin/],
+  ['stand-ins on a day that is not one', async (c) => c.standIns('2026-02-30'), 'invalid-input', /on: \(root\): expected a date like 2026-07-14$/],
   // Ids
   ['an idea id with a path in it', (c) => c.getIdea('../etc/passwd'), 'invalid-input', /ideaId/],
   ['an idea id nobody submitted', (c) => c.getIdea('no-such-idea'), 'unknown-idea', /no-such-idea/],
@@ -489,6 +506,11 @@ const cliCases: [string, (ideaId: string) => string[], number, RegExp][] = [
   ['a category set by someone who is not an admin', (id) => ['idea', 'categorise', id, '--category', 'service', '--by', SHOP_MANAGER], 1, /admin/],
   ['an unknown category set', (id) => ['idea', 'categorise', id, '--category', 'magic', '--by', OWNER], 2, /categorise: category/],
   ['a list of an unknown status', () => ['idea', 'list', '--status', 'lost'], 2, /filter: status/],
+  ['a hand-over without --to', (id) => ['gate', 'delegate', id, '--reviewer', HEAD_BAKER], 2, /--to/],
+  ['a hand-over to an address that is not one', (id) => ['gate', 'delegate', id, '--reviewer', HEAD_BAKER, '--to', 'maya'], 2, /delegation: to: /],
+  ['a hand-over to the champion', (id) => ['gate', 'delegate', id, '--reviewer', HEAD_BAKER, '--to', 'leo@cornerbakery.example'], 1, /does not allow self-review/],
+  ['stand-ins on a day that is not one', () => ['people', '--on', 'tomorrow'], 2, /--on: expected a date like/],
+  ['a people sync by a stranger', () => ['people', 'sync', '--by', 'mallory@evil.example'], 1, /mallory@evil\.example, who is not in the people directory/],
   ['a route without an idea file', () => ['process', 'route'], 2, /--file/],
   ['a route for an idea file that is not there', () => ['process', 'route', '--file', '/nonexistent/idea.yaml'], 1, /\/nonexistent\/idea\.yaml: cannot be read/],
   ['a route for an idea with an unknown source', () => ['process', 'route', '--file', writeYaml('idea', { title: 't', description: 'd', source: 'rumour', submitter: { email: 'leo@cornerbakery.example', name: 'Leo' }, category: 'service' })], 2, /idea\.yaml: source: /],

@@ -252,7 +252,7 @@ describe('people directory', () => {
 
   test('emails are lower-cased', () => {
     const directory = peopleDirectorySchema.parse({ organisation: 'Bakery', people: [{ email: 'Olivia@CornerBakery.Example', name: 'Olivia' }] });
-    expect(directory.people).toEqual([{ email: 'olivia@cornerbakery.example', name: 'Olivia', roles: [] }]);
+    expect(directory.people).toEqual([{ email: 'olivia@cornerbakery.example', name: 'Olivia', roles: [], active: true, absences: [] }]);
   });
 
   test('an email listed twice, in any case, is rejected naming people[1].email', () => {

@@ -8,6 +8,7 @@ import { openStore } from '../store';
 import { loadTemporalConnection, type Settings } from '../config/settings';
 import type { Health } from './metrics';
 import { explainConnectFailure } from '../config/temporal';
+import { watchPeopleFile } from './people-watch';
 
 /** Bundles the workflow code once; every worker of the process reuses the bundle. */
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
@@ -77,9 +78,11 @@ export async function createStageGateWorker(options: CreateWorkerOptions): Promi
     return {
       worker,
       async run() {
+        const people = watchPeopleFile(settings, options.namespace);
         try {
           await worker.run();
         } finally {
+          await people.stop();
           await release();
         }
       },

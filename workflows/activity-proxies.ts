@@ -20,6 +20,12 @@ export const { reviewerPseudonyms } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
 });
 
+/** Who a round asks, from the people directory as it is now; a local activity too: the worker reads the file, one marker in history. */
+export const { peopleForRound } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
 /**
  * Looking for similar open ideas on submission: two short tries, then the journey goes on without
  * them, so an events store that does not answer holds the first gate back by seconds, not minutes.

@@ -10,6 +10,11 @@ const DAY = 24 * 60 * 60 * 1000;
 /** An instant as the ISO text that states, events and messages carry; now (the workflow's now) by default. */
 export const iso = (millis: number = Date.now()) => new Date(millis).toISOString();
 
+/** The day (YYYY-MM-DD) an instant falls on in the time zone, UTC without one. */
+export function localDate(instant: number, timeZone: string | undefined): string {
+  return timeZone ? localParts(instant, timeZone).date : iso(instant).slice(0, 10);
+}
+
 /** The local date (YYYY-MM-DD), ISO weekday and milliseconds since local midnight of an instant. */
 function localParts(instant: number, timeZone: string): { date: string; weekday: number; sinceMidnight: number } {
   const parts = Object.fromEntries(

@@ -17,14 +17,15 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { ResolvedGate, ResolvedStage } from '../config/process';
-import type { Action, Categorise, Hold, Identified, Merge, Override, Person, Ready, Vote } from './inputs';
+import type { PersonRef, RoundPeopleRequest } from '../config/people';
+import type { Action, Categorise, Delegation, Hold, Identified, Merge, Override, Person, Ready, Reassignment, Vote } from './inputs';
 import { identifiedBy } from './inputs';
 import { SMTP_REJECTED, type Notification, type NotificationPurpose, type SmtpRejectedDetails } from './notification';
-import { findSimilarIdeas, notify, recordEvent, reviewerPseudonyms } from './activity-proxies';
+import { findSimilarIdeas, notify, peopleForRound, recordEvent, reviewerPseudonyms } from './activity-proxies';
 import { categoryOfVotes } from './category';
-import { addBusinessTime, iso } from './calendar';
+import { addBusinessTime, iso, localDate } from './calendar';
 import { packageFingerprint } from './gate-package';
-import { decideGate, isQuorumMet } from './gate-rules';
+import { decideGate, isQuorumMet, votesNeeded } from './gate-rules';
 import { pilotRun } from './pilot';
 import { addVote, closedReason, closeRound, decisionFor, openRound, receiptFor, sameVote, type RoundResult } from './round';
 import {
@@ -32,12 +33,14 @@ import {
   categoriseUpdate,
   claimMergeUpdate,
   creditSignal,
+  delegateReviewUpdate,
   holdUpdate,
   ideaWorkflowId,
   mergeUpdate,
   markConditionsMetUpdate,
   markReadyUpdate,
   overrideDecisionUpdate,
+  reassignReviewerUpdate,
   reject,
   resumeUpdate,
   reviewOpenedSignal,
@@ -63,6 +66,7 @@ import type {
   OpenRound,
   PilotInput,
   PilotResult,
+  ReplacementReceipt,
   ResumePoint,
   VoteReceipt,
 } from './state';
@@ -126,6 +130,12 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     mergeDuplicates: patched('merge-duplicates'),
     /** At launch the submitter, the champion and everyone credited are thanked by name, once each: a `recognised` event and a message per person. */
     recognition: patched('recognition'),
+    /**
+     * A round asks the people the directory has when it opens (absences, deactivations and the
+     * idea's own people applied) and records them; rights to decide follow the admins it found;
+     * a reviewer can hand the review over (`delegateReview`) or be replaced (`reassignReviewer`).
+     */
+    peopleAtRound: patched('people-at-round'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -283,7 +293,12 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     showAwaiting();
   }
 
-  const isAdmin = (email: string) => admins.includes(email);
+  /** The admins as the people directory had them when a round last looked; the submission's list on journeys before that. */
+  const isAdmin = (email: string) => (since.peopleAtRound && state.admins ? state.admins : admins).includes(email);
+  /** How many reviewers a round asked: those on the round itself once rounds resolve their people, else the gate's snapshot. */
+  const askedCount = (round: OpenRound) => (since.peopleAtRound ? round.reviewers.length : currentGate().reviewers.length);
+  /** Whom a round escalates to: the contacts it resolved, else the gate's snapshot. */
+  const contactsOf = (round: OpenRound, gate: ResolvedGate) => (since.peopleAtRound && round.escalateTo ? round.escalateTo : gate.escalateTo);
   const openConditions = () => state.conditions.filter((c) => !c.met);
 
   // ---- handlers -----------------------------------------------------------------------------
@@ -319,7 +334,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         if (earlier) return receiptFor(idea.ideaId, round, earlier);
         const counted = addVote(round, vote, iso());
         const gate = currentGate();
-        if (isQuorumMet(gate.quorum, gate.reviewers.length, round.votes)) decide(round, { ...decideGate(gate, round.votes), decidedBy: 'reviewers' });
+        if (isQuorumMet(gate.quorum, askedCount(round), round.votes)) decide(round, { ...decideGate(gate, round.votes), decidedBy: 'reviewers' });
         showAwaiting();
         recordInBackground('vote_cast', voteDetail(vote), vote.reviewer);
         return receiptFor(idea.ideaId, round, counted);
@@ -399,6 +414,95 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     // A category in a vote is counted only for an idea that has none: refused rather than ignored.
     if (vote.category && state.category) reject('wrong-status', `"${idea.title}" is already categorised as ${state.category}: vote without a category (an admin can change it).`);
   }
+
+  /** What a round asks of the people directory: the gate's selectors (the snapshot's people for ideas submitted before selectors), whose idea it is, and today. */
+  function roundPeopleRequest(gate: ResolvedGate): RoundPeopleRequest {
+    const selectors = gate.selectors ?? { reviewers: { people: gate.reviewers.map((person) => person.email), roles: [] }, escalateTo: { people: gate.escalateTo.map((person) => person.email), roles: [] } };
+    return { ...selectors, allowSelfReview: gate.allowSelfReview, submitter: idea.submitter.email, champion: idea.champion.email, on: localDate(Date.now(), calendar?.timeZone) };
+  }
+
+  /**
+   * Refuses a hand-over or reassignment the open round cannot take: journeys from before rounds
+   * resolved their people, no round open, a reviewer not (or no longer) in it or who has voted.
+   */
+  function validateReplacement(reviewer: string, target: { gate?: string; round?: number }, what: string): OpenRound {
+    if (!since.peopleAtRound) reject('wrong-status', `"${idea.title}" started its journey before reviews could be handed over or reassigned; ${what} is not possible for it.`);
+    requireActive();
+    requireOpenRound(target);
+    const round = state.round;
+    if (!round || state.status !== 'in-review') reject('gate-closed', `No gate round of "${idea.title}" is open: the idea is ${state.status}.`);
+    const person = round.reviewers.find((candidate) => candidate.email === reviewer);
+    if (!person) {
+      const gone = round.replaced?.find((replaced) => replaced.from === reviewer);
+      reject('not-a-reviewer', gone ? `${reviewer} is no longer a reviewer of ${round.gateName} round ${round.round}: ${gone.why === 'delegated' ? `handed to ${gone.to}` : `reassigned${gone.to ? ` to ${gone.to}` : ''}`} at ${gone.at}. Nothing was changed.` : `${reviewer} is not a reviewer of ${round.gateName} round ${round.round}. Nothing was changed.`);
+    }
+    if (person.voted) reject('already-voted', `${person.name} has already voted in ${round.gateName} round ${round.round}, so the review cannot be handed on. Nothing was changed.`);
+    return round;
+  }
+
+  /** Puts `to` in the place of `from` in the round (or takes `from` out when nobody is left to ask), and counts the quorum again over the people asked. */
+  function replaceReviewer(open: OpenRound, from: string, to: PersonRef | undefined, why: 'delegated' | 'removed' | 'deactivated', by: string): void {
+    const index = open.reviewers.findIndex((person) => person.email === from);
+    open.reviewers.splice(index, 1, ...(to ? [{ email: to.email, name: to.name, voted: false }] : []));
+    (open.replaced ??= []).push({ from, ...(to ? { to: to.email } : {}), why, by, at: iso() });
+    open.votesNeeded = votesNeeded(open.quorum, open.reviewers.length);
+    const gate = currentGate();
+    if (open.reviewers.length === 0) open.nobodyLeft = `Nobody is left to review ${gate.name}: ${from} was ${why} and nobody else can be asked.`;
+    else if (isQuorumMet(gate.quorum, open.reviewers.length, open.votes)) decide(open, { ...decideGate(gate, open.votes), decidedBy: 'reviewers' });
+  }
+
+  /** The new reviewer gets the round's review request, with their own link, and `StageGateAwaiting` shows them. */
+  async function askInstead(open: OpenRound, to: PersonRef | undefined): Promise<void> {
+    if (to && open.phase !== 'closing') await tell('review-request', [to], { gate: gateFacts(currentGate(), open) });
+    if (since.awaitedReviewers && state.round === open) await awaitReviewers(open);
+  }
+
+  const replacementReceipt = (open: OpenRound, from: string, to: string | undefined, replaced: boolean): ReplacementReceipt => ({ ideaId: idea.ideaId, gate: open.gate, round: open.round, from, ...(to ? { to } : {}), replaced });
+
+  setHandler(
+    delegateReviewUpdate,
+    async (delegation: Delegation): Promise<ReplacementReceipt> => {
+      const open = state.round!;
+      replaceReviewer(open, delegation.reviewer, delegation.to, 'delegated', delegation.by);
+      recordInBackground('review_delegated', { from: delegation.reviewer, to: delegation.to.email, by: delegation.by, ...identifiedBy(delegation) }, delegation.by);
+      await askInstead(open, delegation.to);
+      return replacementReceipt(open, delegation.reviewer, delegation.to.email, true);
+    },
+    {
+      validator: (delegation: Delegation) => {
+        const round = validateReplacement(delegation.reviewer, delegation, 'handing a review over');
+        const to = delegation.to.email;
+        if (delegation.by !== delegation.reviewer && !isAdmin(delegation.by)) reject('not-allowed', `Only ${delegation.reviewer} (or an admin) can hand their review over; ${delegation.by} cannot. Nothing was changed.`);
+        if (to === delegation.reviewer) reject('invalid-delegation', `${to} cannot hand the review to themselves. Nothing was changed.`);
+        // No self-approval, whoever delegates: the idea's own people review it only where the gate allows it.
+        if (!currentGate().allowSelfReview && (to === idea.submitter.email || to === idea.champion.email)) {
+          reject('not-allowed', `${to} is the ${to === idea.submitter.email ? 'submitter' : 'champion'} of "${idea.title}" and cannot review it: ${round.gateName} does not allow self-review. Nothing was changed.`);
+        }
+        if (round.reviewers.some((person) => person.email === to)) reject('invalid-delegation', `${to} is already a reviewer of ${round.gateName} round ${round.round}; hand the review to someone else. Nothing was changed.`);
+      },
+    },
+  );
+
+  setHandler(
+    reassignReviewerUpdate,
+    async (reassignment: Reassignment): Promise<ReplacementReceipt> => {
+      const open = state.round!;
+      const gate = currentGate();
+      const asked = [...open.reviewers.map((person) => person.email), ...(open.replaced ?? []).map((replaced) => replaced.from)];
+      const people = await peopleForRound({ ...roundPeopleRequest(gate), asked, replacing: reassignment.reviewer });
+      // Looked up meanwhile: the reviewer voted, was replaced by another sync, or is back in the directory.
+      const still = state.round === open && open.phase !== 'closing' && open.reviewers.some((person) => person.email === reassignment.reviewer && !person.voted);
+      if (!still || people.replacingActive) return replacementReceipt(open, reassignment.reviewer, undefined, false);
+      Object.assign(open, { escalateTo: people.escalateTo, admins: people.admins });
+      state.admins = people.admins;
+      const to = people.replacement;
+      replaceReviewer(open, reassignment.reviewer, to, reassignment.why, reassignment.by);
+      recordInBackground('reviewer_reassigned', { from: reassignment.reviewer, ...(to ? { to: to.email } : {}), why: reassignment.why, ...(open.nobodyLeft ? { nobodyLeft: open.nobodyLeft } : {}) }, reassignment.by);
+      await askInstead(open, to);
+      return replacementReceipt(open, reassignment.reviewer, to?.email, true);
+    },
+    { validator: (reassignment: Reassignment) => void validateReplacement(reassignment.reviewer, {}, 'reassigning a reviewer') },
+  );
 
   setHandler(
     mergeUpdate,
@@ -527,7 +631,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         if (since.exactlyOnce) requireOpenRound(override);
         requireActive();
         if (state.status !== 'in-review' || !state.round) reject('wrong-status', `Only an open gate round can be decided; the idea is ${state.status}.`);
-        const contacts = currentGate().escalateTo.map((person) => person.email);
+        const contacts = contactsOf(state.round, currentGate()).map((person) => person.email);
         if (!isAdmin(override.by) && !contacts.includes(override.by)) reject('not-allowed', `${override.by} is neither an admin nor an escalation contact of ${state.round.gateName}.`);
         if (requests.override || requests.hold) reject('wrong-status', 'A decision for this round is already being applied.');
       },
@@ -888,35 +992,45 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       rounds.set(gate.id, round);
       const openedAt = Date.now();
       deadline = addBusinessTime(openedAt, gate.deadline, calendar);
-      open = openRound(gate, round, iso(openedAt), iso(deadline), state.stage.ready?.fingerprint);
+      // Who is asked is looked up now, in the people directory as it is (only where rounds do: an await would reorder old journeys' commands).
+      const people = since.peopleAtRound ? await peopleForRound(roundPeopleRequest(gate)) : undefined;
+      open = openRound(people ? { ...gate, reviewers: people.reviewers } : gate, round, iso(openedAt), iso(deadline), state.stage.ready?.fingerprint);
       if (!since.exactlyOnce) delete open.phase;
+      if (people) {
+        Object.assign(open, { standIns: people.standIns, escalateTo: people.escalateTo, admins: people.admins });
+        state.admins = people.admins;
+        if (people.reviewers.length === 0) open.nobodyLeft = `Nobody is left to review ${gate.name}: ${people.skipped.map((skipped) => `${skipped.email} (${skipped.why})`).join(', ') || 'the gate names nobody in the people directory'}.`;
+      }
       state.round = open;
       pendingOpens.length = 0;
       setStatus('in-review');
       await record('gate_opened', {
         name: gate.name,
-        reviewers: gate.reviewers.map((person) => person.email),
+        reviewers: open.reviewers.map((person) => person.email),
         deadlineAt: open.deadlineAt,
         quorum: gate.quorum,
         votesNeeded: open.votesNeeded,
+        ...(people ? { standIns: people.standIns, skipped: people.skipped, escalateTo: people.escalateTo.map((person) => person.email) } : {}),
       });
       // A hold asked for as the stage's work finished is this round's decision.
       if (since.exactlyOnce && requests.hold) decide(open, holdResult(requests.hold));
       if (open.phase !== 'closing') {
         if (since.exactlyOnce) open.requested = true;
-        await tell('review-request', gate.reviewers, { gate: gateFacts(gate, open) });
+        await tell('review-request', since.peopleAtRound ? open.reviewers : gate.reviewers, { gate: gateFacts(gate, open) });
       }
       remindAt = addBusinessTime(openedAt, gate.reminderEvery, calendar);
     }
     // Only on runs that show StageGateAwaiting: even an await that does nothing would reorder the commands of journeys recorded before.
     if (since.awaitedReviewers && open.phase !== 'closing') await awaitReviewers(open);
-    const quorumMet = () => isQuorumMet(gate.quorum, gate.reviewers.length, open.votes);
+    const quorumMet = () => askedCount(open) > 0 && isQuorumMet(gate.quorum, askedCount(open), open.votes);
+    /** Nobody is left to ask (all excluded, away or gone): the round escalates at once instead of waiting for its deadline. */
+    const nobodyLeft = () => since.peopleAtRound && open.nobodyLeft !== undefined && !open.escalated;
     let decision: DecisionRecord | undefined;
     while (!decision) {
       if (since.boundedHistory) await continueAsNewIfLong({ at: 'gate-round', remindAt, deadline });
       const wakeAt = open.escalated ? remindAt : Math.min(remindAt, deadline);
       const timeout = Math.max(1, wakeAt - Date.now());
-      if (since.exactlyOnce) await condition(() => open.phase === 'closing', timeout);
+      if (since.exactlyOnce) await condition(() => open.phase === 'closing' || nobodyLeft(), timeout);
       else await condition(() => requests.override !== undefined || requests.hold !== undefined || quorumMet() || pendingOpens.length > 0, timeout);
       if (open.decision) {
         decision = open.decision;
@@ -932,11 +1046,13 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       } else if (quorumMet()) {
         const outcome = decideGate(gate, open.votes);
         decision = decide(open, { ...outcome, decidedBy: 'reviewers' });
-      } else if (!open.escalated && Date.now() >= deadline) {
+      } else if (!open.escalated && (Date.now() >= deadline || nobodyLeft())) {
+        const why = nobodyLeft() ? open.nobodyLeft : undefined;
         open.escalated = true;
         const awaiting = open.reviewers.filter((person) => !person.voted);
-        await record('escalated', { to: gate.escalateTo.map((person) => person.email), awaiting: awaiting.map((person) => person.email), onNoDecision: gate.onNoDecision });
-        await tell('escalation', gate.escalateTo, { gate: gateFacts(gate, open) });
+        const contacts = contactsOf(open, gate);
+        await record('escalated', { to: contacts.map((person) => person.email), awaiting: awaiting.map((person) => person.email), onNoDecision: gate.onNoDecision, ...(why ? { why } : {}) });
+        await tell('escalation', contacts, { gate: gateFacts(gate, open) });
         // A decision may have come in while the escalation was being told: it stands.
         if (open.decision) {
           decision = open.decision;
@@ -944,11 +1060,14 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
           decision = decide(open, {
             decision: gate.onNoDecision,
             decidedBy: 'deadline',
-            reasons: [`No decision by the deadline (${open.deadlineAt}): ${gate.name} applies its rule for no decision, ${gate.onNoDecision}.`],
+            reasons: [why ? `${why} ${gate.name} applies its rule for no decision, ${gate.onNoDecision}.` : `No decision by the deadline (${open.deadlineAt}): ${gate.name} applies its rule for no decision, ${gate.onNoDecision}.`],
             conditions: [],
           });
         }
         remindAt = Math.max(remindAt, addBusinessTime(Date.now(), gate.reminderEvery, calendar));
+      } else if (since.peopleAtRound && open.reviewers.every((person) => person.voted)) {
+        // Nobody left to remind: the round waits for its escalation contact or an admin.
+        remindAt = addBusinessTime(Date.now(), gate.reminderEvery, calendar);
       } else {
         const awaiting = open.reviewers.filter((person) => !person.voted);
         await tell('review-reminder', awaiting, { gate: gateFacts(gate, open) });
@@ -965,7 +1084,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     await record('decided', { ...decision }, decision.actor);
     // Reviewers hear a decision they did not take part in; so do all of them when a vote closed the round before they were asked.
     const unasked = since.exactlyOnce && !open.requested;
-    const concerned = decision.decidedBy === 'reviewers' && !unasked ? [idea.submitter, idea.champion] : [idea.submitter, idea.champion, ...gate.reviewers];
+    const concerned = decision.decidedBy === 'reviewers' && !unasked ? [idea.submitter, idea.champion] : [idea.submitter, idea.champion, ...(since.peopleAtRound ? open.reviewers : gate.reviewers)];
     await tell('decision', concerned, { decision, gate: gateFacts(gate, open) });
     state.round = undefined;
     showAwaiting();

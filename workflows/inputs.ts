@@ -58,6 +58,28 @@ export function identifiedBy(actor: Partial<Identified> | undefined): Partial<Id
   return actor.key ? { via: actor.via, key: actor.key } : { via: actor.via };
 }
 
+/**
+ * A reviewer hands their review in the open round to a colleague (from the review page, the CLI or
+ * the SDK); the SDK found the colleague active in the people directory.
+ */
+export interface Delegation extends Partial<Identified> {
+  reviewer: string;
+  to: Person;
+  /** Who handed it over: the reviewer, by their own link or the directory. */
+  by: string;
+  gate?: string;
+  round?: number;
+}
+
+/** Why a reviewer is replaced in an open round without handing it over: they left the people directory or were deactivated. */
+export const REASSIGN_REASONS = ['removed', 'deactivated'] as const;
+export interface Reassignment {
+  reviewer: string;
+  why: (typeof REASSIGN_REASONS)[number];
+  /** Who asked: `people sync` run by an admin, or the worker that noticed the people file change. */
+  by: string;
+}
+
 /** One reviewer's decision at one gate round. */
 export interface Vote {
   reviewer: string;

@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Action, Categorise, Credit, Hold, KpiReading, KpiReadings, Merge, Override, Ready, Vote } from './inputs';
-import type { IdeaStatus, KpiReceipt, PilotPlanTemplate, PilotStatus, VoteReceipt } from './state';
+import type { Action, Categorise, Credit, Delegation, Hold, KpiReading, KpiReadings, Merge, Override, Ready, Reassignment, Vote } from './inputs';
+import type { IdeaStatus, KpiReceipt, PilotPlanTemplate, PilotStatus, ReplacementReceipt, VoteReceipt } from './state';
 
 /** Every message an idea journey answers, defined once for the workflow and the SDK. */
 
@@ -30,6 +30,10 @@ export const releaseMergeClaimSignal = defineSignal<[{ from: string }]>('release
 export const categoriseUpdate = defineUpdate<void, [Categorise]>('categorise');
 /** A duplicate's journey, ending merged into this idea, says whom to credit; it needs no answer. */
 export const creditSignal = defineSignal<[Credit]>('credit');
+/** A reviewer hands their review in the open round to a colleague, who is asked instead. */
+export const delegateReviewUpdate = defineUpdate<ReplacementReceipt, [Delegation]>('delegateReview');
+/** A reviewer who left the people directory (or was deactivated) is replaced in the open round by someone the directory has now. */
+export const reassignReviewerUpdate = defineUpdate<ReplacementReceipt, [Reassignment]>('reassignReviewer');
 /** A reviewer opened the review page of a round; no answer needed, so a signal. */
 export const reviewOpenedSignal = defineSignal<[{ reviewer: string; round: number }]>('reviewOpened');
 
@@ -55,6 +59,7 @@ export const REJECTIONS = [
   'invalid-plan',
   'stale-package',
   'invalid-merge',
+  'invalid-delegation',
 ] as const;
 export type Rejection = (typeof REJECTIONS)[number];
 

@@ -35,6 +35,8 @@ export const EVENT_TYPES = [
   'similar_found',
   'merged',
   'credited',
+  'reviewer_reassigned',
+  'review_delegated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -118,6 +120,26 @@ export interface OpenRound {
   opened?: string[];
   /** Whether the reviewers were asked: a vote that closes the round first leaves them unasked. */
   requested?: boolean;
+  /** Who is asked in the place of someone away (from the people file's absences); absent on rounds that asked the submission's snapshot. */
+  standIns?: { for: string; standIn: string; until: string }[];
+  /** The escalation contacts and admins as the people directory had them when the round opened (or a reviewer was last replaced in it). */
+  escalateTo?: Person[];
+  admins?: string[];
+  /** Reviewers replaced in the round: handed over (`delegated`) or reassigned (`removed`, `deactivated`); their links are refused from then on. */
+  replaced?: { from: string; to?: string; why: 'delegated' | 'removed' | 'deactivated'; by: string; at: string }[];
+  /** Why nobody is left to review this round: it escalated at once. */
+  nobodyLeft?: string;
+}
+
+/** What a hand-over or a reassignment did: who left the round and who was asked instead (nobody, when nobody was left). */
+export interface ReplacementReceipt {
+  ideaId: string;
+  gate: string;
+  round: number;
+  from: string;
+  to?: string;
+  /** False when nothing changed: the reviewer had left the round or voted meanwhile. */
+  replaced: boolean;
 }
 
 export type DecidedBy = 'reviewers' | 'admin' | 'deadline';
@@ -198,6 +220,8 @@ export interface IdeaStatus {
     pilot?: StagePilot;
   };
   round?: OpenRound;
+  /** The admins as the people directory had them when a round last opened or replaced a reviewer; the submission's list until then. */
+  admins?: string[];
   conditions: Condition[];
   hold?: HoldState;
   decisions: DecisionRecord[];

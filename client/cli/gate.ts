@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DECISIONS } from '../../config/process';
-import { IDEA_CATEGORIES, type PendingReview, type VoteReceipt } from '../sdk';
+import { IDEA_CATEGORIES, type PendingReview, type ReplacementReceipt, type VoteReceipt } from '../sdk';
 import { action, jsonOption, repeatable } from './command';
 import { CliError, EXIT_USAGE, say, table, when } from './output';
 
@@ -67,6 +67,21 @@ Example:
           if (pending.length === 0) return void process.stderr.write('Nothing is waiting on this reviewer.\n');
           say(table(['IDEA', 'TITLE', 'GATE', 'ROUND', 'DEADLINE'], pending.map((p) => [p.ideaId, p.title, p.gateName, p.round, when(p.deadlineAt)])));
         },
+      ),
+    );
+
+  gate
+    .command('delegate')
+    .description("hand a reviewer's open review to a colleague of the people directory, who is emailed their own review link")
+    .argument('<idea>', 'idea id')
+    .requiredOption('--reviewer <email>', 'the reviewer handing the review over')
+    .requiredOption('--to <email>', 'the colleague who reviews instead (never the idea\'s submitter or champion, unless the gate allows self-review)')
+    .addOption(jsonOption())
+    .addHelpText('after', '\nExample:\n  stagegate gate delegate loyalty-cards-7f3a9c --reviewer hamid@cornerbakery.example --to maya@cornerbakery.example')
+    .action(
+      action(
+        async (context, ideaId: string, flags: { reviewer: string; to: string }) => (await context.client()).delegateReview(ideaId, { reviewer: flags.reviewer, to: flags.to, via: 'cli' }),
+        (receipt: ReplacementReceipt) => say(`Handed over: ${receipt.from}'s review of ${receipt.gate}, round ${receipt.round}, goes to ${receipt.to}, who is emailed a review link.`),
       ),
     );
 

@@ -8,6 +8,7 @@ import { registerIdeaCommands } from './idea';
 import { registerIntakeCommands } from './intake';
 import { EXIT_USAGE } from './output';
 import { registerOutboxCommands } from './outbox';
+import { registerPeopleCommands } from './people';
 import { registerPersonCommands } from './person';
 import { registerPilotCommands } from './pilot';
 import { registerProcessCommands } from './process';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerGateCommands(program);
   registerPilotCommands(program);
   registerPersonCommands(program);
+  registerPeopleCommands(program);
   registerProcessCommands(program);
   registerOutboxCommands(program);
   registerReportCommands(program);

@@ -11,7 +11,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ZodError, type z } from 'zod';
-import { ADMIN_ROLE, loadPeopleDirectory, type PeopleDirectory } from '../../config/people';
+import { ADMIN_ROLE, adminsOf, currentPeopleDirectory, standInsOn, type PeopleDirectory, type StandIn } from '../../config/people';
 import { decisionLabelsOf, loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
 import { claimedGoalProblems } from '../../config/goals';
 import { DEFAULT_PROCESS, routeIdea, routingProblems, type Route, type RoutedIdea } from '../../config/routing';
@@ -24,6 +24,7 @@ import {
   castVoteUpdate,
   categoriseUpdate,
   claimMergeUpdate,
+  delegateReviewUpdate,
   holdUpdate,
   mergeUpdate,
   ideaPartWorkflowId,
@@ -34,6 +35,7 @@ import {
   pilotPlanQuery,
   overrideDecisionUpdate,
   processKey,
+  reassignReviewerUpdate,
   resumeUpdate,
   recordKpiReadingsUpdate,
   recordKpiUpdate,
@@ -52,7 +54,7 @@ import { closedReason } from '../../workflows/round';
 import { planProblems } from '../../workflows/pilot-plan';
 import { numberSeparators, type NumberSeparators } from '../../workflows/kpi-rules';
 import { IDEA_STATUSES } from '../../workflows/state';
-import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, StoppedHow, VoteReceipt } from '../../workflows/state';
+import type { IdeaJourneyInput, IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, ReplacementReceipt, StoppedHow, VoteReceipt } from '../../workflows/state';
 import type { ideaJourney, reviewLinkResend, webhookDelivery } from '../../workflows';
 import type { ReviewLinkRequest } from '../../workflows/review-link';
 import { webhookDeliveryId, webhookDeliveryInput } from '../../workflows/webhook';
@@ -68,7 +70,10 @@ import {
   categoriseSchema,
   type CategoriseInput,
   contributorSchema,
+  delegationSchema,
   mergeSchema,
+  peopleSyncSchema,
+  standInDaySchema,
   type MergeInput,
   kpiReadingSchemaFor,
   kpiReadingsSchema,
@@ -77,6 +82,8 @@ import {
   type KpiReadingsInput,
   holdSchema,
   type ActionInput,
+  type DelegationInput,
+  type PeopleSyncInput,
   type HoldInput,
   ideaIdSchema,
   ideaSubmissionSchema,
@@ -103,7 +110,8 @@ export { StageGateError, type StageGateErrorCode } from './errors';
 /** The zod schemas of every input and the types they accept (`IdeaSubmission`, `VoteInput`, ...), the same ones the CLI and the HTTP API use. */
 export * from './inputs';
 /** What the SDK answers with: an idea's status and outcome, vote and KPI receipts, a pilot's status and plan. */
-export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, RecordedVote, StoppedHow, VoteReceipt } from '../../workflows/state';
+export type { IdeaOutcome, IdeaStatus, IdeaStatusName, KpiReceipt, PilotPlanTemplate, PilotStatus, RecordedVote, ReplacementReceipt, StoppedHow, VoteReceipt } from '../../workflows/state';
+export type { StandIn } from '../../config/people';
 /** A pilot's KPI readings and their summary (latest, trend, target met), as `pilotStatus` gives them. */
 export type { KpiPoint, KpiSummary } from '../../workflows/kpi-rules';
 export type { Campaign, CampaignAudience, WebhookDelivery } from '../../store';
@@ -129,6 +137,20 @@ export interface IdeaSummary {
   submittedAt: string;
   /** Temporal stopped the journey (failed, timed out, terminated, cancelled): it is stuck in its status, not moving. */
   stopped?: StoppedHow;
+}
+
+/** Who reassigns rounds when nobody runs `people sync` by hand: the worker that noticed the people file change. */
+export const PEOPLE_SYNC_ACTOR = 'people-file';
+
+/** One reviewer replaced in an open round by `syncPeople`: who left, why, and who was asked instead (none when nobody was left). */
+export interface Reassigned {
+  ideaId: string;
+  title: string;
+  gate: string;
+  round: number;
+  from: string;
+  to?: string;
+  why: 'removed' | 'deactivated';
 }
 
 /** A gate round waiting on one reviewer's vote (`pendingReviews`). */
@@ -166,7 +188,6 @@ export interface ConnectOptions {
 /** The one way into stagegate: submit ideas, follow them, and act on them. */
 export class StageGateClient {
   private processesCache?: Map<string, ProcessDefinition>;
-  private peopleCache?: PeopleDirectory;
   private separatorsCache?: NumberSeparators;
   private routingChecked = false;
 
@@ -211,10 +232,15 @@ export class StageGateClient {
     return this.processesCache;
   }
 
-  /** The people directory of `peopleFile`, read once: who may review, decide and administer. */
+  /** The people directory of `peopleFile` as the file says now (read again whenever it changed): who may review, decide and administer. */
   people(): PeopleDirectory {
-    this.peopleCache ??= loadPeopleDirectory(this.settings.peopleFile);
-    return this.peopleCache;
+    return currentPeopleDirectory(this.settings.peopleFile);
+  }
+
+  /** Who stands in for whom on a day (today, UTC, unless given): the people file's absences. */
+  standIns(on?: string): StandIn[] {
+    const day = on === undefined ? new Date().toISOString().slice(0, 10) : parse('on', standInDaySchema, on);
+    return standInsOn(this.people(), day);
   }
 
   /**
@@ -238,7 +264,7 @@ export class StageGateClient {
     const journeyInput: IdeaJourneyInput = {
       idea: { ...fields, ideaId, champion, ...(route ? { route } : {}) },
       process: resolved,
-      admins: this.people().people.filter((person) => person.roles.includes(ADMIN_ROLE)).map((person) => person.email),
+      admins: adminsOf(this.people()),
       calendar: this.settings.calendar,
       historyLimit: this.settings.journeyHistoryLimit,
       submittedThrough: parse('through', submittedThroughSchema, options.through ?? {}),
@@ -781,7 +807,10 @@ export class StageGateClient {
    */
   private authorise(by: string, what: string, allowed: { people?: { email: string; as: string }[]; admin?: boolean; anyone?: string }, code: 'not-allowed' | 'not-a-reviewer' = 'not-allowed'): void {
     if (allowed.people?.some((person) => person.email === by)) return;
-    const person = this.people().people.find((candidate) => candidate.email === by);
+    const found = this.people().people.find((candidate) => candidate.email === by);
+    // A deactivated person is asked nothing and may decide nothing, whatever their roles.
+    const person = found?.active ? found : undefined;
+    if (found && !found.active) throw new StageGateError(code, `${by} (${found.name}) is deactivated in the people directory (${this.settings.peopleFile}), so may not ${what}.`);
     if (person && (allowed.anyone || (allowed.admin && person.roles.includes(ADMIN_ROLE)))) return;
     const named = new Map<string, string[]>();
     for (const person of allowed.people ?? []) named.set(person.as, [...(named.get(person.as) ?? []), person.email]);
@@ -842,6 +871,67 @@ export class StageGateClient {
     const input = await this.aimed(ideaId, parsed);
     const { decision, reason, conditions } = input;
     await this.roundClosed(ideaId, input, this.update(ideaId, overrideDecisionUpdate, input, commandId('decide', roundOf(input), input.by, { decision, reason, conditions })));
+  }
+
+  /**
+   * A reviewer hands their review in the idea's open round to a colleague, who is emailed their
+   * own review link; the reviewer's link is refused from then on, and the hand-over is recorded
+   * (`review_delegated`). Refused, nothing changed: a colleague not in the people directory or
+   * deactivated (`invalid-delegation`), a reviewer not in the round (`not-a-reviewer`) or who has
+   * voted (`already-voted`), a colleague already asked (`invalid-delegation`), and the idea's
+   * submitter or champion unless the gate allows self-review (`not-allowed`). The same hand-over
+   * twice (a double click) is one hand-over.
+   */
+  async delegateReview(ideaId: string, delegation: DelegationInput): Promise<ReplacementReceipt> {
+    const parsed = parse('delegation', delegationSchema, delegation);
+    const by = parsed.by ?? parsed.reviewer;
+    if (parsed.via !== 'link') this.authorise(by, `hand over a review of idea "${ideaId}"`, { people: [{ email: parsed.reviewer, as: 'the reviewer' }], admin: true });
+    const colleague = this.people().people.find((person) => person.email === parsed.to);
+    if (!colleague) throw new StageGateError('invalid-delegation', `delegation: to: ${parsed.to} is not in the people directory (${this.settings.peopleFile}); hand the review to a colleague who is. Nothing was changed.`);
+    if (!colleague.active) throw new StageGateError('invalid-delegation', `delegation: to: ${parsed.to} (${colleague.name}) is deactivated in the people directory; hand the review to an active colleague. Nothing was changed.`);
+    const input = await this.aimed(ideaId, { reviewer: parsed.reviewer, to: { email: colleague.email, name: colleague.name }, by, gate: parsed.gate, round: parsed.round, via: parsed.via, ...(parsed.key ? { key: parsed.key } : {}) });
+    return this.update(ideaId, delegateReviewUpdate, input, commandId('delegate', roundOf(input), input.reviewer, { to: input.to.email }));
+  }
+
+  /**
+   * Replaces, in every open round, the reviewers still awaited who are no longer active in the
+   * people directory (removed from the file, or `active: false`) by someone it has now: the next
+   * of the gate's reviewers not asked yet, else its escalation contact (`reviewer_reassigned`, and
+   * the new reviewer gets their review link). The rounds are found in one visibility query: those
+   * whose `StageGateAwaiting` holds a pseudonym no active person has. Safe to run again, or from
+   * several workers at once: each reassignment has one update id, and a reviewer already replaced
+   * (or who voted) is left as they are.
+   */
+  async syncPeople(sync: PeopleSyncInput = {}): Promise<Reassigned[]> {
+    const parsed = parse('sync', peopleSyncSchema, sync);
+    if (parsed.by !== undefined) this.authorise(parsed.by, 'reassign the rounds of people who left', { admin: true });
+    const by = parsed.by ?? PEOPLE_SYNC_ACTOR;
+    const directory = this.people();
+    const active = new Set(directory.people.filter((person) => person.active).map((person) => person.email));
+    const secret = this.settings.linkSecret;
+    const known = secret ? new Set([...active].map((email) => reviewerPseudonym(secret, email))) : undefined;
+    const candidates: string[] = [];
+    for await (const execution of this.client.workflow.list({ query: `${this.scope()} AND ${statusKey.name} = 'in-review'` })) {
+      const awaiting = execution.typedSearchAttributes.get(awaitingKey) as string[] | undefined;
+      // An idea that does not show whom it awaits (a journey before it did) is asked; one that does only if it awaits someone inactive.
+      if (!known || !awaiting || awaiting.some((pseudonym) => !known.has(pseudonym))) candidates.push(execution.workflowId.slice(IDEA_WORKFLOW_PREFIX.length));
+    }
+    const reassigned: Reassigned[] = [];
+    for (const ideaId of candidates) {
+      const idea = await this.getIdea(ideaId).catch(() => undefined);
+      const round = idea?.status === 'in-review' && idea.round?.phase !== 'closing' ? idea.round : undefined;
+      if (!idea || !round || !round.standIns) continue;
+      for (const reviewer of round.reviewers.filter((person) => !person.voted && !active.has(person.email))) {
+        const why = directory.people.some((person) => person.email === reviewer.email) ? 'deactivated' : 'removed';
+        const receipt = await this.update(ideaId, reassignReviewerUpdate, { reviewer: reviewer.email, why, by }, `reassign/${roundOf(round)}/${reviewer.email}`).catch((err: unknown) => {
+          // Replaced or voted meanwhile (another worker's sync): nothing to do.
+          if (err instanceof StageGateError && ['not-a-reviewer', 'already-voted', 'gate-closed', 'idea-ended'].includes(err.code)) return undefined;
+          throw err;
+        });
+        if (receipt?.replaced) reassigned.push({ ideaId, title: idea.title, gate: round.gate, round: round.round, from: reviewer.email, ...(receipt.to ? { to: receipt.to } : {}), why });
+      }
+    }
+    return reassigned;
   }
 
   /**

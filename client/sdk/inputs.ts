@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { daySchema } from '../../config/people';
 import { DECISIONS, kpiSchema, SCORE_MAX, SCORE_MIN } from '../../config/process';
 import { durationSchema } from '../../config/duration';
 import { LIMITS, limitedList, optionalText, requiredText } from '../../config/text';
@@ -218,6 +219,31 @@ export const mergeSchema = producing<Merge>()(z
   .strict());
 /** The input of `merge`. */
 export type MergeInput = z.input<typeof mergeSchema>;
+
+/**
+ * A reviewer hands their review in the open round to a colleague of the people directory (`to`);
+ * `by` is who hands it over, the reviewer unless an admin does it for them.
+ */
+export const delegationSchema = z
+  .object({
+    reviewer: email,
+    to: email,
+    by: email.optional(),
+    gate: gateId.optional(),
+    round: z.number().int().min(1).optional(),
+    ...identified,
+  })
+  .strict()
+  .refine((delegation) => delegation.to !== delegation.reviewer, { path: ['to'], message: 'a reviewer cannot hand the review to themselves' });
+/** The input of `delegateReview`. */
+export type DelegationInput = z.input<typeof delegationSchema>;
+
+/** The day `people` (who stands in for whom) is asked about. */
+export const standInDaySchema = daySchema;
+
+/** `syncPeople`: the admin who runs it, when a person does (the worker that noticed the people file change names nobody). */
+export const peopleSyncSchema = z.object({ by: email.optional() }).strict();
+export type PeopleSyncInput = z.input<typeof peopleSyncSchema>;
 
 /** An admin sets (or changes) an idea's category. */
 export const categoriseSchema = producing<Categorise>()(z.object({ category: z.enum(IDEA_CATEGORIES), by: email, ...identified }).strict());

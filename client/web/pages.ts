@@ -149,6 +149,26 @@ function similarIdeas(idea: IdeaStatus, action: string, canMerge: boolean): Html
 </section>`;
 }
 
+/** The review page's form to hand the review to a colleague, who is emailed their own link; this reviewer's link stops working. */
+function handOver(action: string, delegateTo: string | undefined, failed: boolean): Html {
+  return html`<section aria-labelledby="hand-over-heading">
+  <h2 id="hand-over-heading">Hand this review to a colleague</h2>
+  <p class="meta">Away, or someone knows this better? Your colleague is emailed their own review link, and this one stops working. The idea's submitter and champion cannot take it.</p>
+  <form method="post" action="${action}">
+    <label class="field" for="delegate-to">Your colleague's email</label>
+    <input type="email" id="delegate-to" name="delegate-to" required autocomplete="off" value="${delegateTo ?? ''}"${failed ? html` aria-invalid="true"` : ''}>
+    <p><button type="submit">Hand this review over</button></p>
+  </form>
+</section>`;
+}
+
+/** The page after a reviewer handed their review to a colleague. */
+export function handedOverPage(args: { idea: IdeaStatus; to: string; toName: string }): Html {
+  return html`<div class="notice success" role="status"><p><strong>Handed over to ${args.toName} (${args.to}).</strong></p></div>
+<h1>Thank you</h1>
+<p>${args.toName} is emailed a review link for “${args.idea.title}”. The hand-over is recorded, and your link for this round no longer works.</p>`;
+}
+
 /** The page after a screener merged the idea from its review page. */
 export function mergedPage(args: { idea: IdeaStatus; into: string }): Html {
   const survivor = args.idea.mergedInto?.title ?? args.into;
@@ -157,7 +177,7 @@ export function mergedPage(args: { idea: IdeaStatus; into: string }): Html {
 <p>${args.idea.submitter.name} is told, with your reason, and credited on “${survivor}”. Its review is closed; nothing more is needed here.</p>`;
 }
 
-export function reviewPage(args: { idea: IdeaStatus; reviewer: string; form: VoteForm; errors: string[]; action: string; pendingLink?: string; when: Clock; plan?: PilotPlanTemplate; labels?: DecisionLabels; goals?: ClaimedGoal[] }): Html {
+export function reviewPage(args: { idea: IdeaStatus; reviewer: string; form: VoteForm; errors: string[]; action: string; pendingLink?: string; when: Clock; plan?: PilotPlanTemplate; labels?: DecisionLabels; goals?: ClaimedGoal[]; delegateTo?: string }): Html {
   const { idea, reviewer, form, errors, when } = args;
   const choices = decisionChoices(args.labels);
   const round = idea.round!;
@@ -193,6 +213,7 @@ ${earlierRounds(idea, when, args.labels)}
     <p><button type="submit">Record my vote</button></p>
   </form>
 </section>
+${round.standIns ? handOver(args.action, args.delegateTo, args.delegateTo !== undefined && errors.length > 0) : ''}
 ${args.pendingLink ? html`<p><a href="${args.pendingLink}">Everything waiting on you</a></p>` : ''}`;
 }
 

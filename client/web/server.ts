@@ -10,7 +10,7 @@ import type { Settings } from '../../config/settings';
 import { decisionLabelsOf, type DecisionLabels } from '../../config/process';
 import { StageGateError, type IdeaStatus, type RecordedVote, type StageGateClient, type VoteReceipt } from '../sdk';
 import { html, layout, STYLESHEET, type Html } from './html';
-import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, kpiRecordedPage, linkSentPage, mergedPage, pendingPage, problemPage, reviewPage, votedPage, type ClaimedGoal, type KpiForm, type VoteForm } from './pages';
+import { clock, closedPage, decidePage, EMPTY_FORM, handedOverPage, kpiEntryPage, kpiRecordedPage, linkSentPage, mergedPage, pendingPage, problemPage, reviewPage, votedPage, type ClaimedGoal, type KpiForm, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
 import { planForm, planFromForm, planHandedInPage, planPage, readPlanForm, type PlanForm } from './plan';
 import { dashboardRoutes } from './dashboard';
@@ -175,6 +175,11 @@ export function createWebApp(options: WebServerOptions): express.Express {
   async function reviewRound(claims: LinkClaims): Promise<IdeaStatus> {
     const idea = await openRound(claims);
     if (!idea.round!.reviewers.some((person) => person.email === claims.email)) {
+      const gone = idea.round!.replaced?.find((replaced) => replaced.from === claims.email);
+      if (gone) {
+        const how = gone.why === 'delegated' ? `You handed this review to ${gone.to} on ${when(gone.at)}.` : `This review was reassigned${gone.to ? ` to ${gone.to}` : ''} on ${when(gone.at)}: the people directory no longer has you as an active reviewer.`;
+        throw new PageError(410, 'This review was handed over', problemPage('This review is no longer yours', [how, 'This link no longer works.']));
+      }
       throw new PageError(403, 'Not a reviewer', problemPage('You are not a reviewer of this gate', [`${claims.email} is not among the reviewers of ${idea.round!.gateName}.`]));
     }
     return idea;
@@ -226,6 +231,24 @@ export function createWebApp(options: WebServerOptions): express.Express {
       if (sendEarlierVote(response, idea, claims.email)) return;
       const body = request.body as Record<string, unknown>;
       const form = voteForm(body);
+      // The reviewer hands the review to a colleague: their own link authorises it, as it does a vote.
+      if (typeof body['delegate-to'] === 'string') {
+        const to = body['delegate-to'].trim();
+        try {
+          const receipt = await client.delegateReview(idea.ideaId, { reviewer: claims.email, to, gate: claims.gate, round: claims.round, via: 'link' });
+          const name = client.people().people.find((person) => person.email === receipt.to)?.name ?? receipt.to!;
+          return send(response, 200, 'Handed over', handedOverPage({ idea, to: receipt.to!, toName: name }));
+        } catch (err) {
+          if (!(err instanceof StageGateError)) throw err;
+          if (err.code === 'gate-closed' || err.code === 'idea-ended' || err.code === 'already-voted' || err.code === 'not-a-reviewer') {
+            const now = await client.getIdea(idea.ideaId);
+            if (sendEarlierVote(response, now, claims.email)) return;
+            return send(response, 410, 'This review is closed', closedPage({ idea: now, gate: claims.gate, round: claims.round, when, ...wordsFor(now) }));
+          }
+          const status = err.code === 'no-worker' || err.code === 'server-unreachable' ? 503 : err.code === 'not-allowed' ? 403 : err.code === 'invalid-input' ? 422 : 409;
+          return send(response, status, idea.round!.gateName, reviewPage({ idea, form: EMPTY_FORM, reviewer: claims.email, errors: [err.message], action: request.originalUrl, pendingLink: links.pending(claims.email, claims.expiresAt), when, delegateTo: to, plan: await client.pilotPlan(idea.ideaId).catch(() => undefined), ...wordsFor(idea) }));
+        }
+      }
       // A screener's merge of the idea into a similar one, from the similar ideas' forms.
       if (typeof body['merge-into'] === 'string') {
         const into = body['merge-into'];

@@ -36,6 +36,7 @@ const SDK_STATUS: Record<StageGateErrorCode, { status: number; title: string }> 
   'pilot-ended': { status: 409, title: 'The pilot has ended' },
   'stale-package': { status: 409, title: 'The gate package changed since it was read' },
   'invalid-merge': { status: 409, title: 'The idea cannot be merged into that one' },
+  'invalid-delegation': { status: 409, title: 'The review cannot be handed to that person' },
   'idempotency-key-reused': { status: 422, title: 'The Idempotency-Key was sent with another request' },
   'no-worker': { status: 503, title: 'No worker answered; nothing was recorded' },
   'server-unreachable': { status: 503, title: 'Temporal did not answer; nothing was recorded' },
