@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { durationSchema, formatDuration } from './duration';
 import { LIMITS, limitedList, optionalText, requiredText } from './text';
 import { ConfigError, readYamlFile } from './yaml';
-import { type PeopleDirectory, type Person, resolvePeople } from './people';
+import { authoritiesFor, type AuthorityHolder, type PeopleDirectory, type Person, resolvePeople } from './people';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a lowercase id like "idea-screen" (at most 64 characters)');
 /** A role of the people directory. */
@@ -204,8 +204,12 @@ export type Criterion = GateDefinition['criteria'][number];
 export type PilotDefinition = NonNullable<StageDefinition['pilot']>;
 export type Kpi = PilotDefinition['kpis'][number];
 
-/** A gate with its reviewers and escalation contacts resolved to people, as snapshotted into an idea. */
-export type ResolvedGate = Omit<GateDefinition, 'reviewers' | 'escalateTo'> & { reviewers: Person[]; escalateTo: Person[] };
+/**
+ * A gate with its reviewers and escalation contacts resolved to people, as snapshotted into an
+ * idea; `authorities`, when someone may decide this idea alone at the gate (its estimated cost
+ * within their budget), absent otherwise and in snapshots from before delegated authority.
+ */
+export type ResolvedGate = Omit<GateDefinition, 'reviewers' | 'escalateTo'> & { reviewers: Person[]; escalateTo: Person[]; authorities?: AuthorityHolder[] };
 export type PilotLimits = PilotDefinition['limits'];
 /**
  * A pilot with its recorders resolved to people, as snapshotted into an idea. Snapshots of ideas
@@ -245,13 +249,14 @@ export function loadProcesses(folder: string): Map<string, ProcessDefinition> {
 }
 
 /**
- * Resolves every gate's reviewers and escalation contacts against the people directory, for one idea.
- * The submitter and champion never review their own idea unless the gate allows it.
+ * Resolves every gate's reviewers, escalation contacts and delegated authorities against the
+ * people directory, for one idea. The submitter and champion never review their own idea, nor
+ * decide it under authority, unless the gate allows it.
  */
 export function resolveProcess(
   process: ProcessDefinition,
   directory: PeopleDirectory,
-  idea: { submitter: string; champion: string },
+  idea: { submitter: string; champion: string; estimatedCost?: number },
 ): ResolvedProcess {
   const own = new Set([idea.submitter.toLowerCase(), idea.champion.toLowerCase()]);
   const stages = process.stages.map((stage, index): ResolvedStage => {
@@ -268,7 +273,8 @@ export function resolveProcess(
     }
     const escalateTo = resolvePeople(directory, gate.escalateTo);
     if (escalateTo.length === 0) throw new ConfigError(`${where}: escalateTo names nobody in the people directory`);
-    return { ...stage, pilot, gate: { ...gate, reviewers, escalateTo } };
+    const authorities = authoritiesFor(directory, gate.id, idea.estimatedCost).filter((holder) => gate.allowSelfReview || !own.has(holder.email));
+    return { ...stage, pilot, gate: { ...gate, reviewers, escalateTo, ...(authorities.length ? { authorities } : {}) } };
   });
   return { ...process, stages };
 }

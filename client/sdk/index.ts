@@ -308,7 +308,7 @@ export class StageGateClient {
     const champion: Person = input.champion ?? (routedChampion ? { email: routedChampion.email, name: routedChampion.name } : input.submitter);
     const route = routed ? { rule: routed.rule.id, why: routed.why } : undefined;
     try {
-      return { input, campaign, champion, route, resolved: resolveProcess(process, this.people(), { submitter: input.submitter.email, champion: champion.email }) };
+      return { input, campaign, champion, route, resolved: resolveProcess(process, this.people(), { submitter: input.submitter.email, champion: champion.email, estimatedCost: input.estimatedCost }) };
     } catch (err) {
       if (err instanceof ConfigError) throw new StageGateError('no-reviewers', err.message, { cause: err });
       throw err;
