@@ -26,7 +26,8 @@ import { addBusinessTime, iso } from './calendar';
 import { packageFingerprint } from './gate-package';
 import { decideGate, isQuorumMet } from './gate-rules';
 import { pilotRun } from './pilot';
-import { addVote, closedReason, closeRound, decisionFor, openRound, receiptFor, sameVote, type RoundResult } from './round';
+import { addVote, askedIn, authorityIn, closedReason, closeRound, decisionFor, mayVote, openRound, receiptFor, sameVote, type RoundResult } from './round';
+import { authorityDecision } from './authority';
 import {
   castVoteUpdate,
   categoriseUpdate,
@@ -123,6 +124,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     optionalCategory: patched('optional-category'),
     /** Similar open ideas are looked for on submission (`similar_found`); a screener or admin merges a duplicate into its survivor (`merged`, `credited`). */
     mergeDuplicates: patched('merge-duplicates'),
+    /** Someone whose delegated authority covers the idea's estimated cost at a gate is asked too, and their vote decides the round alone (`authority`). */
+    delegatedAuthority: patched('delegated-authority'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -293,7 +296,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
 
   setHandler(reviewOpenedSignal, ({ reviewer, round }) => {
     const open = state.round;
-    if (!open || open.round !== round || !open.reviewers.some((person) => person.email === reviewer)) return;
+    if (!open || open.round !== round || !(since.delegatedAuthority ? mayVote(open, reviewer) : open.reviewers.some((person) => person.email === reviewer))) return;
     if (since.exactlyOnce) {
       // Only the first opening per reviewer and round is news; the rest leave no trace in history.
       if (open.phase !== 'open' || open.opened?.includes(reviewer)) return;
@@ -316,7 +319,9 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         if (earlier) return receiptFor(idea.ideaId, round, earlier);
         const counted = addVote(round, vote, iso());
         const gate = currentGate();
-        if (isQuorumMet(gate.quorum, gate.reviewers.length, round.votes)) decide(round, { ...decideGate(gate, round.votes), decidedBy: 'reviewers' });
+        const holder = since.delegatedAuthority ? authorityIn(round, vote.reviewer) : undefined;
+        if (holder) decide(round, { ...authorityDecision(gate, holder, counted, idea.estimatedCost!), ...identifiedBy(vote) });
+        else if (isQuorumMet(gate.quorum, gate.reviewers.length, round.votes)) decide(round, { ...decideGate(gate, round.votes), decidedBy: 'reviewers' });
         showAwaiting();
         recordInBackground('vote_cast', voteDetail(vote), vote.reviewer);
         return receiptFor(idea.ideaId, round, counted);
@@ -367,7 +372,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     if (vote.round !== undefined && vote.round !== round.round) {
       reject('gate-closed', `Round ${vote.round} of ${round.gateName} ${vote.round < round.round ? 'is closed' : 'has not opened'}; round ${round.round} is open now.`);
     }
-    if (!round.reviewers.some((person) => person.email === vote.reviewer)) {
+    if (!(since.delegatedAuthority ? mayVote(round, vote.reviewer) : round.reviewers.some((person) => person.email === vote.reviewer))) {
       reject('not-a-reviewer', `${vote.reviewer} is not a reviewer of ${round.gateName} for this idea.`);
     }
     const earlier = round.votes.find((cast) => cast.reviewer === vote.reviewer);
@@ -885,7 +890,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       rounds.set(gate.id, round);
       const openedAt = Date.now();
       deadline = addBusinessTime(openedAt, gate.deadline, calendar);
-      open = openRound(gate, round, iso(openedAt), iso(deadline), state.stage.ready?.fingerprint);
+      open = openRound(gate, round, iso(openedAt), iso(deadline), state.stage.ready?.fingerprint, since.delegatedAuthority);
       if (!since.exactlyOnce) delete open.phase;
       state.round = open;
       pendingOpens.length = 0;
@@ -896,12 +901,13 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         deadlineAt: open.deadlineAt,
         quorum: gate.quorum,
         votesNeeded: open.votesNeeded,
+        ...(open.authorities ? { authorities: open.authorities.map(({ email, budget, source }) => ({ email, budget, source })), estimatedCost: idea.estimatedCost } : {}),
       });
       // A hold asked for as the stage's work finished is this round's decision.
       if (since.exactlyOnce && requests.hold) decide(open, holdResult(requests.hold));
       if (open.phase !== 'closing') {
         if (since.exactlyOnce) open.requested = true;
-        await tell('review-request', gate.reviewers, { gate: gateFacts(gate, open) });
+        await tell('review-request', since.delegatedAuthority ? askedIn(open) : gate.reviewers, { gate: gateFacts(gate, open) });
       }
       remindAt = addBusinessTime(openedAt, gate.reminderEvery, calendar);
     }
@@ -962,7 +968,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     await record('decided', { ...decision }, decision.actor);
     // Reviewers hear a decision they did not take part in; so do all of them when a vote closed the round before they were asked.
     const unasked = since.exactlyOnce && !open.requested;
-    const concerned = decision.decidedBy === 'reviewers' && !unasked ? [idea.submitter, idea.champion] : [idea.submitter, idea.champion, ...gate.reviewers];
+    const concerned = decision.decidedBy === 'reviewers' && !unasked ? [idea.submitter, idea.champion] : [idea.submitter, idea.champion, ...(since.delegatedAuthority ? askedIn(open) : gate.reviewers)];
     await tell('decision', concerned, { decision, gate: gateFacts(gate, open) });
     state.round = undefined;
     showAwaiting();
@@ -1068,6 +1074,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       deadlineAt: open.deadlineAt,
       criteria: gate.criteria.map((criterion) => ({ id: criterion.id, label: criterion.label, minimum: criterion.minimum })),
       awaiting: open.reviewers.filter((person) => !person.voted).map((person) => person.name),
+      ...(open.authorities ? { authorities: open.authorities.map(({ email, budget }) => ({ email, budget })), estimatedCost: idea.estimatedCost } : {}),
     };
   }
 
