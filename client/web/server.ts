@@ -10,6 +10,7 @@ import type { Settings } from '../../config/settings';
 import { decisionLabelsOf, type DecisionLabels } from '../../config/process';
 import { StageGateError, type IdeaStatus, type RecordedVote, type StageGateClient, type VoteReceipt } from '../sdk';
 import { html, layout, STYLESHEET, type Html } from './html';
+import { askedIn, mayVote } from '../../workflows/round';
 import { clock, closedPage, decidePage, EMPTY_FORM, kpiEntryPage, kpiRecordedPage, linkSentPage, mergedPage, pendingPage, problemPage, reviewPage, votedPage, type ClaimedGoal, type KpiForm, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
 import { planForm, planFromForm, planHandedInPage, planPage, readPlanForm, type PlanForm } from './plan';
@@ -174,8 +175,8 @@ export function createWebApp(options: WebServerOptions): express.Express {
   /** The open round of a review link, for a reviewer of that round. */
   async function reviewRound(claims: LinkClaims): Promise<IdeaStatus> {
     const idea = await openRound(claims);
-    if (!idea.round!.reviewers.some((person) => person.email === claims.email)) {
-      throw new PageError(403, 'Not a reviewer', problemPage('You are not a reviewer of this gate', [`${claims.email} is not among the reviewers of ${idea.round!.gateName}.`]));
+    if (!mayVote(idea.round!, claims.email)) {
+      throw new PageError(403, 'Not a reviewer', problemPage('You are not a reviewer of this gate', [`${claims.email} is not among the reviewers of ${idea.round!.gateName}, nor holds delegated authority in it.`]));
     }
     return idea;
   }
@@ -271,7 +272,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
         });
         stopTimer();
         metrics.votes.inc({ decision: receipt.decision });
-        const name = idea.round!.reviewers.find((person) => person.email === claims.email)?.name ?? claims.email;
+        const name = askedIn(idea.round!).find((person) => person.email === claims.email)?.name ?? claims.email;
         send(response, 200, 'Vote recorded', votedPage({ idea: await client.getIdea(idea.ideaId), receipt, reviewerName: name, when, repeated: false, ...wordsFor(idea) }));
       } catch (err) {
         if (!(err instanceof StageGateError)) throw err;
