@@ -1,6 +1,7 @@
 import type { Decision, DecisionLabels } from '../config/process';
 import type { LinkBuilder } from '../links';
 import { clockFor } from '../text';
+import { authorityOf, figures } from '../workflows/authority';
 import type { Person } from '../workflows/inputs';
 import type { Notification } from '../workflows/notification';
 import { rolesInWords, type RecognitionRole } from '../workflows/recognition';
@@ -72,6 +73,12 @@ const ROLE_THANKS: Record<RecognitionRole, (from: string) => string> = {
   champion: () => 'As its champion, you carried it through every stage and gate.',
   credited: (from) => `You are credited because your idea "${from}" was the same one, merged into it.`,
 };
+/** For someone who may decide the round alone: that their vote is the gate's decision, and on what figures. */
+function authorityHeld(gate: NonNullable<Notification['gate']>, recipient: Person): Block[] {
+  const held = gate.authorities?.find((holder) => holder.email === recipient.email);
+  if (!held || gate.estimatedCost === undefined) return [];
+  return [paragraph('You may decide this alone under your delegated authority (', { strong: figures(held.budget, gate.estimatedCost) }, "): your vote is the gate's decision.")];
+}
 
 /** What the submitter hears of: each of these carries their follow link, to the page of their own idea. */
 const TO_SUBMITTER = new Set<Notification['purpose']>(['idea-received', 'decision', 'held', 'withdrawn', 'merged', 'recognition']);
@@ -173,6 +180,7 @@ function composeFor(notification: Notification, recipient: Person, options: Mess
         heading: reminder ? 'Your decision is still needed' : 'Your decision is needed',
         body: [
           paragraph(`${title} (${idea.source} idea from ${idea.submitter.name}) is at ${gate!.name}, round ${gate!.round}. Your decision is needed by `, { strong: when(gate!.deadlineAt) }, '.'),
+          ...authorityHeld(gate!, recipient),
           paragraph('Opening the review page changes nothing: you decide go, conditional go, kill, hold or recycle on the page.'),
         ],
         action: { label: 'Review and decide', url: options.links.review(idea.ideaId, gate!.id, gate!.round, recipient.email) },
@@ -217,6 +225,7 @@ function composeFor(notification: Notification, recipient: Person, options: Mess
             { strong: word(decision!.decision) },
             ` for ${title}${decision!.score !== undefined ? `, with a weighted score of ${decision!.score} out of 5` : ''}.`,
           ),
+          paragraph(`Decided by ${authorityOf(decision!)}.`),
           ...lists(
             ['Why', decision!.reasons],
             ['What the reviewers said', decision!.comments.map((c) => `${c.reviewer} (${word(c.decision)})${c.comment ? `: ${c.comment}` : ''}`)],

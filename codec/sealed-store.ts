@@ -24,6 +24,13 @@ const READABLE = new Set([
   'campaign', 'route',
 ]);
 
+/** The delegated authority a decision was taken under, readable without its holder's name (sealed): the holder's email becomes a pseudonym. */
+function readableAuthority(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return value;
+  const { name: _name, ...rest } = value as Record<string, unknown>;
+  return rest;
+}
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ADDRESS = /[^\s@/<>:;,()"']+@[^\s@/<>:;,()"']+\.[A-Za-z]{2,}/g;
 const SEALED = 'sealed';
@@ -68,7 +75,7 @@ export function sealStore(store: Store, keys: DataKeys): Store {
   const sealEvent = async (event: StoredEvent): Promise<StoredEvent> => {
     const key = await ideaKey(event.ideaId);
     if (!key) throw new DataKeyDestroyed(ideaKeyName(event.ideaId), 'an earlier erasure');
-    const readable = Object.fromEntries(Object.entries(event.detail).filter(([name]) => READABLE.has(name)));
+    const readable = Object.fromEntries(Object.entries(event.detail).flatMap(([name, value]) => (READABLE.has(name) ? [[name, value]] : name === 'authority' ? [[name, readableAuthority(value)]] : [])));
     const sealed = seal(key, Buffer.from(JSON.stringify({ actor: event.actor, detail: event.detail })), `${ideaKeyName(event.ideaId)}/${event.id}`).toString('base64');
     return {
       ...event,

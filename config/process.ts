@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { durationSchema, formatDuration } from './duration';
 import { LIMITS, limitedList, optionalText, requiredText } from './text';
 import { ConfigError, readYamlFile } from './yaml';
-import { type PeopleDirectory, type PersonRef, resolvePeople } from './people';
+import { authoritiesFor, type AuthorityHolder, type PeopleDirectory, type PersonRef, resolvePeople } from './people';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a lowercase id like "idea-screen" (at most 64 characters)');
 /** A role of the people directory. */
@@ -209,8 +209,10 @@ export type Kpi = PilotDefinition['kpis'][number];
  * idea; `selectors` keeps whom the template names, so a round resolves them from the people
  * directory as it is when it opens. Ideas submitted before that have none: their rounds ask the
  * people of the snapshot.
+ * `authorities`, when someone may decide this idea alone at the gate (its estimated cost within
+ * their budget), absent otherwise and in snapshots from before delegated authority.
  */
-export type ResolvedGate = Omit<GateDefinition, 'reviewers' | 'escalateTo'> & { reviewers: PersonRef[]; escalateTo: PersonRef[]; selectors?: Pick<GateDefinition, 'reviewers' | 'escalateTo'> };
+export type ResolvedGate = Omit<GateDefinition, 'reviewers' | 'escalateTo'> & { reviewers: PersonRef[]; escalateTo: PersonRef[]; selectors?: Pick<GateDefinition, 'reviewers' | 'escalateTo'>; authorities?: AuthorityHolder[] };
 export type PilotLimits = PilotDefinition['limits'];
 /**
  * A pilot with its recorders resolved to people, as snapshotted into an idea. Snapshots of ideas
@@ -250,13 +252,14 @@ export function loadProcesses(folder: string): Map<string, ProcessDefinition> {
 }
 
 /**
- * Resolves every gate's reviewers and escalation contacts against the people directory, for one idea.
- * The submitter and champion never review their own idea unless the gate allows it.
+ * Resolves every gate's reviewers, escalation contacts and delegated authorities against the
+ * people directory, for one idea. The submitter and champion never review their own idea, nor
+ * decide it under authority, unless the gate allows it.
  */
 export function resolveProcess(
   process: ProcessDefinition,
   directory: PeopleDirectory,
-  idea: { submitter: string; champion: string },
+  idea: { submitter: string; champion: string; estimatedCost?: number },
 ): ResolvedProcess {
   const own = new Set([idea.submitter.toLowerCase(), idea.champion.toLowerCase()]);
   const stages = process.stages.map((stage, index): ResolvedStage => {
@@ -273,7 +276,12 @@ export function resolveProcess(
     }
     const escalateTo = resolvePeople(directory, gate.escalateTo);
     if (escalateTo.length === 0) throw new ConfigError(`${where}: escalateTo names nobody in the people directory`);
-    return { ...stage, pilot, gate: { ...gate, reviewers: reviewers.map(personRef), escalateTo: escalateTo.map(personRef), selectors: { reviewers: gate.reviewers, escalateTo: gate.escalateTo } } };
+    const authorities = authoritiesFor(directory, gate.id, idea.estimatedCost).filter((holder) => gate.allowSelfReview || !own.has(holder.email));
+    return {
+      ...stage,
+      pilot,
+      gate: { ...gate, reviewers: reviewers.map(personRef), escalateTo: escalateTo.map(personRef), selectors: { reviewers: gate.reviewers, escalateTo: gate.escalateTo }, ...(authorities.length ? { authorities } : {}) },
+    };
   });
   return { ...process, stages };
 }

@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPeopleDirectory, type PeopleDirectory } from './people';
-import { loadProcessFile, type ProcessDefinition } from './process';
+import { authorityGates, loadPeopleDirectory, type PeopleDirectory } from './people';
+import { loadProcesses, loadProcessFile, type ProcessDefinition } from './process';
 import { routingProblems } from './routing';
-import { DEFAULT_PUBLIC_URL, type Settings } from './settings';
+import { DEFAULT_PUBLIC_URL, SHIPPED_PROCESSES_DIR, type Settings } from './settings';
 import { ConfigError } from './yaml';
 
 /**
@@ -36,9 +36,22 @@ export function checkConfiguration(settings: Pick<Settings, 'processesDir' | 'pe
   const processes = (files ?? []).flatMap((name) => attempt(() => [loadProcessFile(join(settings.processesDir, name))]) ?? []);
   const people = attempt(() => loadPeopleDirectory(settings.peopleFile));
   // The routing rules name processes and champions: both must exist (once every file loaded).
+  if (problems.length === 0 && people) problems.push(...authorityProblems(settings.peopleFile, people, processes));
   if (problems.length === 0 && people) problems.push(...routingProblems(settings.routing, { processes: processes.map((process) => process.id), people: people.people.map((person) => person.email) }).map((problem) => `settings: ${problem}`));
   if (problems.length > 0 || !people) throw new ConfigError(`stagegate will not start on an invalid configuration; nothing was started:\n${problems.join('\n')}`);
   return { processes, people };
+}
+
+/**
+ * Delegated authority names gates: each must be a gate of a process template, the installation's
+ * own or a shipped one (the demo people file names the shipped ones' first gates), so a misspelt
+ * gate id is refused instead of silently granting nothing.
+ */
+function authorityProblems(peopleFile: string, people: PeopleDirectory, processes: ProcessDefinition[]): string[] {
+  const gates = new Set([...processes, ...loadProcesses(SHIPPED_PROCESSES_DIR).values()].flatMap((process) => process.stages.flatMap((stage) => (stage.gate ? [stage.gate.id] : []))));
+  return authorityGates(people)
+    .filter(({ gate }) => !gates.has(gate))
+    .map(({ gate, path }) => `${peopleFile}: ${path}: no process template has a gate "${gate}" (gates: ${[...gates].sort().join(', ')})`);
 }
 
 /**

@@ -50,7 +50,9 @@ export class Sql {
 
   /** A detail field as text (or a number in SQLite). */
   field(name: string, alias = ''): string {
-    return this.db.dialect === 'sqlite' ? `json_extract(${alias}detail, '$.${name}')` : `(${alias}detail->>'${name}')`;
+    // A dotted name reaches into an object of the detail (`authority.holder`).
+    if (this.db.dialect === 'sqlite') return `json_extract(${alias}detail, '$.${name}')`;
+    return name.includes('.') ? `(${alias}detail#>>'{${name.split('.').join(',')}}')` : `(${alias}detail->>'${name}')`;
   }
 
   /** Whether a detail field holds a number. */

@@ -72,6 +72,14 @@ const peopleCases: [string, (people: Tree) => unknown, RegExp][] = [
   ['a stand-in for themselves', (p) => ((p.people as Tree[])[1]!.absences = [{ from: '2026-08-03', to: '2026-08-14', standIn: 'hamid@cornerbakery.example' }], p), /people\[1\]\.absences\[0\]\.standIn: a person cannot stand in for themselves/],
   ['a deactivated stand-in', (p) => (((p.people as Tree[])[4]!.active = false), ((p.people as Tree[])[1]!.absences = [{ from: '2026-08-03', to: '2026-08-14', standIn: 'maya@cornerbakery.example' }]), p), /people\[1\]\.absences\[0\]\.standIn: "maya@cornerbakery\.example" is deactivated/],
   ['an absence with an unknown field', (p) => ((p.people as Tree[])[1]!.absences = [{ from: '2026-08-03', to: '2026-08-14', standIn: 'maya@cornerbakery.example', reason: 'holiday' }], p), /people\[1\]\.absences\[0\]: .*reason/],
+  ['an authority budget as text', (p) => ((p.people as Tree[])[2]!.authority = { budget: 'lots', gates: ['idea-screen'] }, p), /people\[2\]\.authority\.budget: expected a budget in the firm's currency \(a number, 0 or more\), got "lots"/],
+  ['a negative authority budget', (p) => ((p.people as Tree[])[2]!.authority = { budget: -5, gates: ['idea-screen'] }, p), /people\[2\]\.authority\.budget: expected a budget of 0 or more/],
+  ['an authority without gates', (p) => ((p.people as Tree[])[2]!.authority = { budget: 300, gates: [] }, p), /people\[2\]\.authority\.gates: name at least one gate/],
+  ['an authority with an unknown field', (p) => ((p.people as Tree[])[2]!.authority = { budget: 300, gates: ['idea-screen'], currency: 'EUR' }, p), /people\[2\]\.authority: .*currency/],
+  ['a gate id in capitals in an authority', (p) => (((p.authorities as Tree[])[0]!.gates as string[])[0] = 'Idea-Screen', p), /authorities\[0\]\.gates\[0\]: expected a gate id like "idea-screen"/],
+  ["a role's authority without its role", (p) => (delete (p.authorities as Tree[])[0]!.role, p), /authorities\[0\]\.role: /],
+  ["a role's authority given twice", (p) => ((p.authorities as Tree[]).push({ ...(p.authorities as Tree[])[0]!, budget: 50 }), p), /authorities\[1\]\.role: "shop-manager" has an authority already/],
+  ['authorities that are not a list', (p) => ((p.authorities = 'shop-manager'), p), /: authorities: /],
 ];
 
 /** [case, environment, the variable and problem the refusal must name] */
@@ -251,6 +259,16 @@ const startupCases: [string, Tree[], RegExp][] = [
 describe('bad-input catalogue: startup', () => {
   test.each(startupCases)('%s is refused before anything starts, naming the rule', (_name, routing, message) => {
     const err = refusal(() => checkConfiguration(loadSettings({ env: { STAGEGATE_ROUTING: rules(routing) } })));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(/nothing was started/);
+    expect(err.message).toMatch(message);
+  });
+
+  test.each([
+    ['a role', (p: Tree) => (((p.authorities as Tree[])[0]!.gates as string[])[1] = 'quick-decison', p), /people\.yaml: authorities\[0\]\.gates\[1\]: no process template has a gate "quick-decison" \(gates: .*quick-decision/],
+    ['a person', (p: Tree) => ((p.people as Tree[])[2]!.authority = { budget: 300, gates: ['idea-screen', 'idea-sreen'] }, p), /people\.yaml: people\[2\]\.authority\.gates\[1\]: no process template has a gate "idea-sreen"/],
+  ])("an authority of %s naming a gate no template has is refused before anything starts, naming the field", (_name, change, message) => {
+    const err = refusal(() => checkConfiguration(loadSettings({ env: { STAGEGATE_PEOPLE_FILE: writeYaml('people', change(shippedPeople())) } })));
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(/nothing was started/);
     expect(err.message).toMatch(message);

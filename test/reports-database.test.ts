@@ -72,8 +72,10 @@ function generatedLog(ideas: number): StoredEvent[] {
         add('vote_cast', { decision: 'go', scores: { feasibility: 1 + (n % 5), impact: 1 + ((n + round) % 5) } }, { gate, round, actor: reviewers[0] });
         if (n % 3 === 0) add('vote_cast', { decision: 'go', scores: { feasibility: 1 + ((n + 1) % 5), impact: 1 + ((n + 3) % 5) } }, { gate, round, actor: reviewers[1] });
         const decision = round < rounds ? (n % 10 === 0 ? 'hold' : 'recycle') : n % 7 === 3 && stageId === 'build' ? 'kill' : n % 13 === 4 ? 'conditional-go' : 'go';
-        const decidedBy = n % 10 === 0 && round < rounds ? 'deadline' : n % 12 === 5 ? 'admin' : 'reviewers';
-        add('decided', { decision, decidedBy, ...(decidedBy === 'reviewers' ? { score: 1 + ((n * 3 + round) % 9) / 2 } : {}), reasons: [], conditions: [], comments: [] }, { gate, round });
+        const decidedBy = n % 10 === 0 && round < rounds ? 'deadline' : n % 12 === 5 ? 'admin' : n % 8 === 6 && stageId === 'idea' ? 'authority' : 'reviewers';
+        // Under delegated authority: two holders, one of them by her role's authority and by her own (a budget raised later), so the report tells the sources apart.
+        const authority = decidedBy === 'authority' ? { holder: reviewers[0], name: `Holder ${reviewers[0]!.slice(0, 4)}`, budget: 300, estimatedCost: 100 + n, source: n % 16 === 6 ? 'person' : 'role:shop-manager' } : undefined;
+        add('decided', { decision, decidedBy, ...(decidedBy === 'reviewers' || authority ? { score: 1 + ((n * 3 + round) % 9) / 2 } : {}), ...(authority ? { authority, actor: authority.holder } : {}), reasons: [], conditions: [], comments: [] }, { gate, round });
         if (decision === 'recycle') add('stage_entered', { name: stageId.toUpperCase(), rework: true });
         if (decision === 'kill') {
           add('killed', { reason: 'killed' });
@@ -136,6 +138,9 @@ describe.each(['SQLite', 'PostgreSQL'])('reports in the database on %s', (backen
       const all = await inDatabase(store, {});
       expect(all['kill-rate']).toMatchObject({ launched: expect.any(Number), killed: expect.any(Number), withdrawn: expect.any(Number) });
       expect(JSON.stringify(all)).toContain('conditional-go');
+      const mix = all['decision-mix'] as { byDecider: { decidedBy: string; total: number }[]; byAuthority: { source: string }[] };
+      expect(mix.byDecider.every((row) => row.total > 0)).toBe(true);
+      expect(new Set(mix.byAuthority.map((row) => row.source))).toEqual(new Set(['person', 'role:shop-manager']));
       expect((all.pilots as { pilots: number }).pilots).toBeGreaterThan(0);
       const goals = all.portfolio as Portfolio;
       expect(goals.goals.map((row) => row.goal)).toEqual(['more-regulars', 'seasonal', 'less-waste', 'gluten-free', undefined]);

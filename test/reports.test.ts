@@ -21,7 +21,7 @@ import {
 } from '../reports';
 import { percentile } from '../reports/statistics';
 import type { KpiSummary } from '../workflows/kpi-rules';
-import type { DecidedBy, EventType } from '../workflows/state';
+import type { DecidedBy, DecisionAuthority, EventType } from '../workflows/state';
 
 const OWNER = 'olivia@cornerbakery.example';
 const HEAD_BAKER = 'hamid@cornerbakery.example';
@@ -96,9 +96,9 @@ class Journey {
     return this.add('vote_cast', time, { decision, scores, comment: '', conditions: decision === 'conditional-go' ? ['Keep the price under £3'] : [], via: 'link' }, reviewer);
   }
 
-  decide(time: string, decision: Decision, by: { score?: number; decidedBy?: DecidedBy; actor?: string } = {}): this {
+  decide(time: string, decision: Decision, by: { score?: number; decidedBy?: DecidedBy; actor?: string; authority?: DecisionAuthority } = {}): this {
     const { gate, round } = this.round!;
-    const record = { gate, gateName: gate, round, decision, decidedBy: by.decidedBy ?? 'reviewers', actor: by.actor, at: time, score: by.score, reasons: [], conditions: [], comments: [] };
+    const record = { gate, gateName: gate, round, decision, decidedBy: by.decidedBy ?? 'reviewers', actor: by.actor, at: time, score: by.score, reasons: [], conditions: [], comments: [], ...(by.authority ? { authority: by.authority } : {}) };
     this.add('decided', time, record, by.actor);
     this.round = undefined;
     return this;
@@ -163,7 +163,7 @@ const pumpkin = new Journey('pumpkin-pastry', 'customer')
   .submit(at('10-03'), 'grace@example.com', 'Pumpkin spice pastry', { estimatedCost: 150, estimatedBenefit: 800, strategicGoals: ['seasonal', 'more-regulars'] })
   .open('idea-screen', at('10-03'), SCREENERS)
   .vote(at('10-08'), SHOP_MANAGER, 'go', { feasibility: 4, impact: 5, alignment: 3 })
-  .decide(at('10-08'), 'go', { score: 4 })
+  .decide(at('10-08'), 'go', { score: 4, decidedBy: 'authority', actor: SHOP_MANAGER, authority: { holder: SHOP_MANAGER, name: 'Sofia Rossi', budget: 300, estimatedCost: 150, source: 'role:shop-manager' } })
   .enter('build', at('10-08'))
   .ready(at('10-12'))
   .open('go-to-pilot', at('10-12'), PILOT_DECIDERS)
@@ -469,11 +469,16 @@ describe('decision mix', () => {
       ],
       overall: counts(8, 1, 1, 1, 1),
       byDecider: [
-        { decidedBy: 'reviewers', ...counts(7, 1, 1, 0, 1) },
+        { decidedBy: 'reviewers', ...counts(6, 1, 1, 0, 1) },
+        { decidedBy: 'authority', ...counts(1, 0, 0, 0, 0) }, // Sofia's go for the pumpkin pastry at the screen, within her 300
         { decidedBy: 'admin', ...counts(1, 0, 0, 0, 0) }, // Olivia's go for the pumpkin pastry
         { decidedBy: 'deadline', ...counts(0, 0, 0, 1, 0) }, // coffee's first go-to-pilot
       ],
+      byAuthority: [{ source: 'role:shop-manager', ...counts(1, 0, 0, 0, 0) }],
     });
+    const tables = REPORTS.find((report) => report.name === 'decision-mix')!.tables(decisionMix(AUTUMN, ALL));
+    expect(tables[1]!.rows.map((row) => row.slice(0, 2).concat(row.slice(-1)))).toEqual([['reviewers', 'committee', 9], ['authority', 'delegated authority', 1], ['admin', 'admin override', 1], ['deadline', 'deadline', 1]]);
+    expect(tables[2]).toMatchObject({ title: 'Decisions under delegated authority', rows: [['role:shop-manager', 1, 0, 0, 0, 0, 1]] });
   });
 
   test('a template that names its decisions: the mix says what each is called there, for processes with gates in it', () => {
@@ -485,8 +490,8 @@ describe('decision mix', () => {
       { process: 'smb-lite', decision: 'recycle', label: 'Pivot' },
     ]);
     const tables = REPORTS.find((report) => report.name === 'decision-mix')!.tables(result);
-    expect(tables.map((table) => table.title)).toEqual(['Decisions per gate', 'Decisions by who decided', "Decisions in the processes' own words"]);
-    expect(tables[2]!.rows).toEqual([['smb-lite', 'go', 'Persevere'], ['smb-lite', 'kill', 'Stop'], ['smb-lite', 'recycle', 'Pivot']]);
+    expect(tables.map((table) => table.title)).toEqual(['Decisions per gate', 'Decisions by who decided', 'Decisions under delegated authority', "Decisions in the processes' own words"]);
+    expect(tables[3]!.rows).toEqual([['smb-lite', 'go', 'Persevere'], ['smb-lite', 'kill', 'Stop'], ['smb-lite', 'recycle', 'Pivot']]);
     expect(decisionMix(AUTUMN, ALL).labels).toBeUndefined();
   });
 
@@ -494,7 +499,7 @@ describe('decision mix', () => {
     const november = decisionMix(AUTUMN, NOVEMBER);
     expect(november.overall.total).toBe(1);
     expect(november.gates.map((row) => [row.gate, row.counts.go])).toEqual([['go-to-launch', 1]]);
-    expect(november.byDecider.map((row) => [row.decidedBy, row.total])).toEqual([['reviewers', 0], ['admin', 1], ['deadline', 0]]);
+    expect(november.byDecider.map((row) => [row.decidedBy, row.total])).toEqual([['reviewers', 0], ['authority', 0], ['admin', 1], ['deadline', 0]]);
   });
 });
 

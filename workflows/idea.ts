@@ -27,7 +27,8 @@ import { addBusinessTime, iso, localDate } from './calendar';
 import { packageFingerprint } from './gate-package';
 import { decideGate, isQuorumMet, votesNeeded } from './gate-rules';
 import { pilotRun } from './pilot';
-import { addVote, closedReason, closeRound, decisionFor, openRound, receiptFor, sameVote, type RoundResult } from './round';
+import { addVote, askedIn, authorityIn, closedReason, closeRound, decisionFor, mayVote, openRound, receiptFor, sameVote, type RoundResult } from './round';
+import { authorityDecision } from './authority';
 import {
   castVoteUpdate,
   categoriseUpdate,
@@ -136,6 +137,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
      * a reviewer can hand the review over (`delegateReview`) or be replaced (`reassignReviewer`).
      */
     peopleAtRound: patched('people-at-round'),
+    /** Someone whose delegated authority covers the idea's estimated cost at a gate is asked too, and their vote decides the round alone (`authority`). */
+    delegatedAuthority: patched('delegated-authority'),
   };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
@@ -311,7 +314,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
 
   setHandler(reviewOpenedSignal, ({ reviewer, round }) => {
     const open = state.round;
-    if (!open || open.round !== round || !open.reviewers.some((person) => person.email === reviewer)) return;
+    if (!open || open.round !== round || !(since.delegatedAuthority ? mayVote(open, reviewer) : open.reviewers.some((person) => person.email === reviewer))) return;
     if (since.exactlyOnce) {
       // Only the first opening per reviewer and round is news; the rest leave no trace in history.
       if (open.phase !== 'open' || open.opened?.includes(reviewer)) return;
@@ -334,7 +337,9 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         if (earlier) return receiptFor(idea.ideaId, round, earlier);
         const counted = addVote(round, vote, iso());
         const gate = currentGate();
-        if (isQuorumMet(gate.quorum, askedCount(round), round.votes)) decide(round, { ...decideGate(gate, round.votes), decidedBy: 'reviewers' });
+        const holder = since.delegatedAuthority ? authorityIn(round, vote.reviewer) : undefined;
+        if (holder) decide(round, { ...authorityDecision(gate, holder, counted, idea.estimatedCost!), ...identifiedBy(vote) });
+        else if (isQuorumMet(gate.quorum, askedCount(round), round.votes)) decide(round, { ...decideGate(gate, round.votes), decidedBy: 'reviewers' });
         showAwaiting();
         recordInBackground('vote_cast', voteDetail(vote), vote.reviewer);
         return receiptFor(idea.ideaId, round, counted);
@@ -385,7 +390,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     if (vote.round !== undefined && vote.round !== round.round) {
       reject('gate-closed', `Round ${vote.round} of ${round.gateName} ${vote.round < round.round ? 'is closed' : 'has not opened'}; round ${round.round} is open now.`);
     }
-    if (!round.reviewers.some((person) => person.email === vote.reviewer)) {
+    if (!(since.delegatedAuthority ? mayVote(round, vote.reviewer) : round.reviewers.some((person) => person.email === vote.reviewer))) {
       reject('not-a-reviewer', `${vote.reviewer} is not a reviewer of ${round.gateName} for this idea.`);
     }
     const earlier = round.votes.find((cast) => cast.reviewer === vote.reviewer);
@@ -418,7 +423,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   /** What a round asks of the people directory: the gate's selectors (the snapshot's people for ideas submitted before selectors), whose idea it is, and today. */
   function roundPeopleRequest(gate: ResolvedGate): RoundPeopleRequest {
     const selectors = gate.selectors ?? { reviewers: { people: gate.reviewers.map((person) => person.email), roles: [] }, escalateTo: { people: gate.escalateTo.map((person) => person.email), roles: [] } };
-    return { ...selectors, allowSelfReview: gate.allowSelfReview, submitter: idea.submitter.email, champion: idea.champion.email, on: localDate(Date.now(), calendar?.timeZone) };
+    return { ...selectors, gate: gate.id, estimatedCost: idea.estimatedCost, allowSelfReview: gate.allowSelfReview, submitter: idea.submitter.email, champion: idea.champion.email, on: localDate(Date.now(), calendar?.timeZone) };
   }
 
   /**
@@ -994,7 +999,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       deadline = addBusinessTime(openedAt, gate.deadline, calendar);
       // Who is asked is looked up now, in the people directory as it is (only where rounds do: an await would reorder old journeys' commands).
       const people = since.peopleAtRound ? await peopleForRound(roundPeopleRequest(gate)) : undefined;
-      open = openRound(people ? { ...gate, reviewers: people.reviewers } : gate, round, iso(openedAt), iso(deadline), state.stage.ready?.fingerprint);
+      open = openRound(people ? { ...gate, reviewers: people.reviewers, authorities: people.authorities } : gate, round, iso(openedAt), iso(deadline), state.stage.ready?.fingerprint, since.delegatedAuthority);
       if (!since.exactlyOnce) delete open.phase;
       if (people) {
         Object.assign(open, { standIns: people.standIns, escalateTo: people.escalateTo, admins: people.admins });
@@ -1011,12 +1016,13 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
         quorum: gate.quorum,
         votesNeeded: open.votesNeeded,
         ...(people ? { standIns: people.standIns, skipped: people.skipped, escalateTo: people.escalateTo.map((person) => person.email) } : {}),
+        ...(open.authorities ? { authorities: open.authorities.map(({ email, budget, source }) => ({ email, budget, source })), estimatedCost: idea.estimatedCost } : {}),
       });
       // A hold asked for as the stage's work finished is this round's decision.
       if (since.exactlyOnce && requests.hold) decide(open, holdResult(requests.hold));
       if (open.phase !== 'closing') {
         if (since.exactlyOnce) open.requested = true;
-        await tell('review-request', since.peopleAtRound ? open.reviewers : gate.reviewers, { gate: gateFacts(gate, open) });
+        await tell('review-request', since.delegatedAuthority ? askedIn(open) : since.peopleAtRound ? open.reviewers : gate.reviewers, { gate: gateFacts(gate, open) });
       }
       remindAt = addBusinessTime(openedAt, gate.reminderEvery, calendar);
     }
@@ -1084,7 +1090,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
     await record('decided', { ...decision }, decision.actor);
     // Reviewers hear a decision they did not take part in; so do all of them when a vote closed the round before they were asked.
     const unasked = since.exactlyOnce && !open.requested;
-    const concerned = decision.decidedBy === 'reviewers' && !unasked ? [idea.submitter, idea.champion] : [idea.submitter, idea.champion, ...(since.peopleAtRound ? open.reviewers : gate.reviewers)];
+    const concerned = decision.decidedBy === 'reviewers' && !unasked ? [idea.submitter, idea.champion] : [idea.submitter, idea.champion, ...(since.delegatedAuthority ? askedIn(open) : since.peopleAtRound ? open.reviewers : gate.reviewers)];
     await tell('decision', concerned, { decision, gate: gateFacts(gate, open) });
     state.round = undefined;
     showAwaiting();
@@ -1197,6 +1203,7 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
       deadlineAt: open.deadlineAt,
       criteria: gate.criteria.map((criterion) => ({ id: criterion.id, label: criterion.label, minimum: criterion.minimum })),
       awaiting: open.reviewers.filter((person) => !person.voted).map((person) => person.name),
+      ...(open.authorities ? { authorities: open.authorities.map(({ email, budget }) => ({ email, budget })), estimatedCost: idea.estimatedCost } : {}),
     };
   }
 

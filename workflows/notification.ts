@@ -54,6 +54,9 @@ export interface Notification {
     deadlineAt: string;
     criteria: { id: string; label: string; minimum?: number }[];
     awaiting: string[];
+    /** Who may decide this round alone under delegated authority, with their budgets, and the idea's estimated cost; absent when nobody may. */
+    authorities?: { email: string; budget: number }[];
+    estimatedCost?: number;
   };
   decision?: DecisionRecord;
   hold?: HoldState;

@@ -2,7 +2,7 @@ import type { Decision, ResolvedGate } from '../config/process';
 import type { ActorChannel, Vote } from './inputs';
 import { identifiedBy } from './inputs';
 import { votesNeeded } from './gate-rules';
-import type { DecidedBy, DecisionRecord, OpenRound, VoteReceipt } from './state';
+import type { DecidedBy, DecisionAuthority, DecisionRecord, OpenRound, VoteReceipt } from './state';
 
 /**
  * One sitting of a gate, open → closing → closed, as pure functions over plain state. The
@@ -10,7 +10,8 @@ import type { DecidedBy, DecisionRecord, OpenRound, VoteReceipt } from './state'
  * accepted afterwards can act on a round that is already decided.
  */
 
-export function openRound(gate: ResolvedGate, round: number, openedAt: string, deadlineAt: string, packageFingerprint: string | undefined): OpenRound {
+export function openRound(gate: ResolvedGate, round: number, openedAt: string, deadlineAt: string, packageFingerprint: string | undefined, delegatedAuthority = false): OpenRound {
+  const authorities = delegatedAuthority ? (gate.authorities ?? []) : [];
   return {
     phase: 'open',
     gate: gate.id,
@@ -25,7 +26,24 @@ export function openRound(gate: ResolvedGate, round: number, openedAt: string, d
     reviewers: gate.reviewers.map((person) => ({ ...person, voted: false })),
     votes: [],
     escalated: false,
+    ...(authorities.length ? { authorities } : {}),
   };
+}
+
+/** The authority this person holds in the round, when their vote decides it alone. */
+export function authorityIn(round: OpenRound, email: string): NonNullable<OpenRound['authorities']>[number] | undefined {
+  return round.authorities?.find((holder) => holder.email === email);
+}
+
+/** Whether this person may vote in the round: a reviewer, or someone holding authority in it. */
+export function mayVote(round: OpenRound, email: string): boolean {
+  return round.reviewers.some((person) => person.email === email) || authorityIn(round, email) !== undefined;
+}
+
+/** The people asked to vote in the round: its reviewers, then the authority holders who are not reviewers too. */
+export function askedIn(round: OpenRound): { email: string; name: string }[] {
+  const holders = (round.authorities ?? []).filter((holder) => !round.reviewers.some((person) => person.email === holder.email));
+  return [...round.reviewers.map(({ email, name }) => ({ email, name })), ...holders.map(({ email, name }) => ({ email, name }))];
 }
 
 /** What a request names of the round it is meant for; absent parts mean "the open one". */
@@ -66,9 +84,9 @@ export function sameVote(round: OpenRound, vote: Vote): OpenRound['votes'][numbe
 
 /** Counts a reviewer's vote in the open round. */
 export function addVote(round: OpenRound, vote: Vote, castAt: string): OpenRound['votes'][number] {
-  const reviewer = round.reviewers.find((person) => person.email === vote.reviewer)!;
-  reviewer.voted = true;
-  const recorded = { ...vote, reviewerName: reviewer.name, castAt };
+  const reviewer = round.reviewers.find((person) => person.email === vote.reviewer);
+  if (reviewer) reviewer.voted = true;
+  const recorded = { ...vote, reviewerName: (reviewer ?? authorityIn(round, vote.reviewer)!).name, castAt };
   round.votes.push(recorded);
   return recorded;
 }
@@ -99,6 +117,7 @@ export interface RoundResult {
   /** How the admin or contact deciding was identified. */
   via?: ActorChannel;
   key?: string;
+  authority?: DecisionAuthority;
 }
 
 /** The record of the decision a round reached, with what each reviewer said. */
@@ -116,6 +135,7 @@ export function decisionFor(round: OpenRound, result: RoundResult, at: string): 
     conditions: result.conditions,
     ...identifiedBy(result),
     comments: round.votes.map((vote) => ({ reviewer: vote.reviewerName, decision: vote.decision, comment: vote.comment })),
+    ...(result.authority ? { authority: result.authority } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { AuthorityHolder } from '../config/people';
 import type { Criterion, Decision, PilotLimits, Quorum, ResolvedPilot, ResolvedProcess } from '../config/process';
 import type { KpiLevel, KpiSummary, KpiTrack } from './kpi-rules';
 import type { Notification } from './notification';
@@ -129,6 +130,12 @@ export interface OpenRound {
   replaced?: { from: string; to?: string; why: 'delegated' | 'removed' | 'deactivated'; by: string; at: string }[];
   /** Why nobody is left to review this round: it escalated at once. */
   nobodyLeft?: string;
+  /**
+   * Who may decide this round alone under delegated authority (the idea's estimated cost within
+   * their budget), committee members or not; the quorum counts the reviewers only. Absent when
+   * nobody may, and on rounds of journeys started before delegated authority.
+   */
+  authorities?: AuthorityHolder[];
 }
 
 /** What a hand-over or a reassignment did: who left the round and who was asked instead (nobody, when nobody was left). */
@@ -142,7 +149,17 @@ export interface ReplacementReceipt {
   replaced: boolean;
 }
 
-export type DecidedBy = 'reviewers' | 'admin' | 'deadline';
+/** Who decided a round: the committee's votes, an authority holder alone, an admin (or escalation contact) overriding, or the deadline's rule. */
+export type DecidedBy = 'reviewers' | 'authority' | 'admin' | 'deadline';
+
+/** The delegated authority a decision was taken under: who held it, from where, and the figures it rested on. */
+export interface DecisionAuthority {
+  holder: string;
+  name: string;
+  budget: number;
+  estimatedCost: number;
+  source: AuthorityHolder['source'];
+}
 
 export interface DecisionRecord {
   gate: string;
@@ -160,6 +177,8 @@ export interface DecisionRecord {
   conditions: string[];
   /** What each reviewer said, passed on to the submitter and champion. */
   comments: { reviewer: string; decision: Decision; comment: string }[];
+  /** When `decidedBy` is `authority`: whose, and on what figures. */
+  authority?: DecisionAuthority;
 }
 
 export interface Condition {

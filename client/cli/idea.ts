@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { formatDuration } from '../../config/duration';
 import { ConfigError, readYamlValue } from '../../config/yaml';
 import { numberSeparators, readKpiNumber, type NumberSeparators } from '../../workflows/kpi-rules';
+import { authorityOf, figures, sourceWords } from '../../workflows/authority';
 import type { IdeaStatus, IdeaSubmission, PilotPlanInput } from '../sdk';
 import { IDEA_CATEGORIES, IDEA_HORIZONS, IDEA_SOURCES, IDEA_STATUSES } from '../sdk';
 import type { IdeaSummary, ListFilter } from '../sdk';
@@ -255,6 +256,9 @@ function showIdea(idea: IdeaStatus): void {
       const vote = round.votes.find((cast) => cast.reviewer === person.email);
       return [person.name, person.email, vote?.decision ?? 'waiting', when(vote?.castAt)];
     })).replace(/^/gm, '  '));
+    for (const holder of round.authorities ?? []) {
+      say(`  ${holder.name} <${holder.email}> may decide it alone under delegated authority (${sourceWords(holder.source)}: ${figures(holder.budget, idea.estimatedCost!)})`);
+    }
   }
   const plan = idea.stage.ready?.pilot ?? idea.stage.plan;
   if (plan) {
@@ -281,7 +285,7 @@ function showIdea(idea: IdeaStatus): void {
   if (idea.decisions.length > 0) {
     say('\nDecisions:');
     for (const decision of idea.decisions) {
-      say(`  ${when(decision.at)}  ${decision.gateName} round ${decision.round}: ${decision.decision}${decision.score !== undefined ? ` (score ${decision.score})` : ''} by ${decision.actor ?? decision.decidedBy}`);
+      say(`  ${when(decision.at)}  ${decision.gateName} round ${decision.round}: ${decision.decision}${decision.score !== undefined ? ` (score ${decision.score})` : ''} by ${authorityOf(decision)}`);
       for (const reason of decision.reasons) say(`      ${reason}`);
     }
   }

@@ -11,7 +11,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ZodError, type z } from 'zod';
-import { ADMIN_ROLE, adminsOf, currentPeopleDirectory, standInsOn, type PeopleDirectory, type StandIn } from '../../config/people';
+import { ADMIN_ROLE, adminsOf, authorityFor, currentPeopleDirectory, standInsOn, type PeopleDirectory, type StandIn } from '../../config/people';
 import { decisionLabelsOf, loadProcesses, resolveProcess, type ProcessDefinition } from '../../config/process';
 import { claimedGoalProblems } from '../../config/goals';
 import { DEFAULT_PROCESS, routeIdea, routingProblems, type Route, type RoutedIdea } from '../../config/routing';
@@ -51,6 +51,7 @@ import {
 } from '../../workflows/messages';
 import { reviewerPseudonym } from '../../links';
 import { closedReason } from '../../workflows/round';
+import { amount, figures } from '../../workflows/authority';
 import { planProblems } from '../../workflows/pilot-plan';
 import { numberSeparators, type NumberSeparators } from '../../workflows/kpi-rules';
 import { IDEA_STATUSES } from '../../workflows/state';
@@ -334,7 +335,7 @@ export class StageGateClient {
     const champion: Person = input.champion ?? (routedChampion ? { email: routedChampion.email, name: routedChampion.name } : input.submitter);
     const route = routed ? { rule: routed.rule.id, why: routed.why } : undefined;
     try {
-      return { input, campaign, champion, route, resolved: resolveProcess(process, this.people(), { submitter: input.submitter.email, champion: champion.email }) };
+      return { input, campaign, champion, route, resolved: resolveProcess(process, this.people(), { submitter: input.submitter.email, champion: champion.email, estimatedCost: input.estimatedCost }) };
     } catch (err) {
       if (err instanceof ConfigError) throw new StageGateError('no-reviewers', err.message, { cause: err });
       throw err;
@@ -861,7 +862,35 @@ export class StageGateClient {
     if (parsed.via !== 'link') this.authorise(parsed.reviewer, `vote on idea "${ideaId}"`, { anyone: 'a reviewer of the gate from the people directory' }, 'not-a-reviewer');
     const input = await this.aimed(ideaId, parsed);
     const { decision, scores, comment, conditions } = input;
-    return this.roundClosed(ideaId, input, this.update(ideaId, castVoteUpdate, input, commandId('vote', roundOf(input), input.reviewer, { decision, scores: Object.entries(scores).sort(), comment, conditions })));
+    try {
+      return await this.roundClosed(ideaId, input, this.update(ideaId, castVoteUpdate, input, commandId('vote', roundOf(input), input.reviewer, { decision, scores: Object.entries(scores).sort(), comment, conditions })));
+    } catch (err) {
+      if (err instanceof StageGateError && err.code === 'not-a-reviewer') throw (await this.outsideAuthority(ideaId, input.reviewer)) ?? err;
+      throw err;
+    }
+  }
+
+  /**
+   * Why someone holding delegated authority at the open round's gate is not in the round, when
+   * that is why their vote was refused: the idea's estimated cost is above their budget, it has
+   * none, or it is their own idea. The committee decides it; the vote changed nothing.
+   */
+  private async outsideAuthority(ideaId: string, reviewer: string): Promise<StageGateError | undefined> {
+    const idea = await this.journeyState(ideaId).catch(() => undefined);
+    const round = idea?.round;
+    const held = round && authorityFor(this.people(), reviewer, round.gate);
+    if (!idea || !round || !held) return undefined;
+    const cost = idea.estimatedCost;
+    const own = reviewer === idea.submitter.email ? 'submitted' : reviewer === idea.champion.email ? 'is the champion of' : undefined;
+    const why = own
+      ? `${held.name} ${own} "${idea.title}", and nobody decides their own idea under delegated authority (${round.gateName} does not allow self-review)`
+      : cost === undefined
+        ? `"${idea.title}" has no estimated cost, so it is never decided under delegated authority`
+        : held.budget < cost
+          ? `"${idea.title}" is estimated at ${amount(cost)}, above ${held.name}'s delegated authority at ${round.gateName} (${figures(held.budget, cost)})`
+          : undefined;
+    if (!why) return undefined;
+    return new StageGateError('not-allowed', `${why}: ${round.gateName} round ${round.round} is for its committee (${round.reviewers.map((person) => person.name).join(', ')}) to decide. The vote was refused; nothing was changed.`);
   }
 
   /** An admin or escalation contact decides a gate round (the one named, or the one open now), with a reason. */

@@ -1,6 +1,8 @@
 import { DECISIONS, type Criterion, type Decision, type DecisionLabels } from '../../config/process';
 import { IDEA_CATEGORIES, type IdeaStatus, type KpiReceipt, type PendingReview, type PilotPlanTemplate, type PilotStatus, type VoteReceipt } from '../sdk';
 import { againstTarget, type KpiSummary } from '../../workflows/kpi-rules';
+import { authorityOf, figures } from '../../workflows/authority';
+import { askedIn, authorityIn } from '../../workflows/round';
 import { clockFor } from '../../text';
 import { lineChart } from './charts';
 import { html, type Html } from './html';
@@ -80,7 +82,7 @@ function earlierRounds(idea: IdeaStatus, when: Clock, labels?: DecisionLabels): 
   <h2 id="earlier-heading">What earlier rounds said</h2>
   ${idea.decisions.map(
     (decision) => html`<div class="card">
-    <p><strong>${decision.gateName}, round ${decision.round}: ${choices[decision.decision].label}</strong>${decision.score !== undefined ? ` (score ${decision.score})` : ''} <span class="meta">${when(decision.at)}</span></p>
+    <p><strong>${decision.gateName}, round ${decision.round}: ${choices[decision.decision].label}</strong>${decision.score !== undefined ? ` (score ${decision.score})` : ''} <span class="meta">${when(decision.at)} · decided by ${authorityOf(decision)}</span></p>
     <ul class="plain">${decision.reasons.map((reason) => html`<li>${reason}</li>`)}${decision.comments.filter((c) => c.comment).map((c) => html`<li>${c.reviewer} (${choices[c.decision].label}): ${c.comment}</li>`)}</ul>
   </div>`,
   )}
@@ -181,7 +183,8 @@ export function reviewPage(args: { idea: IdeaStatus; reviewer: string; form: Vot
   const { idea, reviewer, form, errors, when } = args;
   const choices = decisionChoices(args.labels);
   const round = idea.round!;
-  const me = round.reviewers.find((person) => person.email === reviewer);
+  const me = askedIn(round).find((person) => person.email === reviewer);
+  const held = authorityIn(round, reviewer);
   const stale = staleVotes(idea);
   return html`<h1>${round.gateName} for “${idea.title}”</h1>
 <p class="meta">Round ${round.round} · your decision is needed by <strong>${when(round.deadlineAt)}</strong> · reviewing as ${me?.name ?? reviewer} (${reviewer})</p>
@@ -193,6 +196,7 @@ ${gatePackage(idea, when, args.plan)}
 ${earlierRounds(idea, when, args.labels)}
 <section aria-labelledby="vote-heading">
   <h2 id="vote-heading">Your vote</h2>
+  ${held && idea.estimatedCost !== undefined ? html`<div class="notice success" role="status"><p><strong>You may decide this alone under your delegated authority (${figures(held.budget, idea.estimatedCost)}).</strong> Your vote is the gate's decision${round.reviewers.some((person) => person.email === reviewer) ? ", whatever the rest of the committee votes" : ''}.</p></div>` : ''}
   <p class="meta">The gate decides once ${round.votesNeeded} of ${round.reviewers.length} reviewers have voted; ${round.votes.length ? `${round.votes.length} have so far` : 'nobody has yet'}. Waiting on ${round.reviewers.filter((person) => !person.voted).map((person) => person.name).join(', ')}.</p>
   <form method="post" action="${args.action}">
     <input type="hidden" name="fingerprint" value="${form.fingerprint ?? idea.stage.ready?.fingerprint ?? ''}">
@@ -237,7 +241,7 @@ export function closedPage(args: { idea: IdeaStatus; gate?: string; round?: numb
   const open = idea.round && idea.status === 'in-review' && idea.round.phase !== 'closing' ? idea.round : undefined;
   return html`<h1>This review is closed</h1>
 ${decided
-    ? html`<p>${decided.gateName}, round ${decided.round}, for “${idea.title}” was decided <strong>${choices[decided.decision].label.toLowerCase()}</strong> by ${decided.actor ?? (decided.decidedBy === 'reviewers' ? 'the reviewers' : 'the deadline rule')} on ${when(decided.at)}.</p>
+    ? html`<p>${decided.gateName}, round ${decided.round}, for “${idea.title}” was decided <strong>${choices[decided.decision].label.toLowerCase()}</strong> by ${decided.decidedBy === 'authority' ? authorityOf(decided) : (decided.actor ?? (decided.decidedBy === 'reviewers' ? 'the reviewers' : 'the deadline rule'))} on ${when(decided.at)}.</p>
 <ul class="plain">${decided.reasons.map((reason) => html`<li>${reason}</li>`)}</ul>`
     : html`<p>“${idea.title}” is ${idea.status.replace('-', ' ')}; this round is no longer open.</p>`}
 ${open ? html`<p>A newer round is open (${open.gateName}, round ${open.round}); its own message has a link for it.</p>` : ''}

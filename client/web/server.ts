@@ -10,6 +10,7 @@ import type { Settings } from '../../config/settings';
 import { decisionLabelsOf, type DecisionLabels } from '../../config/process';
 import { StageGateError, type IdeaStatus, type RecordedVote, type StageGateClient, type VoteReceipt } from '../sdk';
 import { html, layout, STYLESHEET, type Html } from './html';
+import { askedIn, mayVote } from '../../workflows/round';
 import { clock, closedPage, decidePage, EMPTY_FORM, handedOverPage, kpiEntryPage, kpiRecordedPage, linkSentPage, mergedPage, pendingPage, problemPage, reviewPage, votedPage, type ClaimedGoal, type KpiForm, type VoteForm } from './pages';
 import { outboxRoutes } from './outbox';
 import { planForm, planFromForm, planHandedInPage, planPage, readPlanForm, type PlanForm } from './plan';
@@ -174,13 +175,13 @@ export function createWebApp(options: WebServerOptions): express.Express {
   /** The open round of a review link, for a reviewer of that round. */
   async function reviewRound(claims: LinkClaims): Promise<IdeaStatus> {
     const idea = await openRound(claims);
-    if (!idea.round!.reviewers.some((person) => person.email === claims.email)) {
+    if (!mayVote(idea.round!, claims.email)) {
       const gone = idea.round!.replaced?.find((replaced) => replaced.from === claims.email);
       if (gone) {
         const how = gone.why === 'delegated' ? `You handed this review to ${gone.to} on ${when(gone.at)}.` : `This review was reassigned${gone.to ? ` to ${gone.to}` : ''} on ${when(gone.at)}: the people directory no longer has you as an active reviewer.`;
         throw new PageError(410, 'This review was handed over', problemPage('This review is no longer yours', [how, 'This link no longer works.']));
       }
-      throw new PageError(403, 'Not a reviewer', problemPage('You are not a reviewer of this gate', [`${claims.email} is not among the reviewers of ${idea.round!.gateName}.`]));
+      throw new PageError(403, 'Not a reviewer', problemPage('You are not a reviewer of this gate', [`${claims.email} is not among the reviewers of ${idea.round!.gateName}, nor holds delegated authority in it.`]));
     }
     return idea;
   }
@@ -294,7 +295,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
         });
         stopTimer();
         metrics.votes.inc({ decision: receipt.decision });
-        const name = idea.round!.reviewers.find((person) => person.email === claims.email)?.name ?? claims.email;
+        const name = askedIn(idea.round!).find((person) => person.email === claims.email)?.name ?? claims.email;
         send(response, 200, 'Vote recorded', votedPage({ idea: await client.getIdea(idea.ideaId), receipt, reviewerName: name, when, repeated: false, ...wordsFor(idea) }));
       } catch (err) {
         if (!(err instanceof StageGateError)) throw err;

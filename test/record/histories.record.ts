@@ -639,6 +639,18 @@ describe('recording the replay corpus (npm run record-histories)', () => {
     await endsLaunched(client, ideaId);
   });
 
+  journey('history-authority-decided', "express, estimated at 250: Sofia decides quick-decision alone under the shop manager's delegated authority (300), though Hamid is asked too; the launch stage's work marked ready; launch", shipped, async ({ client }, ideaId) => {
+    await client.submitIdea(idea({ ideaId, process: 'express', estimatedCost: 250 }));
+    const open = await waitForIdea(client, ideaId, inReview('quick-decision'));
+    expect(open.round!.authorities).toEqual([expect.objectContaining({ email: SHOP_MANAGER, budget: 300 })]);
+    const receipt = await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'go', scores: { feasibility: 5, impact: 4 }, comment: 'Cheap and quick' });
+    expect(receipt.decided).toBe('go');
+    await waitForIdea(client, ideaId, inStage('launch'));
+    expect(await goToLaunch(client, ideaId)).toEqual([]);
+    expect((await client.getIdea(ideaId)).decisions[0]).toMatchObject({ decidedBy: 'authority' });
+    await endsLaunched(client, ideaId);
+  });
+
   journey('history-merged', 'a day-old bread discount, then a second one found similar on submission and merged into the first by a screener; the first credits its submitter and launches', fixtures, async ({ client }, ideaId) => {
     await client.submitIdea(idea({ ideaId, title: 'Half price for day-old bread', description: "Sell yesterday's loaves at half price in the first hour." }));
     await waitForIdea(client, ideaId, inReview('screen'));

@@ -161,11 +161,13 @@ export const ideaSchema = z
           gate: z.string(),
           round: z.number().int(),
           decision,
-          decidedBy: z.enum(['reviewers', 'admin', 'deadline']),
+          decidedBy: z.enum(['reviewers', 'authority', 'admin', 'deadline']),
           at: z.string(),
           score: z.number().optional(),
           reasons: z.array(z.string()),
           conditions: z.array(z.string()),
+          /** When decided under delegated authority: by whom, from where, on what figures. */
+          authority: z.object({ holder: z.string(), name: z.string(), budget: z.number(), estimatedCost: z.number(), source: z.string() }).strict().optional(),
         })
         .strict(),
     ),
@@ -296,6 +298,7 @@ export function ideaView(idea: IdeaStatus): IdeaView {
       ...(made.score !== undefined ? { score: made.score } : {}),
       reasons: made.reasons,
       conditions: made.conditions,
+      ...(made.authority ? { authority: made.authority } : {}),
     })),
   };
 }
