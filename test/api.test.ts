@@ -411,6 +411,9 @@ describe('HTTP API: reading ideas', () => {
     expect(funnel.status).toBe(200);
     expect(funnel.body).toMatchObject({ report: 'funnel', from: '2026-01-01T00:00:00.000Z' });
     expect(funnel.body.result).toBeDefined();
+    const recognition = await call('GET', '/reports/recognition?from=2026-01-01&to=2027-01-01');
+    expect(recognition.status).toBe(200);
+    expect(recognition.body).toMatchObject({ report: 'recognition', from: '2026-01-01T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z', result: { people: expect.any(Array), sources: expect.any(Array), total: expect.any(Object) } });
     const unknown = await call('GET', '/reports/popularity');
     expect(unknown.status).toBe(422);
     expect(unknown.body.errors[0].path).toBe('name');

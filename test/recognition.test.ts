@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startWebServer } from '../client/web/server';
 import { recognitionReport, runReport, type Recognition, type ReportRange } from '../reports';
@@ -35,6 +36,27 @@ describe('who is thanked at launch', () => {
 
 describe('recognition at launch', () => {
   const box = mailboxForEachTest();
+
+  test('a mail server that is down holds no launch back: everyone is thanked in the events while no message goes out', async () => {
+    // A port nobody listens on: every message waits, retried, behind the first.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const settings = testSettings({ mail: { from: 'ideas@cornerbakery.example', smtp: { host: '127.0.0.1', port } } });
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea(dayOldBread));
+      await driveToLaunch(client, ideaId);
+      const thanked = await eventually(async () => {
+        const events = (await store.events({ ideaId })).filter((event) => event.type === 'recognised');
+        expect(events).toHaveLength(2);
+        return events.map((event) => event.detail.person);
+      });
+      expect(thanked).toEqual([MAYA.email, LEO.email]);
+      expect((await client.getIdea(ideaId)).status).toBe('launched');
+      expect((await store.outbox({ ideaId })).filter((message) => message.sentAt !== undefined)).toEqual([]);
+    }, settings);
+  }, 120_000);
 
   test('submitter, champion and a merged duplicate’s submitter are thanked by name; a submitter who champions is thanked once; the report agrees on SQLite and PostgreSQL and by period; the dashboard shows it', async () => {
     const settings = testSettings({ adminKey: ADMIN_KEY, publicUrl: 'https://ideas.cornerbakery.example', mail: { from: 'ideas@cornerbakery.example', smtp: { host: '127.0.0.1', port: box.port } } });
