@@ -651,6 +651,15 @@ describe('recording the replay corpus (npm run record-histories)', () => {
     await endsLaunched(client, ideaId);
   });
 
+  journey('history-authority-quorum-all', "estimated at 250, at a gate of quorum all: Sofia's vote under the shop manager's authority decides the round alone, Hamid never votes; the launch stage's work marked ready; launch", recordOnly, async ({ client }, ideaId) => {
+    await client.submitIdea(idea({ ideaId, process: 'authority-all', estimatedCost: 250 }));
+    await waitForIdea(client, ideaId, inReview('idea-screen'));
+    expect((await client.castVote(ideaId, { reviewer: SHOP_MANAGER, decision: 'go', scores: impact(4) })).decided).toBe('go');
+    await waitForIdea(client, ideaId, inStage('launch'));
+    await client.markReady(ideaId, { by: COUNTER, notes: 'Launch plan done' });
+    await endsLaunched(client, ideaId);
+  });
+
   journey('history-merged', 'a day-old bread discount, then a second one found similar on submission and merged into the first by a screener; the first credits its submitter and launches', fixtures, async ({ client }, ideaId) => {
     await client.submitIdea(idea({ ideaId, title: 'Half price for day-old bread', description: "Sell yesterday's loaves at half price in the first hour." }));
     await waitForIdea(client, ideaId, inReview('screen'));
