@@ -269,7 +269,10 @@ export function peopleForRound(directory: PeopleDirectory, request: RoundPeopleR
   const chosen: PersonRef[] = [];
   const free = (address: string) => !asked.has(address) && !own.has(address) && !away.has(address) && !chosen.some((person) => person.email === address);
   /** Someone to ask instead of a person who cannot be: the first of the gate's reviewers not asked, else an escalation contact. */
-  const fallback = (): PersonRef | undefined => candidates.find((person) => free(person.email)) ?? escalateTo.find((person) => free(person.email));
+  const fallback = (): PersonRef | undefined => {
+    const next = candidates.find((person) => free(person.email));
+    return next ? ref(next) : escalateTo.find((person) => free(person.email));
+  };
   if (request.asked !== undefined) {
     const replacement = fallback();
     const replacingActive = request.replacing !== undefined && isActive(directory, request.replacing);

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { SHIPPED_PEOPLE_FILE } from '../config/settings';
+import { peopleDirectorySchema, peopleForRound } from '../config/people';
 import { StageGateError, type IdeaStatus } from '../client/sdk';
 import { delegateReviewUpdate } from '../workflows/messages';
 import { cliEnv, runCli } from './cli-process';
@@ -48,6 +49,39 @@ async function eventsOf(store: Store, ideaId: string, type: string) {
 function reviewersOf(status: IdeaStatus): string[] {
   return status.round!.reviewers.map((reviewer) => reviewer.email).sort();
 }
+
+describe('peopleForRound, the rules on their own', () => {
+  const directory = (change: (people: PersonEntry[]) => void) => {
+    const shipped = parse(readFileSync(SHIPPED_PEOPLE_FILE, 'utf8')) as Directory;
+    change(shipped.people);
+    return peopleDirectorySchema.parse(shipped);
+  };
+  const team = { reviewers: { people: [], roles: ['innovation-team'] }, escalateTo: { people: [], roles: ['owner'] }, allowSelfReview: false, submitter: 'grace@customer.example', champion: COUNTER, on: '2026-08-05' };
+
+  test('the deactivated and the idea\'s own people are not asked; a stand-in already asked falls back to the escalation contact', () => {
+    const people = directory((all) => {
+      person(all, HEAD_BAKER).absences = [{ from: '2026-08-03', to: '2026-08-14', standIn: SHOP_MANAGER }];
+      all.push({ email: 'ines@cornerbakery.example', name: 'Ines', roles: ['innovation-team'], active: false });
+    });
+    const round = peopleForRound(people, team);
+    expect(round.reviewers.map((reviewer) => reviewer.email)).toEqual([SHOP_MANAGER, OWNER]);
+    expect(round.standIns).toEqual([{ for: HEAD_BAKER, standIn: OWNER, until: '2026-08-14' }]);
+    expect(round.skipped).toEqual(expect.arrayContaining([{ email: 'ines@cornerbakery.example', why: 'deactivated' }, { email: HEAD_BAKER, why: 'away until 2026-08-14' }]));
+    // The day after the absence, Hamid is asked himself.
+    expect(peopleForRound(people, { ...team, on: '2026-08-15' }).reviewers.map((reviewer) => reviewer.email)).toEqual([HEAD_BAKER, SHOP_MANAGER]);
+    // His own idea: never his own reviewer, unless the gate allows it.
+    expect(peopleForRound(people, { ...team, on: '2026-08-15', champion: HEAD_BAKER }).reviewers.map((reviewer) => reviewer.email)).toEqual([SHOP_MANAGER]);
+    expect(peopleForRound(people, { ...team, on: '2026-08-15', champion: HEAD_BAKER, allowSelfReview: true }).reviewers.map((reviewer) => reviewer.email)).toEqual([HEAD_BAKER, SHOP_MANAGER]);
+  });
+
+  test('a replacement is the next of the gate\'s reviewers not asked, else an escalation contact, else nobody', () => {
+    const people = directory((all) => all.push({ email: 'ines@cornerbakery.example', name: 'Ines', roles: ['innovation-team'] }));
+    expect(peopleForRound(people, { ...team, asked: [HEAD_BAKER, SHOP_MANAGER], replacing: HEAD_BAKER }).replacement).toEqual({ email: 'ines@cornerbakery.example', name: 'Ines' });
+    expect(peopleForRound(people, { ...team, asked: [HEAD_BAKER, SHOP_MANAGER, 'ines@cornerbakery.example'] }).replacement).toEqual({ email: OWNER, name: 'Olivia Brown' });
+    expect(peopleForRound(people, { ...team, asked: [HEAD_BAKER, SHOP_MANAGER, 'ines@cornerbakery.example', OWNER] }).replacement).toBeUndefined();
+    expect(peopleForRound(people, { ...team, asked: [HEAD_BAKER], replacing: HEAD_BAKER }).replacingActive).toBe(true);
+  });
+});
 
 describe('people resolved when a round opens', () => {
   test('a stand-in receives the round of someone away today; a stand-in who is the champion falls back to the escalation contact', async () => {

@@ -852,7 +852,8 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
           idea: ideaFacts,
           historyLimit: pilot.historyLimit,
           ...journeyId,
-          ...(since.partIds ? { admins } : {}),
+          // The pilot's admins are those the latest round found, where rounds look them up.
+          ...(since.partIds ? { admins: since.peopleAtRound && state.admins ? state.admins : admins } : {}),
         },
       ] as [PilotInput],
     };
