@@ -6,6 +6,8 @@ export const personSchema = z.object({
   email: z.email().max(254, 'at most 254 characters').transform((email) => email.toLowerCase()),
   name: requiredText(LIMITS.name),
   roles: limitedList(z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`), LIMITS.templateList).default([]),
+  /** In an innovation network's directory: the member firm the person belongs to (config/network.ts sets it). */
+  member: z.string().optional(),
 });
 export type Person = z.infer<typeof personSchema>;
 
@@ -32,10 +34,12 @@ export function loadPeopleDirectory(file: string): PeopleDirectory {
   return readYamlFile(file, peopleDirectorySchema);
 }
 
-/** People named by email or holding one of the roles, each once, in directory order. */
-export function resolvePeople(directory: PeopleDirectory, selector: { people: string[]; roles: string[] }): Person[] {
+/** People named by email or holding one of the roles, each once, in directory order; with `members`, only people of those members of a network. */
+export function resolvePeople(directory: PeopleDirectory, selector: { people: string[]; roles: string[]; members?: string[] }): Person[] {
   const emails = new Set(selector.people.map((email) => email.toLowerCase()));
   return directory.people.filter(
-    (person) => emails.has(person.email) || person.roles.some((role) => selector.roles.includes(role)),
+    (person) =>
+      (emails.has(person.email) || person.roles.some((role) => selector.roles.includes(role))) &&
+      (!selector.members?.length || (person.member !== undefined && selector.members.includes(person.member))),
   );
 }

@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openSealedStore } from '../../codec';
-import { DEV_API_KEY_NAME, keptDevApiKey, loadTemporalConnection, withEmbeddedSecrets } from '../../config/settings';
+import { DEV_API_KEY_NAME, keptDevApiKey, loadTemporalConnection, withEmbeddedSecrets, type Settings } from '../../config/settings';
 import { checkConfiguration, checkMailLinks } from '../../config/startup';
 import { startDevServer } from '../../worker/dev-server';
 import { serveMetrics, trackIdeaCounts } from '../../worker/metrics';
 import { confirmationMail } from '../../worker/confirmations';
-import { createStageGateWorker, installRuntimeMetrics, workerHealth } from '../../worker/worker';
+import { createNetworkWorkers, createStageGateWorker, installRuntimeMetrics, workerHealth } from '../../worker/worker';
+import { findScope, loadNetworkOf, scopeSettings, type Network } from '../../config/network';
 import { StageGateClient } from '../sdk';
 import { startWebServer } from '../web/server';
 import { action, jsonOption } from './command';
@@ -95,21 +96,24 @@ Try it from another terminal:
 
   program
     .command('worker')
-    .description('run a worker against the Temporal named by TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (Ctrl-C drains and stops it)')
+    .description('run a worker against the Temporal named by TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (Ctrl-C drains and stops it); in an innovation network, one per member namespace and the network\'s (or only --member\'s)')
     .action(
       action(async (context) => {
+        const network = loadNetworkOf(context.installation());
+        if (network && context.member === undefined) return runNetworkWorkers(context.installation(), network);
+        const scope = network && findScope(network, context.member!);
         const settings = context.settings();
         checkConfiguration(settings);
         checkMailLinks(settings);
         const temporal = loadTemporalConnection();
         const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
-        const worker = await createStageGateWorker({ settings, metrics });
+        const worker = await createStageGateWorker({ settings, metrics, ...(scope ? { namespace: scope.namespace } : {}) });
         const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, host: settings.metricsHost, temporalMetricsUrl, health: () => workerHealth(worker) }) : undefined;
         // The worker keeps the ideas-by-status gauge, so no scrape of any process asks Temporal to count.
         const client = served ? await context.client() : undefined;
         const stopCounting = client ? trackIdeaCounts(metrics.registry, () => client.countIdeas()) : undefined;
         if (served) note(`metrics for Prometheus at ${served.url}, health at ${served.healthUrl}`);
-        note(`stagegate worker polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace})`);
+        note(`stagegate worker polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${scope?.namespace ?? temporal.namespace})`);
         await worker.run();
         stopCounting?.();
         await served?.close();
@@ -139,4 +143,25 @@ Try it from another terminal:
         note('stagegate web stopped.');
       }),
     );
+}
+
+/** `stagegate worker` in an innovation network: a worker per member namespace and the network's, in this one process. */
+async function runNetworkWorkers(installation: Settings, network: Network): Promise<void> {
+  const temporal = loadTemporalConnection();
+  const { metrics, temporalMetricsUrl } = installRuntimeMetrics(installation);
+  for (const scope of [...network.members, network.network]) {
+    const settings = scopeSettings(installation, scope);
+    checkConfiguration(settings);
+    checkMailLinks(settings);
+  }
+  const workers = await createNetworkWorkers({ installation, network, metrics });
+  const health = () => {
+    const states = workers.workers.map(({ worker }) => workerHealth(worker));
+    return { healthy: states.every((state) => state.healthy), state: states.map((state) => state.state).join(',') };
+  };
+  const served = installation.metricsPort ? await serveMetrics({ registry: metrics.registry, port: installation.metricsPort, host: installation.metricsHost, temporalMetricsUrl, health }) : undefined;
+  for (const { scope, settings } of workers.workers) note(`stagegate worker for ${scope.id} polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${scope.namespace})`);
+  await workers.run();
+  await served?.close();
+  note('stagegate workers stopped.');
 }
