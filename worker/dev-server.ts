@@ -85,10 +85,25 @@ export async function ensureNamespaces(connection: Connection, namespaces: strin
   for (const namespace of namespaces) {
     const known = await connection.workflowService.describeNamespace({ namespace }).then(() => true, () => false);
     if (!known) await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('7 days') });
-    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const { customAttributes } = await untilKnown(() => connection.operatorService.listSearchAttributes({ namespace }));
     const missing = SEARCH_ATTRIBUTES.filter((key) => !(key.name in (customAttributes ?? {})));
     if (missing.length) {
       await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type as keyof typeof INDEXED_VALUE_TYPE]])) });
     }
   }
 }
+
+/** A namespace just registered takes the server's namespace cache a few seconds to reach: retried until it does (NOT_FOUND), for up to 30 s. */
+async function untilKnown<T>(call: () => Promise<T>): Promise<T> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if ((err as { code?: number }).code !== GRPC_NOT_FOUND || Date.now() > until) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+const GRPC_NOT_FOUND = 5;
