@@ -1,0 +1,143 @@
+import type { StageGateClient } from '../client/sdk';
+import { eventually, idea, waitForIdea } from './helpers';
+import { runCli } from './cli-process';
+import { makeNetwork, owner, startNetworkWorkers, team, type MemberId, type TestNetwork } from './network-helpers';
+
+// One installation, three members and the network, each in a Temporal namespace of its own on the test run's dev server.
+let net: TestNetwork;
+let stopWorkers: () => Promise<void>;
+const clients = {} as Record<MemberId, StageGateClient>;
+
+beforeAll(async () => {
+  net = await makeNetwork();
+  stopWorkers = (await startNetworkWorkers(net)).stop;
+  for (const member of ['bakery-a', 'bakery-b', 'cafe', 'network'] as const) clients[member] = await net.client(member);
+});
+
+afterAll(async () => {
+  for (const client of Object.values(clients)) await client.close();
+  await stopWorkers?.();
+});
+
+const memberIdea = (member: string, title = `Loyalty cards at ${member}`) =>
+  idea({ title, source: 'employee', submitter: { email: `staff@${member}.example`, name: `Staff of ${member}` }, champion: { email: `staff@${member}.example`, name: `Staff of ${member}` }, process: 'one-gate' });
+
+const networkIdea = () =>
+  idea({ title: 'Shared delivery round', description: 'One van delivers for all of us in the morning.', source: 'network', submitter: { email: 'staff@bakery-b.example', name: 'Staff of bakery-b' }, champion: { email: 'staff@cafe.example', name: 'Staff of cafe' }, process: 'shared-delivery' });
+
+/** What a refusal must leave as it was: the idea's status, round, votes and timeline. */
+async function snapshot(client: StageGateClient, ideaId: string) {
+  const status = await client.getIdea(ideaId);
+  return { status: status.status, round: status.round, decisions: status.decisions, timeline: status.timeline.length };
+}
+
+/** Ten stagegate commands side by side on two loaded cores take a while to start. */
+const CLI_PATIENCE_MS = 120_000;
+
+function cliEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, STAGEGATE_NETWORK: net.file };
+}
+
+describe('innovation network: each member is its own stagegate', () => {
+  test('a network gate is decided by reviewers of two members, each voting as their own member', async () => {
+    const { ideaId } = await clients.network.submitIdea(networkIdea());
+    const open = await waitForIdea(clients.network, ideaId, (s) => s.status === 'in-review');
+    // Its reviewers come from the members the gate names, not from bakery-b.
+    expect(open.round!.reviewers.map((person) => person.email).sort()).toEqual([owner('bakery-a'), owner('cafe')]);
+    expect((await clients.network.getIdea(ideaId)).sharedWith).toEqual(['bakery-a', 'cafe']);
+    // bakery-b's owner is nobody at this gate: not through bakery-b (the idea is not shared with it), nor through the network.
+    await expect(clients['bakery-b'].castVote(ideaId, { reviewer: owner('bakery-b'), decision: 'go', scores: { feasibility: 5 } })).rejects.toMatchObject({ code: 'unknown-idea' });
+    await expect(clients.network.castVote(ideaId, { reviewer: owner('bakery-b'), decision: 'go', scores: { feasibility: 5 } })).rejects.toMatchObject({ code: 'not-a-reviewer' });
+    // A member votes only as its own people: cafe's client cannot cast bakery-a's owner's vote.
+    await expect(clients.cafe.castVote(ideaId, { reviewer: owner('bakery-a'), decision: 'go', scores: { feasibility: 5 } })).rejects.toMatchObject({ code: 'not-a-reviewer' });
+    expect((await clients.network.getIdea(ideaId)).round!.votes).toHaveLength(0);
+
+    await clients['bakery-a'].castVote(ideaId, { reviewer: owner('bakery-a'), decision: 'go', scores: { feasibility: 5 } });
+    expect((await clients.network.getIdea(ideaId)).status).toBe('in-review');
+    await clients.cafe.castVote(ideaId, { reviewer: owner('cafe'), decision: 'go', scores: { feasibility: 4 } });
+    const decided = await waitForIdea(clients.network, ideaId, (s) => s.stage.id === 'launch');
+    expect(decided.decisions[0]).toMatchObject({ gate: 'network-screen', decision: 'go' });
+  });
+
+  test('a network idea is seen by the members it is shared with, and by no one else', async () => {
+    const { ideaId } = await clients.network.submitIdea(networkIdea());
+    await waitForIdea(clients.network, ideaId, (s) => s.status === 'in-review');
+    for (const member of ['bakery-a', 'cafe'] as const) {
+      expect((await clients[member].getIdea(ideaId)).sharedWith).toEqual(['bakery-a', 'cafe']);
+      await eventually(async () => expect((await clients[member].listIdeas()).map((listed) => listed.ideaId)).toContain(ideaId));
+    }
+    await expect(clients['bakery-b'].getIdea(ideaId)).rejects.toMatchObject({ code: 'unknown-idea' });
+    expect((await clients['bakery-b'].listIdeas()).map((listed) => listed.ideaId)).not.toContain(ideaId);
+    // A member reads a network idea and votes on it; it does not run it.
+    await expect(clients['bakery-a'].hold(ideaId, { by: owner('bakery-a'), reason: 'not now' })).rejects.toMatchObject({ code: 'not-allowed' });
+    expect((await clients.network.getIdea(ideaId)).status).toBe('in-review');
+  });
+
+  test("a member cannot read, list, report on or vote on another member's idea through the SDK: refused, nothing changed", async () => {
+    const { ideaId } = await clients['bakery-a'].submitIdea(memberIdea('bakery-a'));
+    await waitForIdea(clients['bakery-a'], ideaId, (s) => s.status === 'in-review');
+    const before = await snapshot(clients['bakery-a'], ideaId);
+    const other = clients['bakery-b'];
+    await expect(other.getIdea(ideaId)).rejects.toMatchObject({ code: 'unknown-idea' });
+    expect((await other.listIdeas()).map((listed) => listed.ideaId)).not.toContain(ideaId);
+    // As one of bakery-b's own people, and in the name of bakery-a's reviewer.
+    await expect(other.castVote(ideaId, { reviewer: team('bakery-b'), decision: 'kill', scores: { feasibility: 1 } })).rejects.toMatchObject({ code: 'unknown-idea' });
+    await expect(other.castVote(ideaId, { reviewer: team('bakery-a'), decision: 'kill', scores: { feasibility: 1 } })).rejects.toMatchObject({ code: 'not-a-reviewer' });
+    await expect(other.withdraw(ideaId, { by: owner('bakery-b'), reason: 'mine now' })).rejects.toMatchObject({ code: 'unknown-idea' });
+    // The network sees none of a member's own ideas either.
+    await expect(clients.network.getIdea(ideaId)).rejects.toMatchObject({ code: 'unknown-idea' });
+    // Each member's report reads its own store.
+    await eventually(async () => expect(funnelCount(await clients['bakery-a'].report('funnel'), 'one-gate')).toBeGreaterThanOrEqual(1));
+    expect(funnelCount(await other.report('funnel'), 'one-gate')).toBe(0);
+    expect(await snapshot(clients['bakery-a'], ideaId)).toEqual(before);
+  });
+
+  test("through the CLI with --member: another member's idea cannot be shown, listed, reported on or voted on; member list and show", async () => {
+    const { ideaId } = await clients['bakery-a'].submitIdea(memberIdea('bakery-a', 'Bread subscription'));
+    await waitForIdea(clients['bakery-a'], ideaId, (s) => s.status === 'in-review');
+    const before = await snapshot(clients['bakery-a'], ideaId);
+    const env = cliEnv();
+
+    // The stagegate command starts slowly on a loaded machine: its runs go side by side.
+    const [own, shown, listed, voted, report, unknown, unnamed, members, member, network] = await Promise.all([
+      runCli(env, ['--member', 'bakery-a', 'idea', 'show', ideaId, '--json'], CLI_PATIENCE_MS),
+      runCli(env, ['--member', 'bakery-b', 'idea', 'show', ideaId], CLI_PATIENCE_MS),
+      runCli(env, ['--member', 'bakery-b', 'idea', 'list', '--json'], CLI_PATIENCE_MS),
+      runCli(env, ['--member', 'bakery-b', 'gate', 'vote', ideaId, '--reviewer', team('bakery-b'), '--decision', 'kill', '--score', 'feasibility=1'], CLI_PATIENCE_MS),
+      runCli(env, ['--member', 'bakery-b', 'report', 'funnel', '--json'], CLI_PATIENCE_MS),
+      runCli(env, ['--member', 'bakery-z', 'idea', 'list'], CLI_PATIENCE_MS),
+      runCli(env, ['idea', 'list'], CLI_PATIENCE_MS),
+      runCli(env, ['member', 'list', '--json'], CLI_PATIENCE_MS),
+      runCli(env, ['member', 'show', 'cafe', '--json'], CLI_PATIENCE_MS),
+      runCli(env, ['member', 'show', 'network', '--json'], CLI_PATIENCE_MS),
+    ]);
+    expect(own.code).toBe(0);
+    expect(JSON.parse(own.stdout)).toMatchObject({ ideaId, status: 'in-review' });
+    expect(shown.code).toBe(1);
+    expect(shown.stderr).toContain(`No idea "${ideaId}"`);
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as { ideaId: string }[]).map((row) => row.ideaId)).not.toContain(ideaId);
+    expect(voted.code).toBe(1);
+    expect(voted.stderr).toContain(`No idea "${ideaId}"`);
+    expect(report.code).toBe(0);
+    expect(funnelCount(JSON.parse(report.stdout), 'one-gate')).toBe(0);
+    expect(await snapshot(clients['bakery-a'], ideaId)).toEqual(before);
+
+    // A member that is not one, and a network installation with no member named: bad usage, named.
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('member: "bakery-z" is not a member');
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toContain('name a member');
+
+    expect(members.code).toBe(0);
+    expect((JSON.parse(members.stdout) as { id: string }[]).map((m) => m.id)).toEqual(['bakery-a', 'bakery-b', 'cafe', 'network']);
+    expect(JSON.parse(member.stdout)).toMatchObject({ id: 'cafe', namespace: net.namespaces[2], people: 3, processes: ['one-gate'], store: expect.stringContaining('cafe') });
+    expect(JSON.parse(network.stdout)).toMatchObject({ id: 'network', people: 9, processes: ['shared-delivery'] });
+  }, 4 * CLI_PATIENCE_MS);
+});
+
+/** Ideas of a process the funnel counts, in the SDK's or the CLI's JSON. */
+function funnelCount(report: unknown, process: string): number {
+  const rows = (report as { processes?: { process: string; submitted: number }[] }).processes ?? [];
+  return rows.find((row) => row.process === process)?.submitted ?? 0;
+}
