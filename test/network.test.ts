@@ -1,7 +1,11 @@
 import type { StageGateClient } from '../client/sdk';
-import { eventually, idea, waitForIdea } from './helpers';
+import { startNetworkWebServer } from '../client/web/network';
+import { findScope, scopeSettings } from '../config/network';
+import { openStore, type Store } from '../store';
+import { eventually, idea, messageTo, waitForIdea } from './helpers';
+import { get, post } from './web-helpers';
 import { runCli } from './cli-process';
-import { makeNetwork, owner, startNetworkWorkers, team, type MemberId, type TestNetwork } from './network-helpers';
+import { adminKeyOf, makeNetwork, owner, startNetworkWorkers, team, type MemberId, type TestNetwork } from './network-helpers';
 
 // One installation, three members and the network, each in a Temporal namespace of its own on the test run's dev server.
 let net: TestNetwork;
@@ -134,6 +138,52 @@ describe('innovation network: each member is its own stagegate', () => {
     expect(JSON.parse(member.stdout)).toMatchObject({ id: 'cafe', namespace: net.namespaces[2], people: 3, processes: ['one-gate'], store: expect.stringContaining('cafe') });
     expect(JSON.parse(network.stdout)).toMatchObject({ id: 'network', people: 9, processes: ['shared-delivery'] });
   }, 4 * CLI_PATIENCE_MS);
+});
+
+describe("innovation network: one web server, each member's pages under /m/<member>", () => {
+  test("a link of one member used under another's path, a forged link, and another member's dashboard key are refused, nothing changed", async () => {
+    const members = ['bakery-a', 'bakery-b', 'cafe', 'network'] as const;
+    const stores = {} as Record<MemberId, Store>;
+    for (const id of members) stores[id] = await openStore(scopeSettings(net.installation, findScope(net.network, id)));
+    const web = await startNetworkWebServer(members.map((id) => ({ id, client: clients[id], settings: clients[id].settings, events: stores[id], outbox: stores[id] })), net.installation, { host: '127.0.0.1', port: 0 });
+    try {
+      const { ideaId } = await clients['bakery-a'].submitIdea(memberIdea('bakery-a', 'Sourdough workshop'));
+      await waitForIdea(clients['bakery-a'], ideaId, (s) => s.status === 'in-review');
+      // bakery-a's worker mints its links under bakery-a's path.
+      const email = await messageTo(stores['bakery-a'], ideaId, team('bakery-a'), 'review-request');
+      const link = /https?:\/\/[^\s"<>]+\/m\/bakery-a\/review\/[A-Za-z0-9_-]{40,}/.exec(email.html ?? email.text)?.[0];
+      expect(link).toBeDefined();
+      const own = link!.replace(/^https?:\/\/[^/]+/, web.url);
+      const token = own.slice(own.lastIndexOf('/') + 1);
+      const before = await snapshot(clients['bakery-a'], ideaId);
+      const vote = { decision: 'kill', 'score.feasibility': '1', comment: 'not for us' };
+
+      for (const elsewhere of [`${web.url}/m/bakery-b/review/${token}`, `${web.url}/m/network/review/${token}`]) {
+        expect((await get(elsewhere)).status).toBe(403);
+        const posted = await post(elsewhere, vote);
+        expect(posted.status).toBe(403);
+        expect(posted.body).toContain('This link is not valid');
+      }
+      const forged = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+      expect((await post(`${web.url}/m/bakery-a/review/${forged}`, vote)).status).toBe(403);
+      // The path without a member is no member's.
+      expect((await get(`${web.url}/review/${token}`)).status).toBe(404);
+      expect(await snapshot(clients['bakery-a'], ideaId)).toEqual(before);
+      // The link under its own member's path opens the review page.
+      expect((await get(own)).status).toBe(200);
+
+      // Each member's dashboard opens with its own admin key only, and counts only its own ideas.
+      const dashboard = (member: string, key: string) => fetch(`${web.url}/m/${member}/dashboard`, { headers: { Authorization: `Basic ${Buffer.from(`admin:${key}`).toString('base64')}` } });
+      expect((await dashboard('bakery-b', adminKeyOf('bakery-a'))).status).toBe(401);
+      const theirs = await dashboard('bakery-b', adminKeyOf('bakery-b'));
+      expect(theirs.status).toBe(200);
+      expect(await theirs.text()).not.toContain('one-gate');
+      await eventually(async () => expect(await (await dashboard('bakery-a', adminKeyOf('bakery-a'))).text()).toContain('one-gate'));
+    } finally {
+      await web.close();
+      for (const store of Object.values(stores)) await store.close();
+    }
+  });
 });
 
 /** Ideas of a process the funnel counts, in the SDK's or the CLI's JSON. */

@@ -157,7 +157,7 @@ export function dashboardRoutes(options: { events: EventSource | ReportDatabase;
         layout(
           'Dashboard',
           html`<h1>How the innovation process performs</h1>
-<form method="get" action="/dashboard" class="card">
+<form method="get" action="${request.baseUrl}" class="card">
   <label class="field" for="from">From</label><input type="text" id="from" name="from" placeholder="2026-01-01" value="${range.from?.slice(0, 10) ?? ''}">
   <label class="field" for="to">To (not included)</label><input type="text" id="to" name="to" placeholder="2027-01-01" value="${range.to?.slice(0, 10) ?? ''}">
   <p><button type="submit">Show</button></p>
@@ -189,7 +189,7 @@ ${barChart('Ideas submitted by source', sources.sources.map((row) => ({ label: r
 ${overTime.months.length ? columnChart('Ideas submitted per month, by source', overTime.months, overTime.sources) : html`<p class="meta">No ideas submitted in this period.</p>`}
 </section>
 <section aria-labelledby="all"><h2 id="all">Every report</h2>
-<ul class="plain">${REPORTS.map((report) => html`<li><a href="/dashboard/reports/${report.name}${query ? `?${query}` : ''}">${report.title}</a> (<a href="/dashboard/reports/${report.name}.csv${query ? `?${query}` : ''}">CSV</a>): ${report.description}</li>`)}</ul>
+<ul class="plain">${REPORTS.map((report) => html`<li><a href="${request.baseUrl}/reports/${report.name}${query ? `?${query}` : ''}">${report.title}</a> (<a href="${request.baseUrl}/reports/${report.name}.csv${query ? `?${query}` : ''}">CSV</a>): ${report.description}</li>`)}</ul>
 </section>`,
         ),
       );
@@ -212,7 +212,7 @@ ${overTime.months.length ? columnChart('Ideas submitted per month, by source', o
         response.type('text/csv').attachment(`${report.name}.csv`).send(toCsv(tables[0]!));
         return;
       }
-      response.type('html').send(layout(report.title, html`<p><a href="/dashboard">Dashboard</a></p><h1>${report.title}</h1><p>${report.description}</p>${tables.map(tableHtml)}`));
+      response.type('html').send(layout(report.title, html`<p><a href="${request.baseUrl}">Dashboard</a></p><h1>${report.title}</h1><p>${report.description}</p>${tables.map(tableHtml)}`));
     }),
   );
 
