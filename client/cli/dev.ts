@@ -2,13 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openSealedStore } from '../../codec';
-import { DEV_API_KEY_NAME, keptDevApiKey, loadTemporalConnection, withEmbeddedSecrets, type Settings } from '../../config/settings';
+import { DEV_API_KEY_NAME, keptDevApiKey, loadTemporalConnection, withEmbeddedSecrets } from '../../config/settings';
 import { checkConfiguration, checkMailLinks } from '../../config/startup';
 import { startDevServer } from '../../worker/dev-server';
 import { serveMetrics, trackIdeaCounts } from '../../worker/metrics';
 import { confirmationMail } from '../../worker/confirmations';
-import { createNetworkWorkers, createStageGateWorker, installRuntimeMetrics, workerHealth } from '../../worker/worker';
-import { findScope, loadNetworkOf, scopeSettings, type Network } from '../../config/network';
+import { createStageGateWorker, installRuntimeMetrics, workerHealth } from '../../worker/worker';
+import { findScope, loadNetworkOf } from '../../config/network';
+import { runNetworkDev, runNetworkWeb, runNetworkWorkers } from './network';
 import { StageGateClient } from '../sdk';
 import { startWebServer } from '../web/server';
 import { action, jsonOption } from './command';
@@ -26,6 +27,8 @@ export function registerDevCommands(program: Command): void {
     .option('--demo', 'load the demo bakery\'s sample ideas, so review messages wait in the outbox')
     .action(
       action(async (context, flags: { port: string; uiPort: string; demo?: boolean }) => {
+        const network = loadNetworkOf(context.installation());
+        if (network && context.member === undefined) return runNetworkDev(context.installation(), network, { port: Number(flags.port), uiPort: Number(flags.uiPort) });
         checkConfiguration(context.settings());
         // The Web UI it starts is the one origin its codec endpoint answers.
         const settings = { ...withEmbeddedSecrets(context.settings()), codecCorsOrigin: `http://localhost:${flags.uiPort}` };
@@ -126,6 +129,8 @@ Try it from another terminal:
     .description('run the web server for reviewers\' links (needs STAGEGATE_LINK_SECRET and STAGEGATE_PUBLIC_URL); Ctrl-C stops it')
     .action(
       action(async (context) => {
+        const network = loadNetworkOf(context.installation());
+        if (network && context.member === undefined) return runNetworkWeb(context.installation(), network);
         const settings = context.settings();
         checkConfiguration(settings);
         checkMailLinks(settings);
@@ -145,23 +150,3 @@ Try it from another terminal:
     );
 }
 
-/** `stagegate worker` in an innovation network: a worker per member namespace and the network's, in this one process. */
-async function runNetworkWorkers(installation: Settings, network: Network): Promise<void> {
-  const temporal = loadTemporalConnection();
-  const { metrics, temporalMetricsUrl } = installRuntimeMetrics(installation);
-  for (const scope of [...network.members, network.network]) {
-    const settings = scopeSettings(installation, scope);
-    checkConfiguration(settings);
-    checkMailLinks(settings);
-  }
-  const workers = await createNetworkWorkers({ installation, network, metrics });
-  const health = () => {
-    const states = workers.workers.map(({ worker }) => workerHealth(worker));
-    return { healthy: states.every((state) => state.healthy), state: states.map((state) => state.state).join(',') };
-  };
-  const served = installation.metricsPort ? await serveMetrics({ registry: metrics.registry, port: installation.metricsPort, host: installation.metricsHost, temporalMetricsUrl, health }) : undefined;
-  for (const { scope, settings } of workers.workers) note(`stagegate worker for ${scope.id} polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${scope.namespace})`);
-  await workers.run();
-  await served?.close();
-  note('stagegate workers stopped.');
-}

@@ -171,6 +171,8 @@ export interface ConnectOptions {
    * sees the network ideas shared with it besides its own; nothing of any other member's.
    */
   member?: string;
+  /** What the member's settings become before the client uses them (`stagegate dev`: the embedded secrets of its data folder). */
+  prepare?: (settings: Settings) => Settings;
 }
 
 /** Where a client stands in an innovation network. */
@@ -209,7 +211,7 @@ export class StageGateClient {
   /** Connects with Temporal's own environment conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...). */
   static async connect(options: ConnectOptions = {}): Promise<StageGateClient> {
     const installation = options.settings ?? loadSettings();
-    const scoped = networkScope(installation, options.member);
+    const scoped = networkScope(installation, options.member, options.prepare);
     const settings = scoped?.settings ?? installation;
     const temporal = loadTemporalConnection();
     const connection = options.connection ?? (await Connection.connect(temporal.connectionOptions).catch(async (err: unknown) => {
@@ -222,7 +224,7 @@ export class StageGateClient {
     const scope: NetworkScope = { id: scoped.id, members: network.members.map((member) => member.id) };
     if (scoped.id === NETWORK_SCOPE) scope.people = networkPeople(installation, network);
     else {
-      const networkSettings = scopeSettings(installation, network.network);
+      const networkSettings = (options.prepare ?? ((same: Settings) => same))(scopeSettings(installation, network.network));
       const networkCodec = createCodec(networkSettings);
       scope.shared = { client: new Client({ connection, namespace: network.network.namespace, ...(networkCodec ? { dataConverter: networkCodec.dataConverter } : {}) }), settings: networkSettings, codec: networkCodec };
     }
@@ -1190,7 +1192,7 @@ function journeysOn(taskQueue: string): string {
  * The scope `member` names in the installation's network: its settings and namespace. Without a
  * network there is no member to name; a network installation needs one named.
  */
-function networkScope(installation: Settings, member: string | undefined) {
+function networkScope(installation: Settings, member: string | undefined, prepare: (settings: Settings) => Settings = (settings) => settings) {
   let network;
   try {
     network = loadNetworkOf(installation);
@@ -1202,7 +1204,7 @@ function networkScope(installation: Settings, member: string | undefined) {
     }
     if (member === undefined) throw new StageGateError('invalid-input', `member: this installation is the innovation network of ${network.file}; name a member (--member <id>, or member in connect()): ${network.members.map((m) => m.id).join(', ')}, or ${NETWORK_SCOPE}`);
     const scope = findScope(network, member);
-    return { id: scope.id, namespace: scope.namespace, settings: scopeSettings(installation, scope), network };
+    return { id: scope.id, namespace: scope.namespace, settings: prepare(scopeSettings(installation, scope)), network };
   } catch (err) {
     if (err instanceof ConfigError && err.message.startsWith('member:')) throw new StageGateError('invalid-input', err.message, { cause: err });
     throw err;
