@@ -186,6 +186,25 @@ describe("innovation network: one web server, each member's pages under /m/<memb
   });
 });
 
+describe('innovation network: the network report', () => {
+  test("compares the members, each from its own store, with the votes its people cast on network gates", async () => {
+    // The network gate of the first test was decided by bakery-a's and cafe's owners; bakery-a has ideas of its own.
+    const run = await runCli(cliEnv(), ['report', 'network', '--json'], CLI_PATIENCE_MS);
+    expect(run.code).toBe(0);
+    const rows = (JSON.parse(run.stdout) as { result: { members: { member: string; ideas: number; networkVotes: number; sharedProjects: number }[] } }).result.members;
+    const row = (member: string) => rows.find((candidate) => candidate.member === member)!;
+    expect(rows.map((candidate) => candidate.member)).toEqual(['bakery-a', 'bakery-b', 'cafe']);
+    expect(row('bakery-a').ideas).toBeGreaterThanOrEqual(1);
+    expect(row('cafe').ideas).toBe(0);
+    expect(row('bakery-a').networkVotes).toBeGreaterThanOrEqual(1);
+    expect(row('cafe').networkVotes).toBeGreaterThanOrEqual(1);
+    expect(row('bakery-b').networkVotes).toBe(0);
+    expect(row('cafe').sharedProjects).toBeGreaterThanOrEqual(1);
+    // bakery-b's staff submitted the network ideas: it is in them, though not asked to review.
+    expect(row('bakery-b').sharedProjects).toBeGreaterThanOrEqual(1);
+  }, CLI_PATIENCE_MS);
+});
+
 /** Ideas of a process the funnel counts, in the SDK's or the CLI's JSON. */
 function funnelCount(report: unknown, process: string): number {
   const rows = (report as { processes?: { process: string; submitted: number }[] }).processes ?? [];
