@@ -139,8 +139,12 @@ export function loadNetworkOf(installation: Settings): Network | undefined {
 
 /** The settings `--member` names: the installation's without one, that member's (or the network's) in a network. */
 export function settingsOfMember(installation: Settings, member: string | undefined): Settings {
-  if (member === undefined) return installation;
-  const network = loadNetworkOf(installation);
-  if (!network) throw new ConfigError(`member: "${member}" names a member, but no innovation network is configured (set network in the settings, or STAGEGATE_NETWORK)`);
+  if (!installation.network) {
+    if (member === undefined) return installation;
+    throw new ConfigError(`member: "${member}" names a member, but no innovation network is configured (set network in the settings, or STAGEGATE_NETWORK)`);
+  }
+  const network = loadNetworkOf(installation)!;
+  // Every command of a network installation acts for one member: none is the default.
+  if (member === undefined) throw new ConfigError(`member: this installation is the innovation network of ${network.file}; name a member (--member <id>): ${network.members.map((m) => m.id).join(', ')}, or ${NETWORK_SCOPE}`);
   return scopeSettings(installation, findScope(network, member));
 }

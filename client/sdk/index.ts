@@ -1193,18 +1193,12 @@ function journeysOn(taskQueue: string): string {
  * network there is no member to name; a network installation needs one named.
  */
 function networkScope(installation: Settings, member: string | undefined, prepare: (settings: Settings) => Settings = (settings) => settings) {
-  let network;
+  if (!installation.network && member === undefined) return undefined;
   try {
-    network = loadNetworkOf(installation);
-    if (!network) {
-      if (member === undefined) return undefined;
-      // Says there is no network to name a member of.
-      settingsOfMember(installation, member);
-      return undefined;
-    }
-    if (member === undefined) throw new StageGateError('invalid-input', `member: this installation is the innovation network of ${network.file}; name a member (--member <id>, or member in connect()): ${network.members.map((m) => m.id).join(', ')}, or ${NETWORK_SCOPE}`);
-    const scope = findScope(network, member);
-    return { id: scope.id, namespace: scope.namespace, settings: prepare(scopeSettings(installation, scope)), network };
+    const settings = prepare(settingsOfMember(installation, member));
+    const network = loadNetworkOf(installation)!;
+    const scope = findScope(network, member!);
+    return { id: scope.id, namespace: scope.namespace, settings, network };
   } catch (err) {
     if (err instanceof ConfigError && err.message.startsWith('member:')) throw new StageGateError('invalid-input', err.message, { cause: err });
     throw err;
