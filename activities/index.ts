@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadProcesses, type DecisionLabels, type ProcessDefinition } from '../config/process';
 import type { Settings } from '../config/settings';
-import { currentPeopleDirectory, peopleForRound, type RoundPeople, type RoundPeopleRequest } from '../config/people';
+import { currentPeopleDirectory, peopleForRound, type PeopleDirectory, type RoundPeople, type RoundPeopleRequest } from '../config/people';
 import { messageIdFor, SmtpRejection, type Mailer } from './email/mailer';
 import { pullKpiReading } from './kpi';
 import { findSimilarOpenIdeas, type IdeaText } from './similar';
@@ -21,10 +21,12 @@ export interface ActivityContext {
   mailer?: Mailer;
   /** Counters for Prometheus; none when not given. */
   metrics?: ActivityMetrics;
+  /** The people directory as it is now; the people file's (read again whenever it changed) when not given (an innovation network's journeys read every member's). */
+  people?: () => PeopleDirectory;
 }
 
 /** The activities of an idea journey, bound to the worker's store, link key and mail server. Throws without a link key. */
-export function createActivities({ store, settings, mailer, metrics }: ActivityContext) {
+export function createActivities({ store, settings, mailer, metrics, people }: ActivityContext) {
   const links = linkBuilder(settings);
   const timeZone = settings.calendar?.timeZone;
   const retention = settings.outboxRetention ?? OUTBOX_RETENTION_MS;
@@ -88,6 +90,7 @@ export function createActivities({ store, settings, mailer, metrics }: ActivityC
      * file says now (read again whenever it changed), absences applied (see `peopleForRound`).
      */
     async peopleForRound(request: RoundPeopleRequest): Promise<RoundPeople> {
+      if (people) return peopleForRound(people(), request);
       if (!settings.peopleFile) throw ApplicationFailure.nonRetryable('the worker has no people file (peopleFile) to resolve a round from', 'no-people-file');
       return peopleForRound(currentPeopleDirectory(settings.peopleFile), request);
     },

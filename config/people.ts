@@ -38,6 +38,8 @@ export const personSchema = z.object({
   absences: limitedList(absenceSchema, LIMITS.templateList).default([]),
   /** This person's own delegated authority; it wins over any of their roles'. */
   authority: authoritySchema.optional(),
+  /** In an innovation network's directory: the member firm the person belongs to (config/network.ts sets it). */
+  member: z.string().optional(),
 });
 export type Person = z.infer<typeof personSchema>;
 
@@ -112,11 +114,19 @@ export function fileStamp(file: string): string | undefined {
   }
 }
 
-/** People named by email or holding one of the roles, each once, in directory order; deactivated people are left out. */
-export function resolvePeople(directory: PeopleDirectory, selector: { people: string[]; roles: string[] }): Person[] {
+/**
+ * People named by email or holding one of the roles, each once, in directory order; deactivated
+ * people are left out; with `members`, only people of those members of a network.
+ */
+export function resolvePeople(directory: PeopleDirectory, selector: { people: string[]; roles: string[]; members?: string[] }): Person[] {
   const emails = new Set(selector.people.map((address) => address.toLowerCase()));
   return directory.people
-    .filter((person) => person.active && (emails.has(person.email) || person.roles.some((role) => selector.roles.includes(role))))
+    .filter(
+      (person) =>
+        person.active &&
+        (emails.has(person.email) || person.roles.some((role) => selector.roles.includes(role))) &&
+        (!selector.members?.length || (person.member !== undefined && selector.members.includes(person.member))),
+    )
     .map(({ authority: _authority, ...person }) => person);
 }
 
@@ -196,6 +206,8 @@ export function standInsOn(directory: PeopleDirectory, on: string): StandIn[] {
 export interface PeopleSelector {
   people: string[];
   roles: string[];
+  /** In a network: only people of these members. */
+  members?: string[];
 }
 
 /** What a round asks the people directory: the gate's selectors, whose idea it is, the day, and who the round already asked. */

@@ -6,6 +6,8 @@ import { LIMITS, limitedList, optionalText, requiredText } from './text';
 import { ConfigError, readYamlFile } from './yaml';
 import { authoritiesFor, type AuthorityHolder, type PeopleDirectory, type PersonRef, resolvePeople } from './people';
 
+/** A member of an innovation network (config/network.ts checks it is one). */
+const memberId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'expected a member id like "bakery-a"');
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a lowercase id like "idea-screen" (at most 64 characters)');
 /** A role of the people directory. */
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected a role like "head-baker", or an email');
@@ -33,6 +35,8 @@ const peopleSelectorSchema = z
   .object({
     people: limitedList(z.email().transform((email) => email.toLowerCase()), LIMITS.selector).default([]),
     roles: limitedList(z.string().min(1).max(LIMITS.id, `at most ${LIMITS.id} characters`), LIMITS.selector).default([]),
+    /** A network process's gate: only people of these members (ids of the network file) among those named. */
+    members: limitedList(memberId, LIMITS.selector).optional(),
   })
   .strict()
   .refine((selector) => selector.people.length + selector.roles.length > 0, 'name at least one person or role');
@@ -183,6 +187,8 @@ export const processSchema = z
     name: requiredText(LIMITS.title),
     description: optionalText(LIMITS.comment).default(''),
     decisionLabels: decisionLabelsSchema.optional(),
+    /** A network process: the members its ideas are shared with (every member of the network unless given). */
+    sharedWith: limitedList(memberId, LIMITS.selector).optional(),
     stages: limitedList(stageSchema, LIMITS.templateList).min(1),
   })
   .strict()

@@ -303,6 +303,8 @@ export const settingsSchema = z
     databaseUrl: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a PostgreSQL URL like postgres://user:pass@host:5432/db' }).optional(),
     processesDir: z.string().min(1).default(SHIPPED_PROCESSES_DIR),
     peopleFile: z.string().min(1).default(SHIPPED_PEOPLE_FILE),
+    /** An innovation network's file (config/network.ts): its members, each a settings file and a Temporal namespace of its own. None: one firm, as before. */
+    network: z.string().min(1).optional(),
     /** How long a caller waits for a worker to accept or reject a vote or command before saying nothing was confirmed. */
     updateTimeout: durationSchema.prefault('15s'),
     /** A journey continues as new once a run's history passes this many events, so a long-lived idea's history stays small. */
@@ -393,6 +395,7 @@ export const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['DATABASE_URL', ['databaseUrl']],
   ['STAGEGATE_PROCESSES_DIR', ['processesDir']],
   ['STAGEGATE_PEOPLE_FILE', ['peopleFile']],
+  ['STAGEGATE_NETWORK', ['network']],
   ['STAGEGATE_UPDATE_TIMEOUT', ['updateTimeout']],
   ['STAGEGATE_JOURNEY_HISTORY_LIMIT', ['journeyHistoryLimit']],
   ['STAGEGATE_PUBLIC_URL', ['publicUrl']],
@@ -509,6 +512,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     dataDir: resolve(settings.dataDir),
     processesDir: resolve(settings.processesDir),
     peopleFile: resolve(settings.peopleFile),
+    ...(settings.network ? { network: resolve(settings.network) } : {}),
     ...(codecKeyFile ? { codecKeyFile: resolve(codecKeyFile) } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { loadPeopleDirectory } from '../config/people';
+import { loadNetworkOf } from '../config/network';
 import { loadProcessFile } from '../config/process';
 import { loadSettings, loadTemporalConnection, SHIPPED_PEOPLE_FILE, SHIPPED_PROCESSES_DIR } from '../config/settings';
 import { checkConfiguration, checkMailLinks } from '../config/startup';
@@ -183,7 +184,40 @@ function refusal(fn: () => unknown): Error {
   throw new Error('expected a refusal, and the input was accepted');
 }
 
+/** An innovation network of two members whose settings files load; each case changes one thing. */
+function goodNetwork(): Tree {
+  const member = (id: string) => writeYaml(id, { dataDir: join(folder, `data-${id}`) });
+  return { name: 'Town bakeries', settings: member('network'), members: [{ id: 'bakery-a', name: 'Corner Bakery', settings: member('bakery-a') }, { id: 'cafe', name: 'Market Café', settings: member('cafe') }] };
+}
+type Members = (Tree & { id: string })[];
+const members = (network: Tree) => network.members as Members;
+
+/** [case, change to a good network file, the message the refusal must carry] */
+const networkCases: [string, (network: Tree) => unknown, RegExp][] = [
+  ['a member id in capitals', (n) => (members(n)[0]!.id = 'Bakery-A', n), /members\[0\]\.id: expected a member id/],
+  ['a member called network', (n) => (members(n)[1]!.id = 'network', n), /members\[1\]\.id: "network" names the network's own scope/],
+  ['a member listed twice', (n) => (members(n)[1]!.id = 'bakery-a', n), /members\[1\]\.id: "bakery-a" is listed twice/],
+  ['two members in one namespace', (n) => ((members(n)[0]!.namespace = 'stagegate-shared'), (members(n)[1]!.namespace = 'stagegate-shared'), n), /members\[1\]\.namespace: "stagegate-shared" is already/],
+  ['a member in the network\'s namespace', (n) => ((members(n)[0]!.namespace = 'stagegate-network'), n), /members\[0\]\.namespace: "stagegate-network" is already/],
+  ['a member without a settings file', (n) => (delete members(n)[0]!.settings, n), /members\[0\]\.settings: /],
+  ['no members at all', (n) => ({ ...n, members: [] }), /: members: /],
+  ['an unknown field', (n) => ({ ...n, colour: 'blue' }), /colour/],
+  ['a member settings file that is not there', (n) => (members(n)[0]!.settings = '/nonexistent/bakery-a.yaml', n), /\/nonexistent\/bakery-a\.yaml: cannot be read/],
+  ['two members sharing one data folder', (n) => (members(n)[1]!.settings = members(n)[0]!.settings, n), /dataDir: .*"bakery-a" and "cafe" would share one events store/],
+];
+
 describe('bad-input catalogue: configuration files', () => {
+  test.each(networkCases)('network file: %s is refused, naming the file and the field', (_name, change, message) => {
+    const file = writeYaml('network', change(goodNetwork()));
+    const err = refusal(() => loadNetworkOf(loadSettings({ env: {}, overrides: { network: file } })));
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toMatch(message);
+  });
+
+  test('the good network file the cases change loads', () => {
+    expect(loadNetworkOf(loadSettings({ env: {}, overrides: { network: writeYaml('network', goodNetwork()) } }))?.members.map((member) => member.namespace)).toEqual(['stagegate-bakery-a', 'stagegate-cafe']);
+  });
+
   test.each(templateCases)('process template: %s is refused, naming the file and the field', (_name, change, message) => {
     const file = writeYaml('template', change(shippedTemplate()));
     const err = refusal(() => loadProcessFile(file));
@@ -538,6 +572,8 @@ const cliCases: [string, (ideaId: string) => string[], number, RegExp][] = [
   ['a campaign closing on a day that is not one', () => ['campaign', 'create', 'less-waste', '--question', 'Less waste?', '--closes', 'soon', '--by', OWNER], 2, /closesAt: expected a date like 2027-01-31/],
   ['a campaign nobody opened', () => ['campaign', 'show', 'no-such-campaign'], 1, /No campaign "no-such-campaign"/],
   ['closing a campaign nobody opened', () => ['campaign', 'close', 'no-such-campaign', '--by', OWNER], 1, /No campaign "no-such-campaign"/],
+  ['a member without a network', () => ['--member', 'bakery-a', 'idea', 'list'], 2, /member: "bakery-a" names a member, but no innovation network is configured/],
+  ['a member list without a network', () => ['member', 'list'], 1, /no innovation network is configured/],
   ['an idea for a campaign nobody opened', () => ['idea', 'submit', '--title', 't', '--description', 'd', '--source', 'employee', '--submitter', 'leo@cornerbakery.example', '--submitter-name', 'Leo', '--category', 'service', '--campaign', 'no-such-campaign'], 1, /No campaign "no-such-campaign"/],
 ];
 

@@ -256,7 +256,7 @@ describe('docker-compose.yml and the Dockerfile, checked by reading', () => {
     ['no database for the events store', /\n {6}DATABASE_URL: [^\n]+/, ''],
     ['no public URL beside real SMTP', /\n {6}STAGEGATE_PUBLIC_URL: [^\n]+/, ''],
     ['the worker and web with different link secrets', 'STAGEGATE_WEB_HOST: 0.0.0.0', 'STAGEGATE_WEB_HOST: 0.0.0.0\n      STAGEGATE_LINK_SECRET: another-link-secret-0123456789abcdef'],
-    ['a search attribute missing', ' StageGateAwaiting:KeywordList;', ';'],
+    ['a search attribute missing', ' StageGateShared:KeywordList;', ';'],
     ['a search attribute of the wrong type', 'StageGateSource:Keyword', 'StageGateSource:Text'],
     ['an image on latest', 'axllent/mailpit:v1.30.5', 'axllent/mailpit:latest'],
     ['an image on a bare major', 'temporalio/server:1.30.1', 'temporalio/server:1'],

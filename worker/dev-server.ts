@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PACKAGE_ROOT } from '../config/settings';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
@@ -70,3 +72,38 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Te
     },
   });
 }
+
+/** What the operator service calls the SDK's search attribute types. */
+const INDEXED_VALUE_TYPE = { KEYWORD: 2, KEYWORD_LIST: 7 } as const;
+
+/**
+ * Makes sure each namespace exists and has stagegate's search attributes (an innovation network's
+ * members and the network itself): the dev server's `--namespace` flags create them at launch, a
+ * namespace made later gets its attributes here, through the operator service.
+ */
+export async function ensureNamespaces(connection: Connection, namespaces: string[]): Promise<void> {
+  for (const namespace of namespaces) {
+    const known = await connection.workflowService.describeNamespace({ namespace }).then(() => true, () => false);
+    if (!known) await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('7 days') });
+    const { customAttributes } = await untilKnown(() => connection.operatorService.listSearchAttributes({ namespace }));
+    const missing = SEARCH_ATTRIBUTES.filter((key) => !(key.name in (customAttributes ?? {})));
+    if (missing.length) {
+      await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type as keyof typeof INDEXED_VALUE_TYPE]])) });
+    }
+  }
+}
+
+/** A namespace just registered takes the server's namespace cache a few seconds to reach: retried until it does (NOT_FOUND), for up to 30 s. */
+async function untilKnown<T>(call: () => Promise<T>): Promise<T> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if ((err as { code?: number }).code !== GRPC_NOT_FOUND || Date.now() > until) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+const GRPC_NOT_FOUND = 5;

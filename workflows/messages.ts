@@ -74,7 +74,9 @@ export const processKey = defineSearchAttributeKey('StageGateProcess', SearchAtt
 export const sourceKey = defineSearchAttributeKey('StageGateSource', SearchAttributeType.KEYWORD);
 /** Pseudonyms (keyed hashes, see `reviewerPseudonym`) of the open round's reviewers who have not voted yet: a reviewer's queue in one query. */
 export const awaitingKey = defineSearchAttributeKey('StageGateAwaiting', SearchAttributeType.KEYWORD_LIST);
-export const SEARCH_ATTRIBUTES = [statusKey, stageKey, processKey, sourceKey, awaitingKey];
+/** The members of an innovation network a network idea is shared with: a member sees the network's ideas that name it, and no others. */
+export const sharedKey = defineSearchAttributeKey('StageGateShared', SearchAttributeType.KEYWORD_LIST);
+export const SEARCH_ATTRIBUTES = [statusKey, stageKey, processKey, sourceKey, awaitingKey, sharedKey];
 
 export const IDEA_WORKFLOW_PREFIX = 'idea-';
 export function ideaWorkflowId(ideaId: string): string {

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { StoreUnavailable } from '../../store';
 import { loadSettings, type Settings } from '../../config/settings';
+import { settingsOfMember } from '../../config/network';
 import { ConfigError } from '../../config/yaml';
 import { StageGateClient, StageGateError } from '../sdk';
 import { CliError, EXIT_FAILED, EXIT_USAGE, note, printJson } from './output';
@@ -8,6 +9,11 @@ import { CliError, EXIT_FAILED, EXIT_USAGE, note, printJson } from './output';
 /** What every command's action gets: its settings, a lazily connected SDK client, and --json. */
 export interface CommandContext {
   json: boolean;
+  /** The member `--member` names in an innovation network (`network` for the network's own ideas). */
+  member?: string;
+  /** The installation's settings: in a network, the ones naming the network file. */
+  installation(): Settings;
+  /** The settings the command acts under: the member's in a network, the installation's otherwise. */
   settings(): Settings;
   client(): Promise<StageGateClient>;
 }
@@ -25,13 +31,16 @@ export function action<Args extends unknown[]>(
 ) {
   return async (...args: unknown[]): Promise<void> => {
     const command = args[args.length - 1] as Command;
-    const options = command.optsWithGlobals() as { json?: boolean; config?: string };
+    const options = command.optsWithGlobals() as { json?: boolean; config?: string; member?: string };
+    let installation: Settings | undefined;
     let settings: Settings | undefined;
     let client: StageGateClient | undefined;
     const context: CommandContext = {
       json: Boolean(options.json),
-      settings: () => (settings ??= loadSettings({ file: options.config })),
-      client: async () => (client ??= await StageGateClient.connect({ settings: context.settings() })),
+      member: options.member,
+      installation: () => (installation ??= loadSettings({ file: options.config })),
+      settings: () => (settings ??= settingsOfMember(context.installation(), options.member)),
+      client: async () => (client ??= await StageGateClient.connect({ settings: context.installation(), ...(options.member === undefined ? {} : { member: options.member }) })),
     };
     try {
       const result = await run(context, ...(args.slice(0, -1) as Args));
@@ -51,7 +60,7 @@ export function action<Args extends unknown[]>(
 function asCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof StageGateError) return new CliError(err.message, USAGE_CODES.has(err.code) ? EXIT_USAGE : EXIT_FAILED, err.code);
-  if (err instanceof ConfigError) return new CliError(err.message, EXIT_FAILED, 'config');
+  if (err instanceof ConfigError) return err.message.startsWith('member:') ? new CliError(err.message, EXIT_USAGE, 'invalid-input') : new CliError(err.message, EXIT_FAILED, 'config');
   if (err instanceof StoreUnavailable) return new CliError(err.message, EXIT_FAILED, 'store-unavailable');
   const message = err instanceof Error ? err.message : String(err);
   if (/connect|ECONNREFUSED|UNAVAILABLE|transport/i.test(message)) {

@@ -8,6 +8,8 @@ import { startDevServer } from '../../worker/dev-server';
 import { serveMetrics, trackIdeaCounts } from '../../worker/metrics';
 import { confirmationMail } from '../../worker/confirmations';
 import { createStageGateWorker, installRuntimeMetrics, workerHealth } from '../../worker/worker';
+import { findScope, loadNetworkOf } from '../../config/network';
+import { runNetworkDev, runNetworkWeb, runNetworkWorkers } from './network';
 import { StageGateClient } from '../sdk';
 import { startWebServer } from '../web/server';
 import { action, jsonOption } from './command';
@@ -25,6 +27,8 @@ export function registerDevCommands(program: Command): void {
     .option('--demo', 'load the demo bakery\'s sample ideas, so review messages wait in the outbox')
     .action(
       action(async (context, flags: { port: string; uiPort: string; demo?: boolean }) => {
+        const network = loadNetworkOf(context.installation());
+        if (network && context.member === undefined) return runNetworkDev(context.installation(), network, { port: Number(flags.port), uiPort: Number(flags.uiPort) });
         checkConfiguration(context.settings());
         // The Web UI it starts is the one origin its codec endpoint answers.
         const settings = { ...withEmbeddedSecrets(context.settings()), codecCorsOrigin: `http://localhost:${flags.uiPort}` };
@@ -95,21 +99,24 @@ Try it from another terminal:
 
   program
     .command('worker')
-    .description('run a worker against the Temporal named by TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (Ctrl-C drains and stops it)')
+    .description('run a worker against the Temporal named by TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (Ctrl-C drains and stops it); in an innovation network, one per member namespace and the network\'s (or only --member\'s)')
     .action(
       action(async (context) => {
+        const network = loadNetworkOf(context.installation());
+        if (network && context.member === undefined) return runNetworkWorkers(context.installation(), network);
+        const scope = network && findScope(network, context.member!);
         const settings = context.settings();
         checkConfiguration(settings);
         checkMailLinks(settings);
         const temporal = loadTemporalConnection();
         const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
-        const worker = await createStageGateWorker({ settings, metrics });
+        const worker = await createStageGateWorker({ settings, metrics, ...(scope ? { namespace: scope.namespace } : {}) });
         const served = settings.metricsPort ? await serveMetrics({ registry: metrics.registry, port: settings.metricsPort, host: settings.metricsHost, temporalMetricsUrl, health: () => workerHealth(worker) }) : undefined;
         // The worker keeps the ideas-by-status gauge, so no scrape of any process asks Temporal to count.
         const client = served ? await context.client() : undefined;
         const stopCounting = client ? trackIdeaCounts(metrics.registry, () => client.countIdeas()) : undefined;
         if (served) note(`metrics for Prometheus at ${served.url}, health at ${served.healthUrl}`);
-        note(`stagegate worker polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${temporal.namespace})`);
+        note(`stagegate worker polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${scope?.namespace ?? temporal.namespace})`);
         await worker.run();
         stopCounting?.();
         await served?.close();
@@ -122,6 +129,8 @@ Try it from another terminal:
     .description('run the web server for reviewers\' links (needs STAGEGATE_LINK_SECRET and STAGEGATE_PUBLIC_URL); Ctrl-C stops it')
     .action(
       action(async (context) => {
+        const network = loadNetworkOf(context.installation());
+        if (network && context.member === undefined) return runNetworkWeb(context.installation(), network);
         const settings = context.settings();
         checkConfiguration(settings);
         checkMailLinks(settings);
@@ -140,3 +149,4 @@ Try it from another terminal:
       }),
     );
 }
+

@@ -6,6 +6,7 @@ import { registerDevCommands } from './dev';
 import { registerGateCommands } from './gate';
 import { registerIdeaCommands } from './idea';
 import { registerIntakeCommands } from './intake';
+import { registerMemberCommands } from './member';
 import { EXIT_USAGE } from './output';
 import { registerOutboxCommands } from './outbox';
 import { registerPeopleCommands } from './people';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   const program = new Command('stagegate')
     .description('Stage-gate innovation processes for small and medium businesses, on Temporal.')
     .option('--config <file>', 'settings file (default: $STAGEGATE_CONFIG, then ./stagegate.yaml)')
+    .option('--member <id>', "in an innovation network: act as this member (its settings, people, namespace), or `network` for the network's own ideas")
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
@@ -35,6 +37,7 @@ export function buildProgram(): Command {
   registerWebhookCommands(program);
   registerApiKeyCommands(program);
   registerIntakeCommands(program);
+  registerMemberCommands(program);
   program.commands.forEach(function exitOverride(command: Command): void {
     command.exitOverride();
     command.commands.forEach(exitOverride);

@@ -2,6 +2,10 @@ import { type Command, Option } from 'commander';
 import { openSealedStore } from '../../codec';
 import { decisionLabelsOf, loadProcesses } from '../../config/process';
 import { findReport, REPORTS, reportRangeSchema, runReport, toCsv, formatCell, type Report, type ReportRange, type ReportTable } from '../../reports';
+import { loadNetworkOf, scopeSettings } from '../../config/network';
+import { loadPeopleDirectory } from '../../config/people';
+import type { Settings } from '../../config/settings';
+import { compareMembers, networkTable, type NetworkComparison } from '../../reports/network';
 import { action, jsonOption } from './command';
 import { CliError, EXIT_USAGE, say, table, when } from './output';
 
@@ -16,7 +20,7 @@ export function registerReportCommands(program: Command): void {
   const reports = program
     .command('report')
     .description('how your innovation process performs: funnel, cycle times, decisions, pilots, value, participation, the portfolio by strategic goal, recognition of who contributed')
-    .argument('<name>', `the report: ${REPORTS.map((report) => report.name).join(', ')} (stagegate report list says what each shows)`)
+    .argument('<name>', `the report: ${REPORTS.map((report) => report.name).join(', ')}, or ${NETWORK_REPORT.name} in an innovation network (stagegate report list says what each shows)`)
     .option('--from <date>', 'from this day on, YYYY-MM-DD (midnight UTC)')
     .option('--to <date>', 'before this day, YYYY-MM-DD (midnight UTC); the day itself is not included')
     .addOption(jsonOption().conflicts('csv'))
@@ -36,6 +40,14 @@ Examples:
     )
     .action(
       action(async (context, name: string, flags: { from?: string; to?: string; csv?: boolean }) => {
+        if (name === NETWORK_REPORT.name) {
+          const result = await compareNetwork(context.installation(), parseRange(flags));
+          if (flags.csv) {
+            process.stdout.write(toCsv(networkTable(result)));
+            return undefined;
+          }
+          return { report: NETWORK_REPORT.name, title: NETWORK_REPORT.title, ...parseRange(flags), result } satisfies ReportOutput;
+        }
         const report = findReport(name);
         if (!report) throw new CliError(`no report "${name}"; the reports are: ${REPORTS.map((known) => known.name).join(', ')}`, EXIT_USAGE, 'unknown-report');
         const range = parseRange(flags);
@@ -52,7 +64,7 @@ Examples:
         }
         return { report: report.name, title: report.title, ...range, result } satisfies ReportOutput;
       }, (output?: ReportOutput) => {
-        if (output) say(formatReport(findReport(output.report)!, output));
+        if (output) say(formatReport(output.report === NETWORK_REPORT.name ? NETWORK_REPORT : findReport(output.report)!, output));
       }),
     );
 
@@ -62,7 +74,7 @@ Examples:
     .addOption(jsonOption())
     .action(
       action(
-        async () => REPORTS.map(({ name, title, description }) => ({ name, title, description })),
+        async () => [...REPORTS, NETWORK_REPORT].map(({ name, title, description }) => ({ name, title, description })),
         (list: { name: string; description: string }[]) => say(table(['NAME', 'WHAT IT SHOWS'], list.map((report) => [report.name, report.description]))),
       ),
     );
@@ -94,4 +106,32 @@ function formatTable(data: ReportTable): string {
 
 function day(isoTime: string): string {
   return isoTime.endsWith('T00:00:00.000Z') ? isoTime.slice(0, 10) : when(isoTime);
+}
+
+/** The network report: read from every member's events store and the network's, never one member's through another's. */
+const NETWORK_REPORT: Report<NetworkComparison> = {
+  name: 'network',
+  title: 'Network: members compared',
+  description: "an innovation network's members side by side: ideas, share passing the first gate, share launched, cycle time to launch, shared projects and votes on network gates",
+  run: () => ({ members: [] }),
+  tables: (result) => [networkTable(result)],
+};
+
+async function compareNetwork(installation: Settings, range: ReportRange): Promise<NetworkComparison> {
+  const network = loadNetworkOf(installation);
+  if (!network) throw new CliError('the network report needs an innovation network: set network in the settings (or STAGEGATE_NETWORK)', EXIT_USAGE, 'config');
+  const eventsOf = async (settings: Settings) => {
+    const store = await openSealedStore(settings);
+    try {
+      return await store.events({});
+    } finally {
+      await store.close();
+    }
+  };
+  const members = [];
+  for (const member of network.members) {
+    const settings = scopeSettings(installation, member);
+    members.push({ id: member.id, name: member.name, events: await eventsOf(settings), people: loadPeopleDirectory(settings.peopleFile).people.map((person) => person.email) });
+  }
+  return compareMembers(members, await eventsOf(scopeSettings(installation, network.network)), range);
 }

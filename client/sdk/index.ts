@@ -16,6 +16,7 @@ import { decisionLabelsOf, loadProcesses, resolveProcess, type ProcessDefinition
 import { claimedGoalProblems } from '../../config/goals';
 import { DEFAULT_PROCESS, routeIdea, routingProblems, type Route, type RoutedIdea } from '../../config/routing';
 import { loadSettings, loadTemporalConnection, sourceOfAddress, type Settings } from '../../config/settings';
+import { findScope, loadNetworkOf, NETWORK_SCOPE, networkPeopleReader, scopeSettings, settingsOfMember } from '../../config/network';
 import { explainConnectFailure } from '../../config/temporal';
 import { ConfigError, formatIssue } from '../../config/yaml';
 import { createCodec, forgetInStore, ideaKeyName, ideasSubmittedBy, openSealedStore, type Codec, type Erasure } from '../../codec';
@@ -46,6 +47,7 @@ import {
   stageKey,
   statusKey,
   awaitingKey,
+  sharedKey,
   statusQuery,
   withdrawUpdate,
 } from '../../workflows/messages';
@@ -138,6 +140,8 @@ export interface IdeaSummary {
   submittedAt: string;
   /** Temporal stopped the journey (failed, timed out, terminated, cancelled): it is stuck in its status, not moving. */
   stopped?: StoppedHow;
+  /** A network idea: the members it is shared with. */
+  sharedWith?: string[];
 }
 
 /** Who reassigns rounds when nobody runs `people sync` by hand: the worker that noticed the people file change. */
@@ -184,6 +188,26 @@ export interface ConnectOptions {
   /** An open connection to reuse; the client then leaves closing it to the caller. */
   connection?: Connection;
   namespace?: string;
+  /**
+   * In an innovation network (the `network` setting): the member to act as, or `network` for the
+   * network's own ideas. The client then has that member's settings, people and namespace, and
+   * sees the network ideas shared with it besides its own; nothing of any other member's.
+   */
+  member?: string;
+  /** What the member's settings become before the client uses them (`stagegate dev`: the embedded secrets of its data folder). */
+  prepare?: (settings: Settings) => Settings;
+}
+
+/** Where a client stands in an innovation network. */
+interface NetworkScope {
+  /** The member's id, or `network`. */
+  id: string;
+  /** Every member's id (the network's ideas are shared with them unless their process says). */
+  members: string[];
+  /** The network's people directory as the members' files say now: every member's people, tagged with their member (network scope only). */
+  people?: () => PeopleDirectory;
+  /** A member's view of the network's namespace: the network ideas shared with it are read there. */
+  shared?: { client: Client; settings: Settings; codec?: Codec };
 }
 
 /** The one way into stagegate: submit ideas, follow them, and act on them. */
@@ -198,18 +222,35 @@ export class StageGateClient {
     private readonly ownsConnection: boolean,
     /** The payload codec, when the settings name keys: everything this client sends is encrypted, and what it reads decrypted. */
     readonly codec: Codec | undefined,
+    private readonly network?: NetworkScope,
   ) {}
+
+  /** The member this client acts for in an innovation network (`network` for the network's own ideas); undefined in a single-firm installation. */
+  get member(): string | undefined {
+    return this.network?.id;
+  }
 
   /** Connects with Temporal's own environment conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...). */
   static async connect(options: ConnectOptions = {}): Promise<StageGateClient> {
-    const settings = options.settings ?? loadSettings();
+    const installation = options.settings ?? loadSettings();
+    const scoped = networkScope(installation, options.member, options.prepare);
+    const settings = scoped?.settings ?? installation;
     const temporal = loadTemporalConnection();
     const connection = options.connection ?? (await Connection.connect(temporal.connectionOptions).catch(async (err: unknown) => {
       throw await explainConnectFailure(err, temporal);
     }));
     const codec = createCodec(settings);
-    const client = new Client({ connection, namespace: options.namespace ?? temporal.namespace, ...(codec ? { dataConverter: codec.dataConverter } : {}) });
-    return new StageGateClient(client, settings, !options.connection, codec);
+    const client = new Client({ connection, namespace: scoped?.namespace ?? options.namespace ?? temporal.namespace, ...(codec ? { dataConverter: codec.dataConverter } : {}) });
+    if (!scoped) return new StageGateClient(client, settings, !options.connection, codec);
+    const { network } = scoped;
+    const scope: NetworkScope = { id: scoped.id, members: network.members.map((member) => member.id) };
+    if (scoped.id === NETWORK_SCOPE) scope.people = networkPeopleReader(installation, network);
+    else {
+      const networkSettings = (options.prepare ?? ((same: Settings) => same))(scopeSettings(installation, network.network));
+      const networkCodec = createCodec(networkSettings);
+      scope.shared = { client: new Client({ connection, namespace: network.network.namespace, ...(networkCodec ? { dataConverter: networkCodec.dataConverter } : {}) }), settings: networkSettings, codec: networkCodec };
+    }
+    return new StageGateClient(client, settings, !options.connection, codec, scope);
   }
 
   private storeOpened?: Promise<Store>;
@@ -224,6 +265,7 @@ export class StageGateClient {
   async close(): Promise<void> {
     if (this.storeOpened) await (await this.storeOpened).close();
     await this.codec?.close();
+    await this.network?.shared?.codec?.close();
     if (this.ownsConnection) await this.client.connection.close();
   }
 
@@ -235,7 +277,7 @@ export class StageGateClient {
 
   /** The people directory of `peopleFile` as the file says now (read again whenever it changed): who may review, decide and administer. */
   people(): PeopleDirectory {
-    return currentPeopleDirectory(this.settings.peopleFile);
+    return this.network?.people?.() ?? currentPeopleDirectory(this.settings.peopleFile);
   }
 
   /** Who stands in for whom on a day (today, UTC, unless given): the people file's absences. */
@@ -271,6 +313,8 @@ export class StageGateClient {
       submittedThrough: parse('through', submittedThroughSchema, options.through ?? {}),
     };
     const workflowId = ideaWorkflowId(ideaId);
+    // A network idea is seen by the members its process names, every member unless it names some.
+    const sharedWith = this.network?.id === NETWORK_SCOPE ? (resolved.sharedWith ?? this.network.members) : undefined;
     try {
       await this.client.workflow.start<typeof ideaJourney>('ideaJourney', {
         workflowId,
@@ -282,8 +326,9 @@ export class StageGateClient {
           { key: stageKey, value: resolved.stages[0]!.id },
           { key: processKey, value: resolved.id },
           { key: sourceKey, value: input.source },
+          ...(sharedWith ? [{ key: sharedKey, value: sharedWith }] : []),
         ],
-        memo: { title: input.title, submitter: input.submitter.email, ...(request ? { request } : {}) },
+        memo: { title: input.title, submitter: input.submitter.email, ...(request ? { request } : {}), ...(sharedWith ? { sharedWith } : {}) },
       });
       return { ideaId, workflowId, created: true };
     } catch (err) {
@@ -451,15 +496,34 @@ export class StageGateClient {
   }
 
   /** Where an idea stands: stage, status, open gate round, who has voted and who has not, deadlines, timeline. */
-  async getIdea(ideaId: string): Promise<IdeaStatus> {
+  async getIdea(ideaId: string): Promise<IdeaStatus & { sharedWith?: string[] }> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
     await this.refuseForgotten(id);
+    await this.locate(id);
     // A query needs a worker too: without one, say so rather than hang. The description, which
     // needs none, says whether Temporal stopped the journey, which its own state cannot.
     const handle = this.handle(id);
     const [status, description] = await this.answered(id, () => Promise.all([handle.query(statusQuery), handle.describe()]));
     const stopped = stoppedHow(description.status.name);
-    return stopped ? { ...status, stopped } : status;
+    const sharedWith = description.typedSearchAttributes.get(sharedKey);
+    return { ...status, ...(stopped ? { stopped } : {}), ...(sharedWith ? { sharedWith } : {}) };
+  }
+
+  /** Which namespace holds each network idea this member has looked at: the network's, once it proved shared with the member. */
+  private readonly located = new Map<string, Client>();
+
+  /**
+   * A member's client finds a network idea shared with it in the network's namespace. Anything
+   * else (another member's idea, a network idea not shared with it) stays unknown: it is not in
+   * the member's own namespace, and nothing says whether it exists anywhere else.
+   */
+  private async locate(ideaId: string): Promise<void> {
+    const shared = this.network?.shared;
+    if (!shared || this.located.has(ideaId)) return;
+    const own = await this.client.workflow.getHandle(ideaWorkflowId(ideaId)).describe().then(() => true, () => false);
+    if (own) return;
+    const description = await shared.client.workflow.getHandle(ideaWorkflowId(ideaId)).describe().catch(() => undefined);
+    if (description?.typedSearchAttributes.get(sharedKey)?.includes(this.network!.id)) this.located.set(ideaId, shared.client);
   }
 
   /**
@@ -521,13 +585,19 @@ export class StageGateClient {
   /** What the journey says of itself, without asking Temporal whether it was stopped: for a command about to be sent, which fails by itself on a stopped journey. */
   private async journeyState(ideaId: string): Promise<IdeaStatus> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
+    await this.locate(id);
     return this.answered(id, () => this.handle(id).query(statusQuery));
   }
 
   /** Ideas by stage, status, source or process, newest first, from Temporal's visibility store. */
   async listIdeas(filter: ListFilter = {}): Promise<IdeaSummary[]> {
     const { limit, ...by } = parse('filter', listFilterSchema, filter);
-    return this.listWhere(this.listQuery(by), limit);
+    const own = await this.listWhere(this.listQuery(by), limit);
+    const shared = this.network?.shared;
+    if (!shared) return own;
+    // A member's list holds the network ideas shared with it, found by StageGateShared in the network's namespace.
+    const network = await this.listWhere(`${this.listQuery(by, shared.settings.taskQueue)} AND ${sharedKey.name} = '${this.network!.id}'`, limit, shared.client);
+    return [...own, ...network].sort((a, b) => b.submittedAt.localeCompare(a.submittedAt)).slice(0, limit);
   }
 
   /**
@@ -560,9 +630,9 @@ export class StageGateClient {
   }
 
   /** The visibility query of a list: this deployment's ideas, with the filter's clauses. */
-  private listQuery(by: Omit<z.output<typeof listFilterSchema>, 'limit'>): string {
+  private listQuery(by: Omit<z.output<typeof listFilterSchema>, 'limit'>, taskQueue = this.settings.taskQueue): string {
     // Scoped to this deployment's task queue, so several stagegates can share a namespace.
-    const clauses = [this.scope()];
+    const clauses = [journeysOn(taskQueue)];
     const keys = { stage: stageKey, status: statusKey, source: sourceKey, process: processKey };
     for (const [field, value] of Object.entries(by)) {
       if (value !== undefined) clauses.push(`${keys[field as keyof typeof keys].name} = '${value.replace(/'/g, "''")}'`);
@@ -571,9 +641,9 @@ export class StageGateClient {
   }
 
   /** Ideas a visibility query finds, newest first, up to `limit`. */
-  private async listWhere(query: string, limit: number): Promise<IdeaSummary[]> {
+  private async listWhere(query: string, limit: number, client = this.client): Promise<IdeaSummary[]> {
     const ideas: IdeaSummary[] = [];
-    for await (const execution of this.client.workflow.list({ query })) {
+    for await (const execution of client.workflow.list({ query })) {
       ideas.push(summarise(execution));
       if (ideas.length >= limit) break;
     }
@@ -608,7 +678,7 @@ export class StageGateClient {
 
   /** This deployment's ideas: the journey workflows on its task queue. */
   private scope(): string {
-    return `WorkflowType = 'ideaJourney' AND TaskQueue = '${this.settings.taskQueue.replace(/'/g, "''")}'`;
+    return journeysOn(this.settings.taskQueue);
   }
 
   /**
@@ -860,6 +930,7 @@ export class StageGateClient {
     const parsed = parse('vote', voteSchema, vote);
     // A link was sent to the reviewer it names; anyone else must be a person of the directory (the journey checks they review this round).
     if (parsed.via !== 'link') this.authorise(parsed.reviewer, `vote on idea "${ideaId}"`, { anyone: 'a reviewer of the gate from the people directory' }, 'not-a-reviewer');
+    await this.locate(parse('ideaId', ideaIdSchema, ideaId));
     const input = await this.aimed(ideaId, parsed);
     const { decision, scores, comment, conditions } = input;
     try {
@@ -1079,7 +1150,7 @@ export class StageGateClient {
   }
 
   private handle(ideaId: string): WorkflowHandle<typeof ideaJourney> {
-    return this.client.workflow.getHandle(ideaWorkflowId(ideaId));
+    return (this.located.get(ideaId) ?? this.client).workflow.getHandle(ideaWorkflowId(ideaId));
   }
 
   /**
@@ -1089,6 +1160,9 @@ export class StageGateClient {
    */
   private async update<Result, Arg>(ideaId: string, definition: UpdateDefinition<Result, [Arg]>, arg: Arg, updateId?: string): Promise<Result> {
     const id = parse('ideaId', ideaIdSchema, ideaId);
+    if (this.located.has(id) && definition !== castVoteUpdate) {
+      throw new StageGateError('not-allowed', `Idea "${id}" is the network's: a member reads it and its people vote on it, everything else is done in the network's own scope (member ${NETWORK_SCOPE}). Nothing was changed.`);
+    }
     const handle = this.handle(id);
     // Update ids are kept in history unencrypted, and ours name who sent the command.
     if (updateId && this.codec) updateId = `${updateId.split('/')[0]}/${this.codec.opaque(updateId)}`;
@@ -1228,8 +1302,31 @@ export function ideaIdFor(title: string, suffix: string): string {
 /** At most this many rounds are looked at for one reviewer's queue. */
 const PENDING_LIMIT = 1000;
 
+/** The idea journeys on a task queue. */
+function journeysOn(taskQueue: string): string {
+  return `WorkflowType = 'ideaJourney' AND TaskQueue = '${taskQueue.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The scope `member` names in the installation's network: its settings and namespace. Without a
+ * network there is no member to name; a network installation needs one named.
+ */
+function networkScope(installation: Settings, member: string | undefined, prepare: (settings: Settings) => Settings = (settings) => settings) {
+  if (!installation.network && member === undefined) return undefined;
+  try {
+    const settings = prepare(settingsOfMember(installation, member));
+    const network = loadNetworkOf(installation)!;
+    const scope = findScope(network, member!);
+    return { id: scope.id, namespace: scope.namespace, settings, network };
+  } catch (err) {
+    if (err instanceof ConfigError && err.message.startsWith('member:')) throw new StageGateError('invalid-input', err.message, { cause: err });
+    throw err;
+  }
+}
+
 function summarise(execution: WorkflowExecutionInfo): IdeaSummary {
   const attributes = execution.typedSearchAttributes;
+  const sharedWith = attributes.get(sharedKey);
   return {
     ideaId: execution.workflowId.slice(IDEA_WORKFLOW_PREFIX.length),
     title: String(execution.memo?.title ?? ''),
@@ -1239,6 +1336,7 @@ function summarise(execution: WorkflowExecutionInfo): IdeaSummary {
     source: attributes.get(sourceKey),
     submittedAt: execution.startTime.toISOString(),
     ...(stoppedHow(execution.status.name) ? { stopped: stoppedHow(execution.status.name) } : {}),
+    ...(sharedWith ? { sharedWith } : {}),
   };
 }
 

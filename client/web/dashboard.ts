@@ -167,7 +167,7 @@ export function dashboardRoutes(options: { events: EventSource | ReportDatabase;
         layout(
           'Dashboard',
           html`<h1>How the innovation process performs</h1>
-<form method="get" action="/dashboard" class="card">
+<form method="get" action="${request.baseUrl}" class="card">
   <label class="field" for="from">From</label><input type="text" id="from" name="from" placeholder="2026-01-01" value="${range.from?.slice(0, 10) ?? ''}">
   <label class="field" for="to">To (not included)</label><input type="text" id="to" name="to" placeholder="2027-01-01" value="${range.to?.slice(0, 10) ?? ''}">
   <p><button type="submit">Show</button></p>
@@ -207,7 +207,7 @@ ${tableHtml(topPeople(recognitionReport.tables(recognition)[0]!))}`
 ${recognition.sources.length ? barChart('Contributors per source', recognition.sources.map((row) => ({ label: row.source, value: row.contributors, text: `${row.contributors} contributors · ${row.launched} launched · ${row.thanks} thanks` })), { colour: '#a3306b' }) : ''}
 </section>
 <section aria-labelledby="all"><h2 id="all">Every report</h2>
-<ul class="plain">${REPORTS.map((report) => html`<li><a href="/dashboard/reports/${report.name}${query ? `?${query}` : ''}">${report.title}</a> (<a href="/dashboard/reports/${report.name}.csv${query ? `?${query}` : ''}">CSV</a>): ${report.description}</li>`)}</ul>
+<ul class="plain">${REPORTS.map((report) => html`<li><a href="${request.baseUrl}/reports/${report.name}${query ? `?${query}` : ''}">${report.title}</a> (<a href="${request.baseUrl}/reports/${report.name}.csv${query ? `?${query}` : ''}">CSV</a>): ${report.description}</li>`)}</ul>
 </section>`,
         ),
       );
@@ -230,7 +230,7 @@ ${recognition.sources.length ? barChart('Contributors per source', recognition.s
         response.type('text/csv').attachment(`${report.name}.csv`).send(toCsv(tables[0]!));
         return;
       }
-      response.type('html').send(layout(report.title, html`<p><a href="/dashboard">Dashboard</a></p><h1>${report.title}</h1><p>${report.description}</p>${tables.map(tableHtml)}`));
+      response.type('html').send(layout(report.title, html`<p><a href="${request.baseUrl}">Dashboard</a></p><h1>${report.title}</h1><p>${report.description}</p>${tables.map(tableHtml)}`));
     }),
   );
 

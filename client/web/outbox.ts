@@ -22,10 +22,10 @@ export function outboxRoutes(store: Store, when: Clock): Router {
       layout(
         'Outbox',
         html`<h1>Outbox</h1>
-<p class="meta">Every message stagegate sent, newest first${to ? html`, to ${to} (<a href="/outbox">everyone</a>)` : ''}. Open one and click its links to play that person.</p>
+<p class="meta">Every message stagegate sent, newest first${to ? html`, to ${to} (<a href="${request.baseUrl}">everyone</a>)` : ''}. Open one and click its links to play that person.</p>
 ${messages.length
   ? html`<table><thead><tr><th scope="col">When</th><th scope="col">To</th><th scope="col">Subject</th></tr></thead><tbody>
-${messages.map((message) => html`<tr><td>${when(message.createdAt)}</td><td><a href="/outbox?to=${encodeURIComponent(message.to.email)}">${message.to.name}</a></td><td><a href="/outbox/message/${encodeURIComponent(message.id)}">${message.subject}</a></td></tr>`)}
+${messages.map((message) => html`<tr><td>${when(message.createdAt)}</td><td><a href="${request.baseUrl}?to=${encodeURIComponent(message.to.email)}">${message.to.name}</a></td><td><a href="${request.baseUrl}/message/${encodeURIComponent(message.id)}">${message.subject}</a></td></tr>`)}
 </tbody></table>`
   : html`<p>No messages yet. Submit an idea: <code>npx stagegate idea submit --help</code></p>`}`,
       ),
@@ -35,17 +35,17 @@ ${messages.map((message) => html`<tr><td>${when(message.createdAt)}</td><td><a h
   router.get('/message/:id', async (request, response) => {
     const message = await findMessage(store, request.params.id);
     if (!message) {
-      response.status(404).type('html').send(layout('Not found', html`<h1>No such message</h1><p><a href="/outbox">Back to the outbox</a></p>`));
+      response.status(404).type('html').send(layout('Not found', html`<h1>No such message</h1><p><a href="${request.baseUrl}">Back to the outbox</a></p>`));
       return;
     }
     const linked = message.text.split(/(https?:\/\/[^\s)]+)/g).map((part, index) => (index % 2 === 1 ? html`<a href="${part}">${part}</a>` : part));
     response.type('html').send(
       layout(
         message.subject,
-        html`<p><a href="/outbox">Outbox</a></p>
+        html`<p><a href="${request.baseUrl}">Outbox</a></p>
 <h1>${message.subject}</h1>
 <p class="meta">To ${message.to.name} &lt;${message.to.email}&gt; · ${when(message.createdAt)} · ${message.purpose}</p>
-${message.html ? html`<p><a href="/outbox/message/${encodeURIComponent(message.id)}/html">Open the email as the recipient sees it</a></p>` : ''}
+${message.html ? html`<p><a href="${request.baseUrl}/message/${encodeURIComponent(message.id)}/html">Open the email as the recipient sees it</a></p>` : ''}
 <section><pre class="message">${linked}</pre></section>`,
       ),
     );
