@@ -179,6 +179,13 @@ describe("innovation network: one web server, each member's pages under /m/<memb
       expect(theirs.status).toBe(200);
       expect(await theirs.text()).not.toContain('one-gate');
       await eventually(async () => expect(await (await dashboard('bakery-a', adminKeyOf('bakery-a'))).text()).toContain('one-gate'));
+      // The paths a member's pages name stay under its own path: the portal's form and the dashboard's links.
+      const portal = await get(`${web.url}/m/cafe/submit`);
+      expect(portal.status).toBe(200);
+      expect(portal.body).toContain('action="/m/cafe/submit"');
+      const page = await (await dashboard('cafe', adminKeyOf('cafe'))).text();
+      expect(page).toContain('href="/m/cafe/dashboard/reports/recognition');
+      expect(page).not.toMatch(/href="\/dashboard/);
     } finally {
       await web.close();
       for (const store of Object.values(stores)) await store.close();

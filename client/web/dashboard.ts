@@ -199,7 +199,7 @@ ${barChart('Ideas submitted by source', sources.sources.map((row) => ({ label: r
 ${overTime.months.length ? columnChart('Ideas submitted per month, by source', overTime.months, overTime.sources) : html`<p class="meta">No ideas submitted in this period.</p>`}
 </section>
 <section aria-labelledby="recognition"><h2 id="recognition">Recognition: who contributed</h2>
-<p>${recognition.total.contributors} people submitted, championed or were credited on ideas in this period; ${recognition.total.thanks} thanks went out as ${recognition.total.launched} ideas launched. <a href="/dashboard/reports/recognition${query ? `?${query}` : ''}">Every person</a></p>
+<p>${recognition.total.contributors} people submitted, championed or were credited on ideas in this period; ${recognition.total.thanks} thanks went out as ${recognition.total.launched} ideas launched. <a href="${request.baseUrl}/reports/recognition${query ? `?${query}` : ''}">Every person</a></p>
 ${recognition.people.length
   ? html`${barChart('Top people: ideas launched that they submitted, championed or were credited on', recognition.people.slice(0, TOP_PEOPLE).map((row) => ({ label: row.name ?? row.person, value: row.launched, text: `${row.launched} launched · thanked ${row.thanked}` })), { colour: '#a3306b' })}
 ${tableHtml(topPeople(recognitionReport.tables(recognition)[0]!))}`

@@ -77,14 +77,14 @@ export function submitPage(args: { form: SubmissionForm; errors: string[]; actio
 }
 
 /** A campaign that takes no submissions (closed, or not open yet): a page that says so, not an error. */
-export function campaignClosedPage(args: { campaign: CampaignView; when: Clock }): Html {
-  const { campaign, when } = args;
+export function campaignClosedPage(args: { campaign: CampaignView; when: Clock; submitPath: string }): Html {
+  const { campaign, when, submitPath } = args;
   if (campaign.status === 'upcoming') {
-    return html`<h1>${campaign.question}</h1><p>This campaign opens on <strong>${when(campaign.opensAt)}</strong>. Come back then to send your idea.</p><p><a href="/submit">Or send an idea about something else</a></p>`;
+    return html`<h1>${campaign.question}</h1><p>This campaign opens on <strong>${when(campaign.opensAt)}</strong>. Come back then to send your idea.</p><p><a href="${submitPath}">Or send an idea about something else</a></p>`;
   }
   return html`<h1>This campaign is closed</h1>
 <p>“${campaign.question}” closed on ${when(campaign.closedAt ?? campaign.closesAt!)} and takes no more ideas. Thank you to everyone who sent one: you hear what happens to yours by email.</p>
-<p><a href="/submit">Have another idea? Send it here</a></p>`;
+<p><a href="${submitPath}">Have another idea? Send it here</a></p>`;
 }
 
 export function checkEmailPage(): Html {

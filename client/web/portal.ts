@@ -77,12 +77,12 @@ export function portalRoutes({ client, settings, confirmations }: PortalOptions)
   }
 
   /** The campaign of a page, if it takes submissions now; a page saying why not otherwise. */
-  async function openCampaign(id: string): Promise<CampaignView> {
+  async function openCampaign(id: string, base: string): Promise<CampaignView> {
     const campaign = await client.getCampaign(id).catch((err: unknown) => {
-      if (err instanceof StageGateError && (err.code === 'unknown-campaign' || err.code === 'invalid-input')) throw new PortalPage(404, 'No such campaign', problemPage('There is no such campaign', ['Check the address, or send your idea on the general page: /submit.']));
+      if (err instanceof StageGateError && (err.code === 'unknown-campaign' || err.code === 'invalid-input')) throw new PortalPage(404, 'No such campaign', problemPage('There is no such campaign', [`Check the address, or send your idea on the general page: ${base}${SUBMIT_PATH}.`]));
       throw err;
     });
-    if (campaign.status !== 'open') throw new PortalPage(campaign.status === 'closed' ? 410 : 200, campaign.status === 'closed' ? 'Campaign closed' : 'Not open yet', campaignClosedPage({ campaign, when }));
+    if (campaign.status !== 'open') throw new PortalPage(campaign.status === 'closed' ? 410 : 200, campaign.status === 'closed' ? 'Campaign closed' : 'Not open yet', campaignClosedPage({ campaign, when, submitPath: `${base}${SUBMIT_PATH}` }));
     return campaign;
   }
 
@@ -128,12 +128,12 @@ export function portalRoutes({ client, settings, confirmations }: PortalOptions)
       const receipt = await client.submitFromPortal(submission);
       if (!receipt.held) return response.redirect(303, followLink(receipt.ideaId, form.email));
       await confirmations!.send({ ideaId: receipt.ideaId, to: { email: form.email, name: form.name.trim() }, title: form.title.trim(), question: campaign?.question, expiresAt: receipt.expiresAt });
-      response.redirect(303, `${SUBMIT_PATH}/sent`);
+      response.redirect(303, `${request.baseUrl}${SUBMIT_PATH}/sent`);
     } catch (err) {
       if (!(err instanceof StageGateError)) throw err;
       if (err.code === 'invalid-input') return retry(422, readable(err.message));
-      if (err.code === 'campaign-closed' || err.code === 'campaign-not-open') return send(response, err.code === 'campaign-closed' ? 410 : 200, 'Campaign closed', campaignClosedPage({ campaign: await client.getCampaign(campaign!.id), when }));
-      if (err.code === 'not-in-audience') return retry(403, [`This campaign is open to ${campaign!.audience.join(', ')} only; send your idea on the general page instead: ${SUBMIT_PATH}.`]);
+      if (err.code === 'campaign-closed' || err.code === 'campaign-not-open') return send(response, err.code === 'campaign-closed' ? 410 : 200, 'Campaign closed', campaignClosedPage({ campaign: await client.getCampaign(campaign!.id), when, submitPath: `${request.baseUrl}${SUBMIT_PATH}` }));
+      if (err.code === 'not-in-audience') return retry(403, [`This campaign is open to ${campaign!.audience.join(', ')} only; send your idea on the general page instead: ${request.baseUrl}${SUBMIT_PATH}.`]);
       if (err.code === 'too-many-pending') return retry(429, ['Ideas from this address already wait for confirmation: follow the links in those emails first.']);
       if (err.code === 'no-worker' || err.code === 'server-unreachable') return retry(503, ['stagegate is busy: your idea was not sent. Please try again in a moment.']);
       console.error(`stagegate web: portal: ${err.code}: ${err.message.slice(0, 200)}`);
@@ -141,23 +141,24 @@ export function portalRoutes({ client, settings, confirmations }: PortalOptions)
     }
   }
 
-  router.get(SUBMIT_PATH, (_request, response) => send(response, 200, 'Submit an idea', submitPage({ form: { ...EMPTY_SUBMISSION, form: newFormId() }, errors: [], action: SUBMIT_PATH })));
-  router.post(SUBMIT_PATH, submissions, action((request, response) => receive(request, response, undefined, (form, errors) => submitPage({ form, errors, action: SUBMIT_PATH }))));
+  // Every path a page names starts at where the portal is mounted (a network member's under /m/<member>).
+  router.get(SUBMIT_PATH, (request, response) => send(response, 200, 'Submit an idea', submitPage({ form: { ...EMPTY_SUBMISSION, form: newFormId() }, errors: [], action: `${request.baseUrl}${SUBMIT_PATH}` })));
+  router.post(SUBMIT_PATH, submissions, action((request, response) => receive(request, response, undefined, (form, errors) => submitPage({ form, errors, action: `${request.baseUrl}${SUBMIT_PATH}` }))));
   router.get(`${SUBMIT_PATH}/sent`, (_request, response) => send(response, 200, 'Check your email', checkEmailPage()));
 
   router.get(
     '/campaigns/:id',
     action(async (request, response) => {
-      const campaign = await openCampaign(String(request.params.id));
-      send(response, 200, campaign.question, campaignPage({ campaign, form: { ...EMPTY_SUBMISSION, form: newFormId() }, errors: [], action: campaignPath(campaign.id), when }));
+      const campaign = await openCampaign(String(request.params.id), request.baseUrl);
+      send(response, 200, campaign.question, campaignPage({ campaign, form: { ...EMPTY_SUBMISSION, form: newFormId() }, errors: [], action: `${request.baseUrl}${campaignPath(campaign.id)}`, when }));
     }),
   );
   router.post(
     '/campaigns/:id',
     submissions,
     action(async (request, response) => {
-      const campaign = await openCampaign(String(request.params.id));
-      await receive(request, response, campaign, (form, errors) => campaignPage({ campaign, form, errors, action: campaignPath(campaign.id), when }));
+      const campaign = await openCampaign(String(request.params.id), request.baseUrl);
+      await receive(request, response, campaign, (form, errors) => campaignPage({ campaign, form, errors, action: `${request.baseUrl}${campaignPath(campaign.id)}`, when }));
     }),
   );
   router.get(
