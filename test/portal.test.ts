@@ -188,8 +188,9 @@ describe('the submission portal', () => {
       // "Not sure" of the kind of idea: it comes in without a category, for the first gate's reviewers to set.
       const unsure = await post(`${url}/campaigns/staff-only`, fields(page, { form: 'unsure-form-id-0000000', title: 'Bread bags from old flour sacks', email: STAFF, name: 'Maya Lind', category: '' }));
       expect(unsure.status).toBe(303);
-      const uncategorised = (await client.listIdeas()).find((listed) => listed.title === 'Bread bags from old flour sacks')!;
-      expect((await client.getIdea(uncategorised.ideaId)).category).toBeUndefined();
+      // The list is visibility, which lags a moment behind the start.
+      const uncategorised = await eventually(async () => (await client.listIdeas()).find((listed) => listed.title === 'Bread bags from old flour sacks')!.ideaId);
+      expect((await client.getIdea(uncategorised)).category).toBeUndefined();
     });
   });
 
