@@ -93,6 +93,54 @@ const MERGE_CLAIM_MS = 2 * 60 * 1000;
 const STAGE_HOLD_REVISIT_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
+ * Each change to the journey since it first shipped, by the name of its patch, in the order a run
+ * on the old paths takes them (README, "Changing workflows").
+ */
+const CHANGES = {
+  /** A decision closes its round in the step that takes it; votes and decisions do not wait on the store. */
+  exactlyOnce: 'exactly-once-rounds',
+  /** Reminders are scheduled from when the last one went out, so downtime never sends a burst. */
+  timersFromNow: 'timers-from-now',
+  /** A pilot whose workflow fails or is stopped sends the idea to its gate instead of failing the journey. */
+  pilotFaults: 'pilot-faults',
+  /** Event and message ids name the journey's first run, so an idea id used again after retention gets its own. */
+  idsPerRun: 'ids-per-run',
+  /** The timeline in the query is the latest entries only, and a long run continues as new. */
+  boundedHistory: 'bounded-history',
+  /** A hold asked for while a pilot runs ends the pilot and parks the idea at once. */
+  holdInPilot: 'hold-in-pilot',
+  /** Messages go out in the background, in order: a mail server that is down holds no journey back. */
+  mailInBackground: 'mail-in-background',
+  /** A stage whose work is in but whose conditions are open reminds of the conditions, not of an overdue stage. */
+  conditionsReminder: 'conditions-reminder',
+  /** A pilot's workflow id is `idea-<ideaId>:pilot:<stage>:<run>`, which no idea id can take; a pilot that cannot start is recorded, not retried in silence. */
+  partIds: 'idea-part-ids',
+  /** The champion hands in the pilot's plan with the stage before it; its gate approves it (a vote on another plan is refused), and the pilot runs it. */
+  pilotPlans: 'pilot-plans',
+  /** The open round's reviewers still awaited are in the `StageGateAwaiting` search attribute, as pseudonyms: a reviewer's queue is one query. */
+  awaitedReviewers: 'awaited-reviewers',
+  /** The submitted event says how the idea came in: `via` (`api`, `cli`, `sdk`) and the API key's name. */
+  submissionChannel: 'submission-channel',
+  /** An idea may come without a category: the round's votes (or an admin) set it, recorded as `categorised`. */
+  optionalCategory: 'optional-category',
+  /** Similar open ideas are looked for on submission (`similar_found`); a screener or admin merges a duplicate into its survivor (`merged`, `credited`). */
+  mergeDuplicates: 'merge-duplicates',
+  /** At launch the submitter, the champion and everyone credited are thanked by name, once each: a `recognised` event and a message per person. */
+  recognition: 'recognition',
+  /**
+   * A round asks the people the directory has when it opens (absences, deactivations and the
+   * idea's own people applied) and records them; rights to decide follow the admins it found;
+   * a reviewer can hand the review over (`delegateReview`) or be replaced (`reassignReviewer`).
+   */
+  peopleAtRound: 'people-at-round',
+  /** Someone whose delegated authority covers the idea's estimated cost at a gate is asked too, and their vote decides the round alone (`authority`). */
+  delegatedAuthority: 'delegated-authority',
+} as const;
+
+/** The one patch a run started since it takes instead of a patch per change: every change, one marker and one `TemporalChangeVersion` upsert. */
+const EVERY_CHANGE = 'every-change-at-once';
+
+/**
  * One idea's journey through its process: each stage's work, then its gate, until the idea is
  * launched, killed or withdrawn. Everything it does is recorded as an event and told to the people concerned.
  */
@@ -100,46 +148,10 @@ export async function ideaJourney(input: IdeaJourneyInput): Promise<IdeaOutcome>
   const { idea, process, admins, calendar, carried } = input;
   // Each change to the journey since it first shipped, taken once as a run starts: a run keeps the
   // path it started on, so journeys in flight replay as they ran (README, "Changing workflows").
-  const since = {
-    /** A decision closes its round in the step that takes it; votes and decisions do not wait on the store. */
-    exactlyOnce: patched('exactly-once-rounds'),
-    /** Reminders are scheduled from when the last one went out, so downtime never sends a burst. */
-    timersFromNow: patched('timers-from-now'),
-    /** A pilot whose workflow fails or is stopped sends the idea to its gate instead of failing the journey. */
-    pilotFaults: patched('pilot-faults'),
-    /** Event and message ids name the journey's first run, so an idea id used again after retention gets its own. */
-    idsPerRun: patched('ids-per-run'),
-    /** The timeline in the query is the latest entries only, and a long run continues as new. */
-    boundedHistory: patched('bounded-history'),
-    /** A hold asked for while a pilot runs ends the pilot and parks the idea at once. */
-    holdInPilot: patched('hold-in-pilot'),
-    /** Messages go out in the background, in order: a mail server that is down holds no journey back. */
-    mailInBackground: patched('mail-in-background'),
-    /** A stage whose work is in but whose conditions are open reminds of the conditions, not of an overdue stage. */
-    conditionsReminder: patched('conditions-reminder'),
-    /** A pilot's workflow id is `idea-<ideaId>:pilot:<stage>:<run>`, which no idea id can take; a pilot that cannot start is recorded, not retried in silence. */
-    partIds: patched('idea-part-ids'),
-    /** The champion hands in the pilot's plan with the stage before it; its gate approves it (a vote on another plan is refused), and the pilot runs it. */
-    pilotPlans: patched('pilot-plans'),
-    /** The open round's reviewers still awaited are in the `StageGateAwaiting` search attribute, as pseudonyms: a reviewer's queue is one query. */
-    awaitedReviewers: patched('awaited-reviewers'),
-    /** The submitted event says how the idea came in: `via` (`api`, `cli`, `sdk`) and the API key's name. */
-    submissionChannel: patched('submission-channel'),
-    /** An idea may come without a category: the round's votes (or an admin) set it, recorded as `categorised`. */
-    optionalCategory: patched('optional-category'),
-    /** Similar open ideas are looked for on submission (`similar_found`); a screener or admin merges a duplicate into its survivor (`merged`, `credited`). */
-    mergeDuplicates: patched('merge-duplicates'),
-    /** At launch the submitter, the champion and everyone credited are thanked by name, once each: a `recognised` event and a message per person. */
-    recognition: patched('recognition'),
-    /**
-     * A round asks the people the directory has when it opens (absences, deactivations and the
-     * idea's own people applied) and records them; rights to decide follow the admins it found;
-     * a reviewer can hand the review over (`delegateReview`) or be replaced (`reassignReviewer`).
-     */
-    peopleAtRound: patched('people-at-round'),
-    /** Someone whose delegated authority covers the idea's estimated cost at a gate is asked too, and their vote decides the round alone (`authority`). */
-    delegatedAuthority: patched('delegated-authority'),
-  };
+  // A run started since `every-change-at-once` records that one patch and takes every change;
+  // an older run's history lacks it, so it takes each change's own patch, in the order it did.
+  const everyChange = patched(EVERY_CHANGE);
+  const since = Object.fromEntries(Object.entries(CHANGES).map(([change, patch]) => [change, everyChange || patched(patch)])) as { [Change in keyof typeof CHANGES]: boolean };
   const journeyId = since.idsPerRun ? { journey: workflowInfo().firstExecutionRunId } : {};
   const firstStage = process.stages[0]!;
   const state: IdeaStatus = carried?.state ?? {

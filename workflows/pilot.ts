@@ -17,27 +17,43 @@ import { endPilotSignal, pilotStatusQuery, recordKpiReadingsUpdate, recordKpiUpd
 import type { EventType, KpiReceipt, PilotCarry, PilotEnd, PilotInput, PilotReading, PilotResult, TakenReading } from './state';
 
 /**
+ * Each change to the pilot since it first shipped, by the name of its patch, in the order a run on
+ * the old paths takes them (README, "Changing workflows").
+ */
+const PILOT_CHANGES = {
+  /** A check after downtime is followed by the next one a period later, not by one per missed period. */
+  checksFromNow: 'pilot-checks-from-now',
+  /** Readings are taken only from the champion, the pilot's recorders and the idea's admins, as the idea's snapshot names them. */
+  checksRecorders: 'kpi-recorders',
+  /**
+   * The champion is asked for the manual readings at the start and at every check, whether or not
+   * they came in; a KPI without an `alertAt` alerts on any reading short of its target; alerts go
+   * to the champion and the idea's admins.
+   */
+  weekly: 'pilot-weekly-readings',
+  /**
+   * A burst of readings does not keep the pilot from continuing as new: once its history is long
+   * it stops between two readings and carries those taken but not yet recorded to the next run.
+   */
+  carriesReadings: 'pilot-carries-readings',
+} as const;
+
+/** The one patch a pilot run started since it takes instead of a patch per change. */
+const EVERY_PILOT_CHANGE = 'pilot-every-change-at-once';
+
+/**
  * A pilot: the idea runs for real for a while. KPI readings come in by hand (an update) or are
  * pulled over HTTP at every check; each is judged against its target, a breach alerts the
  * champion, and a reading past the kill threshold ends the pilot early. It continues as new
  * before its history grows large, carrying its state, so a year-long pilot stays small.
  */
 export async function pilotRun(input: PilotInput): Promise<PilotResult> {
-  /** A check after downtime is followed by the next one a period later, not by one per missed period. */
-  const checksFromNow = patched('pilot-checks-from-now');
-  /** Readings are taken only from the champion, the pilot's recorders and the idea's admins, as the idea's snapshot names them. */
-  const checksRecorders = patched('kpi-recorders');
-  /**
-   * The champion is asked for the manual readings at the start and at every check, whether or not
-   * they came in; a KPI without an `alertAt` alerts on any reading short of its target; alerts go
-   * to the champion and the idea's admins.
-   */
-  const weekly = patched('pilot-weekly-readings');
-  /**
-   * A burst of readings does not keep the pilot from continuing as new: once its history is long
-   * it stops between two readings and carries those taken but not yet recorded to the next run.
-   */
-  const carriesReadings = patched('pilot-carries-readings');
+  // A run started since `pilot-every-change-at-once` records that one patch and takes every
+  // change; an older run's history lacks it, so it takes each change's own patch, in the order it did.
+  const everyChange = patched(EVERY_PILOT_CHANGE);
+  const { checksFromNow, checksRecorders, weekly, carriesReadings } = Object.fromEntries(
+    Object.entries(PILOT_CHANGES).map(([change, patch]) => [change, everyChange || patched(patch)]),
+  ) as { [Change in keyof typeof PILOT_CHANGES]: boolean };
   const { pilot } = input;
   const kpis = new Map(pilot.kpis.map((kpi) => [kpi.id, kpi]));
   const carry: PilotCarry = input.carried ?? {
