@@ -218,6 +218,14 @@ async function main() {
     const tuning = settings.worker;
     console.log(`dev server and workers up in ${((performance.now() - started) / 1000).toFixed(1)} s; worker options (both sides): ${JSON.stringify(tuning)}`);
 
+    const phases = {};
+    let phaseT0 = started;
+    const phaseDone = (name) => {
+      phases[name] = Number(((performance.now() - phaseT0) / 1000).toFixed(1));
+      phaseT0 = performance.now();
+    };
+    phaseDone('start');
+
     // ---- 1. journey throughput --------------------------------------------------------------
     const submit = (id, process, title) => client.submitIdea({ ideaId: id, title, description: 'An idea of the benchmark.', source: 'employee', category: 'process', submitter: CHAMPION, process });
     const vote = (ideaId, reviewer, gate, scores) => whenTaken('stagegate', () => client.castVote(ideaId, { reviewer, decision: 'go', scores, gate }), stagegateNotYet);
@@ -310,6 +318,7 @@ async function main() {
       throughput[lane] = figures;
     }
     console.log(`  updates sent: ${JSON.stringify(attempts)}`);
+    phaseDone('throughput');
 
     // ---- 2. vote latency --------------------------------------------------------------------
     const web = await startWebServer({ client, settings, host: '127.0.0.1', port: 0, metricsPort: 0, rateLimitPerMinute: 1_000_000 });
@@ -348,6 +357,8 @@ async function main() {
     for (const side of ['stagegate', 'bare', 'bareAck']) votes[side] = Object.fromEntries([50, 95, 99].map((p) => [`p${p}`, Number(percentile(latency[side], p).toFixed(2))]));
     votes.p99Ratio = votes.stagegate.p99 / votes.bare.p99;
     votes.p50Ratio = votes.stagegate.p50 / votes.bare.p50;
+
+    phaseDone('votes');
 
     // ---- 3. ideas parked at gates -----------------------------------------------------------
     // Maya's few ideas come from the bench's own template; the SDK resolves it, the worker runs it.
@@ -448,6 +459,9 @@ async function main() {
     parked.bareRssPerParkedKb = perParkedKb(after.bare.rssMb, parked.samples[1].bare.rssMb);
     console.log(`  ${flags.parked} parked in ${parked.parkSeconds} s; listed by stage in ${parked.listByStageMs} ms; an idea opened in ${parked.openIdeaMs.p50} ms (max ${parked.openIdeaMs.max}); worker rss ${before.rssMb} -> ${after.rssMb} MB (bare ${before.bare.rssMb} -> ${after.bare.rssMb} MB)`);
 
+    phaseDone('parked');
+    console.log(`  seconds per part: ${JSON.stringify(phases)}`);
+
     // ---- report -----------------------------------------------------------------------------
     const rows = [];
     for (const [lane, figures] of Object.entries(throughput)) {
@@ -474,7 +488,7 @@ async function main() {
     for (const [name, sv, bv, ratio] of rows) console.log(`${name.padEnd(56)} ${sv.padStart(24)} ${bv.padStart(10)}   ${ratio}`);
     if (refused) console.log(`${refused} of ${flags.votes} votes were not recorded`);
 
-    const results = { at: new Date().toISOString(), node: process.version, cores: os.cpus().length, loadAtStart: load, flags, worker: tuning, memoryAtStart, throughput, votes, parked };
+    const results = { at: new Date().toISOString(), node: process.version, cores: os.cpus().length, loadAtStart: load, flags, worker: tuning, memoryAtStart, phases, throughput, votes, parked };
     const md = [
       `Journeys against bare Temporal, ${results.at.slice(0, 16).replace('T', ' ')} UTC: ${flags.ideas} express and ${flags.smb} smb-lite ideas ${flags.concurrency} at a time, ${flags.votes} votes, ${flags.parked} parked, ${flags.workers} worker process(es), ${results.cores} cores, load ${load} at start`,
       '',

@@ -53,6 +53,8 @@ async function main() {
   process.stdout.write('ready\n');
   await runs;
   await connection.close();
+  // The IPC channel would keep the process alive once its workers stopped.
+  if (process.connected) process.disconnect();
 }
 
 main().catch((err) => {
