@@ -59,21 +59,31 @@ export function similarIdeas(idea: IdeaText, others: readonly IdeaText[]): Simil
   const corpus = [idea, ...others].map(trigrams);
   const documents = new Map<string, number>();
   for (const grams of corpus) for (const gram of grams.keys()) documents.set(gram, (documents.get(gram) ?? 0) + 1);
-  const idf = (gram: string) => Math.log((1 + corpus.length) / (1 + (documents.get(gram) ?? 0))) + 1;
-  const weights = corpus.map((grams) => {
-    const weighted = new Map<string, number>();
-    for (const [gram, count] of grams) weighted.set(gram, count * idf(gram));
-    return weighted;
-  });
-  const norm = (vector: Map<string, number>) => Math.sqrt([...vector.values()].reduce((sum, value) => sum + value * value, 0));
-  const [mine, ...theirs] = weights;
+  // Each gram's weight once, not once per idea that has it: a submission compares itself with up to OPEN_IDEAS_COMPARED ideas.
+  const idf = new Map<string, number>();
+  for (const [gram, count] of documents) idf.set(gram, Math.log((1 + corpus.length) / (1 + count)) + 1);
+  const norm = (grams: Map<string, number>) => {
+    let sum = 0;
+    for (const [gram, count] of grams) {
+      const weight = count * idf.get(gram)!;
+      sum += weight * weight;
+    }
+    return Math.sqrt(sum);
+  };
+  const [mine, ...theirs] = corpus;
   const myNorm = norm(mine!);
   return theirs
-    .map((vector, index) => {
+    .flatMap((grams, index) => {
       let dot = 0;
-      for (const [gram, weight] of mine!) dot += weight * (vector.get(gram) ?? 0);
-      const score = myNorm === 0 || norm(vector) === 0 ? 0 : dot / (myNorm * norm(vector));
-      return { ideaId: others[index]!.ideaId, title: others[index]!.title, score: Math.round(score * 100) / 100 };
+      for (const [gram, count] of mine!) {
+        const theirCount = grams.get(gram);
+        if (theirCount !== undefined) dot += count * idf.get(gram)! * (theirCount * idf.get(gram)!);
+      }
+      // No gram in common scores 0, below any threshold: its norm is not needed.
+      if (dot === 0) return [];
+      const theirNorm = norm(grams);
+      const score = myNorm === 0 || theirNorm === 0 ? 0 : dot / (myNorm * theirNorm);
+      return [{ ideaId: others[index]!.ideaId, title: others[index]!.title, score: Math.round(score * 100) / 100 }];
     })
     .filter((similar) => similar.score >= SIMILARITY_THRESHOLD)
     .sort((a, b) => b.score - a.score || a.ideaId.localeCompare(b.ideaId))

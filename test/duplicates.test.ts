@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { similarIdeas } from '../activities/similar';
+import { SIMILAR_LISTED, SIMILARITY_THRESHOLD, similarIdeas, trigrams, type IdeaText } from '../activities/similar';
 import { openSealedStore } from '../codec';
 import { categoryOfVotes } from '../workflows/category';
 import type { IdeaStatus, StageGateClient } from '../client/sdk';
@@ -44,6 +44,41 @@ describe('similarity and the category rule', () => {
     expect(similarIdeas(c!, [a!, b!, d!])).toEqual([]);
     expect(similarIdeas(d!, [a!, b!, c!])).toEqual([]);
     expect(similarIdeas(a!, [a!])[0]!.score).toBe(1);
+  });
+
+  test('the scores are the TF-IDF cosine of the trigrams, computed plainly, over a corpus of 300 ideas', () => {
+    // The plain computation, a weighted vector per idea: what similarIdeas computes without building them.
+    const plainly = (idea: IdeaText, others: IdeaText[]) => {
+      const corpus = [idea, ...others].map(trigrams);
+      const documents = new Map<string, number>();
+      for (const grams of corpus) for (const gram of grams.keys()) documents.set(gram, (documents.get(gram) ?? 0) + 1);
+      const weighted = corpus.map((grams) => new Map([...grams].map(([gram, count]) => [gram, count * (Math.log((1 + corpus.length) / (1 + documents.get(gram)!)) + 1)])));
+      const norm = (vector: Map<string, number>) => Math.sqrt([...vector.values()].reduce((sum, value) => sum + value * value, 0));
+      const [mine, ...theirs] = weighted;
+      return theirs
+        .map((vector, index) => {
+          let dot = 0;
+          for (const [gram, weight] of mine!) dot += weight * (vector.get(gram) ?? 0);
+          const score = norm(mine!) === 0 || norm(vector) === 0 ? 0 : dot / (norm(mine!) * norm(vector));
+          return { ideaId: others[index]!.ideaId, title: others[index]!.title, score: Math.round(score * 100) / 100 };
+        })
+        .filter((similar) => similar.score >= SIMILARITY_THRESHOLD)
+        .sort((a, b) => b.score - a.score || a.ideaId.localeCompare(b.ideaId))
+        .slice(0, SIMILAR_LISTED);
+    };
+    const words = ['bread', 'loaves', 'day-old', 'discount', 'coffee', 'stamp', 'card', 'oven', 'night', 'shift', 'flour', 'supplier', 'vegan', 'croissant', 'window', 'price', 'waste', 'delivery', 'bicycle', 'café'];
+    const ideas: IdeaText[] = Array.from({ length: 300 }, (_, n) => ({
+      ideaId: `i${n}`,
+      title: Array.from({ length: 2 + (n % 4) }, (_, i) => words[(n * 7 + i * 11) % words.length]).join(' '),
+      description: n % 9 === 0 ? '' : Array.from({ length: 3 + (n % 13) }, (_, i) => words[(n * 3 + i * 5) % words.length]).join(' '),
+    }));
+    let compared = 0;
+    for (const idea of ideas.slice(0, 40)) {
+      const found = similarIdeas(idea, ideas.filter((other) => other !== idea));
+      expect(found).toEqual(plainly(idea, ideas.filter((other) => other !== idea)));
+      compared += found.length;
+    }
+    expect(compared).toBeGreaterThan(40);
   });
 
   test('the category most votes named wins; a tie goes to the one named first; none named, none set', () => {
