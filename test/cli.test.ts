@@ -79,7 +79,7 @@ describe('the stagegate CLI, spawned as a process', () => {
       expect(unknown).toMatchObject({ code: 1 });
       expect(unknown.stderr).toContain('No idea "no-such-idea" is known.');
     });
-  });
+  }, 180_000); // fourteen CLI processes, each a cold start of Node and the SDK: over a minute on two busy cores
 
   test('submit --file takes JSON or YAML, and flags win over it', async () => {
     await withStack(async ({ client, settings }) => {
