@@ -92,16 +92,20 @@ export async function funnelInDatabase(db: ReportDatabase, range: ReportRange): 
   }
   const entered = new Sql(db, range);
   const enteredRows = await entered.rows(
-    `SELECT cohort.process, e.stage, count(DISTINCT e.idea_id) AS ideas FROM ${cohort(entered)} AS cohort JOIN events AS e ON e.idea_id = cohort.idea_id
-     WHERE e.type = 'stage_entered' AND e.stage IS NOT NULL AND ${entered.known('e.')} GROUP BY cohort.process, e.stage`,
+    `SELECT cohort.process, m.stage, count(DISTINCT m.idea_id) AS ideas FROM ${cohort(entered)} AS cohort JOIN milestones AS m ON m.idea_id = cohort.idea_id
+     WHERE m.type = 'stage_entered' AND m.stage IS NOT NULL AND ${entered.known('m.')} GROUP BY cohort.process, m.stage`,
   );
   for (const row of enteredRows) counts.stages.get(stepKey(String(row.process), String(row.stage)))!.entered = num(row.ideas);
   const decided = new Sql(db, range);
+  // Each round's latest decision from the gate rounds table (parameters bound in the order of the text: built where it is used); a round decided more than once, where the range ends, from its events (the latest may come after the end).
+  const decisions = () => `(SELECT idea_id, gate, decided_at AS at, decided_seq AS seq, decision FROM gate_rounds WHERE decided_at IS NOT NULL${range.to ? ` AND decisions = 1 AND ${decided.known('decided_')}` : ''}
+     UNION ALL
+     SELECT e.idea_id, e.gate, e.at, e.seq, ${decided.field('decision', 'e.')} FROM events AS e
+     WHERE e.type = 'decided' AND e.gate IS NOT NULL AND ${decided.known('e.')} AND (e.round IS NULL${range.to ? ` OR EXISTS (SELECT 1 FROM gate_rounds AS r WHERE r.idea_id = e.idea_id AND r.gate = e.gate AND r.round = e.round AND r.decisions > 1)` : ''}))`;
   const decidedRows = await decided.rows(
     `SELECT cohort.process, last.gate, count(*) AS ideas, sum(CASE WHEN last.decision IN ('go', 'conditional-go') THEN 1 ELSE 0 END) AS passed
      FROM ${cohort(decided)} AS cohort
-     JOIN (SELECT idea_id, gate, ${decided.field('decision')} AS decision, ROW_NUMBER() OVER (PARTITION BY idea_id, gate ORDER BY at DESC, seq DESC) AS n
-           FROM events WHERE type = 'decided' AND gate IS NOT NULL AND ${decided.known()}) AS last ON last.idea_id = cohort.idea_id AND last.n = 1
+     JOIN (SELECT idea_id, gate, decision, ROW_NUMBER() OVER (PARTITION BY idea_id, gate ORDER BY at DESC, seq DESC) AS n FROM ${decisions()} AS decisions) AS last ON last.idea_id = cohort.idea_id AND last.n = 1
      GROUP BY cohort.process, last.gate`,
   );
   for (const row of decidedRows) {
