@@ -370,7 +370,8 @@ export function pendingFromRow(row: PendingSubmissionRow): PendingSubmission {
  * (`asked`, from an opening's reviewers) or voting in it, with their latest vote and how many they
  * cast. Kept by `appendEvent` like the journeys table, whatever order the events arrive in, and made
  * and filled once the same way; the reviewers are filled again after the events are rewritten
- * (erasure), which changes who they name.
+ * (erasure), which changes who they name. Indexed by gate and by reviewer, as time to decision groups
+ * them, so SQLite reads each group in order instead of sorting every round.
  */
 export function gateRoundsTables(time: string, id: string): string {
   return `CREATE TABLE gate_rounds (
@@ -397,7 +398,9 @@ export function gateRoundsTables(time: string, id: string): string {
      voted_at ${time},
      votes INTEGER NOT NULL,
      PRIMARY KEY (idea_id, gate, round, reviewer)
-   )`;
+   );
+   CREATE INDEX gate_rounds_by_gate ON gate_rounds (process, gate, opened_at, decided_at, opened_seq, idea_id, decisions, round);
+   CREATE INDEX round_reviewers_by_reviewer ON round_reviewers (reviewer, asked, idea_id, gate, round, voted_at, votes)`;
 }
 
 type SqlDialect = 'sqlite' | 'postgres';
@@ -489,7 +492,7 @@ export function milestonesTable(time: string, id: string): string {
      next_seq INTEGER
    );
    CREATE INDEX milestones_by_idea ON milestones (idea_id, at, seq);
-   CREATE INDEX milestones_by_stage ON milestones (type, process, stage)`;
+   CREATE INDEX milestones_by_stage ON milestones (type, process, stage, at, next_at)`;
 }
 
 const MILESTONE_TYPES = ['stage_entered', ...ENDING_TYPES.split(', ').map((type) => type.slice(1, -1))];
@@ -517,4 +520,68 @@ export function milestoneUpdates(type: string, dialect: SqlDialect): string[] {
     `UPDATE milestones SET next_at = e.at, next_seq = e.seq FROM (SELECT idea_id, at, seq FROM events WHERE id = ?) AS e
      WHERE milestones.idea_id = e.idea_id AND (milestones.at, milestones.seq) < (e.at, e.seq) AND (milestones.next_at IS NULL OR (milestones.next_at, milestones.next_seq) > (e.at, e.seq))`,
   ];
+}
+
+/**
+ * The decisions and vote scores tables: one row per `decided` event with the fields reports group
+ * it by (decision, who decided, the authority's source, its score when a number), and one row per
+ * criterion scored in a `vote_cast` (its score and place in the vote), so the decision mix and the
+ * score distribution read narrow rows instead of every event's detail. Each row is a function of
+ * its one event: kept by `appendEvent` whatever order the events arrive in, and made and filled
+ * once the same way. They name no one: erasure leaves them as they are. Indexed in the order the
+ * reports group them, so SQLite reads each group's rows in order instead of sorting them all.
+ */
+export function decisionsTables(time: string, id: string): string {
+  return `CREATE TABLE decisions (
+     id ${id} PRIMARY KEY,
+     idea_id ${id} NOT NULL,
+     seq INTEGER NOT NULL,
+     at ${time} NOT NULL,
+     process TEXT NOT NULL,
+     gate TEXT,
+     decision TEXT,
+     decided_by TEXT,
+     authority_source TEXT,
+     score ${time === 'TEXT' ? 'REAL' : 'DOUBLE PRECISION'}
+   );
+   CREATE INDEX decisions_by_kind ON decisions (process, gate, decision, decided_by, at);
+   CREATE INDEX decisions_by_gate ON decisions (process, gate, at, idea_id, seq, score);
+   CREATE TABLE vote_scores (
+     id ${id} NOT NULL,
+     criterion TEXT NOT NULL,
+     idea_id ${id} NOT NULL,
+     seq INTEGER NOT NULL,
+     at ${time} NOT NULL,
+     process TEXT NOT NULL,
+     gate TEXT,
+     score ${time === 'TEXT' ? '' : 'TEXT'},
+     position INTEGER NOT NULL,
+     PRIMARY KEY (id, criterion)
+   );
+   CREATE INDEX vote_scores_by_criterion ON vote_scores (process, gate, criterion, score, at, position)`;
+}
+
+function decisionRows(dialect: SqlDialect, which: string): string[] {
+  const field = (name: string) => (dialect === 'sqlite' ? `json_extract(e.detail, '$.${name}')` : name.includes('.') ? `(e.detail#>>'{${name.split('.').join(',')}}')` : `(e.detail->>'${name}')`);
+  const score = dialect === 'sqlite' ? `CASE WHEN json_type(e.detail, '$.score') IN ('integer', 'real') THEN json_extract(e.detail, '$.score') END` : `CASE WHEN jsonb_typeof(e.detail->'score') = 'number' THEN CAST(e.detail->>'score' AS DOUBLE PRECISION) END`;
+  const scores = dialect === 'sqlite' ? `json_each(e.detail, '$.scores') AS scored` : `jsonb_each_text(CASE WHEN jsonb_typeof(e.detail->'scores') = 'object' THEN e.detail->'scores' END) WITH ORDINALITY AS scored(key, value, position)`;
+  return [
+    `INSERT INTO decisions (id, idea_id, seq, at, process, gate, decision, decided_by, authority_source, score)
+     SELECT e.id, e.idea_id, e.seq, e.at, e.process, e.gate, ${field('decision')}, ${field('decidedBy')}, ${field('authority.source')}, ${score}
+     FROM events AS e WHERE ${which} AND e.type = 'decided' ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO vote_scores (id, criterion, idea_id, seq, at, process, gate, score, position)
+     SELECT e.id, scored.key, e.idea_id, e.seq, e.at, e.process, e.gate, scored.value, ${dialect === 'sqlite' ? 'scored.id' : 'scored.position'}
+     FROM events AS e CROSS JOIN ${scores} WHERE ${which} AND e.type = 'vote_cast' ON CONFLICT (id, criterion) DO NOTHING`,
+  ];
+}
+
+/** Fills the decisions and vote scores tables from the events: the same rows `appendEvent` would have kept. */
+export function fillDecisions(dialect: SqlDialect): string[] {
+  return decisionRows(dialect, 'true');
+}
+
+/** What an event just stored changes in the decisions and vote scores tables: each statement's one parameter is the event's id. */
+export function decisionUpdates(type: string, dialect: SqlDialect): string[] {
+  const [decided, voted] = decisionRows(dialect, 'e.id = ?');
+  return type === 'decided' ? [decided!] : type === 'vote_cast' ? [voted!] : [];
 }

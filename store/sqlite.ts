@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillRoundReviewers, fillSteps, milestonesTable, milestoneUpdates, gateRoundsTables, gateRoundUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, decisionUpdates, fillRoundReviewers, fillSteps, milestonesTable, milestoneUpdates, gateRoundsTables, gateRoundUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -125,12 +125,18 @@ export class SqliteStore implements Store {
         for (const fill of fillMilestones('sqlite')) this.db.exec(fill);
       })();
     }
+    if (!table('decisions')) {
+      this.db.transaction(() => {
+        this.db.exec(decisionsTables('TEXT', 'TEXT'));
+        for (const fill of fillDecisions('sqlite')) this.db.exec(fill);
+      })();
+    }
   }
 
   async appendEvent(event: StoredEvent): Promise<boolean> {
     const journey = journeyUpdate(event.type);
     const step = stepUpdate(event.type, 'sqlite');
-    const rounds = [...gateRoundUpdates(event.type, 'sqlite'), ...milestoneUpdates(event.type, 'sqlite')];
+    const rounds = [...gateRoundUpdates(event.type, 'sqlite'), ...milestoneUpdates(event.type, 'sqlite'), ...decisionUpdates(event.type, 'sqlite')];
     return this.db.transaction(() => {
       const result = this.db
         .prepare(
