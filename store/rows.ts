@@ -399,7 +399,7 @@ export function gateRoundsTables(time: string, id: string): string {
      votes INTEGER NOT NULL,
      PRIMARY KEY (idea_id, gate, round, reviewer)
    );
-   CREATE INDEX gate_rounds_by_gate ON gate_rounds (process, gate, opened_at, decided_at, opened_seq, idea_id, decisions, round);
+   CREATE INDEX gate_rounds_by_gate ON gate_rounds (process, gate, opened_at, decided_at, opened_seq, idea_id, decisions, round, decided_seq, decision);
    CREATE INDEX round_reviewers_by_reviewer ON round_reviewers (reviewer, asked, idea_id, gate, round, voted_at, votes)`;
 }
 
@@ -492,7 +492,7 @@ export function milestonesTable(time: string, id: string): string {
      next_seq INTEGER
    );
    CREATE INDEX milestones_by_idea ON milestones (idea_id, at, seq);
-   CREATE INDEX milestones_by_stage ON milestones (type, process, stage, at, next_at)`;
+   CREATE INDEX milestones_by_stage ON milestones (type, process, stage, at, next_at, idea_id)`;
 }
 
 const MILESTONE_TYPES = ['stage_entered', ...ENDING_TYPES.split(', ').map((type) => type.slice(1, -1))];

@@ -289,7 +289,7 @@ describe.each(['SQLite', 'PostgreSQL'])('the gate rounds tables on %s', (backend
       await late.close();
     }
     // A store made before the milestones table, whose gate rounds were kept without their decision.
-    const drop = 'ALTER TABLE gate_rounds DROP COLUMN decision; DROP TABLE round_reviewers; DROP TABLE milestones; DROP TABLE decisions; DROP TABLE vote_scores';
+    const drop = 'DROP INDEX gate_rounds_by_gate; ALTER TABLE gate_rounds DROP COLUMN decision; DROP TABLE round_reviewers; DROP TABLE milestones; DROP TABLE decisions; DROP TABLE vote_scores';
     if (backend === 'SQLite') {
       const raw = new Database(storeFile(place.dataDir));
       raw.exec(drop);
