@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../store';
 import { num, numbers, Sql, stepsInDatabase, type ReportDatabase } from './database';
-import { ENDINGS, isEnding, readLog, stepKey, stepsInOrder, type StepRef } from './events';
+import { isEnding, readLog, stepKey, stepsInOrder, type StepRef } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
 import { entryFor, summariseDurations } from './statistics';
@@ -51,14 +51,12 @@ export function cycleTimes(events: readonly StoredEvent[], range: ReportRange): 
 
 export async function cycleTimesInDatabase(db: ReportDatabase, range: ReportRange): Promise<CycleTimes> {
   const sql = new Sql(db, range);
-  // Each stage_entered with what follows it in the journey: the next stage_entered or the end.
+  // Each stage_entered from the milestones table, with what follows it in the journey: the next stage_entered or end, open when not known by the end of the range.
   // The durations are listed in any order: their median and p90 sort them.
   const rows = await sql.rows(
     `SELECT process, stage, ${sql.list(`CASE WHEN next_at IS NOT NULL AND ${sql.inRange('next_at')} THEN ${sql.ms('next_at')} - ${sql.ms('at')} END`)} AS durations,
-            sum(CASE WHEN next_at IS NULL THEN 1 ELSE 0 END) AS open
-     FROM (SELECT type, process, stage, at, idea_id, seq, LEAD(at) OVER (PARTITION BY idea_id ORDER BY at, seq) AS next_at
-           FROM events WHERE ${sql.types(['stage_entered', ...ENDINGS])} AND ${sql.known()}) AS journey
-     WHERE type = 'stage_entered' GROUP BY process, stage`,
+            sum(CASE WHEN next_at IS NULL${range.to ? ` OR next_at >= ${sql.bind(range.to)}` : ''} THEN 1 ELSE 0 END) AS open
+     FROM milestones WHERE type = 'stage_entered' AND ${sql.known()} GROUP BY process, stage`,
   );
   const visits = new Map(
     rows.flatMap((row) => {

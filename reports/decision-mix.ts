@@ -61,8 +61,8 @@ export function decisionMix(events: readonly StoredEvent[], range: ReportRange, 
 export async function decisionMixInDatabase(db: ReportDatabase, range: ReportRange, context: ReportContext = NO_CONTEXT): Promise<DecisionMix> {
   const sql = new Sql(db, range);
   const rows = await sql.rows(
-    `SELECT process, gate, ${sql.field('decision')} AS decision, ${sql.field('decidedBy')} AS decided_by, count(*) AS decisions, min(at) AS first
-     FROM events WHERE type = 'decided' AND ${sql.inRange()} GROUP BY process, gate, ${sql.field('decision')}, ${sql.field('decidedBy')} ORDER BY first`,
+    `SELECT process, gate, decision, decided_by, count(*) AS decisions, min(at) AS first
+     FROM decisions WHERE ${sql.inRange()} GROUP BY process, gate, decision, decided_by ORDER BY first`,
   );
   const gates = new Map<string, DecisionCounts>();
   const deciders = new Map<DecidedBy, DecisionCounts>(DECIDERS.map((decidedBy) => [decidedBy, noDecisions()]));
@@ -77,8 +77,8 @@ export async function decisionMixInDatabase(db: ReportDatabase, range: ReportRan
   }
   const bySource = new Sql(db, range);
   const authorityRows = await bySource.rows(
-    `SELECT ${bySource.field('authority.source')} AS source, ${bySource.field('decision')} AS decision, count(*) AS decisions, min(at) AS first
-     FROM events WHERE type = 'decided' AND ${bySource.field('authority.source')} IS NOT NULL AND ${bySource.inRange()} GROUP BY ${bySource.field('authority.source')}, ${bySource.field('decision')} ORDER BY first`,
+    `SELECT authority_source AS source, decision, count(*) AS decisions, min(at) AS first
+     FROM decisions WHERE authority_source IS NOT NULL AND ${bySource.inRange()} GROUP BY authority_source, decision ORDER BY first`,
   );
   const sources = new Map<string, SourceCounts>();
   for (const row of authorityRows) {

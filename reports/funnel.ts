@@ -90,20 +90,35 @@ export async function funnelInDatabase(db: ReportDatabase, range: ReportRange): 
     process.launched = num(row.launched);
     process.merged = num(row.merged);
   }
+  /** The cohort without its endings: idea_id, process. */
+  const members = (sql: Sql) => `(SELECT idea_id, process FROM journeys WHERE submitted_at IS NOT NULL AND ${sql.known('submitted_')} AND ${sql.inRange('submitted_at')})`;
   const entered = new Sql(db, range);
   const enteredRows = await entered.rows(
-    `SELECT cohort.process, e.stage, count(DISTINCT e.idea_id) AS ideas FROM ${cohort(entered)} AS cohort JOIN events AS e ON e.idea_id = cohort.idea_id
-     WHERE e.type = 'stage_entered' AND e.stage IS NOT NULL AND ${entered.known('e.')} GROUP BY cohort.process, e.stage`,
+    `SELECT cohort.process, m.stage, count(DISTINCT m.idea_id) AS ideas FROM ${members(entered)} AS cohort JOIN milestones AS m ON m.idea_id = cohort.idea_id
+     WHERE m.type = 'stage_entered' AND m.stage IS NOT NULL AND ${entered.known('m.')} GROUP BY cohort.process, m.stage`,
   );
   for (const row of enteredRows) counts.stages.get(stepKey(String(row.process), String(row.stage)))!.entered = num(row.ideas);
   const decided = new Sql(db, range);
-  const decidedRows = await decided.rows(
-    `SELECT cohort.process, last.gate, count(*) AS ideas, sum(CASE WHEN last.decision IN ('go', 'conditional-go') THEN 1 ELSE 0 END) AS passed
-     FROM ${cohort(decided)} AS cohort
-     JOIN (SELECT idea_id, gate, ${decided.field('decision')} AS decision, ROW_NUMBER() OVER (PARTITION BY idea_id, gate ORDER BY at DESC, seq DESC) AS n
-           FROM events WHERE type = 'decided' AND gate IS NOT NULL AND ${decided.known()}) AS last ON last.idea_id = cohort.idea_id AND last.n = 1
-     GROUP BY cohort.process, last.gate`,
-  );
+  // Each round's latest decision from the gate rounds table (parameters bound in the order of the text: built where it is used); a round decided more than once, where the range ends, from its events (the latest may come after the end).
+  const decisions = () => `(SELECT idea_id, gate, decided_at AS at, decided_seq AS seq, decision FROM gate_rounds WHERE decided_at IS NOT NULL${range.to ? ` AND decisions = 1 AND ${decided.known('decided_')}` : ''}
+     UNION ALL
+     SELECT e.idea_id, e.gate, e.at, e.seq, ${decided.field('decision', 'e.')} FROM events AS e
+     WHERE e.type = 'decided' AND e.gate IS NOT NULL AND ${decided.known('e.')} AND (e.round IS NULL${range.to ? ` OR EXISTS (SELECT 1 FROM gate_rounds AS r WHERE r.idea_id = e.idea_id AND r.gate = e.gate AND r.round = e.round AND r.decisions > 1)` : ''}))`;
+  // Known to the end of the log, and every decision of a round: the gate's last decision is its round decided last, found without sorting them.
+  const everyDecisionInRounds = !range.to && (await new Sql(db, range).rows(`SELECT 1 AS found FROM events WHERE type = 'decided' AND gate IS NOT NULL AND round IS NULL LIMIT 1`)).length === 0;
+  const decidedRows = everyDecisionInRounds
+    ? await decided.rows(
+        `SELECT cohort.process, r.gate, count(*) AS ideas, sum(CASE WHEN r.decision IN ('go', 'conditional-go') THEN 1 ELSE 0 END) AS passed
+         FROM ${members(decided)} AS cohort JOIN gate_rounds AS r ON r.idea_id = cohort.idea_id
+         WHERE r.decided_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM gate_rounds AS later WHERE later.idea_id = r.idea_id AND later.gate = r.gate AND later.decided_at IS NOT NULL AND (later.decided_at, later.decided_seq) > (r.decided_at, r.decided_seq))
+         GROUP BY cohort.process, r.gate`,
+      )
+    : await decided.rows(
+        `SELECT cohort.process, last.gate, count(*) AS ideas, sum(CASE WHEN last.decision IN ('go', 'conditional-go') THEN 1 ELSE 0 END) AS passed
+         FROM ${members(decided)} AS cohort
+         JOIN (SELECT idea_id, gate, decision, ROW_NUMBER() OVER (PARTITION BY idea_id, gate ORDER BY at DESC, seq DESC) AS n FROM ${decisions()} AS decisions) AS last ON last.idea_id = cohort.idea_id AND last.n = 1
+         GROUP BY cohort.process, last.gate`,
+      );
   for (const row of decidedRows) {
     const gate = counts.gates.get(stepKey(String(row.process), String(row.gate)));
     if (!gate) continue;

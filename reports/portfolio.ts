@@ -136,8 +136,9 @@ export async function portfolioInDatabase(db: ReportDatabase, range: ReportRange
   const stages = new Sql(db, range);
   const lastStages = await stages.rows(
     `SELECT cohort.idea_id, last.id, last.seq, last.at, last.stage, last.name FROM ${cohort(stages)} AS cohort
-     JOIN (SELECT idea_id, id, seq, at, stage, ${stages.field('name')} AS name, ROW_NUMBER() OVER (PARTITION BY idea_id ORDER BY at DESC, seq DESC) AS n
-           FROM events WHERE type = 'stage_entered' AND ${stages.known()}) AS last ON last.idea_id = cohort.idea_id AND last.n = 1`,
+     JOIN milestones AS last ON last.idea_id = cohort.idea_id
+     WHERE last.type = 'stage_entered' AND ${stages.known('last.')}
+       AND NOT EXISTS (SELECT 1 FROM milestones AS later WHERE later.idea_id = last.idea_id AND later.type = 'stage_entered' AND (later.at, later.seq) > (last.at, last.seq) AND ${stages.known('later.')})`,
   );
   const ends = new Sql(db, range);
   const endRows = await ends.rows(`SELECT cohort.idea_id, ends.type, ends.at, ends.seq FROM ${cohort(ends)} AS cohort JOIN ${endings(ends)} AS ends ON ends.idea_id = cohort.idea_id`);

@@ -167,9 +167,10 @@ export async function recognitionInDatabase(db: ReportDatabase, range: ReportRan
     SELECT thanked.value AS person, e.source, e.at, e.id, 'people' AS field
     FROM events AS e, ${sql.arrayElements('people', 'e', 'thanked')} WHERE e.type = 'recognised' AND ${sql.inRange('e.at')})`;
 
+  // Each person's roles per source, in one pass over the roles: the people's columns, each source's contributors and everyone's count are sums of these.
   const perPerson = new Sql(db, range);
-  const personRows = await perPerson.rows(
-    `SELECT roles.person,
+  const roleRows = await perPerson.rows(
+    `SELECT roles.person, roles.source,
             sum(CASE WHEN roles.role = 'submitter' AND ${perPerson.inRange('roles.at')} THEN 1 ELSE 0 END) AS submitted,
             sum(CASE WHEN roles.role = 'champion' AND ${perPerson.inRange('roles.at')} THEN 1 ELSE 0 END) AS championed,
             sum(CASE WHEN roles.role = 'credited' AND ${perPerson.inRange('roles.at')} THEN 1 ELSE 0 END) AS credited,
@@ -178,8 +179,26 @@ export async function recognitionInDatabase(db: ReportDatabase, range: ReportRan
             min(CASE WHEN roles.role = 'champion' THEN roles.id END) AS by_champion,
             min(CASE WHEN roles.role = 'credited' THEN roles.id END) AS by_people
      FROM ${roles(perPerson)} AS roles LEFT JOIN ${endings(perPerson)} AS ends ON ends.idea_id = roles.idea_id
-     GROUP BY roles.person`,
+     GROUP BY roles.person, roles.source`,
   );
+  // An idea has one source: its launches per person add up over the sources.
+  const earliest = (a: unknown, b: unknown) => (a === null || a === undefined ? b : b === null || b === undefined ? a : String(a) < String(b) ? a : b);
+  const byPerson = new Map<string, Record<string, unknown>>();
+  const contributorsBySource = new Map<string, Set<string>>();
+  const contributors = new Set<string>();
+  for (const row of roleRows) {
+    const person = String(row.person);
+    const found = byPerson.get(person);
+    if (!found) byPerson.set(person, { ...row, submitted: num(row.submitted), championed: num(row.championed), credited: num(row.credited), launched: num(row.launched) });
+    else {
+      for (const column of ['submitted', 'championed', 'credited', 'launched']) found[column] = num(found[column]) + num(row[column]);
+      for (const column of ['by_submitter', 'by_champion', 'by_people']) found[column] = earliest(found[column], row[column]);
+    }
+    if (num(row.submitted) + num(row.championed) + num(row.credited) === 0) continue;
+    contributors.add(person);
+    entryFor(contributorsBySource, String(row.source), () => new Set<string>()).add(person);
+  }
+  const personRows = [...byPerson.values()];
   const perThanks = new Sql(db, range);
   const thanksRows = await perThanks.rows(
     `SELECT person, count(*) AS thanked, min(CASE WHEN field = 'person' THEN id END) AS by_person, min(CASE WHEN field = 'people' THEN id END) AS by_people
@@ -211,14 +230,12 @@ export async function recognitionInDatabase(db: ReportDatabase, range: ReportRan
 
   const perSource = new Sql(db, range);
   const sourceRows = await perSource.rows(
-    `SELECT source, sum(submitted) AS submitted, sum(launched) AS launched, sum(contributors) AS contributors, sum(thanks) AS thanks FROM (
-       SELECT source, count(*) AS submitted, 0 AS launched, 0 AS contributors, 0 AS thanks FROM ${submissions(perSource)} AS subs WHERE ${perSource.inRange('subs.at')} GROUP BY source
+    `SELECT source, sum(submitted) AS submitted, sum(launched) AS launched, sum(thanks) AS thanks FROM (
+       SELECT source, count(*) AS submitted, 0 AS launched, 0 AS thanks FROM ${submissions(perSource)} AS subs WHERE ${perSource.inRange('subs.at')} GROUP BY source
        UNION ALL
-       SELECT source, 0, count(*), 0, 0 FROM journeys WHERE ended = 'launched' AND ${perSource.inRange('ended_at')} GROUP BY source
+       SELECT source, 0, count(*), 0 FROM journeys WHERE ended = 'launched' AND ${perSource.inRange('ended_at')} GROUP BY source
        UNION ALL
-       SELECT roles.source, 0, 0, count(DISTINCT roles.person), 0 FROM ${roles(perSource)} AS roles WHERE ${perSource.inRange('roles.at')} GROUP BY roles.source
-       UNION ALL
-       SELECT thanks.source, 0, 0, 0, count(*) FROM ${thanks(perSource)} AS thanks GROUP BY thanks.source
+       SELECT thanks.source, 0, 0, count(*) FROM ${thanks(perSource)} AS thanks GROUP BY thanks.source
      ) AS counts GROUP BY source`,
   );
   const perMonth = new Sql(db, range);
@@ -229,8 +246,6 @@ export async function recognitionInDatabase(db: ReportDatabase, range: ReportRan
        SELECT ${perMonth.month('thanks.at')}, 0, count(*), count(DISTINCT thanks.person) FROM ${thanks(perMonth)} AS thanks GROUP BY ${perMonth.month('thanks.at')}
      ) AS counts GROUP BY month`,
   );
-  const everyone = new Sql(db, range);
-  const [total] = await everyone.rows(`SELECT count(DISTINCT roles.person) AS contributors FROM ${roles(everyone)} AS roles WHERE ${everyone.inRange('roles.at')}`);
   // Names are sealed where the store is: read back through it from each person's latest thanks.
   const latest = new Sql(db, range);
   const latestRows = await latest.rows(
@@ -242,9 +257,13 @@ export async function recognitionInDatabase(db: ReportDatabase, range: ReportRan
   return summarised(
     people,
     namesOf(readLog(recognised.filter((event) => ids.has(event.id)), range).events),
-    sourceRows.map((row) => ({ source: String(row.source), submitted: num(row.submitted), launched: num(row.launched), contributors: num(row.contributors), thanks: num(row.thanks) })),
+    [
+      ...sourceRows.map((row) => ({ source: String(row.source), submitted: num(row.submitted), launched: num(row.launched), contributors: contributorsBySource.get(String(row.source))?.size ?? 0, thanks: num(row.thanks) })),
+      // A source whose only contributions in the range are to ideas submitted before it.
+      ...[...contributorsBySource].filter(([source]) => !sourceRows.some((row) => String(row.source) === source)).map(([source, people]) => ({ source, submitted: 0, launched: 0, contributors: people.size, thanks: 0 })),
+    ],
     monthRows.map((row) => ({ month: String(row.month), launched: num(row.launched), thanks: num(row.thanks), people: num(row.people) })),
-    num(total?.contributors ?? 0),
+    contributors.size,
   );
 }
 

@@ -74,10 +74,8 @@ export async function scoreDistributionInDatabase(db: ReportDatabase, range: Rep
   const votes = new Sql(db, range);
   // Criteria of a gate in the order they first appear: by the first vote naming them, then their place in it.
   const rows = await votes.rows(
-    `SELECT vote.process, vote.gate, score.key AS criterion, score.value AS score, count(*) AS votes, min(vote.at) AS first, min(${votes.position('score')}) AS place
-     FROM events AS vote CROSS JOIN ${votes.objectEntries('scores', 'vote', 'score')}
-     WHERE vote.type = 'vote_cast' AND ${votes.inRange('vote.at')}
-     GROUP BY vote.process, vote.gate, score.key, score.value`,
+    `SELECT process, gate, criterion, score, count(*) AS votes, min(at) AS first, min(position) AS place
+     FROM vote_scores WHERE ${votes.inRange('at')} GROUP BY process, gate, criterion, score`,
   );
   const criteria = new Map<string, Omit<CriterionScores, 'gateName'>[]>();
   const firsts = new Map<Omit<CriterionScores, 'gateName'>, [string, number]>();
@@ -103,8 +101,8 @@ export async function scoreDistributionInDatabase(db: ReportDatabase, range: Rep
   const decided = new Sql(db, range);
   // The weighted scores in the order they were decided, so their sums add up as the log's do.
   const scoreRows = await decided.rows(
-    `SELECT process, gate, ${decided.list(decided.field('score'), 'at, idea_id, seq')} AS scores, min(at) AS first
-     FROM events WHERE type = 'decided' AND ${decided.isNumber('score')} AND ${decided.inRange()} GROUP BY process, gate ORDER BY first`,
+    `SELECT process, gate, ${decided.list('score', 'at, idea_id, seq')} AS scores, min(at) AS first
+     FROM decisions WHERE score IS NOT NULL AND ${decided.inRange()} GROUP BY process, gate ORDER BY first`,
   );
   const scored = new Map(scoreRows.map((row) => [stepKey(String(row.process), String(row.gate)), numbers(row.scores)]));
   return distribution(await stepsInDatabase(db, range, 'gates'), criteria, scored);

@@ -103,7 +103,7 @@ export function timeToDecision(events: readonly StoredEvent[], range: ReportRang
 export async function timeToDecisionInDatabase(db: ReportDatabase, range: ReportRange): Promise<TimeToDecision> {
   // Each gate round from the gate rounds table: when it opened, when it was decided, when it closed (decided, or by the journey's end after it opened).
   // A decision or vote counts once known at the end of the range; a round decided twice, or a reviewer who voted twice, is looked up among the events.
-  // The durations are listed in any order: their median and p90 sort them.
+  // The durations are listed in any order: their median and p90 sort them. Fenced where the range ends, so the lookups run once a round.
   const decidedAt = (sql: Sql) =>
     range.to
       ? `CASE WHEN r.decisions > 1 THEN (SELECT max(decided.at) FROM events AS decided WHERE decided.type = 'decided' AND decided.idea_id = r.idea_id AND decided.gate = r.gate AND decided.round = r.round AND ${sql.known('decided.')})
@@ -112,7 +112,7 @@ export async function timeToDecisionInDatabase(db: ReportDatabase, range: Report
   const rounds = (sql: Sql) =>
     `(SELECT r.idea_id, r.process, r.gate, r.round, r.opened_id AS id, r.opened_at, r.decided_at,
              coalesce(r.decided_at, CASE WHEN ends.at > r.opened_at OR (ends.at = r.opened_at AND ends.seq > r.opened_seq) THEN ends.at END) AS closed_at
-      FROM (SELECT idea_id, process, gate, round, opened_id, opened_at, opened_seq, ${decidedAt(sql)} AS decided_at FROM gate_rounds AS r WHERE opened_at IS NOT NULL AND ${sql.known('r.opened_')} ${sql.fence()}) AS r
+      FROM (SELECT idea_id, process, gate, round, opened_id, opened_at, opened_seq, ${decidedAt(sql)} AS decided_at FROM gate_rounds AS r WHERE opened_at IS NOT NULL AND ${sql.known('r.opened_')} ${range.to ? sql.fence() : ''}) AS r
       LEFT JOIN ${endings(sql)} AS ends ON ends.idea_id = r.idea_id)`;
   const perGate = new Sql(db, range);
   const gateRows = await perGate.rows(
@@ -137,7 +137,7 @@ export async function timeToDecisionInDatabase(db: ReportDatabase, range: Report
             sum(CASE WHEN voted_at IS NULL AND closed_at IS NOT NULL AND ${perReviewer.inRange('closed_at')} THEN 1 ELSE 0 END) AS never_voted,
             sum(CASE WHEN voted_at IS NULL AND closed_at IS NULL THEN 1 ELSE 0 END) AS awaiting
      FROM (SELECT person.reviewer, rounds.id, rounds.opened_at, rounds.closed_at, ${votedAt()} AS voted_at
-           FROM ${rounds(perReviewer)} AS rounds JOIN round_reviewers AS person ON person.idea_id = rounds.idea_id AND person.gate = rounds.gate AND person.round = rounds.round AND person.asked = 1 ${perReviewer.fence()}) AS asks
+           FROM ${rounds(perReviewer)} AS rounds JOIN round_reviewers AS person ON person.idea_id = rounds.idea_id AND person.gate = rounds.gate AND person.round = rounds.round AND person.asked = 1 ${range.to ? perReviewer.fence() : ''}) AS asks
      GROUP BY reviewer`,
   );
   const people = await peopleAsRead(db, [...new Set(reviewerRows.map((row) => String(row.example)))], 'reviewers');

@@ -1,6 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillRoundReviewers, fillSteps, gateRoundsTables, gateRoundUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, decisionUpdates, fillRoundReviewers, fillSteps, milestonesTable, milestoneUpdates, gateRoundsTables, gateRoundUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * Production: the events and the outbox in PostgreSQL, shared by every worker and web process.
@@ -116,10 +116,27 @@ export class PostgresStore implements Store {
         await client.query(stepsTable('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
         for (const fill of fillSteps('postgres')) await client.query(fill);
       }
+      // Gate rounds tables made before they kept the decision are made and filled again.
       const { rows: rounds } = await client.query<{ found: string | null }>(`SELECT to_regclass('gate_rounds') AS found`);
-      if (rounds[0]!.found === null) {
+      const { rows: decision } = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'gate_rounds' AND column_name = 'decision'`);
+      if (rounds[0]!.found === null || decision.length === 0) {
+        await client.query('DROP TABLE IF EXISTS gate_rounds; DROP TABLE IF EXISTS round_reviewers');
         await client.query(gateRoundsTables('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
         for (const fill of fillGateRounds('postgres')) await client.query(fill);
+        await client.query('ANALYZE gate_rounds; ANALYZE round_reviewers');
+      }
+      const { rows: milestones } = await client.query<{ found: string | null }>(`SELECT to_regclass('milestones') AS found`);
+      if (milestones[0]!.found === null) {
+        await client.query(milestonesTable('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
+        for (const fill of fillMilestones('postgres')) await client.query(fill);
+        // Filled tables are measured at once: the reports' plans need their sizes before autovacuum comes by.
+        await client.query('ANALYZE milestones; ANALYZE journeys; ANALYZE steps');
+      }
+      const { rows: decisions } = await client.query<{ found: string | null }>(`SELECT to_regclass('decisions') AS found`);
+      if (decisions[0]!.found === null) {
+        await client.query(decisionsTables('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
+        for (const fill of fillDecisions('postgres')) await client.query(fill);
+        await client.query('ANALYZE decisions; ANALYZE vote_scores');
       }
     });
   }
@@ -145,9 +162,9 @@ export class PostgresStore implements Store {
     ];
     const journey = journeyUpdate(event.type);
     const step = stepUpdate(event.type, 'postgres');
-    const rounds = gateRoundUpdates(event.type, 'postgres');
+    const rounds = [...gateRoundUpdates(event.type, 'postgres'), ...milestoneUpdates(event.type, 'postgres'), ...decisionUpdates(event.type, 'postgres')];
     if (!journey && !step && rounds.length === 0) return (await this.pool.query(insert, params)).rowCount === 1;
-    // A submission or an end changes the idea's journey row too, a stage entered or a gate opened the steps table, and a round's opening, decision or vote the gate rounds tables, in the same transaction.
+    // A submission or an end changes the idea's journey row too, a stage entered or a gate opened the steps table, a round's opening, decision or vote the gate rounds tables, and a stage entered or an end the milestones table, in the same transaction.
     return this.transaction(async (client) => {
       const added = (await client.query(insert, params)).rowCount === 1;
       let position = 0;

@@ -365,12 +365,13 @@ export function pendingFromRow(row: PendingSubmissionRow): PendingSubmission {
 /**
  * The gate rounds tables, so time to decision reads one row per round and per reviewer asked
  * instead of each round's events: `gate_rounds`, one row per gate round (idea, gate, round) with its
- * opening (the latest `gate_opened` of the round) and its decision (the latest `decided`), each with
+ * opening (the latest `gate_opened` of the round) and its decision (the latest `decided`, and the decision it took), each with
  * how many of them the log holds; and `round_reviewers`, one row per round and person asked in it
  * (`asked`, from an opening's reviewers) or voting in it, with their latest vote and how many they
  * cast. Kept by `appendEvent` like the journeys table, whatever order the events arrive in, and made
  * and filled once the same way; the reviewers are filled again after the events are rewritten
- * (erasure), which changes who they name.
+ * (erasure), which changes who they name. Indexed by gate and by reviewer, as time to decision groups
+ * them, so SQLite reads each group in order instead of sorting every round.
  */
 export function gateRoundsTables(time: string, id: string): string {
   return `CREATE TABLE gate_rounds (
@@ -384,6 +385,7 @@ export function gateRoundsTables(time: string, id: string): string {
      openings INTEGER NOT NULL,
      decided_at ${time},
      decided_seq INTEGER,
+     decision TEXT,
      decisions INTEGER NOT NULL,
      PRIMARY KEY (idea_id, gate, round)
    );
@@ -396,10 +398,13 @@ export function gateRoundsTables(time: string, id: string): string {
      voted_at ${time},
      votes INTEGER NOT NULL,
      PRIMARY KEY (idea_id, gate, round, reviewer)
-   )`;
+   );
+   CREATE INDEX gate_rounds_by_gate ON gate_rounds (process, gate, opened_at, decided_at, opened_seq, idea_id, decisions, round, decided_seq, decision);
+   CREATE INDEX round_reviewers_by_reviewer ON round_reviewers (reviewer, asked, idea_id, gate, round, voted_at, votes)`;
 }
 
 type SqlDialect = 'sqlite' | 'postgres';
+const decisionOf = (dialect: SqlDialect) => (dialect === 'sqlite' ? `json_extract(detail, '$.decision')` : `(detail->>'decision')`);
 const reviewersOf = (dialect: SqlDialect) => (dialect === 'sqlite' ? `json_each(e.detail, '$.reviewers') AS person` : `jsonb_array_elements_text(e.detail->'reviewers') AS person(value)`);
 const ROUND = `gate IS NOT NULL AND round IS NOT NULL`;
 const latest = (table: string, column: string) => `${table}.${column}_at IS NULL OR excluded.${column}_at > ${table}.${column}_at OR (excluded.${column}_at = ${table}.${column}_at AND excluded.${column}_seq > ${table}.${column}_seq)`;
@@ -423,21 +428,20 @@ export function fillRoundReviewers(dialect: SqlDialect): string[] {
 
 /** Fills the gate rounds tables from the events: the same rows `appendEvent` would have kept. */
 export function fillGateRounds(dialect: SqlDialect): string[] {
-  const lastOf = (type: string) => `SELECT idea_id, gate, round, process, id, at, seq, count FROM (
-       SELECT idea_id, gate, round, process, id, at, seq, count(*) OVER (PARTITION BY idea_id, gate, round) AS count, ROW_NUMBER() OVER (PARTITION BY idea_id, gate, round ORDER BY at DESC, seq DESC) AS n
+  const lastOf = (type: string) => `SELECT idea_id, gate, round, process, id, at, seq, decision, count FROM (
+       SELECT idea_id, gate, round, process, id, at, seq, ${decisionOf(dialect)} AS decision, count(*) OVER (PARTITION BY idea_id, gate, round) AS count, ROW_NUMBER() OVER (PARTITION BY idea_id, gate, round ORDER BY at DESC, seq DESC) AS n
        FROM events WHERE type = '${type}' AND ${ROUND}
      ) AS lasts WHERE n = 1`;
   return [
     `INSERT INTO gate_rounds (idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decisions) SELECT idea_id, gate, round, process, id, at, seq, count, 0 FROM (${lastOf('gate_opened')}) AS openings WHERE true`,
-    `INSERT INTO gate_rounds (idea_id, gate, round, process, decided_at, decided_seq, decisions, openings) SELECT idea_id, gate, round, process, at, seq, count, 0 FROM (${lastOf('decided')}) AS decisions WHERE true
-     ON CONFLICT (idea_id, gate, round) DO UPDATE SET decided_at = excluded.decided_at, decided_seq = excluded.decided_seq, decisions = excluded.decisions`,
+    `INSERT INTO gate_rounds (idea_id, gate, round, process, decided_at, decided_seq, decision, decisions, openings) SELECT idea_id, gate, round, process, at, seq, decision, count, 0 FROM (${lastOf('decided')}) AS decisions WHERE true
+     ON CONFLICT (idea_id, gate, round) DO UPDATE SET decided_at = excluded.decided_at, decided_seq = excluded.decided_seq, decision = excluded.decision, decisions = excluded.decisions`,
     ...fillRoundReviewers(dialect),
   ];
 }
 
 /** What an event just stored changes in the gate rounds tables: each statement's one parameter is the event's id. */
 export function gateRoundUpdates(type: string, dialect: SqlDialect): string[] {
-  const row = `SELECT idea_id, gate, round, process, at, seq FROM events WHERE id = ? AND ${ROUND}`;
   if (type === 'gate_opened') {
     return [
       `INSERT INTO gate_rounds (idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decisions)
@@ -449,9 +453,9 @@ export function gateRoundUpdates(type: string, dialect: SqlDialect): string[] {
   }
   if (type === 'decided') {
     return [
-      `INSERT INTO gate_rounds (idea_id, gate, round, process, decided_at, decided_seq, decisions, openings)
-       SELECT idea_id, gate, round, process, at, seq, 1, 0 FROM (${row}) AS decided WHERE true
-       ON CONFLICT (idea_id, gate, round) DO UPDATE SET decisions = gate_rounds.decisions + 1,
+      `INSERT INTO gate_rounds (idea_id, gate, round, process, decided_at, decided_seq, decision, decisions, openings)
+       SELECT idea_id, gate, round, process, at, seq, ${decisionOf(dialect)}, 1, 0 FROM events WHERE id = ? AND ${ROUND}
+       ON CONFLICT (idea_id, gate, round) DO UPDATE SET decisions = gate_rounds.decisions + 1, decision = ${ifLatest('gate_rounds', 'decided', 'decision')},
          decided_seq = ${ifLatest('gate_rounds', 'decided', 'decided_seq')}, decided_at = ${ifLatest('gate_rounds', 'decided', 'decided_at')}`,
     ];
   }
@@ -463,4 +467,121 @@ export function gateRoundUpdates(type: string, dialect: SqlDialect): string[] {
     ];
   }
   return [];
+}
+
+/**
+ * The milestones table: one row per `stage_entered` and ending event (`launched`, `killed`,
+ * `withdrawn`, `merged`) with the idea's next one in its journey's order (time, sequence), so a
+ * stage visit's end (cycle time), the stages an idea entered (the funnel) and the last it entered
+ * (the portfolio) are read from narrow rows without sorting the events. Kept by `appendEvent` like
+ * the journeys table, whatever order the events arrive in: an event takes the next of the milestone
+ * before it, which then points to it. Made and filled once the same way. It names no one: erasure
+ * leaves it as it is.
+ */
+export function milestonesTable(time: string, id: string): string {
+  return `CREATE TABLE milestones (
+     id ${id} PRIMARY KEY,
+     idea_id ${id} NOT NULL,
+     seq INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     at ${time} NOT NULL,
+     process TEXT NOT NULL,
+     stage TEXT,
+     name TEXT,
+     next_at ${time},
+     next_seq INTEGER
+   );
+   CREATE INDEX milestones_by_idea ON milestones (idea_id, at, seq);
+   CREATE INDEX milestones_by_stage ON milestones (type, process, stage, at, next_at, idea_id)`;
+}
+
+const MILESTONE_TYPES = ['stage_entered', ...ENDING_TYPES.split(', ').map((type) => type.slice(1, -1))];
+
+/** Fills the milestones table from the events: the same rows `appendEvent` would have kept. */
+export function fillMilestones(dialect: SqlDialect): string[] {
+  return [
+    `INSERT INTO milestones (id, idea_id, seq, type, at, process, stage, name, next_at, next_seq)
+     SELECT id, idea_id, seq, type, at, process, stage, ${stepName(dialect)}, LEAD(at) OVER journey, LEAD(seq) OVER journey
+     FROM events WHERE type IN ('stage_entered', ${ENDING_TYPES}) WINDOW journey AS (PARTITION BY idea_id ORDER BY at, seq)`,
+  ];
+}
+
+/** What an event just stored changes in the milestones table: each statement's one parameter is the event's id. */
+export function milestoneUpdates(type: string, dialect: SqlDialect): string[] {
+  if (!MILESTONE_TYPES.includes(type)) return [];
+  const after = (table: string) => `(m.at, m.seq) > (${table}.at, ${table}.seq)`;
+  return [
+    `INSERT INTO milestones (id, idea_id, seq, type, at, process, stage, name, next_at, next_seq)
+     SELECT e.id, e.idea_id, e.seq, e.type, e.at, e.process, e.stage, ${stepName(dialect).replace('detail', 'e.detail')},
+            (SELECT m.at FROM milestones AS m WHERE m.idea_id = e.idea_id AND ${after('e')} ORDER BY m.at, m.seq LIMIT 1),
+            (SELECT m.seq FROM milestones AS m WHERE m.idea_id = e.idea_id AND ${after('e')} ORDER BY m.at, m.seq LIMIT 1)
+     FROM events AS e WHERE e.id = ?`,
+    // The milestone just before it now ends where it begins: the one before it whose next, if any, is after it.
+    `UPDATE milestones SET next_at = e.at, next_seq = e.seq FROM (SELECT idea_id, at, seq FROM events WHERE id = ?) AS e
+     WHERE milestones.idea_id = e.idea_id AND (milestones.at, milestones.seq) < (e.at, e.seq) AND (milestones.next_at IS NULL OR (milestones.next_at, milestones.next_seq) > (e.at, e.seq))`,
+  ];
+}
+
+/**
+ * The decisions and vote scores tables: one row per `decided` event with the fields reports group
+ * it by (decision, who decided, the authority's source, its score when a number), and one row per
+ * criterion scored in a `vote_cast` (its score and place in the vote), so the decision mix and the
+ * score distribution read narrow rows instead of every event's detail. Each row is a function of
+ * its one event: kept by `appendEvent` whatever order the events arrive in, and made and filled
+ * once the same way. They name no one: erasure leaves them as they are. Indexed in the order the
+ * reports group them, so SQLite reads each group's rows in order instead of sorting them all.
+ */
+export function decisionsTables(time: string, id: string): string {
+  return `CREATE TABLE decisions (
+     id ${id} PRIMARY KEY,
+     idea_id ${id} NOT NULL,
+     seq INTEGER NOT NULL,
+     at ${time} NOT NULL,
+     process TEXT NOT NULL,
+     gate TEXT,
+     decision TEXT,
+     decided_by TEXT,
+     authority_source TEXT,
+     score ${time === 'TEXT' ? 'REAL' : 'DOUBLE PRECISION'}
+   );
+   CREATE INDEX decisions_by_kind ON decisions (process, gate, decision, decided_by, at);
+   CREATE INDEX decisions_by_gate ON decisions (process, gate, at, idea_id, seq, score);
+   CREATE TABLE vote_scores (
+     id ${id} NOT NULL,
+     criterion TEXT NOT NULL,
+     idea_id ${id} NOT NULL,
+     seq INTEGER NOT NULL,
+     at ${time} NOT NULL,
+     process TEXT NOT NULL,
+     gate TEXT,
+     score ${time === 'TEXT' ? '' : 'TEXT'},
+     position INTEGER NOT NULL,
+     PRIMARY KEY (id, criterion)
+   );
+   CREATE INDEX vote_scores_by_criterion ON vote_scores (process, gate, criterion, score, at, position)`;
+}
+
+function decisionRows(dialect: SqlDialect, which: string): string[] {
+  const field = (name: string) => (dialect === 'sqlite' ? `json_extract(e.detail, '$.${name}')` : name.includes('.') ? `(e.detail#>>'{${name.split('.').join(',')}}')` : `(e.detail->>'${name}')`);
+  const score = dialect === 'sqlite' ? `CASE WHEN json_type(e.detail, '$.score') IN ('integer', 'real') THEN json_extract(e.detail, '$.score') END` : `CASE WHEN jsonb_typeof(e.detail->'score') = 'number' THEN CAST(e.detail->>'score' AS DOUBLE PRECISION) END`;
+  const scores = dialect === 'sqlite' ? `json_each(e.detail, '$.scores') AS scored` : `jsonb_each_text(CASE WHEN jsonb_typeof(e.detail->'scores') = 'object' THEN e.detail->'scores' END) WITH ORDINALITY AS scored(key, value, position)`;
+  return [
+    `INSERT INTO decisions (id, idea_id, seq, at, process, gate, decision, decided_by, authority_source, score)
+     SELECT e.id, e.idea_id, e.seq, e.at, e.process, e.gate, ${field('decision')}, ${field('decidedBy')}, ${field('authority.source')}, ${score}
+     FROM events AS e WHERE ${which} AND e.type = 'decided' ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO vote_scores (id, criterion, idea_id, seq, at, process, gate, score, position)
+     SELECT e.id, scored.key, e.idea_id, e.seq, e.at, e.process, e.gate, scored.value, ${dialect === 'sqlite' ? 'scored.id' : 'scored.position'}
+     FROM events AS e CROSS JOIN ${scores} WHERE ${which} AND e.type = 'vote_cast' ON CONFLICT (id, criterion) DO NOTHING`,
+  ];
+}
+
+/** Fills the decisions and vote scores tables from the events: the same rows `appendEvent` would have kept. */
+export function fillDecisions(dialect: SqlDialect): string[] {
+  return decisionRows(dialect, 'true');
+}
+
+/** What an event just stored changes in the decisions and vote scores tables: each statement's one parameter is the event's id. */
+export function decisionUpdates(type: string, dialect: SqlDialect): string[] {
+  const [decided, voted] = decisionRows(dialect, 'e.id = ?');
+  return type === 'decided' ? [decided!] : type === 'vote_cast' ? [voted!] : [];
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillRoundReviewers, fillSteps, gateRoundsTables, gateRoundUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, decisionUpdates, fillRoundReviewers, fillSteps, milestonesTable, milestoneUpdates, gateRoundsTables, gateRoundUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -110,10 +110,25 @@ export class SqliteStore implements Store {
         for (const fill of fillSteps('sqlite')) this.db.exec(fill);
       })();
     }
-    if (!table('gate_rounds')) {
+    // Gate rounds tables made before they kept the decision are made and filled again.
+    const decisionKept = () => (this.db.prepare("SELECT 1 FROM pragma_table_info('gate_rounds') WHERE name = 'decision'").get() as unknown) !== undefined;
+    if (!table('gate_rounds') || !decisionKept()) {
       this.db.transaction(() => {
+        this.db.exec('DROP TABLE IF EXISTS gate_rounds; DROP TABLE IF EXISTS round_reviewers');
         this.db.exec(gateRoundsTables('TEXT', 'TEXT'));
         for (const fill of fillGateRounds('sqlite')) this.db.exec(fill);
+      })();
+    }
+    if (!table('milestones')) {
+      this.db.transaction(() => {
+        this.db.exec(milestonesTable('TEXT', 'TEXT'));
+        for (const fill of fillMilestones('sqlite')) this.db.exec(fill);
+      })();
+    }
+    if (!table('decisions')) {
+      this.db.transaction(() => {
+        this.db.exec(decisionsTables('TEXT', 'TEXT'));
+        for (const fill of fillDecisions('sqlite')) this.db.exec(fill);
       })();
     }
   }
@@ -121,7 +136,7 @@ export class SqliteStore implements Store {
   async appendEvent(event: StoredEvent): Promise<boolean> {
     const journey = journeyUpdate(event.type);
     const step = stepUpdate(event.type, 'sqlite');
-    const rounds = gateRoundUpdates(event.type, 'sqlite');
+    const rounds = [...gateRoundUpdates(event.type, 'sqlite'), ...milestoneUpdates(event.type, 'sqlite'), ...decisionUpdates(event.type, 'sqlite')];
     return this.db.transaction(() => {
       const result = this.db
         .prepare(

@@ -6,6 +6,7 @@ import { openSealedStore } from '../codec';
 import { loadSettings } from '../config/settings';
 import { dashboardData } from '../client/web/dashboard';
 import { REPORTS, runReport, type Portfolio, type Recognition, type ReportRange } from '../reports';
+import { iso } from '../reports/database';
 import { openStore, storeFile, type Store, type StoredEvent } from '../store';
 import type { EventType } from '../workflows/state';
 import { TEST_LINK_SECRET } from './helpers';
@@ -245,27 +246,50 @@ describe.each(['SQLite', 'PostgreSQL'])('the gate rounds tables on %s', (backend
   /** Rounds decided twice and reviewers who voted twice, the second time after a range's end and the first before it. */
   const DAYS = 5 * 24 * HOUR;
   const beforeAnEnd = (at: string) => RANGES.some((range) => range.to && at < range.to && Date.parse(at) > Date.parse(range.to) - DAYS);
-  const again = EVENTS.filter((event) => (event.type === 'decided' || event.type === 'vote_cast') && beforeAnEnd(event.at)).map((event) => ({ ...event, id: `${event.id}:again`, seq: event.seq + 1000, at: new Date(Date.parse(event.at) + DAYS).toISOString() }));
+  const again = EVENTS.filter((event) => (event.type === 'decided' || event.type === 'vote_cast') && beforeAnEnd(event.at)).map((event) => ({
+    ...event,
+    id: `${event.id}:again`,
+    seq: event.seq + 1000,
+    at: new Date(Date.parse(event.at) + DAYS).toISOString(),
+    // A round decided again decides otherwise: its latest decision is the one that counts.
+    detail: event.type === 'decided' ? { ...event.detail, decision: event.detail.decision === 'go' ? 'hold' : 'go' } : event.detail,
+  }));
   const events = [...EVENTS, ...again].sort(inLogOrder);
+  /** Every other event in the log's order, then the rest from the last back: some arrive after what follows them, some before. */
+  const arrivals = [...events.filter((_, index) => index % 2 === 1), ...events.filter((_, index) => index % 2 === 0).reverse()];
   const tables = async (store: Store) => ({
-    rounds: (await store.select('SELECT idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decided_at, decided_seq, decisions FROM gate_rounds ORDER BY idea_id, gate, round')).map((row) => ({ ...row, round: Number(row.round), opened_seq: row.opened_seq === null ? null : Number(row.opened_seq), decided_seq: row.decided_seq === null ? null : Number(row.decided_seq), openings: Number(row.openings), decisions: Number(row.decisions) })),
+    rounds: (await store.select('SELECT idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decided_at, decided_seq, decision, decisions FROM gate_rounds ORDER BY idea_id, gate, round')).map((row) => ({ ...row, round: Number(row.round), opened_seq: row.opened_seq === null ? null : Number(row.opened_seq), decided_seq: row.decided_seq === null ? null : Number(row.decided_seq), openings: Number(row.openings), decision: row.decision, decisions: Number(row.decisions) })),
+    milestones: (await store.select('SELECT id, idea_id, seq, type, at, process, stage, name, next_at, next_seq FROM milestones ORDER BY id')).map((row) => ({ ...row, idea_id: String(row.idea_id), type: String(row.type), at: iso(row.at), seq: Number(row.seq), next_at: row.next_at === null ? null : iso(row.next_at), next_seq: row.next_seq === null ? null : Number(row.next_seq) })),
+    decisions: (await store.select('SELECT id, idea_id, seq, at, process, gate, decision, decided_by, authority_source, score FROM decisions ORDER BY id')).map((row) => ({ ...row, authority_source: row.authority_source, seq: Number(row.seq), score: row.score === null ? null : Number(row.score) })),
+    scores: (await store.select('SELECT id, criterion, idea_id, seq, at, process, gate, score, position FROM vote_scores ORDER BY id, criterion')).map((row) => ({ ...row, seq: Number(row.seq), score: Number(row.score), position: Number(row.position) })),
     reviewers: (await store.select('SELECT idea_id, gate, round, reviewer, asked, voted_at, votes FROM round_reviewers ORDER BY idea_id, gate, round, reviewer')).map((row) => ({ ...row, reviewer: String(row.reviewer), round: Number(row.round), asked: Number(row.asked), votes: Number(row.votes) })),
   });
 
-  test('they are kept whatever order the events arrive in, a store made before them gains them filled from its events, and erasure fills the reviewers again', async () => {
+  test('they, the milestones, decisions and vote scores tables are kept whatever order the events arrive in, a store made before them (or before the rounds kept their decision) gains them filled from its events, and erasure fills the reviewers again', async () => {
     const place = await where(backend);
-    const late = await filled(await openStore(place), [...events].reverse());
+    const late = await filled(await openStore(place), arrivals);
     let kept: Awaited<ReturnType<typeof tables>>;
     try {
       kept = await tables(late);
       expect(kept.rounds.some((row) => row.decisions > 1)).toBe(true);
       expect(kept.reviewers.some((row) => row.votes > 1)).toBe(true);
       expect(kept.reviewers.some((row) => row.asked === 0)).toBe(false);
+      // Each round keeps its latest decision (none while open), and each stage visit points to what ended it, whatever came first: the next stage entered, or the end.
+      expect(new Set(kept.rounds.map((row) => row.decision))).toEqual(new Set(['go', 'conditional-go', 'recycle', 'hold', 'kill', null]));
+      expect(kept.milestones.filter((row) => row.type === 'stage_entered' && row.next_at !== null).length).toBeGreaterThan(400);
+      const following = (row: { idea_id: string; at: string; seq: number }) => events.filter((event) => event.ideaId === row.idea_id && ['stage_entered', 'launched', 'killed', 'withdrawn', 'merged'].includes(event.type) && (event.at > row.at || (event.at === row.at && event.seq > row.seq)))[0];
+      for (const row of kept.milestones) expect(row.next_seq).toBe(following(row)?.seq ?? null);
+      // A row per decision and per criterion a vote scores, with what the reports group them by.
+      expect(kept.decisions.length).toBe(events.filter((event) => event.type === 'decided').length);
+      expect(new Set(kept.decisions.map((row) => row.authority_source))).toEqual(new Set([null, 'person', 'role:shop-manager']));
+      expect(kept.decisions.some((row) => row.score === null) && kept.decisions.some((row) => row.score === 4.5)).toBe(true);
+      expect(kept.scores.length).toBe(2 * events.filter((event) => event.type === 'vote_cast').length);
       for (const range of RANGES) expect(await inDatabase(late, range)).toEqual(await overEvents(late, range));
     } finally {
       await late.close();
     }
-    const drop = 'DROP TABLE gate_rounds; DROP TABLE round_reviewers';
+    // A store made before the milestones table, whose gate rounds were kept without their decision.
+    const drop = 'DROP INDEX gate_rounds_by_gate; ALTER TABLE gate_rounds DROP COLUMN decision; DROP TABLE round_reviewers; DROP TABLE milestones; DROP TABLE decisions; DROP TABLE vote_scores';
     if (backend === 'SQLite') {
       const raw = new Database(storeFile(place.dataDir));
       raw.exec(drop);
