@@ -4,11 +4,11 @@
  *
  * 1. Journey throughput: N express ideas end to end (submitted, one reviewer's go vote and the
  *    champion's ready cast through the SDK as soon as the journey takes them, journey closed),
- *    K at a time; next to a bare workflow of the same shape (bench/bare/workflows.js: 14 no-op
+ *    K at a time; next to a bare workflow of the same shape (bench/bare/workflows.js: 17 no-op
  *    activities, 2 updates, 2 timed waits) on its own task queue and worker with the same
  *    options. Then S smb-lite ideas the same way (five votes at three gates, ready twice, the
  *    pilot ended at once by a KPI reading below its kill line, all through the SDK), next to a
- *    bare workflow of smb-lite's shape (32 activities, 7 updates, 5 timed waits, a child of 3
+ *    bare workflow of smb-lite's shape (35 activities, 7 updates, 5 timed waits, a child of 5
  *    activities, 1 update, 1 timed wait). Batches alternate stagegate / bare / stagegate / bare
  *    so drift hits both. Prints ideas per second, the ratio, and history events and bytes.
  * 2. Vote latency: a reviewer's POST of the review form to the web server, up to the

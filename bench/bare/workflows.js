@@ -1,9 +1,12 @@
 /*
  * The bare Temporal workflows bench/journeys.js measures stagegate against: the shape of an
- * express journey (14 activities, 2 updates, 2 timed waits, in the groups the recorded express
- * history shows), of an smb-lite journey (32 activities, 7 updates, 5 timed waits and a pilot
- * child of 3 activities, 1 update and 1 timed wait, as test/fixtures/histories/
- * idea-history-plans-go-smb-lite*.json show) and a vote target (one update whose handler runs
+ * express journey (17 activities, 2 updates, 2 timed waits, in the groups the recorded express
+ * history shows), of an smb-lite journey (35 activities, 7 updates, 5 timed waits and a pilot
+ * child of 5 activities, 1 update and 1 timed wait), as test/fixtures/histories/
+ * idea-history-atonce-go-express.json and idea-history-atonce-go-smb-lite*.json show: the
+ * similar ideas looked for on submission, and the thanks at launch, are activities too. Not
+ * copied: stagegate's local activities (a round's people, the awaited reviewers' pseudonyms)
+ * and its search-attribute upserts, which are stagegate's own logic and a vote target (one update whose handler runs
  * one activity), with no stagegate logic and no-op activities. Bundled on their own
  * (bundleWorkflowCode), on a task queue of their own.
  */
@@ -28,9 +31,9 @@ async function bareJourney() {
   setHandler(castVote, () => { voted = true; return { recorded: true }; }, { validator: () => (waitingFor === 'vote' && !voted ? undefined : notNow('a vote')) });
   setHandler(markReady, () => { ready = true; }, { validator: () => (waitingFor === 'ready' && !ready ? undefined : notNow('ready')) });
 
-  // Submitted: 5 activities (one, two at once, two), then the gate waits for a vote for a day.
+  // Submitted: 6 activities (one, three at once, two), then the gate waits for a vote for a day.
   await step('submitted');
-  await Promise.all([step('stage-entered'), step('gate-opened')]);
+  await Promise.all([step('stage-entered'), step('gate-opened'), step('similar-ideas')]);
   await step('review-request');
   await step('review-request-sent');
   waitingFor = 'vote';
@@ -41,10 +44,11 @@ async function bareJourney() {
   await Promise.all([step('stage-entered'), step('work-request')]);
   waitingFor = 'ready';
   await condition(() => ready, '7 days');
-  // Ready: 4 activities, and the journey ends.
+  // Ready: 6 activities (the thanks among them), and the journey ends.
   await step('ready');
   await Promise.all([step('launched'), step('ended')]);
-  await step('launch-notice');
+  await Promise.all([step('launch-notice'), step('recognised')]);
+  await step('thank-you');
   return 'launched';
 }
 
@@ -79,9 +83,9 @@ async function bareSmbJourney() {
     waitingFor = undefined;
   };
 
-  // Submitted: 5 activities, then the idea screen waits for one vote.
+  // Submitted: 6 activities, then the idea screen waits for one vote.
   await step('submitted');
-  await Promise.all([step('stage-entered'), step('gate-opened')]);
+  await Promise.all([step('stage-entered'), step('gate-opened'), step('similar-ideas')]);
   await step('review-request');
   await step('review-request-sent');
   await votes(1, '5 days');
@@ -107,21 +111,24 @@ async function bareSmbJourney() {
   await step('stage-entered');
   await step('work-request');
   await readyFor('14 days');
-  // Ready: 4 activities, and the journey ends.
+  // Ready: 6 activities (the thanks among them), and the journey ends.
   await step('ready');
   await Promise.all([step('launched'), step('ended')]);
-  await step('launch-notice');
+  await Promise.all([step('launch-notice'), step('recognised')]);
+  await step('thank-you');
   await Promise.all(recording);
   return 'launched';
 }
 
-/** The pilot's shape: it waits for a reading (one update), then 3 activities. */
+/** The pilot's shape: 2 activities (the champion asked for readings), it waits for a reading (one update), then 3 activities. */
 async function barePilot() {
   let read = false;
   setHandler(recordReading, async () => {
     read = true;
     return { recorded: true };
   }, { validator: () => (read ? notNow('a reading') : undefined) });
+  await step('readings-request');
+  await step('pilot-started');
   await condition(() => read, '28 days');
   await step('kpi-recorded');
   await step('kpi-alert');
