@@ -1,6 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, decisionUpdates, fillRoundReviewers, fillSteps, milestonesTable, milestoneUpdates, gateRoundsTables, gateRoundUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, fillRoundReviewers, fillSteps, milestonesTable, gateRoundsTables, maintainedUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * Production: the events and the outbox in PostgreSQL, shared by every worker and web process.
@@ -162,15 +162,15 @@ export class PostgresStore implements Store {
     ];
     const journey = journeyUpdate(event.type);
     const step = stepUpdate(event.type, 'postgres');
-    const rounds = [...gateRoundUpdates(event.type, 'postgres'), ...milestoneUpdates(event.type, 'postgres'), ...decisionUpdates(event.type, 'postgres')];
-    if (!journey && !step && rounds.length === 0) return (await this.pool.query(insert, params)).rowCount === 1;
-    // A submission or an end changes the idea's journey row too, a stage entered or a gate opened the steps table, a round's opening, decision or vote the gate rounds tables, and a stage entered or an end the milestones table, in the same transaction.
+    const maintained = maintainedUpdates(event.type, 'postgres');
+    if (!journey && !step && maintained.length === 0) return (await this.pool.query(insert, params)).rowCount === 1;
+    // A submission or an end changes the idea's journey row too, a stage entered or a gate opened the steps table, a round's opening, decision or vote the gate rounds tables, a stage entered or an end the milestones table, and a decision or vote the decisions and vote scores tables, in the same transaction.
     return this.transaction(async (client) => {
       const added = (await client.query(insert, params)).rowCount === 1;
       let position = 0;
       if (added && journey) await client.query(journey.replace(/\?/g, () => `$${++position}`), journeyParams(event));
       if (added && step) await client.query(step.replace('?', '$1'), [event.id]);
-      if (added) for (const round of rounds) await client.query(round.replace('?', '$1'), [event.id]);
+      if (added) for (const kept of maintained) await client.query(kept.replace('?', '$1'), [event.id]);
       return added;
     });
   }

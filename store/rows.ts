@@ -585,3 +585,8 @@ export function decisionUpdates(type: string, dialect: SqlDialect): string[] {
   const [decided, voted] = decisionRows(dialect, 'e.id = ?');
   return type === 'decided' ? [decided!] : type === 'vote_cast' ? [voted!] : [];
 }
+
+/** What an event just stored changes in the gate rounds, milestones, decisions and vote scores tables: each statement's one parameter is the event's id. */
+export function maintainedUpdates(type: string, dialect: SqlDialect): string[] {
+  return [...gateRoundUpdates(type, dialect), ...milestoneUpdates(type, dialect), ...decisionUpdates(type, dialect)];
+}

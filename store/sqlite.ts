@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, decisionUpdates, fillRoundReviewers, fillSteps, milestonesTable, milestoneUpdates, gateRoundsTables, gateRoundUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, fillRoundReviewers, fillSteps, milestonesTable, gateRoundsTables, maintainedUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -133,20 +133,27 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** The statements every append runs, each parsed once rather than once an event (better-sqlite3 keeps no cache of its own). */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+
   async appendEvent(event: StoredEvent): Promise<boolean> {
     const journey = journeyUpdate(event.type);
     const step = stepUpdate(event.type, 'sqlite');
-    const rounds = [...gateRoundUpdates(event.type, 'sqlite'), ...milestoneUpdates(event.type, 'sqlite'), ...decisionUpdates(event.type, 'sqlite')];
+    const maintained = maintainedUpdates(event.type, 'sqlite');
     return this.db.transaction(() => {
-      const result = this.db
-        .prepare(
-          `INSERT OR IGNORE INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
-           VALUES (@id, @ideaId, @seq, @type, @at, @process, @processVersion, @source, @stage, @gate, @round, @actor, @detail)`,
-        )
-        .run(eventParams(event));
-      if (result.changes === 1 && journey) this.db.prepare(journey).run(...journeyParams(event));
-      if (result.changes === 1 && step) this.db.prepare(step).run(event.id);
-      if (result.changes === 1) for (const round of rounds) this.db.prepare(round).run(event.id);
+      const result = this.prepared(
+        `INSERT OR IGNORE INTO events (id, idea_id, seq, type, at, process, process_version, source, stage, gate, round, actor, detail)
+         VALUES (@id, @ideaId, @seq, @type, @at, @process, @processVersion, @source, @stage, @gate, @round, @actor, @detail)`,
+      ).run(eventParams(event));
+      if (result.changes === 1 && journey) this.prepared(journey).run(...journeyParams(event));
+      if (result.changes === 1 && step) this.prepared(step).run(event.id);
+      if (result.changes === 1) for (const kept of maintained) this.prepared(kept).run(event.id);
       return result.changes === 1;
     })();
   }
