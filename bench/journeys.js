@@ -27,11 +27,13 @@
  *   node bench/journeys.js --ideas 500 --smb 200 --concurrency 20 --votes 1000 --parked 10000
  *   node bench/journeys.js --workers 2
  *   STAGEGATE_WORKER_MAX_CACHED_WORKFLOWS=200 node bench/journeys.js
+ *   STAGEGATE_DEV_SERVER_DYNAMIC_CONFIG='{"matching.numTaskqueueReadPartitions":4}' node bench/journeys.js
  *
  * Flags: --ideas N express (80), --smb S smb-lite (40), --concurrency K (10), --batches B per
  * side (4), --votes V (200), --parked P (2000), --workers W (1: the workers in this process;
  * 2 and more start W-1 more processes, bench/worker-process.js, each with a stagegate and a bare
- * worker). The workers take the STAGEGATE_WORKER_* variables (README, Settings), both sides alike.
+ * worker). The workers take the STAGEGATE_WORKER_* variables (README, Settings), both sides alike,
+ * and the dev server the STAGEGATE_DEV_SERVER_* ones.
  * Figures are printed and written to .bench-results/journeys.json and .md.
  * It runs on dist/, starts its own dev server (worker/dev-server.ts), the workers, and a fresh
  * data folder, all stopped and removed at the end.
@@ -187,13 +189,13 @@ async function main() {
   console.log(`\nJourneys against bare Temporal (run ${tag}), Node ${process.version}, ${os.cpus().length} cores, load ${load}: ${flags.ideas} express and ${flags.smb} smb-lite ideas ${flags.concurrency} at a time in ${flags.batches} batches a side, ${flags.votes} votes, ${flags.parked} parked, ${flags.workers} worker process(es)`);
   const dataDir = mkdtempSync(join(os.tmpdir(), 'stagegate-journeys-'));
   const linkSecret = `journeys-link-secret-${randomBytes(16).toString('hex')}`;
-  // Both sides' workers take the STAGEGATE_WORKER_* variables; nothing else from the environment.
-  const tuningEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('STAGEGATE_WORKER_')));
+  // Both sides' workers take the STAGEGATE_WORKER_* variables, the dev server STAGEGATE_DEV_SERVER_*; nothing else from the environment.
+  const tuningEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('STAGEGATE_WORKER_') || name.startsWith('STAGEGATE_DEV_SERVER_')));
   const settings = loadSettings({ env: tuningEnv, overrides: { taskQueue: `journeys-${tag}`, dataDir, linkSecret, metricsPort: 0 } });
   const bareQueue = `bare-${tag}`;
   const cleanups = [];
   try {
-    const env = await startDevServer({ log: (line) => process.stderr.write(`${line}\n`) });
+    const env = await startDevServer({ tuning: settings.devServer, log: (line) => process.stderr.write(`${line}\n`) });
     cleanups.push(() => env.teardown());
     const [stagegateBundle, bareBundle] = await Promise.all([
       bundleWorkflows(),
@@ -218,7 +220,7 @@ async function main() {
     clientOf = client;
     const raw = new Client({ connection: env.connection, namespace: env.namespace });
     const tuning = settings.worker;
-    console.log(`dev server and workers up in ${((performance.now() - started) / 1000).toFixed(1)} s; worker options (both sides): ${JSON.stringify(tuning)}`);
+    console.log(`dev server and workers up in ${((performance.now() - started) / 1000).toFixed(1)} s; worker options (both sides): ${JSON.stringify(tuning)}; dev server: ${JSON.stringify(settings.devServer)}`);
 
     const phases = {};
     let phaseT0 = started;
@@ -230,7 +232,8 @@ async function main() {
 
     // ---- 1. journey throughput --------------------------------------------------------------
     const submit = (id, process, title) => client.submitIdea({ ideaId: id, title, description: 'An idea of the benchmark.', source: 'employee', category: 'process', submitter: CHAMPION, process });
-    const vote = (ideaId, reviewer, gate, scores) => whenTaken('stagegate', () => client.castVote(ideaId, { reviewer, decision: 'go', scores, gate }), stagegateNotYet);
+    // A vote names its gate and round, as a review link does (and as an integrator told of the round by its review_requested webhook would): the SDK need not ask the idea which round is open.
+    const vote = (ideaId, reviewer, gate, scores) => whenTaken('stagegate', () => client.castVote(ideaId, { reviewer, decision: 'go', scores, gate, round: 1 }), stagegateNotYet);
     const ready = (ideaId) => whenTaken('stagegate', () => client.markReady(ideaId, { by: CHAMPION.email }), stagegateNotYet);
     const stagegateExpress = async (id) => {
       const { ideaId, workflowId } = await submit(id, 'express', `Bench idea ${id}`);
@@ -501,7 +504,7 @@ async function main() {
     for (const [name, sv, bv, ratio] of rows) console.log(`${name.padEnd(56)} ${sv.padStart(24)} ${bv.padStart(10)}   ${ratio}`);
     if (refused) console.log(`${refused} of ${flags.votes} votes were not recorded`);
 
-    const results = { at: new Date().toISOString(), node: process.version, cores: os.cpus().length, loadAtStart: load, flags, worker: tuning, memoryAtStart, phases, throughput, votes, parked };
+    const results = { at: new Date().toISOString(), node: process.version, cores: os.cpus().length, loadAtStart: load, flags, worker: tuning, devServer: settings.devServer, memoryAtStart, phases, throughput, votes, parked };
     const md = [
       `Journeys against bare Temporal, ${results.at.slice(0, 16).replace('T', ' ')} UTC: ${flags.ideas} express and ${flags.smb} smb-lite ideas ${flags.concurrency} at a time, ${flags.votes} votes, ${flags.parked} parked, ${flags.workers} worker process(es), ${results.cores} cores, load ${load} at start`,
       '',

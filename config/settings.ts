@@ -54,6 +54,40 @@ export const workerTuningSchema = z
   .refine((tuning) => tuning.workflowTaskPollers <= tuning.maxConcurrentWorkflowTaskExecutions, { path: ['workflowTaskPollers'], message: 'expected no more than maxConcurrentWorkflowTaskExecutions' })
   .refine((tuning) => tuning.activityTaskPollers <= tuning.maxConcurrentActivityTaskExecutions, { path: ['activityTaskPollers'], message: 'expected no more than maxConcurrentActivityTaskExecutions' });
 
+/** A map from the settings file, or the same map as a JSON object in a variable: `expected` says what it should look like. */
+function jsonMap<Schema extends z.ZodType>(expected: string, map: Schema) {
+  return z.preprocess((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `expected a JSON object like ${expected}` });
+      return z.NEVER;
+    }
+  }, map);
+}
+
+/** A record whose keys match `key` (a refused key is named with what was expected), its values `value`. */
+function namedRecord<Value extends z.ZodType>(key: RegExp, expected: string, value: Value) {
+  return z.record(z.string(), value).superRefine((record, ctx) => {
+    for (const name of Object.keys(record)) if (!key.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `expected ${expected}` });
+  });
+}
+
+/**
+ * The embedded Temporal dev server's own options, for `stagegate dev` and the benchmarks
+ * (`temporal server start-dev --sqlite-pragma` and `--dynamic-config-value`). Defaults from
+ * bench/journeys.js (README, Performance); a production Temporal is tuned in its own config.
+ */
+export const devServerSchema = z
+  .object({
+    /** SQLite pragmas of the dev server's database (the data folder's temporal.db, or the in-memory one). */
+    sqlitePragmas: jsonMap('{"journal_mode":"wal","synchronous":"normal"}', namedRecord(/^[a-z_]+$/, 'a pragma name like journal_mode', z.coerce.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a pragma value like wal or 5000'))).default({}),
+    /** Temporal dynamic config values, each key with its JSON value (https://docs.temporal.io/references/dynamic-configuration). */
+    dynamicConfig: jsonMap('{"matching.numTaskqueueReadPartitions":1}', namedRecord(/^[A-Za-z][A-Za-z0-9_.]*$/, 'a dynamic config key like matching.numTaskqueueReadPartitions', z.json())).default({}),
+  })
+  .strict();
+
 /** Outgoing mail: without `smtp`, messages stay in the local outbox (the embedded default). */
 export const mailSettingsSchema = z
   .object({
@@ -331,6 +365,7 @@ export const settingsSchema = z
     /** Where a worker serves /metrics for Prometheus (its own counters and the Temporal SDK's); 0 turns it off. */
     metricsPort: port.default(9464),
     worker: workerTuningSchema.prefault({}),
+    devServer: devServerSchema.prefault({}),
     calendar: calendarSchema.optional(),
     /**
      * The payload codec's master keys, `id:base64key,...` (each key 32 bytes): the first encrypts,
@@ -415,6 +450,8 @@ export const ENVIRONMENT: [variable: string, path: string[]][] = [
   ['STAGEGATE_WORKER_MAX_CONCURRENT_ACTIVITY_TASK_EXECUTIONS', ['worker', 'maxConcurrentActivityTaskExecutions']],
   ['STAGEGATE_WORKER_WORKFLOW_TASK_POLLERS', ['worker', 'workflowTaskPollers']],
   ['STAGEGATE_WORKER_ACTIVITY_TASK_POLLERS', ['worker', 'activityTaskPollers']],
+  ['STAGEGATE_DEV_SERVER_SQLITE_PRAGMAS', ['devServer', 'sqlitePragmas']],
+  ['STAGEGATE_DEV_SERVER_DYNAMIC_CONFIG', ['devServer', 'dynamicConfig']],
   ['STAGEGATE_CODEC_KEYS', ['codecKeys']],
   ['STAGEGATE_CODEC_KEY_FILE', ['codecKeyFile']],
   ['STAGEGATE_CODEC_CORS_ORIGIN', ['codecCorsOrigin']],

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { apiKeyHash, API_SCOPES, keptDevApiKey, loadSettings, newApiKey, PACKAGE_ROOT, SHIPPED_PROCESSES_DIR, withEmbeddedSecrets, type ApiScope } from '../config/settings';
-import { cliEnv, runCli, startDev } from './cli-process';
+import { cliEnv, DEV_TEST_MS, runCli, startDev } from './cli-process';
 import { StageGateClient, type IdeaStatus } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
 import { PROBLEM_CODES, problem } from '../client/web/api/problems';
@@ -599,7 +599,7 @@ describe('HTTP API: stagegate dev', () => {
     const dev = await startDev('127.0.0.1', { STAGEGATE_WEB_METRICS_PORT: '0' });
     const { dataDir, publicUrl } = dev;
     try {
-      await eventually(() => expect(dev.output()).toContain('Try it from another terminal'), 90_000);
+      await dev.running(undefined, 'Try it from another terminal');
       const output = dev.output();
       const key = readFileSync(join(dataDir, 'api-key'), 'utf8').trim();
       expect(output).toMatch(new RegExp(`Dashboard .*password [0-9a-f]+\\)\\n  HTTP API +${publicUrl}/api/v1 .*key "dev", every scope: ${key}\\)`));
@@ -615,5 +615,5 @@ describe('HTTP API: stagegate dev', () => {
     } finally {
       await dev.stop();
     }
-  }, 180_000);
+  }, DEV_TEST_MS);
 });

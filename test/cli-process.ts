@@ -60,32 +60,62 @@ export interface RunningDev {
   /** Everything it printed so far, stdout and stderr. */
   output(): string;
   exitCode(): number | null;
-  /** Ctrl-C, then waits for it to end. */
-  stop(): Promise<void>;
+  /**
+   * Waits until it prints "stagegate is running" (or `text`); fails early if it exits first, and
+   * on time out, with the end of what it printed either way.
+   */
+  running(timeoutMs?: number, text?: string): Promise<string>;
+  /** Ctrl-C, then waits for it to end: its exit code, or the signal that ended it. A process (and its dev server) still there after `graceMs` is killed and the test fails, saying so. */
+  stop(graceMs?: number): Promise<number | NodeJS.Signals>;
 }
+
+/** How long `stagegate dev` has to print that it runs: its own dev server and the workflows' bundle, on a loaded CI machine. */
+const DEV_START_MS = 120_000;
+/** How long it has to stop after Ctrl-C: the worker drains (10 s grace), then the dev server stops. */
+const DEV_STOP_MS = 45_000;
+/** A test around one `stagegate dev`: its start, a minute of work, its stop. */
+export const DEV_TEST_MS = DEV_START_MS + 60_000 + DEV_STOP_MS;
 
 /** The built `stagegate dev` on free ports and a data folder of its own, its web server at `http://<host>:<port>`. */
 export async function startDev(host: 'localhost' | '127.0.0.1', extraEnv: Record<string, string> = {}): Promise<RunningDev> {
   const [port, uiPort, webPort, intakePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(testRunDir(), 'dev-'));
   const publicUrl = `http://${host}:${webPort}`;
+  const started = Date.now();
+  // A process group of its own: a dev that does not stop is killed with its Temporal dev server.
   const child = spawn(process.execPath, [CLI, 'dev', '--port', String(port), '--ui-port', String(uiPort)], {
     env: { PATH: process.env.PATH, STAGEGATE_DATA_DIR: dataDir, STAGEGATE_WEB_PORT: String(webPort), STAGEGATE_PUBLIC_URL: publicUrl, STAGEGATE_METRICS_PORT: '0', STAGEGATE_INTAKE_PORT: String(intakePort), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal!)));
+  const tail = () => `after ${((Date.now() - started) / 1000).toFixed(0)} s; it printed:\n${output.slice(-3000)}`;
   return {
     dataDir,
     publicUrl,
     uiPort,
     output: () => output,
     exitCode: () => child.exitCode,
-    async stop() {
+    async running(timeoutMs = DEV_START_MS, text = 'stagegate is running') {
+      const until = Date.now() + timeoutMs;
+      while (!output.includes(text)) {
+        if (child.exitCode !== null) throw new Error(`stagegate dev exited with ${child.exitCode} before printing "${text}", ${tail()}`);
+        if (Date.now() > until) throw new Error(`stagegate dev did not print "${text}" in ${timeoutMs / 1000} s, ${tail()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return output;
+    },
+    async stop(graceMs = DEV_STOP_MS) {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill('SIGINT');
+      const stopped = await Promise.race([exited.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs))]);
+      if (stopped) return exited;
+      process.kill(-child.pid!, 'SIGKILL');
       await exited;
+      throw new Error(`stagegate dev did not stop within ${graceMs / 1000} s of Ctrl-C and was killed, ${tail()}`);
     },
   };
 }

@@ -1,15 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDev } from './cli-process';
+import { DEV_TEST_MS, startDev } from './cli-process';
 
 describe('stagegate dev and the codec', () => {
   test('keeps a codec key in its data folder and starts the Web UI with its codec endpoint, which answers the UI with the admin key', async () => {
     const dev = await startDev('localhost');
     const { dataDir, publicUrl, uiPort } = dev;
     try {
-      const until = Date.now() + 60_000;
-      while (!dev.output().includes('stagegate is running') && Date.now() < until && dev.exitCode() === null) await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(dev.output()).toContain('stagegate is running');
+      await dev.running();
       expect(dev.output()).toContain(`payloads decrypted by ${publicUrl}/codec`);
       expect(existsSync(join(dataDir, 'codec-keys'))).toBe(true);
 
@@ -29,5 +27,5 @@ describe('stagegate dev and the codec', () => {
     } finally {
       await dev.stop();
     }
-  }, 120_000);
+  }, DEV_TEST_MS);
 });

@@ -15,7 +15,7 @@ import { startSmtpIntake, type SmtpIntake } from '../client/intake/smtp';
 import { openStore, type Store } from '../store';
 import { eventually, settled, startWorker, TEST_LINK_SECRET, testSettings } from './helpers';
 import { Mailbox } from './mailbox';
-import { startDev } from './cli-process';
+import { DEV_TEST_MS, startDev } from './cli-process';
 import { makeCertificates } from './tls-proxy';
 
 // hoodiecrow-imap ships no types: a scriptable IMAP4rev1 server that keeps its mailbox in memory.
@@ -379,7 +379,7 @@ describe('email intake: stagegate dev', () => {
   test('stagegate dev runs the SMTP listener on loopback and prints its address; a message sent there becomes an idea', async () => {
     const dev = await startDev('127.0.0.1', { STAGEGATE_WEB_METRICS_PORT: '0' });
     try {
-      await eventually(() => expect(dev.output()).toContain('Try it from another terminal'), 90_000);
+      await dev.running(undefined, 'Try it from another terminal');
       const url = /Email in +(smtp:\/\/127\.0\.0\.1:(\d+))/.exec(dev.output());
       expect(url).not.toBeNull();
       const response = await send({ from: 'Grace Hall <grace@customer.example>', to: 'ideas@localhost', subject: 'Pumpkin bread in autumn', text: 'A seasonal loaf.', messageId: messageId() }, Number(url![2]));
@@ -388,5 +388,5 @@ describe('email intake: stagegate dev', () => {
     } finally {
       await dev.stop();
     }
-  }, 180_000);
+  }, DEV_TEST_MS);
 });

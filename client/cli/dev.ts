@@ -16,6 +16,7 @@ import { action, jsonOption } from './command';
 import { loadDemo } from './demo';
 import { startIntake } from './intake';
 import { CliError, note } from './output';
+import { drainOn, stopSignal } from './stop';
 
 /** Long-running commands: they stop cleanly on Ctrl-C (SIGINT) or SIGTERM. */
 export function registerDevCommands(program: Command): void {
@@ -27,15 +28,16 @@ export function registerDevCommands(program: Command): void {
     .option('--demo', 'load the demo bakery\'s sample ideas, so review messages wait in the outbox')
     .action(
       action(async (context, flags: { port: string; uiPort: string; demo?: boolean }) => {
+        const stop = stopSignal();
         const network = loadNetworkOf(context.installation());
-        if (network && context.member === undefined) return runNetworkDev(context.installation(), network, { port: Number(flags.port), uiPort: Number(flags.uiPort) });
+        if (network && context.member === undefined) return runNetworkDev(context.installation(), network, { port: Number(flags.port), uiPort: Number(flags.uiPort) }, stop);
         checkConfiguration(context.settings());
         // The Web UI it starts is the one origin its codec endpoint answers.
         const settings = { ...withEmbeddedSecrets(context.settings()), codecCorsOrigin: `http://localhost:${flags.uiPort}` };
         mkdirSync(settings.dataDir, { recursive: true });
         const { metrics, temporalMetricsUrl } = installRuntimeMetrics(settings);
         note('Starting the Temporal dev server...');
-        const env = await startDevServer({ dbFilename: join(settings.dataDir, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort), extraArgs: ['--ui-codec-endpoint', `${settings.publicUrl}/codec`], log: note }).catch((err: Error) => {
+        const env = await startDevServer({ dbFilename: join(settings.dataDir, 'temporal.db'), port: Number(flags.port), uiPort: Number(flags.uiPort), tuning: settings.devServer, extraArgs: ['--ui-codec-endpoint', `${settings.publicUrl}/codec`], log: note }).catch((err: Error) => {
           throw new CliError(`the Temporal dev server did not start (${err.message}). Is port ${flags.port} or ${flags.uiPort} already in use?`);
         });
         const store = await openSealedStore(settings);
@@ -53,6 +55,7 @@ export function registerDevCommands(program: Command): void {
             throw new CliError(`the email intake did not start on 127.0.0.1:${settings.intake.port} (${err.message}); set STAGEGATE_INTAKE_PORT to another port`);
           });
           const running = worker.run();
+          drainOn(stop, [worker.worker]);
           note(`
 stagegate is running (Ctrl-C stops everything)
   Outbox       ${settings.publicUrl}/outbox   (every message, with its links: play any role)
@@ -102,8 +105,9 @@ Try it from another terminal:
     .description('run a worker against the Temporal named by TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (Ctrl-C drains and stops it); in an innovation network, one per member namespace and the network\'s (or only --member\'s)')
     .action(
       action(async (context) => {
+        const stop = stopSignal();
         const network = loadNetworkOf(context.installation());
-        if (network && context.member === undefined) return runNetworkWorkers(context.installation(), network);
+        if (network && context.member === undefined) return runNetworkWorkers(context.installation(), network, stop);
         const scope = network && findScope(network, context.member!);
         const settings = context.settings();
         checkConfiguration(settings);
@@ -117,7 +121,9 @@ Try it from another terminal:
         const stopCounting = client ? trackIdeaCounts(metrics.registry, () => client.countIdeas()) : undefined;
         if (served) note(`metrics for Prometheus at ${served.url}, health at ${served.healthUrl}`);
         note(`stagegate worker polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${scope?.namespace ?? temporal.namespace})`);
-        await worker.run();
+        const running = worker.run();
+        drainOn(stop, [worker.worker]);
+        await running;
         stopCounting?.();
         await served?.close();
         note('stagegate worker stopped.');
@@ -129,8 +135,9 @@ Try it from another terminal:
     .description('run the web server for reviewers\' links (needs STAGEGATE_LINK_SECRET and STAGEGATE_PUBLIC_URL); Ctrl-C stops it')
     .action(
       action(async (context) => {
+        const stop = stopSignal();
         const network = loadNetworkOf(context.installation());
-        if (network && context.member === undefined) return runNetworkWeb(context.installation(), network);
+        if (network && context.member === undefined) return runNetworkWeb(context.installation(), network, stop);
         const settings = context.settings();
         checkConfiguration(settings);
         checkMailLinks(settings);
@@ -139,9 +146,7 @@ Try it from another terminal:
         const confirmations = confirmationMail(settings, store);
         const web = await startWebServer({ client, settings, events: store, confirmations });
         note(`stagegate web listening on ${web.url}, links start with ${settings.publicUrl}${web.metricsUrl ? `; metrics for Prometheus at ${web.metricsUrl}` : ''}`);
-        await new Promise<void>((resolve) => {
-          for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-        });
+        await stop;
         await web.close();
         confirmations.close();
         await store.close();

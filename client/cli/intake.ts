@@ -7,6 +7,7 @@ import { startSmtpIntake } from '../intake/smtp';
 import type { StageGateClient } from '../sdk';
 import { action } from './command';
 import { CliError, note } from './output';
+import { stopSignal } from './stop';
 
 export interface RunningIntake {
   /** What to print: where mail is taken and where quarantined messages go. */
@@ -48,6 +49,7 @@ Examples:
   STAGEGATE_INTAKE_IMAP_URL=imaps://imap.cornerbakery.example STAGEGATE_INTAKE_IMAP_USER=ideas STAGEGATE_INTAKE_IMAP_PASS=... stagegate intake`)
     .action(
       action(async (context) => {
+        const stop = stopSignal();
         const settings = context.settings();
         checkConfiguration(settings);
         if (!settings.intake.addresses.length && !settings.intake.imap) {
@@ -57,9 +59,7 @@ Examples:
           throw new CliError(`the intake did not start on ${settings.intake.host}:${settings.intake.port} (${err.message}); set STAGEGATE_INTAKE_PORT to another port`);
         });
         note(`stagegate intake running (Ctrl-C stops it)\n  ${running.lines.join('\n  ')}`);
-        await new Promise<void>((resolve) => {
-          for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-        });
+        await stop;
         await running.close();
         note('stagegate intake stopped.');
       }),

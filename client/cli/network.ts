@@ -12,6 +12,7 @@ import { createNetworkWorkers, installRuntimeMetrics, workerHealth, type Network
 import { StageGateClient } from '../sdk';
 import { memberPath, startNetworkWebServer, type MemberSite } from '../web/network';
 import { CliError, note } from './output';
+import { drainOn } from './stop';
 
 /** The long-running commands of an innovation network: a worker per namespace, one web server, or both on a dev server. */
 
@@ -35,14 +36,16 @@ function health(workers: NetworkWorkers) {
 }
 
 /** `stagegate worker` in a network: one Temporal Worker per member namespace and the network's, in this one process. */
-export async function runNetworkWorkers(installation: Settings, network: Network): Promise<void> {
+export async function runNetworkWorkers(installation: Settings, network: Network, stop: Promise<void>): Promise<void> {
   checkScopes(installation, network);
   const temporal = loadTemporalConnection();
   const { metrics, temporalMetricsUrl } = installRuntimeMetrics(installation);
   const workers = await createNetworkWorkers({ installation, network, metrics });
   const served = installation.metricsPort ? await serveMetrics({ registry: metrics.registry, port: installation.metricsPort, host: installation.metricsHost, temporalMetricsUrl, health: () => health(workers) }) : undefined;
   for (const { scope, settings } of workers.workers) note(`stagegate worker for ${scope.id} polling task queue "${settings.taskQueue}" on ${temporal.connectionOptions.address} (namespace ${scope.namespace})`);
-  await workers.run();
+  const running = workers.run();
+  drainOn(stop, workers.workers.map(({ worker }) => worker.worker));
+  await running;
   await served?.close();
   note('stagegate workers stopped.');
 }
@@ -72,14 +75,12 @@ async function openSites(installation: Settings, network: Network, options: { co
 }
 
 /** `stagegate web` in a network: one server, each member's pages under /m/<member>. */
-export async function runNetworkWeb(installation: Settings, network: Network): Promise<void> {
+export async function runNetworkWeb(installation: Settings, network: Network, stop: Promise<void>): Promise<void> {
   checkScopes(installation, network);
   const sites = await openSites(installation, network);
   const web = await startNetworkWebServer(sites, installation);
   note(`stagegate web listening on ${web.url}, each member's pages under ${installation.publicUrl}/m/<member> (${sites.map((site) => site.id).join(', ')})`);
-  await new Promise<void>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-  });
+  await stop;
   await web.close();
   for (const site of sites) await site.close();
   note('stagegate web stopped.');
@@ -91,13 +92,13 @@ export async function runNetworkWeb(installation: Settings, network: Network): P
  * member's pages, outbox and dashboard under /m/<member>. Each scope keeps its own secrets in its
  * own data folder.
  */
-export async function runNetworkDev(installation: Settings, network: Network, ports: { port: number; uiPort: number }): Promise<void> {
+export async function runNetworkDev(installation: Settings, network: Network, ports: { port: number; uiPort: number }, stop: Promise<void>): Promise<void> {
   checkScopes(installation, network, false);
   const { metrics } = installRuntimeMetrics({ metricsPort: 0 });
   const namespaces = scopesOf(network).map((scope) => scope.namespace);
   mkdirSync(installation.dataDir, { recursive: true });
   note('Starting the Temporal dev server...');
-  const env = await startDevServer({ dbFilename: join(installation.dataDir, 'temporal.db'), port: ports.port, uiPort: ports.uiPort, extraArgs: namespaces.flatMap((namespace) => ['--namespace', namespace]), log: note }).catch((err: Error) => {
+  const env = await startDevServer({ dbFilename: join(installation.dataDir, 'temporal.db'), port: ports.port, uiPort: ports.uiPort, tuning: installation.devServer, extraArgs: namespaces.flatMap((namespace) => ['--namespace', namespace]), log: note }).catch((err: Error) => {
     throw new CliError(`the Temporal dev server did not start (${err.message}). Is port ${ports.port} or ${ports.uiPort} already in use?`);
   });
   try {
@@ -108,6 +109,7 @@ export async function runNetworkDev(installation: Settings, network: Network, po
       throw new CliError(`the web server did not start on ${installation.webHost}:${installation.webPort} (${err.message}); set STAGEGATE_WEB_PORT to another port`);
     });
     const running = workers.run();
+    drainOn(stop, workers.workers.map(({ worker }) => worker.worker));
     note(`
 stagegate is running as the innovation network "${network.name}" (Ctrl-C stops everything)
 ${sites.map((site) => `  ${site.id.padEnd(12)} ${installation.publicUrl}${memberPath(site.id)}/outbox   dashboard ${installation.publicUrl}${memberPath(site.id)}/dashboard (user admin, password ${site.settings.adminKey})   namespace ${scopesOf(network).find((scope) => scope.id === site.id)!.namespace}`).join('\n')}
