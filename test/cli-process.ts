@@ -56,6 +56,8 @@ export async function freePort(): Promise<number> {
 export interface RunningDev {
   dataDir: string;
   publicUrl: string;
+  /** Its Temporal dev server's gRPC port. */
+  port: number;
   uiPort: number;
   /** Everything it printed so far, stdout and stderr. */
   output(): string;
@@ -96,6 +98,7 @@ export async function startDev(host: 'localhost' | '127.0.0.1', extraEnv: Record
   return {
     dataDir,
     publicUrl,
+    port,
     uiPort,
     output: () => output,
     exitCode: () => child.exitCode,

@@ -307,6 +307,7 @@ describe('loadSettings', () => {
       routing: [],
       portalSubmissionsPerHour: 10,
       worker: { reuseV8Context: true, maxCachedWorkflows: 1000, maxConcurrentWorkflowTaskExecutions: 40, maxConcurrentActivityTaskExecutions: 100, workflowTaskPollers: 10, activityTaskPollers: 10 },
+      devServer: { sqlitePragmas: { journal_mode: 'wal', synchronous: 'normal' }, dynamicConfig: {} },
       intake: { host: '127.0.0.1', port: 2525, addresses: [], maxSize: 10 * 1_048_576, maxConnections: 20, storeAttachments: false },
     });
     expect(isAbsolute(settings.dataDir)).toBe(true);

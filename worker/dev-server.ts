@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { PACKAGE_ROOT, type Settings } from '../config/settings';
+import { devServerSchema, PACKAGE_ROOT, type Settings } from '../config/settings';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
 
 /** The Temporal CLI that carries the dev server; later tags cannot be built with `go install`. */
@@ -54,7 +54,7 @@ export interface DevServerOptions {
   /** The Web UI's port; no UI when not given. */
   uiPort?: number;
   extraArgs?: string[];
-  /** The dev server's SQLite pragmas and dynamic config (Settings `devServer`); its own defaults when not given. */
+  /** The dev server's SQLite pragmas and dynamic config (Settings `devServer`); the settings' defaults when not given. */
   tuning?: Settings['devServer'];
   log?: (line: string) => void;
 }
@@ -78,7 +78,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Te
       ui: options.uiPort !== undefined,
       uiPort: options.uiPort,
       searchAttributes: SEARCH_ATTRIBUTES,
-      extraArgs: [...(options.tuning ? devServerArgs(options.tuning) : []), ...(options.extraArgs ?? [])],
+      extraArgs: [...devServerArgs(options.tuning ?? devServerSchema.parse({})), ...(options.extraArgs ?? [])],
     },
   });
 }
