@@ -56,12 +56,24 @@ export function trigrams(idea: Pick<IdeaText, 'title' | 'description'>): Map<str
 
 /** How alike `idea` is to each of `others`, 0–1, most alike first; only those at or above the threshold, at most `SIMILAR_LISTED`. */
 export function similarIdeas(idea: IdeaText, others: readonly IdeaText[]): SimilarIdea[] {
-  const corpus = [idea, ...others].map(trigrams);
+  const titles = new Map(others.map((other) => [other.ideaId, other.title]));
+  return alike(trigrams(idea), others.map((other) => ({ ideaId: other.ideaId, grams: trigrams(other) })))
+    .slice(0, SIMILAR_LISTED)
+    .map(({ ideaId, score }) => ({ ideaId, title: titles.get(ideaId)!, score }));
+}
+
+interface Grams {
+  ideaId: string;
+  grams: Map<string, number>;
+}
+
+/** The TF-IDF cosine of `mine` with each of `theirs` over the corpus of them all: those at or above the threshold, most alike first. */
+function alike(mine: Map<string, number>, theirs: readonly Grams[]): { ideaId: string; score: number }[] {
   const documents = new Map<string, number>();
-  for (const grams of corpus) for (const gram of grams.keys()) documents.set(gram, (documents.get(gram) ?? 0) + 1);
+  for (const grams of [mine, ...theirs.map((other) => other.grams)]) for (const gram of grams.keys()) documents.set(gram, (documents.get(gram) ?? 0) + 1);
   // Each gram's weight once, not once per idea that has it: a submission compares itself with up to OPEN_IDEAS_COMPARED ideas.
   const idf = new Map<string, number>();
-  for (const [gram, count] of documents) idf.set(gram, Math.log((1 + corpus.length) / (1 + count)) + 1);
+  for (const [gram, count] of documents) idf.set(gram, Math.log((2 + theirs.length) / (1 + count)) + 1);
   const norm = (grams: Map<string, number>) => {
     let sum = 0;
     for (const [gram, count] of grams) {
@@ -70,12 +82,11 @@ export function similarIdeas(idea: IdeaText, others: readonly IdeaText[]): Simil
     }
     return Math.sqrt(sum);
   };
-  const [mine, ...theirs] = corpus;
-  const myNorm = norm(mine!);
+  const myNorm = norm(mine);
   return theirs
-    .flatMap((grams, index) => {
+    .flatMap(({ ideaId, grams }) => {
       let dot = 0;
-      for (const [gram, count] of mine!) {
+      for (const [gram, count] of mine) {
         const theirCount = grams.get(gram);
         if (theirCount !== undefined) dot += count * idf.get(gram)! * (theirCount * idf.get(gram)!);
       }
@@ -83,11 +94,24 @@ export function similarIdeas(idea: IdeaText, others: readonly IdeaText[]): Simil
       if (dot === 0) return [];
       const theirNorm = norm(grams);
       const score = myNorm === 0 || theirNorm === 0 ? 0 : dot / (myNorm * theirNorm);
-      return [{ ideaId: others[index]!.ideaId, title: others[index]!.title, score: Math.round(score * 100) / 100 }];
+      return [{ ideaId, score: Math.round(score * 100) / 100 }];
     })
     .filter((similar) => similar.score >= SIMILARITY_THRESHOLD)
-    .sort((a, b) => b.score - a.score || a.ideaId.localeCompare(b.ideaId))
-    .slice(0, SIMILAR_LISTED);
+    .sort((a, b) => b.score - a.score || a.ideaId.localeCompare(b.ideaId));
+}
+
+/**
+ * Each open idea's trigrams, per events store, by idea: an idea's text does not change once
+ * submitted, so a worker reads and splits it once, not at every later submission (each of which
+ * compares itself with up to OPEN_IDEAS_COMPARED ideas). No text is kept: the few ideas found
+ * alike are read again for their titles, so an idea forgotten meanwhile is not listed.
+ */
+const gramsOf = new WeakMap<Store, Map<string, Map<string, number>>>();
+
+function ideaText(event: { ideaId: string; detail: unknown }): IdeaText | undefined {
+  const { title, description } = event.detail as { title?: unknown; description?: unknown };
+  if (typeof title !== 'string') return undefined;
+  return { ideaId: event.ideaId, title, description: typeof description === 'string' ? description : '' };
 }
 
 /**
@@ -100,12 +124,30 @@ export async function findSimilarOpenIdeas(store: Store, idea: IdeaText): Promis
   const rows = await store.select(`SELECT idea_id FROM journeys WHERE ended IS NULL AND submitted_at IS NOT NULL AND idea_id <> ? ORDER BY submitted_at DESC LIMIT ${OPEN_IDEAS_COMPARED}`, [idea.ideaId]);
   const ideaIds = rows.map((row) => String(row.idea_id));
   if (ideaIds.length === 0) return [];
-  const submitted = await store.events({ types: ['submitted'], ideaIds });
-  const open = new Map<string, IdeaText>();
-  for (const event of submitted) {
-    const { title, description } = event.detail as { title?: unknown; description?: unknown };
-    if (typeof title !== 'string' || open.has(event.ideaId)) continue;
-    open.set(event.ideaId, { ideaId: event.ideaId, title, description: typeof description === 'string' ? description : '' });
+  let kept = gramsOf.get(store);
+  if (!kept) gramsOf.set(store, (kept = new Map()));
+  const unread = ideaIds.filter((ideaId) => !kept.has(ideaId));
+  if (unread.length) {
+    for (const event of await store.events({ types: ['submitted'], ideaIds: unread })) {
+      const text = !kept.has(event.ideaId) && ideaText(event);
+      if (text) kept.set(event.ideaId, trigrams(text));
+    }
   }
-  return similarIdeas(idea, [...open.values()]);
+  // Ideas that ended are let go once there are as many again as are compared.
+  if (kept.size > 2 * OPEN_IDEAS_COMPARED) {
+    const open = new Set(ideaIds);
+    for (const ideaId of kept.keys()) if (!open.has(ideaId)) kept.delete(ideaId);
+  }
+  const found = alike(trigrams(idea), ideaIds.flatMap((ideaId) => (kept.has(ideaId) ? [{ ideaId, grams: kept.get(ideaId)! }] : [])));
+  if (found.length === 0) return [];
+  // Titles of the most alike, read now: one whose events no longer open (forgotten) is left out.
+  const candidates = found.slice(0, 2 * SIMILAR_LISTED);
+  const titles = new Map<string, string>();
+  for (const event of await store.events({ types: ['submitted'], ideaIds: candidates.map((candidate) => candidate.ideaId) })) {
+    const text = ideaText(event);
+    if (text && !titles.has(event.ideaId)) titles.set(event.ideaId, text.title);
+  }
+  return candidates
+    .flatMap(({ ideaId, score }) => (titles.has(ideaId) ? [{ ideaId, title: titles.get(ideaId)!, score }] : []))
+    .slice(0, SIMILAR_LISTED);
 }

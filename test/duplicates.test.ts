@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { SIMILAR_LISTED, SIMILARITY_THRESHOLD, similarIdeas, trigrams, type IdeaText } from '../activities/similar';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { findSimilarOpenIdeas, SIMILAR_LISTED, SIMILARITY_THRESHOLD, similarIdeas, trigrams, type IdeaText } from '../activities/similar';
+import { openStore } from '../store';
+import { testRunDir } from './paths';
 import { openSealedStore } from '../codec';
 import { categoryOfVotes } from '../workflows/category';
 import type { IdeaStatus, StageGateClient } from '../client/sdk';
@@ -79,6 +83,35 @@ describe('similarity and the category rule', () => {
       compared += found.length;
     }
     expect(compared).toBeGreaterThan(40);
+  });
+
+  test('a worker reads each open idea once: later submissions read only the few found alike, and find what a fresh read finds', async () => {
+    const store = await openStore({ dataDir: mkdtempSync(join(testRunDir(), 'similar-')) });
+    try {
+      const words = ['bread', 'loaves', 'day-old', 'discount', 'coffee', 'stamp', 'card', 'oven', 'night', 'shift', 'flour', 'supplier', 'vegan', 'croissant', 'window', 'price'];
+      const text = (n: number) => ({ title: Array.from({ length: 3 }, (_, i) => words[(n * 7 + i * 5) % words.length]).join(' '), description: Array.from({ length: 6 }, (_, i) => words[(n * 3 + i * 11) % words.length]).join(' ') });
+      const submit = (n: number) => store.appendEvent({ id: `s${n}:1`, ideaId: `s${n}`, seq: 1, type: 'submitted', at: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(), process: 'express', processVersion: 1, source: 'employee', detail: text(n) });
+      for (let n = 0; n < 60; n++) await submit(n);
+      // What the store is asked for, through the store itself: each idea id an events() call names.
+      const asked: string[] = [];
+      const counted = new Proxy(store, { get: (target, key) => (key === 'events' ? (filter: { ideaIds?: string[] }) => (asked.push(...(filter.ideaIds ?? [])), target.events(filter)) : Reflect.get(target, key, target)) });
+      const first = await findSimilarOpenIdeas(counted, { ideaId: 'new-1', ...text(7) });
+      expect(first.length).toBeGreaterThan(0);
+      expect(new Set(asked).size).toBe(60);
+      expect(asked.length).toBeLessThanOrEqual(60 + 2 * SIMILAR_LISTED);
+      asked.length = 0;
+      await submit(60);
+      const second = await findSimilarOpenIdeas(counted, { ideaId: 'new-2', ...text(13) });
+      // The one new idea, and the titles of those found.
+      expect(asked.length).toBeLessThanOrEqual(1 + 2 * SIMILAR_LISTED);
+      expect(asked).toContain('s60');
+      // The same as the plain computation over every open idea, read afresh.
+      const open = (await store.events({ types: ['submitted'] })).map((event) => ({ ideaId: event.ideaId, ...(event.detail as { title: string; description: string }) }));
+      expect(second).toEqual(similarIdeas({ ideaId: 'new-2', ...text(13) }, open));
+      expect(first).toEqual(similarIdeas({ ideaId: 'new-1', ...text(7) }, open.filter((idea) => idea.ideaId !== 's60')));
+    } finally {
+      await store.close();
+    }
   });
 
   test('the category most votes named wins; a tie goes to the one named first; none named, none set', () => {
