@@ -506,7 +506,7 @@ async function main() {
 
     const results = { at: new Date().toISOString(), node: process.version, cores: os.cpus().length, loadAtStart: load, flags, worker: tuning, devServer: settings.devServer, memoryAtStart, phases, throughput, votes, parked };
     const md = [
-      `Journeys against bare Temporal, ${results.at.slice(0, 16).replace('T', ' ')} UTC: ${flags.ideas} express and ${flags.smb} smb-lite ideas ${flags.concurrency} at a time, ${flags.votes} votes, ${flags.parked} parked, ${flags.workers} worker process(es), ${results.cores} cores, load ${load} at start`,
+      `Journeys against bare Temporal, ${results.at.slice(0, 16).replace('T', ' ')} UTC: ${flags.ideas} express and ${flags.smb} smb-lite ideas ${flags.concurrency} at a time, ${flags.votes} votes, ${flags.parked} parked, ${flags.workers} worker process(es), ${results.cores} cores, load ${load} at start; dev server ${JSON.stringify(settings.devServer)}`,
       '',
       '| measure | stagegate | bare Temporal | ratio |',
       '| --- | ---: | ---: | --- |',
