@@ -232,7 +232,7 @@ async function main() {
 
     // ---- 1. journey throughput --------------------------------------------------------------
     const submit = (id, process, title) => client.submitIdea({ ideaId: id, title, description: 'An idea of the benchmark.', source: 'employee', category: 'process', submitter: CHAMPION, process });
-    // A vote names its gate and round, as a review link does (and as an integrator told of the round by its review_requested webhook would): the SDK need not ask the idea which round is open.
+    // A vote names its gate and round, as a review link does (and as an integrator that read the round from getIdea or pendingReviews would): the SDK need not ask the idea which round is open.
     const vote = (ideaId, reviewer, gate, scores) => whenTaken('stagegate', () => client.castVote(ideaId, { reviewer, decision: 'go', scores, gate, round: 1 }), stagegateNotYet);
     const ready = (ideaId) => whenTaken('stagegate', () => client.markReady(ideaId, { by: CHAMPION.email }), stagegateNotYet);
     const stagegateExpress = async (id) => {
