@@ -33,7 +33,8 @@ function readableAuthority(value: unknown): unknown {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ADDRESS = /[^\s@/<>:;,()"']+@[^\s@/<>:;,()"']+\.[A-Za-z]{2,}/g;
-const SEALED = 'sealed';
+/** The detail field that holds the sealed part of an event: a report reads an event back through the store where its readable detail has one. */
+export const SEALED = 'sealed';
 /** The data key of the submissions held for confirmation: theirs is no idea's yet, and they expire with their links. */
 const PENDING_KEY = 'pending-submissions';
 const PSEUDONYM = /^(?:person|forgotten):([0-9a-f]{8})[0-9a-f]*$/;

@@ -56,9 +56,12 @@ export interface EventLog {
 
 export function readLog(events: readonly StoredEvent[], range: ReportRange): EventLog {
   const { contains, known } = period(range);
+  // Each time is parsed once, not once a comparison.
   const sorted = events
     .filter((event) => known(event.at))
-    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.ideaId.localeCompare(b.ideaId) || a.seq - b.seq);
+    .map((event) => ({ event, time: Date.parse(event.at) }))
+    .sort((a, b) => a.time - b.time || a.event.ideaId.localeCompare(b.event.ideaId) || a.event.seq - b.event.seq)
+    .map(({ event }) => event);
   const ideas = new Map<string, IdeaJourney>();
   for (const event of sorted) {
     const idea = entryFor(ideas, event.ideaId, () => ({ ideaId: event.ideaId, process: event.process, source: event.source, events: [] }));

@@ -1,6 +1,8 @@
 import { goalPeriod } from '../config/goals';
 import type { StoredEvent } from '../store';
-import { endings, eventsOfIdeas, iso, num, Sql, submissions, type ReportDatabase } from './database';
+import { SEALED } from '../codec/sealed-store';
+import { eventFromRow, type EventRow } from '../store/rows';
+import { eventsOfIdeas, iso, num, Sql, type ReportDatabase } from './database';
 import { ENDINGS, readLog, type Ending, type IdeaJourney } from './events';
 import type { ReportRange } from './range';
 import { NO_CONTEXT, type Report, type ReportContext } from './report';
@@ -117,44 +119,47 @@ function where(idea: IdeaJourney): Pick<StageRow, 'stage' | 'name' | 'ended'> {
 }
 
 /**
- * The ideas submitted in the range found in SQL, each with its submission read through the store
- * (goals are sealed where it is), and where it stands found in SQL: its last `stage_entered` known
- * at the end of the range (stage and name are readable) and its ending from the journeys table.
- * The portfolio's function then runs over those few events an idea, which place it as all of its
- * events would.
+ * The ideas submitted in the range found in SQL in one query, each with its submission, the last
+ * `stage_entered` known at the end of the range (stage and name are readable) and its ending from
+ * the journeys table. A submission is read back through the store only where its detail is sealed
+ * (goals are): a plain store's rows are the events as the store reads them. The portfolio's function
+ * then runs over those few events an idea, which place it as all of its events would.
  */
 export async function portfolioInDatabase(db: ReportDatabase, range: ReportRange, context: ReportContext = NO_CONTEXT): Promise<Portfolio> {
   const sql = new Sql(db, range);
-  const cohort = (of: Sql) => `(SELECT subs.idea_id FROM ${submissions(of)} AS subs WHERE ${of.inRange('subs.at')})`;
-  const ideas = await sql.rows(`SELECT idea_id FROM ${cohort(sql)} AS cohort`);
-  const submitted = await eventsOfIdeas(db, ideas.map((row) => String(row.idea_id)), ['submitted'], range);
-  const byIdea = new Map(submitted.map((event) => [event.ideaId, event]));
+  // The last stage entered, for an idea not ended by the end of the range (an ending places it): its latest stage_entered milestone known then.
+  const rows = await sql.rows(
+    `SELECT e.id, e.idea_id, e.seq, e.type, e.at, e.process, e.process_version, e.source, e.stage, e.gate, e.round, e.actor, e.detail,
+            CASE WHEN subs.ended_at IS NOT NULL AND ${sql.known('subs.ended_')} THEN subs.ended END AS ended, subs.ended_at, subs.ended_seq, last.id AS last_id, last.seq AS last_seq, last.at AS last_at, last.stage AS last_stage, last.name AS last_name
+     FROM journeys AS subs
+     JOIN events AS e ON e.idea_id = subs.idea_id AND e.seq = subs.submitted_seq AND e.at = subs.submitted_at AND e.type = 'submitted'
+     LEFT JOIN milestones AS last ON NOT (subs.ended_at IS NOT NULL AND ${sql.known('subs.ended_')}) AND last.id = (SELECT m.id FROM milestones AS m WHERE m.idea_id = subs.idea_id AND m.type = 'stage_entered' AND ${sql.known('m.')} ORDER BY m.at DESC, m.seq DESC LIMIT 1)
+     WHERE subs.submitted_at IS NOT NULL AND ${sql.known('subs.submitted_')} AND ${sql.inRange('subs.submitted_at')}`,
+  );
+  const plain = rows.map((row) => eventFromRow(row as unknown as EventRow)).filter((event) => typeof event.detail[SEALED] !== 'string');
+  const plainIdeas = new Set(plain.map((event) => event.ideaId));
+  const sealed = await eventsOfIdeas(db, [...new Set(rows.map((row) => String(row.idea_id)).filter((ideaId) => !plainIdeas.has(ideaId)))], ['submitted'], range);
+  const byIdea = new Map([...plain, ...sealed].map((event) => [event.ideaId, event]));
   const like = (ideaId: string, fields: Pick<StoredEvent, 'id' | 'seq' | 'type' | 'at'> & Partial<StoredEvent>): StoredEvent[] => {
     const submission = byIdea.get(ideaId);
     return submission ? [{ ideaId, process: submission.process, processVersion: submission.processVersion, source: submission.source, detail: {}, ...fields }] : [];
   };
-  const stages = new Sql(db, range);
-  const lastStages = await stages.rows(
-    `SELECT cohort.idea_id, last.id, last.seq, last.at, last.stage, last.name FROM ${cohort(stages)} AS cohort
-     JOIN milestones AS last ON last.idea_id = cohort.idea_id
-     WHERE last.type = 'stage_entered' AND ${stages.known('last.')}
-       AND NOT EXISTS (SELECT 1 FROM milestones AS later WHERE later.idea_id = last.idea_id AND later.type = 'stage_entered' AND (later.at, later.seq) > (last.at, last.seq) AND ${stages.known('later.')})`,
-  );
-  const ends = new Sql(db, range);
-  const endRows = await ends.rows(`SELECT cohort.idea_id, ends.type, ends.at, ends.seq FROM ${cohort(ends)} AS cohort JOIN ${endings(ends)} AS ends ON ends.idea_id = cohort.idea_id`);
   const events = [
-    ...submitted,
-    ...lastStages.flatMap((row) =>
-      like(String(row.idea_id), {
-        id: String(row.id),
-        seq: num(row.seq),
-        type: 'stage_entered',
-        at: iso(row.at),
-        ...(row.stage === null ? {} : { stage: String(row.stage) }),
-        detail: row.name === null || row.name === undefined ? {} : { name: String(row.name) },
-      }),
+    ...plain,
+    ...sealed,
+    ...rows.flatMap((row) =>
+      row.last_id === null || row.last_id === undefined
+        ? []
+        : like(String(row.idea_id), {
+            id: String(row.last_id),
+            seq: num(row.last_seq),
+            type: 'stage_entered',
+            at: iso(row.last_at),
+            ...(row.last_stage === null ? {} : { stage: String(row.last_stage) }),
+            detail: row.last_name === null || row.last_name === undefined ? {} : { name: String(row.last_name) },
+          }),
     ),
-    ...endRows.flatMap((row) => like(String(row.idea_id), { id: `${String(row.idea_id)}:ended`, seq: num(row.seq), type: String(row.type) as Ending, at: iso(row.at) })),
+    ...rows.flatMap((row) => (row.ended !== null && row.ended !== undefined ? like(String(row.idea_id), { id: `${String(row.idea_id)}:ended`, seq: num(row.ended_seq), type: String(row.ended) as Ending, at: iso(row.ended_at) }) : [])),
   ];
   return portfolio(events, range, context);
 }
