@@ -85,7 +85,7 @@ function namedRecord<Value extends z.ZodType>(key: RegExp, expected: string, val
  */
 export const devServerSchema = z
   .object({
-    /** SQLite pragmas of the dev server's database (the data folder's temporal.db, or the in-memory one). */
+    /** SQLite pragmas of the dev server's database file (`stagegate dev`'s temporal.db in the data folder); a dev server in memory (tests, benchmarks) takes none. */
     sqlitePragmas: jsonMap('{"journal_mode":"wal","synchronous":"normal"}', namedRecord(/^[a-z_]+$/, 'a pragma name like journal_mode', z.coerce.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a pragma value like wal or 5000'))).default({ journal_mode: 'wal', synchronous: 'normal' }),
     /** Temporal dynamic config values, each key with its JSON value (https://docs.temporal.io/references/dynamic-configuration). */
     dynamicConfig: jsonMap('{"matching.numTaskqueueReadPartitions":1}', namedRecord(/^[A-Za-z][A-Za-z0-9_.]*$/, 'a dynamic config key like matching.numTaskqueueReadPartitions', z.json())).default({}),

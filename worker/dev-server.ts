@@ -59,10 +59,13 @@ export interface DevServerOptions {
   log?: (line: string) => void;
 }
 
-/** `temporal server start-dev`'s flags for the settings' `devServer`. */
-export function devServerArgs(tuning: Settings['devServer']): string[] {
+/**
+ * `temporal server start-dev`'s flags for the settings' `devServer`. The SQLite pragmas are for a
+ * database file (`stagegate dev`'s): a server in memory has no disk to wait for, and gets none.
+ */
+export function devServerArgs(tuning: Settings['devServer'], { file }: { file: boolean }): string[] {
   return [
-    ...Object.entries(tuning.sqlitePragmas).flatMap(([pragma, value]) => ['--sqlite-pragma', `${pragma}=${value}`]),
+    ...(file ? Object.entries(tuning.sqlitePragmas).flatMap(([pragma, value]) => ['--sqlite-pragma', `${pragma}=${value}`]) : []),
     ...Object.entries(tuning.dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
 }
@@ -78,7 +81,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Te
       ui: options.uiPort !== undefined,
       uiPort: options.uiPort,
       searchAttributes: SEARCH_ATTRIBUTES,
-      extraArgs: [...devServerArgs(options.tuning ?? devServerSchema.parse({})), ...(options.extraArgs ?? [])],
+      extraArgs: [...devServerArgs(options.tuning ?? devServerSchema.parse({}), { file: options.dbFilename !== undefined }), ...(options.extraArgs ?? [])],
     },
   });
 }
