@@ -54,17 +54,22 @@ export const workerTuningSchema = z
   .refine((tuning) => tuning.workflowTaskPollers <= tuning.maxConcurrentWorkflowTaskExecutions, { path: ['workflowTaskPollers'], message: 'expected no more than maxConcurrentWorkflowTaskExecutions' })
   .refine((tuning) => tuning.activityTaskPollers <= tuning.maxConcurrentActivityTaskExecutions, { path: ['activityTaskPollers'], message: 'expected no more than maxConcurrentActivityTaskExecutions' });
 
-/** A map from the settings file, or the same map as a JSON object in a variable: `expected` says what it should look like. */
-function jsonMap<Schema extends z.ZodType>(expected: string, map: Schema) {
+/** A value from the settings file, or the same value as JSON in a variable: `expected` says what the JSON should be. */
+function fromJson<Schema extends z.ZodType>(expected: string, schema: Schema) {
   return z.preprocess((value, ctx) => {
     if (typeof value !== 'string') return value;
     try {
       return JSON.parse(value) as unknown;
     } catch {
-      ctx.addIssue({ code: 'custom', message: `expected a JSON object like ${expected}` });
+      ctx.addIssue({ code: 'custom', message: `expected ${expected}` });
       return z.NEVER;
     }
-  }, map);
+  }, schema);
+}
+
+/** A map from the settings file, or the same map as a JSON object in a variable: `expected` says what it should look like. */
+function jsonMap<Schema extends z.ZodType>(expected: string, map: Schema) {
+  return fromJson(`a JSON object like ${expected}`, map);
 }
 
 /** A record whose keys match `key` (a refused key is named with what was expected), its values `value`. */
@@ -201,15 +206,7 @@ export type WebhookSubscriber = z.output<typeof webhookSubscriberSchema>;
 
 /** A list from the settings file, or the same list as JSON in a variable: `expected` says what the JSON should look like. */
 function jsonList<Schema extends z.ZodType>(expected: string, list: Schema) {
-  return z.preprocess((value, ctx) => {
-    if (typeof value !== 'string') return value;
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `expected a JSON list of ${expected}` });
-      return z.NEVER;
-    }
-  }, list);
+  return fromJson(`a JSON list of ${expected}`, list);
 }
 
 /** The subscribers, as a list in the settings file or as JSON in STAGEGATE_WEBHOOKS; names are unique. */
