@@ -105,7 +105,7 @@ export async function startDev(host: 'localhost' | '127.0.0.1', extraEnv: Record
     async running(timeoutMs = DEV_START_MS, text = 'stagegate is running') {
       const until = Date.now() + timeoutMs;
       while (!output.includes(text)) {
-        if (child.exitCode !== null) throw new Error(`stagegate dev exited with ${child.exitCode} before printing "${text}", ${tail()}`);
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`stagegate dev ended (${child.exitCode ?? child.signalCode}) before printing "${text}", ${tail()}`);
         if (Date.now() > until) throw new Error(`stagegate dev did not print "${text}" in ${timeoutMs / 1000} s, ${tail()}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -114,7 +114,10 @@ export async function startDev(host: 'localhost' | '127.0.0.1', extraEnv: Record
     async stop(graceMs = DEV_STOP_MS) {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill('SIGINT');
-      const stopped = await Promise.race([exited.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs))]);
+      let grace: NodeJS.Timeout | undefined;
+      const stopped = await Promise.race([exited.then(() => true), new Promise<false>((resolve) => (grace = setTimeout(() => resolve(false), graceMs)))]);
+      // The grace timer must not keep the test process alive once the dev has stopped.
+      clearTimeout(grace);
       if (stopped) return exited;
       process.kill(-child.pid!, 'SIGKILL');
       await exited;

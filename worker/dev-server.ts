@@ -63,7 +63,7 @@ export interface DevServerOptions {
  * `temporal server start-dev`'s flags for the settings' `devServer`. The SQLite pragmas are for a
  * database file (`stagegate dev`'s): a server in memory has no disk to wait for, and gets none.
  */
-export function devServerArgs(tuning: Settings['devServer'], { file }: { file: boolean }): string[] {
+function devServerArgs(tuning: Settings['devServer'], { file }: { file: boolean }): string[] {
   return [
     ...(file ? Object.entries(tuning.sqlitePragmas).flatMap(([pragma, value]) => ['--sqlite-pragma', `${pragma}=${value}`]) : []),
     ...Object.entries(tuning.dynamicConfig).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
