@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../store';
-import { endings, num, numbers, peopleAsRead, Sql, stepsInDatabase, type ReportDatabase } from './database';
+import { num, numbers, peopleAsRead, Sql, stepsInDatabase, type ReportDatabase } from './database';
 import { isEnding, readLog, stepKey, stepsInOrder, type EventOf, type StepRef } from './events';
 import type { ReportRange } from './range';
 import type { Report } from './report';
@@ -101,24 +101,24 @@ export function timeToDecision(events: readonly StoredEvent[], range: ReportRang
 }
 
 export async function timeToDecisionInDatabase(db: ReportDatabase, range: ReportRange): Promise<TimeToDecision> {
-  // Each gate round from the gate rounds table: when it opened, when it was decided, when it closed (decided, or by the journey's end after it opened).
+  // Each gate round from the gate rounds table, and each reviewer asked from the reviewers' table, which holds a copy of its round (store/rows.ts):
+  // when the round opened, when it was decided, when it closed (decided, or by the journey's end after it opened).
   // A decision or vote counts once known at the end of the range; a round decided twice, or a reviewer who voted twice, is looked up among the events.
-  // The durations are listed in any order: their median and p90 sort them. Fenced where the range ends, so the lookups run once a round.
-  const decidedAt = (sql: Sql) =>
+  // The durations are listed in any order: their median and p90 sort them. Fenced where the range ends, so the lookups run once a row.
+  const decidedAt = (sql: Sql, r: string) =>
     range.to
-      ? `CASE WHEN r.decisions > 1 THEN (SELECT max(decided.at) FROM events AS decided WHERE decided.type = 'decided' AND decided.idea_id = r.idea_id AND decided.gate = r.gate AND decided.round = r.round AND ${sql.known('decided.')})
-              WHEN ${sql.known('r.decided_')} THEN r.decided_at END`
-      : 'r.decided_at';
-  const rounds = (sql: Sql) =>
-    `(SELECT r.idea_id, r.process, r.gate, r.round, r.opened_id AS id, r.opened_at, r.decided_at,
-             coalesce(r.decided_at, CASE WHEN ends.at > r.opened_at OR (ends.at = r.opened_at AND ends.seq > r.opened_seq) THEN ends.at END) AS closed_at
-      FROM (SELECT idea_id, process, gate, round, opened_id, opened_at, opened_seq, ${decidedAt(sql)} AS decided_at FROM gate_rounds AS r WHERE opened_at IS NOT NULL AND ${sql.known('r.opened_')} ${range.to ? sql.fence() : ''}) AS r
-      LEFT JOIN ${endings(sql)} AS ends ON ends.idea_id = r.idea_id)`;
+      ? `CASE WHEN ${r}.decisions > 1 THEN (SELECT max(decided.at) FROM events AS decided WHERE decided.type = 'decided' AND decided.idea_id = ${r}.idea_id AND decided.gate = ${r}.gate AND decided.round = ${r}.round AND ${sql.known('decided.')})
+              WHEN ${sql.known(`${r}.decided_`)} THEN ${r}.decided_at END`
+      : `${r}.decided_at`;
+  const closedAt = (sql: Sql, r: string) =>
+    `coalesce(${decidedAt(sql, r)}, CASE WHEN ${r}.ended_at IS NOT NULL AND ${sql.known(`${r}.ended_`)} AND (${r}.ended_at > ${r}.opened_at OR (${r}.ended_at = ${r}.opened_at AND ${r}.ended_seq > ${r}.opened_seq)) THEN ${r}.ended_at END)`;
   const perGate = new Sql(db, range);
   const gateRows = await perGate.rows(
     `SELECT process, gate, ${perGate.list(`CASE WHEN decided_at IS NOT NULL AND ${perGate.inRange('decided_at')} THEN ${perGate.ms('decided_at')} - ${perGate.ms('opened_at')} END`)} AS durations,
             sum(CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END) AS open
-     FROM ${rounds(perGate)} AS rounds GROUP BY process, gate`,
+     FROM (SELECT r.process, r.gate, r.opened_at, ${decidedAt(perGate, 'r')} AS decided_at, ${closedAt(perGate, 'r')} AS closed_at
+           FROM gate_rounds AS r WHERE r.opened_at IS NOT NULL AND ${perGate.known('r.opened_')} ${range.to ? perGate.fence() : ''}) AS rounds
+     GROUP BY process, gate`,
   );
   const gates = new Map(gateRows.map((row) => [stepKey(String(row.process), String(row.gate)), { durations: numbers(row.durations), open: num(row.open) }]));
 
@@ -136,8 +136,8 @@ export async function timeToDecisionInDatabase(db: ReportDatabase, range: Report
             ${perReviewer.list(`CASE WHEN ${voted()} THEN ${perReviewer.ms('voted_at')} - ${perReviewer.ms('opened_at')} END`)} AS durations,
             sum(CASE WHEN voted_at IS NULL AND closed_at IS NOT NULL AND ${perReviewer.inRange('closed_at')} THEN 1 ELSE 0 END) AS never_voted,
             sum(CASE WHEN voted_at IS NULL AND closed_at IS NULL THEN 1 ELSE 0 END) AS awaiting
-     FROM (SELECT person.reviewer, rounds.id, rounds.opened_at, rounds.closed_at, ${votedAt()} AS voted_at
-           FROM ${rounds(perReviewer)} AS rounds JOIN round_reviewers AS person ON person.idea_id = rounds.idea_id AND person.gate = rounds.gate AND person.round = rounds.round AND person.asked = 1 ${range.to ? perReviewer.fence() : ''}) AS asks
+     FROM (SELECT person.reviewer, person.opened_id AS id, person.opened_at, ${closedAt(perReviewer, 'person')} AS closed_at, ${votedAt()} AS voted_at
+           FROM round_reviewers AS person WHERE person.asked = 1 AND person.opened_at IS NOT NULL AND ${perReviewer.known('person.opened_')} ${range.to ? perReviewer.fence() : ''}) AS asks
      GROUP BY reviewer`,
   );
   const people = await peopleAsRead(db, [...new Set(reviewerRows.map((row) => String(row.example)))], 'reviewers');

@@ -1,6 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, fillRoundReviewers, fillSteps, milestonesTable, gateRoundsTables, maintainedUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, fillRoundReviewers, fillSteps, milestonesTable, gateRoundsTables, maintainedUpdates, ROUND_COPIES_KEPT, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * Production: the events and the outbox in PostgreSQL, shared by every worker and web process.
@@ -116,10 +116,10 @@ export class PostgresStore implements Store {
         await client.query(stepsTable('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
         for (const fill of fillSteps('postgres')) await client.query(fill);
       }
-      // Gate rounds tables made before they kept the decision are made and filled again.
+      // Gate rounds tables made before they kept their copies (and before that the decision) are made and filled again.
       const { rows: rounds } = await client.query<{ found: string | null }>(`SELECT to_regclass('gate_rounds') AS found`);
-      const { rows: decision } = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'gate_rounds' AND column_name = 'decision'`);
-      if (rounds[0]!.found === null || decision.length === 0) {
+      const { rows: copies } = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`, [ROUND_COPIES_KEPT.table, ROUND_COPIES_KEPT.column]);
+      if (rounds[0]!.found === null || copies.length === 0) {
         await client.query('DROP TABLE IF EXISTS gate_rounds; DROP TABLE IF EXISTS round_reviewers');
         await client.query(gateRoundsTables('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
         for (const fill of fillGateRounds('postgres')) await client.query(fill);

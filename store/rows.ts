@@ -191,6 +191,8 @@ export function journeysTable(time: string, id: string): string {
 }
 
 const ENDING_TYPES = `'launched', 'killed', 'withdrawn', 'merged'`;
+/** The types that end a journey, as a list. */
+const ENDED = ENDING_TYPES.split(', ').map((type) => type.slice(1, -1));
 const firstOfEachIdea = (types: string) => `SELECT idea_id, type, at, seq, process, source FROM (
     SELECT idea_id, type, at, seq, process, source, ROW_NUMBER() OVER (PARTITION BY idea_id ORDER BY at, seq) AS n FROM events WHERE type IN (${types})
   ) AS firsts WHERE n = 1`;
@@ -212,7 +214,7 @@ export function journeyUpdate(type: string): string | undefined {
     return `INSERT INTO journeys (idea_id, process, source, submitted_at, submitted_seq) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (idea_id) DO UPDATE SET process = excluded.process, source = excluded.source, submitted_at = excluded.submitted_at, submitted_seq = excluded.submitted_seq WHERE ${earlier('submitted')}`;
   }
-  if (['launched', 'killed', 'withdrawn', 'merged'].includes(type)) {
+  if (ENDED.includes(type)) {
     return `INSERT INTO journeys (idea_id, process, source, ended, ended_at, ended_seq) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (idea_id) DO UPDATE SET ended = excluded.ended, ended_at = excluded.ended_at, ended_seq = excluded.ended_seq WHERE ${earlier('ended')}`;
   }
@@ -368,7 +370,11 @@ export function pendingFromRow(row: PendingSubmissionRow): PendingSubmission {
  * opening (the latest `gate_opened` of the round) and its decision (the latest `decided`, and the decision it took), each with
  * how many of them the log holds; and `round_reviewers`, one row per round and person asked in it
  * (`asked`, from an opening's reviewers) or voting in it, with their latest vote and how many they
- * cast. Kept by `appendEvent` like the journeys table, whatever order the events arrive in, and made
+ * cast. Each round also holds a copy of its journey's end (the journeys table's), and each reviewer's
+ * row a copy of its round's opening, decision and end, so time to decision reads one table for each
+ * of its two groupings instead of joining every reviewer to its round and every round to its journey
+ * (those joins were most of its time at 30,000 ideas). The copies are made again after every change
+ * to what they copy. Kept by `appendEvent` like the journeys table, whatever order the events arrive in, and made
  * and filled once the same way; the reviewers are filled again after the events are rewritten
  * (erasure), which changes who they name. Indexed by gate and by reviewer, as time to decision groups
  * them, so SQLite reads each group in order instead of sorting every round.
@@ -387,6 +393,8 @@ export function gateRoundsTables(time: string, id: string): string {
      decided_seq INTEGER,
      decision TEXT,
      decisions INTEGER NOT NULL,
+     ended_at ${time},
+     ended_seq INTEGER,
      PRIMARY KEY (idea_id, gate, round)
    );
    CREATE TABLE round_reviewers (
@@ -397,10 +405,34 @@ export function gateRoundsTables(time: string, id: string): string {
      asked INTEGER NOT NULL,
      voted_at ${time},
      votes INTEGER NOT NULL,
+     opened_id ${id},
+     opened_at ${time},
+     opened_seq INTEGER,
+     decided_at ${time},
+     decisions INTEGER,
+     ended_at ${time},
+     ended_seq INTEGER,
      PRIMARY KEY (idea_id, gate, round, reviewer)
    );
-   CREATE INDEX gate_rounds_by_gate ON gate_rounds (process, gate, opened_at, decided_at, opened_seq, idea_id, decisions, round, decided_seq, decision);
-   CREATE INDEX round_reviewers_by_reviewer ON round_reviewers (reviewer, asked, idea_id, gate, round, voted_at, votes)`;
+   CREATE INDEX gate_rounds_by_gate ON gate_rounds (process, gate, opened_at, decided_at, opened_seq, idea_id, decisions, round, decided_seq, decision, ended_at, ended_seq);
+   CREATE INDEX round_reviewers_by_reviewer ON round_reviewers (reviewer, asked, opened_at, voted_at, decided_at, ended_at, opened_seq, ended_seq, opened_id, votes, decisions, idea_id, gate, round)`;
+}
+
+/** The column that tells gate rounds tables kept with their copies (see `gateRoundsTables`) from older ones, which are made and filled again. */
+export const ROUND_COPIES_KEPT = { table: 'round_reviewers', column: 'ended_seq' } as const;
+
+/**
+ * Copies each round's journey end onto it, and each round's opening, decision and end onto its
+ * reviewers' rows: for every round (`which` = 'true') or for the rounds of one event's idea (its one
+ * parameter is the event's id). Run after whatever changes what they copy.
+ */
+function roundCopies(which: 'true' | 'event'): string[] {
+  const ofIdea = (table: string) => (which === 'true' ? 'true' : `${table}.idea_id = (SELECT idea_id FROM events WHERE id = ?)`);
+  return [
+    `UPDATE gate_rounds SET ended_at = j.ended_at, ended_seq = j.ended_seq FROM journeys AS j WHERE j.idea_id = gate_rounds.idea_id AND ${ofIdea('j')}`,
+    `UPDATE round_reviewers SET opened_id = r.opened_id, opened_at = r.opened_at, opened_seq = r.opened_seq, decided_at = r.decided_at, decisions = r.decisions, ended_at = r.ended_at, ended_seq = r.ended_seq
+     FROM gate_rounds AS r WHERE r.idea_id = round_reviewers.idea_id AND r.gate = round_reviewers.gate AND r.round = round_reviewers.round AND ${ofIdea('r')}`,
+  ];
 }
 
 type SqlDialect = 'sqlite' | 'postgres';
@@ -423,6 +455,7 @@ export function fillRoundReviewers(dialect: SqlDialect): string[] {
     `INSERT INTO round_reviewers (idea_id, gate, round, reviewer, asked, voted_at, votes)
      SELECT idea_id, gate, round, actor, 0, max(at), count(*) FROM events WHERE type = 'vote_cast' AND actor IS NOT NULL AND ${ROUND} GROUP BY idea_id, gate, round, actor
      ON CONFLICT (idea_id, gate, round, reviewer) DO UPDATE SET voted_at = excluded.voted_at, votes = excluded.votes`,
+    roundCopies('true')[1]!,
   ];
 }
 
@@ -436,12 +469,20 @@ export function fillGateRounds(dialect: SqlDialect): string[] {
     `INSERT INTO gate_rounds (idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decisions) SELECT idea_id, gate, round, process, id, at, seq, count, 0 FROM (${lastOf('gate_opened')}) AS openings WHERE true`,
     `INSERT INTO gate_rounds (idea_id, gate, round, process, decided_at, decided_seq, decision, decisions, openings) SELECT idea_id, gate, round, process, at, seq, decision, count, 0 FROM (${lastOf('decided')}) AS decisions WHERE true
      ON CONFLICT (idea_id, gate, round) DO UPDATE SET decided_at = excluded.decided_at, decided_seq = excluded.decided_seq, decision = excluded.decision, decisions = excluded.decisions`,
+    roundCopies('true')[0]!,
     ...fillRoundReviewers(dialect),
   ];
 }
 
 /** What an event just stored changes in the gate rounds tables: each statement's one parameter is the event's id. */
 export function gateRoundUpdates(type: string, dialect: SqlDialect): string[] {
+  const kept = roundUpdates(type, dialect);
+  // A round or vote just kept takes its copies; an end is copied to every round of its idea.
+  if (type === 'vote_cast') return [...kept, roundCopies('event')[1]!];
+  return kept.length > 0 || ENDED.includes(type) ? [...kept, ...roundCopies('event')] : [];
+}
+
+function roundUpdates(type: string, dialect: SqlDialect): string[] {
   if (type === 'gate_opened') {
     return [
       `INSERT INTO gate_rounds (idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decisions)
@@ -495,7 +536,7 @@ export function milestonesTable(time: string, id: string): string {
    CREATE INDEX milestones_by_stage ON milestones (type, process, stage, at, next_at, idea_id)`;
 }
 
-const MILESTONE_TYPES = ['stage_entered', ...ENDING_TYPES.split(', ').map((type) => type.slice(1, -1))];
+const MILESTONE_TYPES = ['stage_entered', ...ENDED];
 
 /** Fills the milestones table from the events: the same rows `appendEvent` would have kept. */
 export function fillMilestones(dialect: SqlDialect): string[] {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, fillRoundReviewers, fillSteps, milestonesTable, gateRoundsTables, maintainedUpdates, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, fillRoundReviewers, fillSteps, milestonesTable, gateRoundsTables, maintainedUpdates, ROUND_COPIES_KEPT, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -110,9 +110,9 @@ export class SqliteStore implements Store {
         for (const fill of fillSteps('sqlite')) this.db.exec(fill);
       })();
     }
-    // Gate rounds tables made before they kept the decision are made and filled again.
-    const decisionKept = () => (this.db.prepare("SELECT 1 FROM pragma_table_info('gate_rounds') WHERE name = 'decision'").get() as unknown) !== undefined;
-    if (!table('gate_rounds') || !decisionKept()) {
+    // Gate rounds tables made before they kept their copies (and before that the decision) are made and filled again.
+    const copiesKept = () => (this.db.prepare('SELECT 1 FROM pragma_table_info(?) WHERE name = ?').get(ROUND_COPIES_KEPT.table, ROUND_COPIES_KEPT.column) as unknown) !== undefined;
+    if (!table('gate_rounds') || !copiesKept()) {
       this.db.transaction(() => {
         this.db.exec('DROP TABLE IF EXISTS gate_rounds; DROP TABLE IF EXISTS round_reviewers');
         this.db.exec(gateRoundsTables('TEXT', 'TEXT'));

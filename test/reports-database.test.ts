@@ -258,11 +258,11 @@ describe.each(['SQLite', 'PostgreSQL'])('the gate rounds tables on %s', (backend
   /** Every other event in the log's order, then the rest from the last back: some arrive after what follows them, some before. */
   const arrivals = [...events.filter((_, index) => index % 2 === 1), ...events.filter((_, index) => index % 2 === 0).reverse()];
   const tables = async (store: Store) => ({
-    rounds: (await store.select('SELECT idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decided_at, decided_seq, decision, decisions FROM gate_rounds ORDER BY idea_id, gate, round')).map((row) => ({ ...row, round: Number(row.round), opened_seq: row.opened_seq === null ? null : Number(row.opened_seq), decided_seq: row.decided_seq === null ? null : Number(row.decided_seq), openings: Number(row.openings), decision: row.decision, decisions: Number(row.decisions) })),
+    rounds: (await store.select('SELECT idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decided_at, decided_seq, decision, decisions, ended_at, ended_seq FROM gate_rounds ORDER BY idea_id, gate, round')).map((row) => ({ ...row, round: Number(row.round), opened_seq: row.opened_seq === null ? null : Number(row.opened_seq), decided_seq: row.decided_seq === null ? null : Number(row.decided_seq), openings: Number(row.openings), decision: row.decision, decisions: Number(row.decisions) })),
     milestones: (await store.select('SELECT id, idea_id, seq, type, at, process, stage, name, next_at, next_seq FROM milestones ORDER BY id')).map((row) => ({ ...row, idea_id: String(row.idea_id), type: String(row.type), at: iso(row.at), seq: Number(row.seq), next_at: row.next_at === null ? null : iso(row.next_at), next_seq: row.next_seq === null ? null : Number(row.next_seq) })),
     decisions: (await store.select('SELECT id, idea_id, seq, at, process, gate, decision, decided_by, authority_source, score FROM decisions ORDER BY id')).map((row) => ({ ...row, authority_source: row.authority_source, seq: Number(row.seq), score: row.score === null ? null : Number(row.score) })),
     scores: (await store.select('SELECT id, criterion, idea_id, seq, at, process, gate, score, position FROM vote_scores ORDER BY id, criterion')).map((row) => ({ ...row, seq: Number(row.seq), score: Number(row.score), position: Number(row.position) })),
-    reviewers: (await store.select('SELECT idea_id, gate, round, reviewer, asked, voted_at, votes FROM round_reviewers ORDER BY idea_id, gate, round, reviewer')).map((row) => ({ ...row, reviewer: String(row.reviewer), round: Number(row.round), asked: Number(row.asked), votes: Number(row.votes) })),
+    reviewers: (await store.select('SELECT idea_id, gate, round, reviewer, asked, voted_at, votes, opened_id, opened_at, opened_seq, decided_at, decisions, ended_at, ended_seq FROM round_reviewers ORDER BY idea_id, gate, round, reviewer')).map((row) => ({ ...row, reviewer: String(row.reviewer), round: Number(row.round), asked: Number(row.asked), votes: Number(row.votes), decisions: row.decisions === null ? null : Number(row.decisions) })),
   });
 
   test('they, the milestones, decisions and vote scores tables are kept whatever order the events arrive in, a store made before them (or before the rounds kept their decision) gains them filled from its events, and erasure fills the reviewers again', async () => {
@@ -274,6 +274,16 @@ describe.each(['SQLite', 'PostgreSQL'])('the gate rounds tables on %s', (backend
       expect(kept.rounds.some((row) => row.decisions > 1)).toBe(true);
       expect(kept.reviewers.some((row) => row.votes > 1)).toBe(true);
       expect(kept.reviewers.some((row) => row.asked === 0)).toBe(false);
+      // Each round holds its journey's end, and each reviewer's row its round's opening, decision and end, however late each arrived.
+      const journeys = new Map((await late.select('SELECT idea_id, ended_at, ended_seq FROM journeys')).map((row) => [String(row.idea_id), row]));
+      const rounds = kept.rounds as Record<string, unknown>[];
+      expect(rounds.filter((row) => row.ended_at !== null).length).toBeGreaterThan(50);
+      for (const row of rounds) expect([row.ended_at, row.ended_seq]).toEqual([journeys.get(String(row.idea_id))?.ended_at ?? null, journeys.get(String(row.idea_id))?.ended_seq ?? null]);
+      const roundOf = new Map(rounds.map((row) => [`${String(row.idea_id)}/${String(row.gate)}/${String(row.round)}`, row]));
+      for (const row of kept.reviewers as Record<string, unknown>[]) {
+        const round = roundOf.get(`${String(row.idea_id)}/${String(row.gate)}/${String(row.round)}`)!;
+        expect([row.opened_id, row.opened_at, row.opened_seq, row.decided_at, row.decisions, row.ended_at, row.ended_seq]).toEqual([round.opened_id, round.opened_at, round.opened_seq, round.decided_at, round.decisions, round.ended_at, round.ended_seq]);
+      }
       // Each round keeps its latest decision (none while open), and each stage visit points to what ended it, whatever came first: the next stage entered, or the end.
       expect(new Set(kept.rounds.map((row) => row.decision))).toEqual(new Set(['go', 'conditional-go', 'recycle', 'hold', 'kill', null]));
       expect(kept.milestones.filter((row) => row.type === 'stage_entered' && row.next_at !== null).length).toBeGreaterThan(400);
