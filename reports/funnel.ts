@@ -93,9 +93,11 @@ export async function funnelInDatabase(db: ReportDatabase, range: ReportRange): 
   /** The cohort without its endings: idea_id, process. */
   const members = (sql: Sql) => `(SELECT idea_id, process FROM journeys WHERE submitted_at IS NOT NULL AND ${sql.known('submitted_')} AND ${sql.inRange('submitted_at')})`;
   const entered = new Sql(db, range);
+  // Each milestone holds its journey's submission (store/rows.ts): the cohort's without a join. A journey's events all carry the process it started with.
   const enteredRows = await entered.rows(
-    `SELECT cohort.process, m.stage, count(DISTINCT m.idea_id) AS ideas FROM ${members(entered)} AS cohort JOIN milestones AS m ON m.idea_id = cohort.idea_id
-     WHERE m.type = 'stage_entered' AND m.stage IS NOT NULL AND ${entered.known('m.')} GROUP BY cohort.process, m.stage`,
+    `SELECT m.process, m.stage, count(DISTINCT m.idea_id) AS ideas FROM milestones AS m
+     WHERE m.type = 'stage_entered' AND m.stage IS NOT NULL AND ${entered.known('m.')} AND m.submitted_at IS NOT NULL AND ${entered.known('m.submitted_')} AND ${entered.inRange('m.submitted_at')}
+     GROUP BY m.process, m.stage`,
   );
   for (const row of enteredRows) counts.stages.get(stepKey(String(row.process), String(row.stage)))!.entered = num(row.ideas);
   const decided = new Sql(db, range);
@@ -104,14 +106,14 @@ export async function funnelInDatabase(db: ReportDatabase, range: ReportRange): 
      UNION ALL
      SELECT e.idea_id, e.gate, e.at, e.seq, ${decided.field('decision', 'e.')} FROM events AS e
      WHERE e.type = 'decided' AND e.gate IS NOT NULL AND ${decided.known('e.')} AND (e.round IS NULL${range.to ? ` OR EXISTS (SELECT 1 FROM gate_rounds AS r WHERE r.idea_id = e.idea_id AND r.gate = e.gate AND r.round = e.round AND r.decisions > 1)` : ''}))`;
-  // Known to the end of the log, and every decision of a round: the gate's last decision is its round decided last, found without sorting them.
+  // Known to the end of the log, and every decision of a round: the gate's last decision is its round decided last, marked on it (store/rows.ts).
   const everyDecisionInRounds = !range.to && (await new Sql(db, range).rows(`SELECT 1 AS found FROM events WHERE type = 'decided' AND gate IS NOT NULL AND round IS NULL LIMIT 1`)).length === 0;
   const decidedRows = everyDecisionInRounds
     ? await decided.rows(
-        `SELECT cohort.process, r.gate, count(*) AS ideas, sum(CASE WHEN r.decision IN ('go', 'conditional-go') THEN 1 ELSE 0 END) AS passed
-         FROM ${members(decided)} AS cohort JOIN gate_rounds AS r ON r.idea_id = cohort.idea_id
-         WHERE r.decided_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM gate_rounds AS later WHERE later.idea_id = r.idea_id AND later.gate = r.gate AND later.decided_at IS NOT NULL AND (later.decided_at, later.decided_seq) > (r.decided_at, r.decided_seq))
-         GROUP BY cohort.process, r.gate`,
+        `SELECT r.process, r.gate, count(*) AS ideas, sum(CASE WHEN r.decision IN ('go', 'conditional-go') THEN 1 ELSE 0 END) AS passed
+         FROM gate_rounds AS r
+         WHERE r.last_decision = 1 AND r.submitted_at IS NOT NULL AND ${decided.inRange('r.submitted_at')}
+         GROUP BY r.process, r.gate`,
       )
     : await decided.rows(
         `SELECT cohort.process, last.gate, count(*) AS ideas, sum(CASE WHEN last.decision IN ('go', 'conditional-go') THEN 1 ELSE 0 END) AS passed

@@ -1,6 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, fillRoundReviewers, fillSteps, milestonesTable, gateRoundsTables, maintainedUpdates, ROUND_COPIES_KEPT, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, StoreUnavailable, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, fillRoundReviewers, fillSteps, milestonesTable, gateRoundsTables, maintainedUpdates, LATEST_COLUMNS, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * Production: the events and the outbox in PostgreSQL, shared by every worker and web process.
@@ -116,17 +116,22 @@ export class PostgresStore implements Store {
         await client.query(stepsTable('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
         for (const fill of fillSteps('postgres')) await client.query(fill);
       }
-      // Gate rounds tables made before they kept their copies (and before that the decision) are made and filled again.
+      // Gate rounds tables made before they kept the decision, or their copies, are made and filled again.
       const { rows: rounds } = await client.query<{ found: string | null }>(`SELECT to_regclass('gate_rounds') AS found`);
-      const { rows: copies } = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`, [ROUND_COPIES_KEPT.table, ROUND_COPIES_KEPT.column]);
-      if (rounds[0]!.found === null || copies.length === 0) {
+      const kept = async (columns: readonly { table: string; column: string }[]) => {
+        const { rows: found } = await client.query(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ANY($1)`, [[...new Set(columns.map(({ table }) => table))]]);
+        return columns.every(({ table, column }) => found.some((row) => row.table_name === table && row.column_name === column));
+      };
+      if (rounds[0]!.found === null || !(await kept(LATEST_COLUMNS.rounds))) {
         await client.query('DROP TABLE IF EXISTS gate_rounds; DROP TABLE IF EXISTS round_reviewers');
         await client.query(gateRoundsTables('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
         for (const fill of fillGateRounds('postgres')) await client.query(fill);
         await client.query('ANALYZE gate_rounds; ANALYZE round_reviewers');
       }
       const { rows: milestones } = await client.query<{ found: string | null }>(`SELECT to_regclass('milestones') AS found`);
-      if (milestones[0]!.found === null) {
+      // So are milestones made before they kept their journey's submission.
+      if (milestones[0]!.found === null || !(await kept(LATEST_COLUMNS.milestones))) {
+        await client.query('DROP TABLE IF EXISTS milestones');
         await client.query(milestonesTable('TIMESTAMPTZ', 'TEXT COLLATE "C"'));
         for (const fill of fillMilestones('postgres')) await client.query(fill);
         // Filled tables are measured at once: the reports' plans need their sizes before autovacuum comes by.

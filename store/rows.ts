@@ -370,10 +370,11 @@ export function pendingFromRow(row: PendingSubmissionRow): PendingSubmission {
  * opening (the latest `gate_opened` of the round) and its decision (the latest `decided`, and the decision it took), each with
  * how many of them the log holds; and `round_reviewers`, one row per round and person asked in it
  * (`asked`, from an opening's reviewers) or voting in it, with their latest vote and how many they
- * cast. Each round also holds a copy of its journey's end (the journeys table's), and each reviewer's
+ * cast. Each round also holds a copy of its journey's submission and end (the journeys table's), and each reviewer's
  * row a copy of its round's opening, decision and end, so time to decision reads one table for each
  * of its two groupings instead of joining every reviewer to its round and every round to its journey
- * (those joins were most of its time at 30,000 ideas). The copies are made again after every change
+ * (those joins were most of its time at 30,000 ideas), and the funnel finds its cohort's decisions without
+ * joining them to the journeys, and each idea's last decision at a gate marked (`last_decision`). The copies are made again after every change
  * to what they copy. Kept by `appendEvent` like the journeys table, whatever order the events arrive in, and made
  * and filled once the same way; the reviewers are filled again after the events are rewritten
  * (erasure), which changes who they name. Indexed by gate and by reviewer, as time to decision groups
@@ -393,6 +394,8 @@ export function gateRoundsTables(time: string, id: string): string {
      decided_seq INTEGER,
      decision TEXT,
      decisions INTEGER NOT NULL,
+     last_decision INTEGER,
+     submitted_at ${time},
      ended_at ${time},
      ended_seq INTEGER,
      PRIMARY KEY (idea_id, gate, round)
@@ -414,26 +417,40 @@ export function gateRoundsTables(time: string, id: string): string {
      ended_seq INTEGER,
      PRIMARY KEY (idea_id, gate, round, reviewer)
    );
-   CREATE INDEX gate_rounds_by_gate ON gate_rounds (process, gate, opened_at, decided_at, opened_seq, idea_id, decisions, round, decided_seq, decision, ended_at, ended_seq);
+   CREATE INDEX gate_rounds_by_gate ON gate_rounds (process, gate, opened_at, decided_at, opened_seq, idea_id, decisions, round, decided_seq, decision, ended_at, ended_seq, submitted_at, last_decision);
    CREATE INDEX round_reviewers_by_reviewer ON round_reviewers (reviewer, asked, opened_at, voted_at, decided_at, ended_at, opened_seq, ended_seq, opened_id, votes, decisions, idea_id, gate, round)`;
 }
 
-/** The column that tells gate rounds tables kept with their copies (see `gateRoundsTables`) from older ones, which are made and filled again. */
-export const ROUND_COPIES_KEPT = { table: 'round_reviewers', column: 'ended_seq' } as const;
+/** Columns that older gate rounds and milestones tables lack (the round's decision, then the copies: see `gateRoundsTables` and `milestonesTable`): a store whose tables lack one makes and fills them again. */
+export const LATEST_COLUMNS = {
+  rounds: [
+    { table: 'gate_rounds', column: 'decision' },
+    { table: 'gate_rounds', column: 'last_decision' },
+    { table: 'gate_rounds', column: 'submitted_at' },
+    { table: 'round_reviewers', column: 'ended_seq' },
+  ],
+  milestones: [{ table: 'milestones', column: 'submitted_at' }],
+} as const;
 
-/**
- * Copies each round's journey end onto it, and each round's opening, decision and end onto its
- * reviewers' rows: for every round (`which` = 'true') or for the rounds of one event's idea (its one
- * parameter is the event's id). Run after whatever changes what they copy.
- */
-function roundCopies(which: 'true' | 'event'): string[] {
-  const ofIdea = (table: string) => (which === 'true' ? 'true' : `${table}.idea_id = (SELECT idea_id FROM events WHERE id = ?)`);
-  return [
-    `UPDATE gate_rounds SET ended_at = j.ended_at, ended_seq = j.ended_seq FROM journeys AS j WHERE j.idea_id = gate_rounds.idea_id AND ${ofIdea('j')}`,
-    `UPDATE round_reviewers SET opened_id = r.opened_id, opened_at = r.opened_at, opened_seq = r.opened_seq, decided_at = r.decided_at, decisions = r.decisions, ended_at = r.ended_at, ended_seq = r.ended_seq
-     FROM gate_rounds AS r WHERE r.idea_id = round_reviewers.idea_id AND r.gate = round_reviewers.gate AND r.round = round_reviewers.round AND ${ofIdea('r')}`,
-  ];
-}
+/** Rows of every idea (`which` = 'true'), or of one event's idea (the statement's one parameter is the event's id). */
+const ofIdea = (which: 'true' | 'event', table: string) => (which === 'true' ? 'true' : `${table}.idea_id = (SELECT idea_id FROM events WHERE id = ?)`);
+
+/** Copies each journey's submission and end onto its rounds. */
+const journeyOnRounds = (which: 'true' | 'event') =>
+  `UPDATE gate_rounds SET submitted_at = j.submitted_at, ended_at = j.ended_at, ended_seq = j.ended_seq FROM journeys AS j WHERE j.idea_id = gate_rounds.idea_id AND ${ofIdea(which, 'j')}`;
+
+/** Marks each idea's round decided last at each gate (1, else 0): the funnel reads a gate's last decisions without comparing every round with the others. */
+const lastDecisions = (which: 'true' | 'event') =>
+  `UPDATE gate_rounds SET last_decision = CASE WHEN decided_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM gate_rounds AS later WHERE later.idea_id = gate_rounds.idea_id AND later.gate = gate_rounds.gate AND later.decided_at IS NOT NULL AND (later.decided_at, later.decided_seq) > (gate_rounds.decided_at, gate_rounds.decided_seq)) THEN 1 ELSE 0 END
+   WHERE ${ofIdea(which, 'gate_rounds')}`;
+
+/** Copies each round's opening, decision and end onto its reviewers' rows. */
+const roundOnReviewers = (which: 'true' | 'event') =>
+  `UPDATE round_reviewers SET opened_id = r.opened_id, opened_at = r.opened_at, opened_seq = r.opened_seq, decided_at = r.decided_at, decisions = r.decisions, ended_at = r.ended_at, ended_seq = r.ended_seq
+   FROM gate_rounds AS r WHERE r.idea_id = round_reviewers.idea_id AND r.gate = round_reviewers.gate AND r.round = round_reviewers.round AND ${ofIdea(which, 'r')}`;
+
+/** Copies each journey's submission onto its milestones. */
+const journeyOnMilestones = (which: 'true' | 'event') => `UPDATE milestones SET submitted_at = j.submitted_at FROM journeys AS j WHERE j.idea_id = milestones.idea_id AND ${ofIdea(which, 'j')}`;
 
 type SqlDialect = 'sqlite' | 'postgres';
 const decisionOf = (dialect: SqlDialect) => (dialect === 'sqlite' ? `json_extract(detail, '$.decision')` : `(detail->>'decision')`);
@@ -455,7 +472,7 @@ export function fillRoundReviewers(dialect: SqlDialect): string[] {
     `INSERT INTO round_reviewers (idea_id, gate, round, reviewer, asked, voted_at, votes)
      SELECT idea_id, gate, round, actor, 0, max(at), count(*) FROM events WHERE type = 'vote_cast' AND actor IS NOT NULL AND ${ROUND} GROUP BY idea_id, gate, round, actor
      ON CONFLICT (idea_id, gate, round, reviewer) DO UPDATE SET voted_at = excluded.voted_at, votes = excluded.votes`,
-    roundCopies('true')[1]!,
+    roundOnReviewers('true'),
   ];
 }
 
@@ -469,20 +486,14 @@ export function fillGateRounds(dialect: SqlDialect): string[] {
     `INSERT INTO gate_rounds (idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decisions) SELECT idea_id, gate, round, process, id, at, seq, count, 0 FROM (${lastOf('gate_opened')}) AS openings WHERE true`,
     `INSERT INTO gate_rounds (idea_id, gate, round, process, decided_at, decided_seq, decision, decisions, openings) SELECT idea_id, gate, round, process, at, seq, decision, count, 0 FROM (${lastOf('decided')}) AS decisions WHERE true
      ON CONFLICT (idea_id, gate, round) DO UPDATE SET decided_at = excluded.decided_at, decided_seq = excluded.decided_seq, decision = excluded.decision, decisions = excluded.decisions`,
-    roundCopies('true')[0]!,
+    journeyOnRounds('true'),
+    lastDecisions('true'),
     ...fillRoundReviewers(dialect),
   ];
 }
 
 /** What an event just stored changes in the gate rounds tables: each statement's one parameter is the event's id. */
 export function gateRoundUpdates(type: string, dialect: SqlDialect): string[] {
-  const kept = roundUpdates(type, dialect);
-  // A round or vote just kept takes its copies; an end is copied to every round of its idea.
-  if (type === 'vote_cast') return [...kept, roundCopies('event')[1]!];
-  return kept.length > 0 || ENDED.includes(type) ? [...kept, ...roundCopies('event')] : [];
-}
-
-function roundUpdates(type: string, dialect: SqlDialect): string[] {
   if (type === 'gate_opened') {
     return [
       `INSERT INTO gate_rounds (idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decisions)
@@ -516,8 +527,9 @@ function roundUpdates(type: string, dialect: SqlDialect): string[] {
  * stage visit's end (cycle time), the stages an idea entered (the funnel) and the last it entered
  * (the portfolio) are read from narrow rows without sorting the events. Kept by `appendEvent` like
  * the journeys table, whatever order the events arrive in: an event takes the next of the milestone
- * before it, which then points to it. Made and filled once the same way. It names no one: erasure
- * leaves it as it is.
+ * before it, which then points to it. Each also holds a copy of its journey's submission, so the
+ * funnel finds its cohort's stages without joining every milestone to its journey. Made and filled
+ * once the same way. It names no one: erasure leaves it as it is.
  */
 export function milestonesTable(time: string, id: string): string {
   return `CREATE TABLE milestones (
@@ -530,10 +542,11 @@ export function milestonesTable(time: string, id: string): string {
      stage TEXT,
      name TEXT,
      next_at ${time},
-     next_seq INTEGER
+     next_seq INTEGER,
+     submitted_at ${time}
    );
    CREATE INDEX milestones_by_idea ON milestones (idea_id, at, seq);
-   CREATE INDEX milestones_by_stage ON milestones (type, process, stage, at, next_at, idea_id)`;
+   CREATE INDEX milestones_by_stage ON milestones (type, process, stage, at, next_at, idea_id, submitted_at)`;
 }
 
 const MILESTONE_TYPES = ['stage_entered', ...ENDED];
@@ -544,6 +557,7 @@ export function fillMilestones(dialect: SqlDialect): string[] {
     `INSERT INTO milestones (id, idea_id, seq, type, at, process, stage, name, next_at, next_seq)
      SELECT id, idea_id, seq, type, at, process, stage, ${stepName(dialect)}, LEAD(at) OVER journey, LEAD(seq) OVER journey
      FROM events WHERE type IN ('stage_entered', ${ENDING_TYPES}) WINDOW journey AS (PARTITION BY idea_id ORDER BY at, seq)`,
+    journeyOnMilestones('true'),
   ];
 }
 
@@ -629,5 +643,21 @@ export function decisionUpdates(type: string, dialect: SqlDialect): string[] {
 
 /** What an event just stored changes in the gate rounds, milestones, decisions and vote scores tables: each statement's one parameter is the event's id. */
 export function maintainedUpdates(type: string, dialect: SqlDialect): string[] {
-  return [...gateRoundUpdates(type, dialect), ...milestoneUpdates(type, dialect), ...decisionUpdates(type, dialect)];
+  return [...gateRoundUpdates(type, dialect), ...milestoneUpdates(type, dialect), ...decisionUpdates(type, dialect), ...copyUpdates(type)];
+}
+
+/**
+ * The copies an event changes, made again after the rows they copy from: a submission or an end
+ * (the journey) onto every round and milestone of the idea, a round's opening or decision onto the
+ * round and its reviewers (a decision also marks the idea's last decision at each gate again), a
+ * vote's new reviewer row from its round, a new milestone from its journey.
+ */
+function copyUpdates(type: string): string[] {
+  const journey = type === 'submitted' || ENDED.includes(type);
+  return [
+    ...(journey || type === 'gate_opened' || type === 'decided' ? [journeyOnRounds('event')] : []),
+    ...(type === 'decided' ? [lastDecisions('event')] : []),
+    ...(journey || type === 'gate_opened' || type === 'decided' || type === 'vote_cast' ? [roundOnReviewers('event')] : []),
+    ...(journey || type === 'stage_entered' ? [journeyOnMilestones('event')] : []),
+  ];
 }

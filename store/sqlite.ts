@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
-import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, fillRoundReviewers, fillSteps, milestonesTable, gateRoundsTables, maintainedUpdates, ROUND_COPIES_KEPT, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
+import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, fillRoundReviewers, fillSteps, milestonesTable, gateRoundsTables, maintainedUpdates, LATEST_COLUMNS, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -110,17 +110,19 @@ export class SqliteStore implements Store {
         for (const fill of fillSteps('sqlite')) this.db.exec(fill);
       })();
     }
-    // Gate rounds tables made before they kept their copies (and before that the decision) are made and filled again.
-    const copiesKept = () => (this.db.prepare('SELECT 1 FROM pragma_table_info(?) WHERE name = ?').get(ROUND_COPIES_KEPT.table, ROUND_COPIES_KEPT.column) as unknown) !== undefined;
-    if (!table('gate_rounds') || !copiesKept()) {
+    // Gate rounds tables made before they kept the decision, or their copies, are made and filled again.
+    const kept = (columns: readonly { table: string; column: string }[]) => columns.every(({ table, column }) => (this.db.prepare('SELECT 1 FROM pragma_table_info(?) WHERE name = ?').get(table, column) as unknown) !== undefined);
+    if (!table('gate_rounds') || !kept(LATEST_COLUMNS.rounds)) {
       this.db.transaction(() => {
         this.db.exec('DROP TABLE IF EXISTS gate_rounds; DROP TABLE IF EXISTS round_reviewers');
         this.db.exec(gateRoundsTables('TEXT', 'TEXT'));
         for (const fill of fillGateRounds('sqlite')) this.db.exec(fill);
       })();
     }
-    if (!table('milestones')) {
+    // So are milestones made before they kept their journey's submission.
+    if (!table('milestones') || !kept(LATEST_COLUMNS.milestones)) {
       this.db.transaction(() => {
+        this.db.exec('DROP TABLE IF EXISTS milestones');
         this.db.exec(milestonesTable('TEXT', 'TEXT'));
         for (const fill of fillMilestones('sqlite')) this.db.exec(fill);
       })();

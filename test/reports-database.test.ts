@@ -258,14 +258,14 @@ describe.each(['SQLite', 'PostgreSQL'])('the gate rounds tables on %s', (backend
   /** Every other event in the log's order, then the rest from the last back: some arrive after what follows them, some before. */
   const arrivals = [...events.filter((_, index) => index % 2 === 1), ...events.filter((_, index) => index % 2 === 0).reverse()];
   const tables = async (store: Store) => ({
-    rounds: (await store.select('SELECT idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decided_at, decided_seq, decision, decisions, ended_at, ended_seq FROM gate_rounds ORDER BY idea_id, gate, round')).map((row) => ({ ...row, round: Number(row.round), opened_seq: row.opened_seq === null ? null : Number(row.opened_seq), decided_seq: row.decided_seq === null ? null : Number(row.decided_seq), openings: Number(row.openings), decision: row.decision, decisions: Number(row.decisions) })),
-    milestones: (await store.select('SELECT id, idea_id, seq, type, at, process, stage, name, next_at, next_seq FROM milestones ORDER BY id')).map((row) => ({ ...row, idea_id: String(row.idea_id), type: String(row.type), at: iso(row.at), seq: Number(row.seq), next_at: row.next_at === null ? null : iso(row.next_at), next_seq: row.next_seq === null ? null : Number(row.next_seq) })),
+    rounds: (await store.select('SELECT idea_id, gate, round, process, opened_id, opened_at, opened_seq, openings, decided_at, decided_seq, decision, decisions, ended_at, ended_seq, submitted_at, last_decision FROM gate_rounds ORDER BY idea_id, gate, round')).map((row) => ({ ...row, round: Number(row.round), opened_seq: row.opened_seq === null ? null : Number(row.opened_seq), decided_seq: row.decided_seq === null ? null : Number(row.decided_seq), openings: Number(row.openings), decision: row.decision, decisions: Number(row.decisions), last_decision: Number(row.last_decision) })),
+    milestones: (await store.select('SELECT id, idea_id, seq, type, at, process, stage, name, next_at, next_seq, submitted_at FROM milestones ORDER BY id')).map((row) => ({ ...row, idea_id: String(row.idea_id), type: String(row.type), at: iso(row.at), seq: Number(row.seq), next_at: row.next_at === null ? null : iso(row.next_at), next_seq: row.next_seq === null ? null : Number(row.next_seq), submitted_at: row.submitted_at })),
     decisions: (await store.select('SELECT id, idea_id, seq, at, process, gate, decision, decided_by, authority_source, score FROM decisions ORDER BY id')).map((row) => ({ ...row, authority_source: row.authority_source, seq: Number(row.seq), score: row.score === null ? null : Number(row.score) })),
     scores: (await store.select('SELECT id, criterion, idea_id, seq, at, process, gate, score, position FROM vote_scores ORDER BY id, criterion')).map((row) => ({ ...row, seq: Number(row.seq), score: Number(row.score), position: Number(row.position) })),
     reviewers: (await store.select('SELECT idea_id, gate, round, reviewer, asked, voted_at, votes, opened_id, opened_at, opened_seq, decided_at, decisions, ended_at, ended_seq FROM round_reviewers ORDER BY idea_id, gate, round, reviewer')).map((row) => ({ ...row, reviewer: String(row.reviewer), round: Number(row.round), asked: Number(row.asked), votes: Number(row.votes), decisions: row.decisions === null ? null : Number(row.decisions) })),
   });
 
-  test('they, the milestones, decisions and vote scores tables are kept whatever order the events arrive in, a store made before them (or before the rounds kept their decision) gains them filled from its events, and erasure fills the reviewers again', async () => {
+  test('they, the milestones, decisions and vote scores tables are kept whatever order the events arrive in, a store made before them (or before the rounds kept their decision and their copies, and the milestones the submission) gains them filled from its events, and erasure fills the reviewers again', async () => {
     const place = await where(backend);
     const late = await filled(await openStore(place), arrivals);
     let kept: Awaited<ReturnType<typeof tables>>;
@@ -275,10 +275,19 @@ describe.each(['SQLite', 'PostgreSQL'])('the gate rounds tables on %s', (backend
       expect(kept.reviewers.some((row) => row.votes > 1)).toBe(true);
       expect(kept.reviewers.some((row) => row.asked === 0)).toBe(false);
       // Each round holds its journey's end, and each reviewer's row its round's opening, decision and end, however late each arrived.
-      const journeys = new Map((await late.select('SELECT idea_id, ended_at, ended_seq FROM journeys')).map((row) => [String(row.idea_id), row]));
+      const journeys = new Map((await late.select('SELECT idea_id, submitted_at, ended_at, ended_seq FROM journeys')).map((row) => [String(row.idea_id), row]));
       const rounds = kept.rounds as Record<string, unknown>[];
       expect(rounds.filter((row) => row.ended_at !== null).length).toBeGreaterThan(50);
-      for (const row of rounds) expect([row.ended_at, row.ended_seq]).toEqual([journeys.get(String(row.idea_id))?.ended_at ?? null, journeys.get(String(row.idea_id))?.ended_seq ?? null]);
+      const journeyOf = (row: Record<string, unknown>) => journeys.get(String(row.idea_id));
+      for (const row of rounds) expect([row.submitted_at, row.ended_at, row.ended_seq]).toEqual([journeyOf(row)?.submitted_at ?? null, journeyOf(row)?.ended_at ?? null, journeyOf(row)?.ended_seq ?? null]);
+      for (const row of kept.milestones) expect(row.submitted_at).toEqual(journeyOf(row)?.submitted_at ?? null);
+      // Of each idea's rounds at a gate, the one decided last is marked.
+      const decidedAt = (row: Record<string, unknown>) => (row.decided_at === null ? '' : `${iso(row.decided_at)}#${String(row.decided_seq).padStart(6, '0')}`);
+      for (const row of rounds) {
+        const atGate = rounds.filter((other) => other.idea_id === row.idea_id && other.gate === row.gate);
+        expect(row.last_decision).toBe(row.decided_at !== null && atGate.every((other) => decidedAt(other) <= decidedAt(row)) ? 1 : 0);
+      }
+      expect(rounds.filter((row) => row.last_decision === 1).length).toBeLessThan(rounds.filter((row) => row.decided_at !== null).length);
       const roundOf = new Map(rounds.map((row) => [`${String(row.idea_id)}/${String(row.gate)}/${String(row.round)}`, row]));
       for (const row of kept.reviewers as Record<string, unknown>[]) {
         const round = roundOf.get(`${String(row.idea_id)}/${String(row.gate)}/${String(row.round)}`)!;
@@ -298,8 +307,8 @@ describe.each(['SQLite', 'PostgreSQL'])('the gate rounds tables on %s', (backend
     } finally {
       await late.close();
     }
-    // A store made before the milestones table, whose gate rounds were kept without their decision.
-    const drop = 'DROP INDEX gate_rounds_by_gate; ALTER TABLE gate_rounds DROP COLUMN decision; DROP TABLE round_reviewers; DROP TABLE milestones; DROP TABLE decisions; DROP TABLE vote_scores';
+    // A store made before the decisions table, whose gate rounds were kept without their decision and milestones without their journey's submission.
+    const drop = 'DROP INDEX gate_rounds_by_gate; ALTER TABLE gate_rounds DROP COLUMN decision; DROP TABLE round_reviewers; DROP INDEX milestones_by_stage; ALTER TABLE milestones DROP COLUMN submitted_at; DROP TABLE decisions; DROP TABLE vote_scores';
     if (backend === 'SQLite') {
       const raw = new Database(storeFile(place.dataDir));
       raw.exec(drop);
