@@ -19,7 +19,7 @@ import {
   toCsv,
   type EventSource,
 } from '../reports';
-import { percentile } from '../reports/statistics';
+import { percentile, summariseDurations } from '../reports/statistics';
 import type { KpiSummary } from '../workflows/kpi-rules';
 import type { DecidedBy, DecisionAuthority, EventType } from '../workflows/state';
 
@@ -663,6 +663,10 @@ describe('nearest-rank percentiles', () => {
     expect(percentile([], 50)).toBeUndefined();
     // 0.9 × 30 is 27.000000000000004 in floating point; the rank is still 27.
     expect(percentile(Array.from({ length: 30 }, (_, i) => i + 1), 90)).toBe(27);
+    // Sorted as numbers, not as text: negative durations (clocks apart) and ones past 2^31 ms.
+    const mixed = [86_400_000_000, -5, 900, 3_000_000_000, 10, -70, 2, 100_000];
+    expect([10, 50, 90].map((p) => percentile(mixed, p))).toEqual([-70, 10, 86_400_000_000]);
+    expect(summariseDurations(mixed)).toEqual({ count: 8, medianMs: 10, p90Ms: 86_400_000_000 });
   });
 });
 
