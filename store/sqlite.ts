@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Campaign, DataKey, PendingSubmission, EventFilter, NewOutboxMessage, OutboxFilter, OutboxMessage, Store, StoredEvent, WebhookDelivery, WebhookDeliveryFilter } from './index';
 import { dataKeyFromRow, DEFAULT_OUTBOX_LIMIT, eventConditions, eventFromRow, isoTime, outboxConditions, outboxMessageFromRow, type DataKeyRow, type EventRow, type OutboxRow, type WebhookDeliveryRow, DEFAULT_WEBHOOK_LIMIT, webhookConditions, webhookDeliveryFromRow, webhookDeliveryParams, FILL_JOURNEYS, fillGateRounds, fillMilestones, fillDecisions, decisionsTables, fillRoundReviewers, fillSteps, milestonesTable, gateRoundsTables, maintainedUpdates, LATEST_COLUMNS, journeyParams, journeysTable, journeyUpdate, stepsTable, stepUpdate, campaignTables, campaignFromRow, campaignParams, INSERT_CAMPAIGN, INSERT_PENDING, pendingFromRow, pendingParams, type CampaignRow, type PendingSubmissionRow } from './rows';
+import { ReaderLost, SqliteReaders } from './sqlite-readers';
 
 /**
  * The embedded default: one SQLite file in the data folder. Data folders made before the
@@ -77,6 +78,7 @@ const REPORT_INDEXES = `CREATE INDEX IF NOT EXISTS events_by_time ON events (at,
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
   private readonly db: Database.Database;
+  private readonly readers: SqliteReaders;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -84,6 +86,7 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.readers = new SqliteReaders(file);
   }
 
   private migrate(): void {
@@ -220,8 +223,14 @@ export class SqliteStore implements Store {
     return rows.map(eventFromRow);
   }
 
+  /** A report's query, run on a reader thread (see SqliteReaders), or here when the thread is lost. */
   async select(sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
-    return this.db.prepare(sql).all(...params) as Record<string, unknown>[];
+    try {
+      return await this.readers.select(sql, params);
+    } catch (err) {
+      if (err instanceof ReaderLost) return this.db.prepare(sql).all(...params) as Record<string, unknown>[];
+      throw err;
+    }
   }
 
   async addToOutbox(message: NewOutboxMessage): Promise<boolean> {
@@ -327,6 +336,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.readers.close();
     this.db.close();
   }
 }

@@ -335,6 +335,39 @@ describe('the events store on SQLite, from an older data folder', () => {
   });
 });
 
+describe('report queries on SQLite, on reader threads', () => {
+  /** A query that keeps SQLite busy for a while: a sum over a million generated rows. */
+  const busy = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) SELECT sum(i) AS total FROM n';
+
+  test('the main thread goes on while a report query runs, two queries run at once, and each sees what was appended before it', async () => {
+    const store = await openStore({ dataDir: dataDir() });
+    try {
+      const running = store.select(busy);
+      let ticks = 0;
+      const ticking = setInterval(() => (ticks += 1), 1);
+      const [first, second] = await Promise.all([running, store.select(busy)]);
+      clearInterval(ticking);
+      // On the store's own connection the query would have finished before the timer was set.
+      expect(ticks).toBeGreaterThan(0);
+      expect([first, second]).toEqual([[{ total: 500000500000 }], [{ total: 500000500000 }]]);
+      expect(await store.appendEvent({ ...event, id: 'loyalty-cards:1' })).toBe(true);
+      expect(await store.select('SELECT idea_id, submitted_at FROM journeys')).toEqual([{ idea_id: 'loyalty-cards', submitted_at: event.at }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a report query cannot write, a bad one fails naming SQLite\'s reason, and a closed store refuses them', async () => {
+    const store = await openStore({ dataDir: dataDir() });
+    await expect(store.select('DELETE FROM events RETURNING id')).rejects.toThrow('attempt to write a readonly database');
+    await expect(store.select('SELECT missing_column FROM events')).rejects.toThrow('no such column: missing_column');
+    expect(await store.appendEvent({ ...event, id: 'loyalty-cards:1' })).toBe(true);
+    expect(await store.events({})).toHaveLength(1);
+    await store.close();
+    await expect(store.select('SELECT 1 AS one')).rejects.toThrow('the events store is closed');
+  });
+});
+
 describe('choosing the events store', () => {
   test('DATABASE_URL chooses PostgreSQL; anything but a PostgreSQL URL is refused, naming the variable', () => {
     expect(loadSettings({ env: { DATABASE_URL: 'postgres://stagegate:secret@db.example:5432/stagegate' } }).databaseUrl).toBe('postgres://stagegate:secret@db.example:5432/stagegate');
