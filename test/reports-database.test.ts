@@ -126,6 +126,9 @@ async function inDatabase(store: Store, range: ReportRange) {
 
 const where = async (backend: string) => ({ dataDir: mkdtempSync(join(testRunDir(), 'reports-db-')), ...(backend === 'PostgreSQL' ? { databaseUrl: await freshDatabaseUrl() } : {}) });
 
+/** Every report over every range, on PostgreSQL a round trip a query and several an event appended: 25–45 s on a quiet 2-core machine, more when the suite shares it. */
+const FULL_LOG_MS = 180_000;
+
 describe.each(['SQLite', 'PostgreSQL'])('reports in the database on %s', (backend) => {
   test('every report and the dashboard give what the whole log gives, for every range', async () => {
     const store = await filled(await openStore(await where(backend)), EVENTS);
@@ -158,7 +161,7 @@ describe.each(['SQLite', 'PostgreSQL'])('reports in the database on %s', (backen
     } finally {
       await store.close();
     }
-  });
+  }, FULL_LOG_MS);
 
   test('a sealed store: the SQL reads pseudonyms and readable fields, and gives what the decrypted log gives', async () => {
     const place = await where(backend);
@@ -329,5 +332,5 @@ describe.each(['SQLite', 'PostgreSQL'])('the gate rounds tables on %s', (backend
     } finally {
       await store.close();
     }
-  });
+  }, FULL_LOG_MS);
 });
