@@ -66,9 +66,9 @@ export class Sql {
     return `CASE WHEN ${test} THEN 1 ELSE 0 END`;
   }
 
-  /** A detail field as a number, 0 where it holds none. */
+  /** A detail field's number, 0 where it has none (as `?? 0`). */
   amount(name: string, alias = ''): string {
-    return `CASE WHEN ${this.isNumber(name, alias)} THEN ${this.db.dialect === 'sqlite' ? this.field(name, alias) : `CAST(${this.field(name, alias)} AS DOUBLE PRECISION)`} ELSE 0 END`;
+    return `COALESCE(${this.db.dialect === 'sqlite' ? this.field(name, alias) : `CAST(${this.field(name, alias)} AS DOUBLE PRECISION)`}, 0)`;
   }
 
   /** Epoch milliseconds of a time column: SQLite's unixepoch reads the canonical ISO text to the millisecond in one parse (strftime and substr took twice as long), rounded back exactly. */

@@ -161,8 +161,8 @@ export async function portfolioInDatabase(db: ReportDatabase, range: ReportRange
     JOIN events AS e ON e.idea_id = subs.idea_id AND e.seq = subs.submitted_seq AND e.at = subs.submitted_at AND e.type = 'submitted'
     LEFT JOIN milestones AS last ON subs.known_end IS NULL AND last.id = (${lastEntered()})`;
   const rows = await sql.rows(
-    `WITH ideas AS (${ideas}),
-     placed AS (SELECT *, min(first_at) OVER (PARTITION BY process, ended, stage, name) AS place_first FROM ideas WHERE sealed = 0)
+    `WITH ideas AS MATERIALIZED (${ideas}),
+     placed AS (SELECT idea_id, process, ended, stage, name, cost, benefit, first_at, min(first_at) OVER (PARTITION BY process, ended, stage, name) AS place_first FROM ideas WHERE sealed = 0)
      SELECT 'goal' AS kind, claims.goal, NULL AS id, NULL AS process, NULL AS ended, NULL AS stage, NULL AS name, count(*) AS ideas,
             sum(CASE WHEN ended IS NULL THEN 1 ELSE 0 END) AS under_way, sum(CASE WHEN ended = 'launched' THEN 1 ELSE 0 END) AS launched, sum(cost) AS cost, sum(benefit) AS benefit, NULL AS first_at, NULL AS firsts
      FROM ideas LEFT JOIN (SELECT DISTINCT ideas.idea_id, goals.value AS goal FROM ideas, ${sql.arrayElements('strategicGoals', 'ideas', 'goals')} WHERE ideas.sealed = 0) AS claims ON claims.idea_id = ideas.idea_id
