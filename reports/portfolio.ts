@@ -86,10 +86,10 @@ export function portfolio(events: readonly StoredEvent[], range: ReportRange, co
 }
 
 /** Where an idea stood at the end of the range: how it ended, or the stage it last entered (its first stage, just submitted). */
-function where(ended: Ending | undefined, entered: { stage?: string; name?: string } | undefined, submittedAt: string | undefined): Pick<StageRow, 'stage' | 'name'> {
+function where(ended: Ending | undefined, entered: { stage?: string; name?: string } | undefined, submittedIn: string | undefined): Pick<StageRow, 'stage' | 'name'> {
   if (ended) return { stage: ended, name: ended };
   if (entered) return { stage: entered.stage!, name: entered.name ?? entered.stage! };
-  const stage = submittedAt ?? 'idea';
+  const stage = submittedIn ?? 'idea';
   return { stage, name: stage };
 }
 
@@ -173,6 +173,7 @@ export async function portfolioInDatabase(db: ReportDatabase, range: ReportRange
      UNION ALL
      SELECT 'sealed', NULL, id, process, ended, stage, name, 1, NULL, NULL, NULL, NULL, first_at, idea_id FROM ideas WHERE sealed = 1`,
   );
+  // A sealed idea's row is a place of one idea: `firsts` is its id. A stage_entered without a stage places it at none, as in the log's function.
   const placed = (row: Record<string, unknown>, estimates: Pick<Placed, 'estimatedCost' | 'estimatedBenefit'>): Placed => ({
     process: String(row.process),
     stage: row.stage === null ? (undefined as unknown as string) : String(row.stage),
