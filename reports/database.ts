@@ -60,6 +60,17 @@ export class Sql {
     return this.db.dialect === 'sqlite' ? `json_type(${alias}detail, '$.${name}') IN ('integer', 'real')` : `jsonb_typeof(${alias}detail->'${name}') = 'number'`;
   }
 
+  /** Whether a detail field holds a string: 1 or 0. */
+  isText(name: string, alias = ''): string {
+    const test = this.db.dialect === 'sqlite' ? `json_type(${alias}detail, '$.${name}') = 'text'` : `jsonb_typeof(${alias}detail->'${name}') = 'string'`;
+    return `CASE WHEN ${test} THEN 1 ELSE 0 END`;
+  }
+
+  /** A detail field's number, 0 where it has none (as `?? 0`). */
+  amount(name: string, alias = ''): string {
+    return `COALESCE(${this.db.dialect === 'sqlite' ? this.field(name, alias) : `CAST(${this.field(name, alias)} AS DOUBLE PRECISION)`}, 0)`;
+  }
+
   /** Epoch milliseconds of a time column: SQLite's unixepoch reads the canonical ISO text to the millisecond in one parse (strftime and substr took twice as long), rounded back exactly. */
   ms(column: string): string {
     return this.db.dialect === 'sqlite' ? `CAST(round(unixepoch(${column}, 'subsec') * 1000) AS INTEGER)` : `CAST(round(extract(epoch FROM ${column}) * 1000) AS BIGINT)`;

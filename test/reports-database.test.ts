@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { openSealedStore } from '../codec';
 import { loadSettings } from '../config/settings';
 import { dashboardData } from '../client/web/dashboard';
-import { REPORTS, runReport, type Portfolio, type Recognition, type ReportRange } from '../reports';
+import { REPORTS, runReport, type LaunchedIdeasValue, type Portfolio, type Recognition, type ReportRange } from '../reports';
 import { iso } from '../reports/database';
 import { openStore, storeFile, type Store, type StoredEvent } from '../store';
 import type { EventType } from '../workflows/state';
@@ -239,6 +239,74 @@ describe.each(['SQLite', 'PostgreSQL'])('reports in the database on %s', (backen
     try {
       expect(await steps(store)).toEqual(kept);
       for (const range of RANGES.slice(0, 2)) expect(await inDatabase(store, range)).toEqual(await overEvents(store, range));
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.each(['SQLite', 'PostgreSQL'])('the portfolio and the value on %s, over a few ideas made for their edges', (backend) => {
+  const at = (hours: number) => new Date(START + hours * HOUR).toISOString();
+  /** An idea's events, `hours` after START each: submitted (with this detail) first unless an event is given before it. */
+  const idea = (ideaId: string, submission: Record<string, unknown>, later: [number, EventType, Partial<StoredEvent>?][], submittedAt = 0, stage?: string): StoredEvent[] => {
+    const base = { ideaId, process: 'smb-lite', processVersion: 1, source: 'employee' };
+    const events: StoredEvent[] = [{ ...base, id: `${ideaId}:1`, seq: 1, type: 'submitted' as EventType, at: at(submittedAt), stage, detail: { title: `Title of ${ideaId}`, submitter: PEOPLE[0], ...submission } }];
+    later.forEach(([hours, type, more], index) => events.push({ ...base, id: `${ideaId}:${index + 2}`, seq: index + 2, type, at: at(hours), stage: undefined, detail: {}, ...more }));
+    return events;
+  };
+  const entered = (hours: number, stage: string, name: string): [number, EventType, Partial<StoredEvent>] => [hours, 'stage_entered', { stage, detail: { name, rework: false } }];
+  const pilotEnded = (hours: number, realisedBenefit?: number): [number, EventType, Partial<StoredEvent>] => [hours, 'pilot_ended', { stage: 'pilot', detail: { reason: 'duration', ...(realisedBenefit === undefined ? {} : { realisedBenefit }), summary: [] } }];
+  // Ideas launched at the same time: in the log's order of ideas, by their first event, then by id as localeCompare orders them ('idea-a' before 'idea-B', which byte order puts first).
+  const plain = [
+    ...idea('idea-B', { estimatedCost: 10, estimatedBenefit: 30, strategicGoals: ['seasonal', 'seasonal', 'more-regulars'] }, [entered(1, 'idea', 'Idea'), pilotEnded(5, 7), pilotEnded(6, 8), [9, 'launched']], 1),
+    ...idea('idea-a', { strategicGoals: [] }, [entered(2, 'idea', 'Idea'), pilotEnded(5), [9, 'launched']], 1),
+    // Its first event is a credit before its submission: first in the log's order although submitted last.
+    ...idea('idea-c', { estimatedCost: 5, strategicGoals: ['unlisted-goal'] }, [[0.5, 'credited', { detail: { from: 'idea-x', people: [PEOPLE[1]], by: PEOPLE[2] } }], entered(4, 'build', 'Build it'), [9, 'launched']], 3),
+    // The same stage named otherwise by a later idea: the row keeps the first idea's name.
+    ...idea('idea-d', { estimatedBenefit: 4, strategicGoals: ['more-regulars'] }, [entered(4, 'build', 'Build it')], 2),
+    // Submitted in a stage and never entering another: it stands where it was submitted.
+    ...idea('idea-e', { estimatedCost: 1, estimatedBenefit: 1 }, [], 2.5, 'screening'),
+    ...idea('idea-f', { estimatedCost: 2, strategicGoals: ['gluten-free', 'gluten-free'] }, [entered(3, 'idea', 'Idea'), [8, 'killed']], 3),
+  ];
+  const sealed = [
+    ...idea('idea-s1', { estimatedCost: 100, estimatedBenefit: 300, strategicGoals: ['seasonal', 'unlisted-goal', 'seasonal'] }, [entered(0.25, 'idea', 'First sealed name'), pilotEnded(7, 40), [9, 'launched']], 0.2),
+    ...idea('idea-s2', { strategicGoals: ['gluten-free'] }, [entered(5, 'build', 'BUILD')], 4.5),
+    ...idea('idea-s3', {}, [], 2.7, 'screening'),
+  ];
+  const ranges: ReportRange[] = [{}, { to: at(8.5) }, { from: at(1.5) }, { from: at(1), to: at(4.2) }, { from: at(2.6), to: at(9.5) }];
+
+  test('a store holding plain and sealed ideas gives, for every range, what the log gives: goals claimed twice, ideas without estimates, ties in launch time, stages named twice, ideas submitted into a stage', async () => {
+    const place = await where(backend);
+    await (await filled(await openStore(place), plain)).close();
+    const store = await filled(await openSealedStore(loadSettings({ env: {}, overrides: { ...place, linkSecret: TEST_LINK_SECRET, codecKeys: `reports:${randomBytes(32).toString('base64')}` } })), sealed);
+    const portfolioAndValue = (results: Record<string, unknown>) => ({ portfolio: results.portfolio, value: results.value });
+    try {
+      const [sealedRows] = await store.select(`SELECT count(*) AS n FROM events WHERE type = 'submitted' AND CAST(detail AS TEXT) LIKE '%"sealed":%'`);
+      expect(Number(sealedRows!.n)).toBe(3);
+      for (const range of ranges) expect(portfolioAndValue(await inDatabase(store, range))).toEqual(portfolioAndValue(await overEvents(store, range)));
+      const all = await inDatabase(store, {});
+      expect((all.value as LaunchedIdeasValue).ideas.map((row) => [row.ideaId, row.title, row.realisedBenefit])).toEqual([
+        ['idea-s1', 'Title of idea-s1', 40],
+        ['idea-c', 'Title of idea-c', undefined],
+        ['idea-a', 'Title of idea-a', undefined],
+        ['idea-B', 'Title of idea-B', 15],
+      ]);
+      const portfolio = all.portfolio as Portfolio;
+      expect(portfolio.goals).toEqual([
+        { goal: 'more-regulars', name: 'More regulars', ideas: 2, underWay: 1, launched: 1, estimatedCost: 10, estimatedBenefit: 34 },
+        { goal: 'seasonal', name: 'Seasonal menu', ideas: 2, underWay: 0, launched: 2, estimatedCost: 110, estimatedBenefit: 330 },
+        { goal: 'less-waste', name: 'Waste less', ideas: 0, underWay: 0, launched: 0, estimatedCost: 0, estimatedBenefit: 0 },
+        { goal: 'gluten-free', ideas: 2, underWay: 1, launched: 0, estimatedCost: 2, estimatedBenefit: 0 },
+        { goal: 'unlisted-goal', ideas: 2, underWay: 0, launched: 2, estimatedCost: 105, estimatedBenefit: 300 },
+        { ideas: 3, underWay: 2, launched: 1, estimatedCost: 1, estimatedBenefit: 1 },
+      ]);
+      expect(portfolio.stages.map((row) => [row.stage, row.name, row.ideas])).toEqual([
+        ['build', 'Build it', 2],
+        ['screening', 'screening', 2],
+        ['launched', 'launched', 4],
+        ['killed', 'killed', 1],
+      ]);
+      expect(portfolio.total).toEqual({ ideas: 9, estimatedCost: 118, estimatedBenefit: 335 });
     } finally {
       await store.close();
     }
