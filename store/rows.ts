@@ -370,12 +370,13 @@ export function pendingFromRow(row: PendingSubmissionRow): PendingSubmission {
  * opening (the latest `gate_opened` of the round) and its decision (the latest `decided`, and the decision it took), each with
  * how many of them the log holds; and `round_reviewers`, one row per round and person asked in it
  * (`asked`, from an opening's reviewers) or voting in it, with their latest vote and how many they
- * cast. Each round also holds a copy of its journey's submission and end (the journeys table's), and each reviewer's
- * row a copy of its round's opening, decision and end, so time to decision reads one table for each
- * of its two groupings instead of joining every reviewer to its round and every round to its journey
- * (those joins were most of its time at 30,000 ideas), and the funnel finds its cohort's decisions without
- * joining them to the journeys, and each idea's last decision at a gate marked (`last_decision`). The copies are made again after every change
- * to what they copy. Kept by `appendEvent` like the journeys table, whatever order the events arrive in, and made
+ * cast. Each round also holds a copy of its journey's submission and end (the journeys table's), and
+ * marks whether it is its idea's round decided last at its gate (`last_decision`); each reviewer's
+ * row holds a copy of its round's opening, decision and end. So time to decision reads one table for
+ * each of its two groupings instead of joining every reviewer to its round and every round to its
+ * journey (those joins were most of its time at 30,000 ideas), and the funnel counts its cohort's last
+ * decisions from one table. The copies are made again after every change to what they copy (see
+ * `copyUpdates`). Kept by `appendEvent` like the journeys table, whatever order the events arrive in, and made
  * and filled once the same way; the reviewers are filled again after the events are rewritten
  * (erasure), which changes who they name. Indexed by gate and by reviewer, as time to decision groups
  * them, so SQLite reads each group in order instead of sorting every round.
