@@ -24,13 +24,14 @@
  *    before StageGateAwaiting) costs at the same sizes.
  *
  *   npm run build && node bench/journeys.js
+ *   node bench/journeys.js --ideas 200 --smb 100 --batches 4 --votes 500 --parked 2000   # npm run bench:full's sizes
  *   node bench/journeys.js --ideas 500 --smb 200 --concurrency 20 --votes 1000 --parked 10000
  *   node bench/journeys.js --workers 2
  *   STAGEGATE_WORKER_MAX_CACHED_WORKFLOWS=200 node bench/journeys.js
  *   STAGEGATE_DEV_SERVER_DYNAMIC_CONFIG='{"matching.numTaskqueueReadPartitions":4}' node bench/journeys.js
  *
- * Flags: --ideas N express (80), --smb S smb-lite (40), --concurrency K (10), --batches B per
- * side (4), --votes V (200), --parked P (2000), --workers W (1: the workers in this process;
+ * Flags: --ideas N express (60), --smb S smb-lite (30), --concurrency K (10), --batches B per
+ * side (3), --votes V (100), --parked P (300), --workers W (1: the workers in this process;
  * 2 and more start W-1 more processes, bench/worker-process.js, each with a stagegate and a bare
  * worker). The workers take the STAGEGATE_WORKER_* variables (README, Settings), both sides alike,
  * and the dev server the STAGEGATE_DEV_SERVER_* ones.
@@ -63,7 +64,11 @@ const { startWebServer } = require(join(dist, 'client/web/server'));
 const { linkBuilder } = require(join(dist, 'links'));
 const { ideaWorkflowId } = require(join(dist, 'workflows/messages'));
 
-const flags = wholeNumberFlags({ ideas: 80, smb: 40, concurrency: 10, batches: 4, votes: 200, parked: 2000, workers: 1 });
+/**
+ * Sized so that `npm run bench` takes a few minutes on two cores; `npm run bench:full` passes the
+ * issue's sizes (300 ideas a side, 500 votes, 2,000 parked), and `--parked 10000` parks more.
+ */
+const flags = wholeNumberFlags({ ideas: 60, smb: 30, concurrency: 10, batches: 3, votes: 100, parked: 300, workers: 1 });
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
