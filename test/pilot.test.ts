@@ -7,7 +7,11 @@ import { StageGateError } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
 import { linkBuilder } from '../links';
 import { StageGateClient as Client } from '../client/sdk';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { recordKpiUpdate } from '../workflows/messages';
+import { MAX_WAITING_READINGS } from '../workflows/pilot';
+import type { PilotInput } from '../workflows/state';
 import { COUNTER, eventually, idea, inReview, messageTo, startWorker, testSettings, waitForIdea, withStack } from './helpers';
 
 /** The firm's own system, answering KPI pulls over HTTP with the next of its prepared answers. */
@@ -275,6 +279,39 @@ describe('pilots with KPIs (second-long timers)', () => {
   });
 });
 
+/** A pilot's workflow, as the tests drive it past the SDK. */
+type PilotHandle = ReturnType<Client['client']['workflow']['getHandle']>;
+
+/** Whether an update was turned away because the pilot holds its most readings not yet recorded. */
+function isBusy(err: unknown): boolean {
+  return err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'pilot-busy';
+}
+
+/** Sends one reading straight to the pilot until it is taken, backing off as the SDK does (20 ms, 40, ... 250); returns how often it was turned away. */
+async function sendUntilTaken(pilot: PilotHandle, value: number): Promise<number> {
+  for (let refused = 0, wait = 20; ; refused++, wait = Math.min(wait * 2, 250)) {
+    try {
+      await pilot.executeUpdate(recordKpiUpdate, { args: [{ kpi: 'weekly_sales', value, by: COUNTER, note: '', via: 'sdk', source: 'manual' }] });
+      return refused;
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+/** What each run of a pilot was started with: the readings it carried from the run before, taken and not yet recorded. */
+async function carriedPerRun(client: Client, workflowId: string): Promise<number[]> {
+  const carried: number[] = [];
+  for await (const execution of client.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    const { events } = await client.client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
+    const payload = events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    const input = JSON.parse(Buffer.from(payload.data!).toString('utf8')) as PilotInput;
+    carried.push(input.carried?.taken?.length ?? 0);
+  }
+  return carried;
+}
+
 describe('a burst of readings into one pilot', () => {
   /** The pilot continues as new at this many events; a run may pass it by what was already under way. */
   const LIMIT = 100;
@@ -301,9 +338,7 @@ describe('a burst of readings into one pilot', () => {
       const pilot = client.client.workflow.getHandle(running.stage.pilot!.workflowId);
       await Promise.all(
         Array.from({ length: SENDERS }, async () => {
-          for (let value = queue.shift(); value !== undefined; value = queue.shift()) {
-            await pilot.executeUpdate(recordKpiUpdate, { args: [{ kpi: 'weekly_sales', value, by: COUNTER, note: '', via: 'sdk', source: 'manual' }] });
-          }
+          for (let value = queue.shift(); value !== undefined; value = queue.shift()) await sendUntilTaken(pilot, value);
         }),
       );
       // A reading past the kill line ends the pilot.
@@ -327,4 +362,50 @@ describe('a burst of readings into one pilot', () => {
       expect(alerted.sort((a, b) => a - b)).toEqual([...values.filter((value) => value < 400), 100].sort((a, b) => a - b));
     }, settings);
   }, 240_000);
+
+  test('a flood of readings is turned away past what the pilot holds unrecorded, so no run carries more than that to the next; the SDK waits its turn and every reading is recorded once', async () => {
+    const settings = testSettings({ processesDir: pilotProcess({ duration: '1h', checkEvery: '1h', url: 'http://127.0.0.1:9/unused', historyLimit: LIMIT }) });
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'pumpkin-pilot' }));
+      const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      const pilotId = running.stage.pilot!.workflowId;
+      const pilot = client.client.workflow.getHandle(pilotId);
+      // Far more readings than the pilot records meanwhile (about ten events each), from many
+      // senders straight to the pilot, and some through the SDK, one reading at a time and as forms.
+      const FLOOD = 400;
+      const values = Array.from({ length: FLOOD }, (_, n) => 1000 + n);
+      const queue = [...values];
+      let refused = 0;
+      const sdkReceipts: number[] = [];
+      await Promise.all([
+        ...Array.from({ length: 20 }, async () => {
+          for (let value = queue.shift(); value !== undefined; value = queue.shift()) refused += await sendUntilTaken(pilot, value);
+        }),
+        ...Array.from({ length: 4 }, async (_, sender) => {
+          for (let value = queue.shift(); value !== undefined; value = queue.shift()) {
+            const receipts =
+              sender % 2 === 0
+                ? [await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value, by: COUNTER })]
+                : await client.recordKpiReadings(ideaId, { readings: [{ kpi: 'weekly_sales', value }], by: COUNTER, form: `flood-reading-${value}` });
+            sdkReceipts.push(...receipts.map((receipt) => receipt.value));
+          }
+        }),
+      ]);
+      expect(refused).toBeGreaterThan(0);
+      expect(sdkReceipts.length).toBeGreaterThan(0);
+      await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 100, by: COUNTER });
+      await waitForIdea(client, ideaId, inReview('go-to-launch'), 120_000);
+
+      const carried = await carriedPerRun(client, pilotId);
+      expect(carried.length).toBeGreaterThan(1);
+      expect(Math.max(...carried)).toBeLessThanOrEqual(MAX_WAITING_READINGS);
+      const events = await eventually(async () => {
+        const all = await store.events({ ideaId });
+        if (!all.some((event) => event.type === 'pilot_ended')) throw new Error('not yet');
+        return all;
+      }, 30_000);
+      const recorded = events.filter((event) => event.type === 'kpi_recorded').map((event) => event.detail.value as number);
+      expect(recorded.sort((a, b) => a - b)).toEqual([100, ...values].sort((a, b) => a - b));
+    }, settings);
+  }, 300_000);
 });

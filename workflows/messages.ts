@@ -56,6 +56,7 @@ export const REJECTIONS = [
   'idea-ended',
   'unknown-kpi',
   'pilot-ended',
+  'pilot-busy',
   'invalid-plan',
   'stale-package',
   'invalid-merge',

@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   patched,
   setHandler,
   workflowInfo,
@@ -42,6 +43,22 @@ const PILOT_CHANGES = {
 const EVERY_PILOT_CHANGE = 'pilot-every-change-at-once';
 
 /**
+ * Changes since `pilot-every-change-at-once`, each a patch of its own, taken after it.
+ * `pilot-bounded-backlog`: readings come in faster than the pilot records them (a flood, or an
+ * import of a year's readings through the SDK), so past `MAX_WAITING_READINGS` taken and not yet
+ * recorded it turns readings away (`pilot-busy`) until it catches up; what a run carries to the
+ * next is at most that many, where before the backlog was carried whole from run to run and grew
+ * towards Temporal's 2 MB limit on a payload. And each reading carried keeps the id of the update
+ * that brought it: the server can abort an update answered in the task that continued as new and
+ * the client sends it again to the next run (temporalio/temporal#6375), which answers it with the
+ * receipts it carried instead of taking the readings twice.
+ */
+const BOUNDED_BACKLOG = 'pilot-bounded-backlog';
+
+/** How many readings a pilot holds taken but not yet recorded before it turns more away. */
+export const MAX_WAITING_READINGS = 50;
+
+/**
  * A pilot: the idea runs for real for a while. KPI readings come in by hand (an update) or are
  * pulled over HTTP at every check; each is judged against its target, a breach alerts the
  * champion, and a reading past the kill threshold ends the pilot early. It continues as new
@@ -54,6 +71,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
   const { checksFromNow, checksRecorders, weekly, carriesReadings } = Object.fromEntries(
     Object.entries(PILOT_CHANGES).map(([change, patch]) => [change, everyChange || patched(patch)]),
   ) as { [Change in keyof typeof PILOT_CHANGES]: boolean };
+  const boundsBacklog = patched(BOUNDED_BACKLOG);
   const { pilot } = input;
   const kpis = new Map(pilot.kpis.map((kpi) => [kpi.id, kpi]));
   const carry: PilotCarry = input.carried ?? {
@@ -69,6 +87,16 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
   const stream = `pilot-${input.stage.id}-${input.run}`;
   /** Readings accepted by the update handler (or carried from the run before), recorded and acted on by the loop below. */
   const arrived: TakenReading[] = [...(input.carried?.taken ?? [])];
+  /** The receipts of the updates whose readings the run before carried here, by update id: the same update again is answered with them. */
+  const carriedUpdates = new Map<string, KpiReceipt[]>();
+  if (boundsBacklog) for (const { updateId, receipt } of arrived) if (updateId) carriedUpdates.set(updateId, [...(carriedUpdates.get(updateId) ?? []), receipt]);
+  /** The receipts a retried update was already given in the run before, if it was. */
+  const answeredBefore = (): KpiReceipt[] | undefined => (boundsBacklog ? carriedUpdates.get(currentUpdateInfo()?.id ?? '') : undefined);
+  /** The id of the update being handled, kept with its readings once the backlog is bounded. */
+  const updateIdOf = (): { updateId?: string } => {
+    const id = boundsBacklog ? currentUpdateInfo()?.id : undefined;
+    return id ? { updateId: id } : {};
+  };
   let killedBy: string | undefined;
   /** Set when the idea was put on hold: the pilot ends at once. */
   let heldBy: string | undefined;
@@ -153,16 +181,30 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
   setHandler(
     recordKpiUpdate,
     (reading) => {
+      const before = answeredBefore();
+      if (before) return before[0]!;
       const kpi = kpis.get(reading.kpi)!;
       const at = iso();
       carry.tracks[kpi.id] = addReading(carry.tracks[kpi.id]!, reading.value, at);
       if (reading.source === 'manual') carry.lastManualAt[kpi.id] = at;
       const receipt: KpiReceipt = { kpi: kpi.id, value: reading.value, ...judge(kpi, reading.value), at };
-      arrived.push({ reading, receipt });
+      arrived.push({ reading, receipt, ...updateIdOf() });
       return receipt;
     },
-    { validator: (reading) => validate(reading.kpi, reading.by) },
+    {
+      validator: (reading) => {
+        if (answeredBefore()) return;
+        validate(reading.kpi, reading.by);
+        roomFor(1);
+      },
+    },
   );
+
+  /** Turns readings away while the pilot holds its most of them taken and not yet recorded: nothing is taken, the sender tries again. */
+  function roomFor(count: number): void {
+    if (!boundsBacklog || arrived.length + count <= Math.max(MAX_WAITING_READINGS, kpis.size)) return;
+    reject('pilot-busy', `The pilot of ${input.stage.name} is still recording the ${arrived.length} readings it took: nothing was taken, send again in a moment.`);
+  }
 
   function validate(kpi: string, by: string): void {
     if (killedBy || heldBy || Date.now() >= endsAt) reject('pilot-ended', `The pilot of ${input.stage.name} has ended; readings are closed.`);
@@ -176,20 +218,23 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
   setHandler(
     recordKpiReadingsUpdate,
     ({ readings, ...by }) =>
+      answeredBefore() ??
       readings.map(({ kpi: id, value }) => {
         const kpi = kpis.get(id)!;
         const at = iso();
         carry.tracks[kpi.id] = addReading(carry.tracks[kpi.id]!, value, at);
         carry.lastManualAt[kpi.id] = at;
         const receipt: KpiReceipt = { kpi: kpi.id, value, ...judge(kpi, value), at };
-        arrived.push({ reading: { ...by, kpi: kpi.id, value, source: 'manual' }, receipt });
+        arrived.push({ reading: { ...by, kpi: kpi.id, value, source: 'manual' }, receipt, ...updateIdOf() });
         return receipt;
       }),
     {
       validator: ({ readings, by }: KpiReadings) => {
+        if (answeredBefore()) return;
         if (readings.length === 0) reject('unknown-kpi', 'No readings were sent.');
         if (new Set(readings.map((reading) => reading.kpi)).size !== readings.length) reject('unknown-kpi', 'Each KPI may be read once per form.');
         for (const reading of readings) validate(reading.kpi, by);
+        roomFor(readings.length);
       },
     },
   );

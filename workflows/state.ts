@@ -370,6 +370,8 @@ export type PilotReading = Omit<KpiReading, keyof Identified> & Partial<Identifi
 export interface TakenReading {
   reading: PilotReading;
   receipt: KpiReceipt;
+  /** The update that brought it, so the same update sent again to the next run is answered, not taken twice; absent before `pilot-bounded-backlog`. */
+  updateId?: string;
 }
 
 export interface PilotResult {

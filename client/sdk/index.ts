@@ -810,7 +810,7 @@ export class StageGateClient {
   async recordKpiReading(ideaId: string, reading: KpiReadingInput): Promise<KpiReceipt> {
     const input = parse('reading', kpiReadingSchemaFor(this.numberSeparators()), reading);
     const { workflowId } = await this.mayRecord(ideaId, input.by);
-    return this.answered(ideaId, () => this.client.workflow.getHandle(workflowId).executeUpdate(recordKpiUpdate, { args: [{ ...input, source: 'manual' }] }));
+    return this.untilRoom(ideaId, () => this.client.workflow.getHandle(workflowId).executeUpdate(recordKpiUpdate, { args: [{ ...input, source: 'manual' }] }));
   }
 
   /**
@@ -824,7 +824,7 @@ export class StageGateClient {
     const handle = this.client.workflow.getHandle(workflowId);
     const updateId = form ? kpiFormUpdateId(form) : undefined;
     try {
-      return await this.answered(ideaId, () => handle.executeUpdate(recordKpiReadingsUpdate, { args: [input], updateId }));
+      return await this.untilRoom(ideaId, () => handle.executeUpdate(recordKpiReadingsUpdate, { args: [input], updateId }));
     } catch (err) {
       if (!(err instanceof StageGateError && err.code === 'no-worker') || !form) throw err;
       const taken = await this.kpiForm(ideaId, form);
@@ -1184,7 +1184,15 @@ export class StageGateClient {
     const timeout = this.settings.updateTimeout;
     const deadline = Date.now() + timeout;
     try {
-      return await this.client.connection.withDeadline(deadline, call);
+      for (let wait = NOT_SCHEDULED_RETRY_MS; ; wait = Math.min(wait * 2, NOT_SCHEDULED_RETRY_MAX_MS)) {
+        try {
+          return await this.client.connection.withDeadline(deadline, call);
+        } catch (err) {
+          // A run that has just continued as new answers nothing until its first task is scheduled: a moment later it does.
+          if (!notScheduledYet(err) || Date.now() + wait >= deadline) throw err;
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+      }
     } catch (err) {
       // A margin for the server, which keeps its own copy of the deadline and may end the call first.
       const explained = explain(err, ideaId, timeout, Date.now() >= deadline - DEADLINE_MARGIN_MS);
@@ -1192,6 +1200,23 @@ export class StageGateClient {
         throw new StageGateError('server-unreachable', `The Temporal server (TEMPORAL_ADDRESS) did not answer, so nothing was confirmed for idea "${ideaId}". Check that it is running and reachable, then try again: the same command is never counted twice.`, { cause: err });
       }
       throw explained;
+    }
+  }
+
+  /**
+   * Sends readings until the pilot has room for them: a pilot still recording the most readings it
+   * holds turns more away (`pilot-busy`) having taken nothing, so sending again is safe. Tried again
+   * after 20 ms, 40, 80... up to a quarter of a second apart, within `updateTimeout`; then the caller hears `pilot-busy`.
+   */
+  private async untilRoom<Result>(ideaId: string, call: () => Promise<Result>): Promise<Result> {
+    const deadline = Date.now() + this.settings.updateTimeout;
+    for (let wait = BUSY_RETRY_MS; ; wait = Math.min(wait * 2, BUSY_RETRY_MAX_MS)) {
+      try {
+        return await this.answered(ideaId, call);
+      } catch (err) {
+        if (!(err instanceof StageGateError && err.code === 'pilot-busy') || Date.now() + wait >= deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
     }
   }
 
@@ -1210,6 +1235,20 @@ const REVIEW_LINK_BUCKET_MS = 10 * 60_000;
 /** How long to wait for Temporal to say whether a timed-out update was taken, or whether it answers at all. */
 const OUTCOME_CHECK_MS = 3_000;
 const DEADLINE_MARGIN_MS = 500;
+const NOT_SCHEDULED_RETRY_MS = 10;
+const NOT_SCHEDULED_RETRY_MAX_MS = 200;
+/** The gRPC status FAILED_PRECONDITION. */
+const GRPC_FAILED_PRECONDITION = 9;
+
+/** What Temporal answers a query (or an update) sent to a run whose first workflow task is not scheduled yet: nothing was asked or taken. */
+function notScheduledYet(err: unknown): boolean {
+  for (let cause = err; cause instanceof Error; cause = cause.cause) {
+    if ((cause as { code?: unknown }).code === GRPC_FAILED_PRECONDITION && /workflow task is not scheduled yet/i.test(cause.message)) return true;
+  }
+  return false;
+}
+const BUSY_RETRY_MS = 20;
+const BUSY_RETRY_MAX_MS = 250;
 /** The gRPC statuses (UNKNOWN, INVALID_ARGUMENT) of a list whose page token the server did not issue. */
 const GRPC_BAD_PAGE_TOKEN = [2, 3];
 

@@ -477,7 +477,7 @@ export function createWebApp(options: WebServerOptions): express.Express {
         if (!(err instanceof StageGateError)) throw err;
         if (err.code === 'pilot-ended' || err.code === 'wrong-status') throw new PageError(410, 'This pilot has ended', problemPage('This pilot has ended', [err.message]));
         form.errors.form = err.message;
-        return retry(err.code === 'no-worker' || err.code === 'server-unreachable' ? 503 : 422);
+        return retry(err.code === 'no-worker' || err.code === 'server-unreachable' || err.code === 'pilot-busy' ? 503 : 422);
       }
       // POST, redirect, GET: reloading the confirmation, or sending the same form again, records nothing more.
       response.redirect(303, recordedAt);

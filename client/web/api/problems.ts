@@ -34,6 +34,7 @@ const SDK_STATUS: Record<StageGateErrorCode, { status: number; title: string }> 
   'wrong-status': { status: 409, title: 'The idea is not where this needs it' },
   'idea-ended': { status: 409, title: 'The idea has ended' },
   'pilot-ended': { status: 409, title: 'The pilot has ended' },
+  'pilot-busy': { status: 503, title: 'The pilot is still recording the readings it took; nothing was taken' },
   'stale-package': { status: 409, title: 'The gate package changed since it was read' },
   'invalid-merge': { status: 409, title: 'The idea cannot be merged into that one' },
   'invalid-delegation': { status: 409, title: 'The review cannot be handed to that person' },
