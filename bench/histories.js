@@ -41,6 +41,9 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 /** Temporal warns past these per run (and fails a run at 51,200 events or 50 MB). */
 const WARN_EVENTS = 10_240;
 const WARN_BYTES = 10 * 1024 * 1024;
+/** Temporal warns past 512 KB in one payload and refuses one past 2 MB: a run's input (what it carries when it continues as new) is one. */
+const WARN_PAYLOAD_BYTES = 512 * 1024;
+const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
 const OLIVIA = 'olivia@cornerbakery.example';
 const CHAMPION = { email: 'leo@cornerbakery.example', name: 'Leo Martin' };
 const TEMPLATES = ['express', 'smb-lite', 'stage-gate-full'];
@@ -49,6 +52,8 @@ const YEAR_HOURS = 52 * 7 * 24;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const encoded = (history) => temporal.api.history.v1.History.encode(history).finish().length;
+/** The bytes of a run's input: its first event's payloads. */
+const inputBytes = (history) => (history.events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? []).reduce((sum, payload) => sum + (payload.data?.length ?? 0), 0);
 const lastEvent = (history) => history.events[history.events.length - 1];
 
 /** Every run of a workflow, first to last, each with its events and bytes. */
@@ -58,7 +63,7 @@ async function runsOf(client, workflowId, firstRunId) {
   const first = firstRunId ?? (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.firstRunId;
   for (let runId = first || undefined; ; ) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    runs.push({ history, events: history.events.length, bytes: encoded(history) });
+    runs.push({ history, events: history.events.length, bytes: encoded(history), inputBytes: inputBytes(history) });
     runId = lastEvent(history)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
     if (!runId) return runs;
   }
@@ -81,8 +86,11 @@ async function journeyHistory(client, ideaId) {
     bytes: all.reduce((sum, run) => sum + run.bytes, 0),
     largestRunEvents: Math.max(...all.map((run) => run.events)),
     largestRunBytes: Math.max(...all.map((run) => run.bytes)),
+    largestInputBytes: Math.max(...all.map((run) => run.inputBytes)),
   };
 }
+
+const inputCell = (bytes) => `${bytes}, ${((bytes / WARN_PAYLOAD_BYTES) * 100).toFixed(1)}% / ${((bytes / MAX_PAYLOAD_BYTES) * 100).toFixed(1)}%`;
 
 const notYet = (err) => err instanceof StageGateError && !['invalid-input', 'not-a-reviewer'].includes(err.code);
 /** Sends `fn` until the journey takes it. */
@@ -203,17 +211,18 @@ async function main() {
         bytes,
         largestRunEvents: Math.max(...runs.map((run) => run.events)),
         largestRunBytes: Math.max(...runs.map((run) => run.bytes)),
+        largestInputBytes: Math.max(...runs.map((run) => run.inputBytes)),
         eventsPerReading: Number((events / readings).toFixed(1)),
         bytesPerReading: Math.round(bytes / readings),
         journeyEvents: journey.reduce((sum, run) => sum + run.events, 0),
         year: { readings: Math.round(readings * scale), runs: Math.max(runs.length, Math.ceil((events * scale) / perRun)), events: Math.round(events * scale), bytes: Math.round(bytes * scale) },
       };
       pilots.push(figures);
-      console.log(`  year-long pilot, ${rhythm}: ${readings} readings in ${figures.seconds} s, ${figures.runs} pilot run(s), ${events} events, ${bytes} bytes; largest run ${figures.largestRunEvents} events, ${figures.largestRunBytes} bytes`);
+      console.log(`  year-long pilot, ${rhythm}: ${readings} readings in ${figures.seconds} s, ${figures.runs} pilot run(s), ${events} events, ${bytes} bytes; largest run ${figures.largestRunEvents} events, ${figures.largestRunBytes} bytes; largest run input ${figures.largestInputBytes} bytes`);
     }
 
     const rows = [
-      ...journeys.map((j) => [`${j.template}, ${j.path} (${j.outcome})`, `${j.workflows}`, `${j.events}`, `${j.bytes}`, `${j.largestRunEvents} / ${j.largestRunBytes}`, `${((j.largestRunEvents / WARN_EVENTS) * 100).toFixed(1)}% / ${((j.largestRunBytes / WARN_BYTES) * 100).toFixed(2)}%`]),
+      ...journeys.map((j) => [`${j.template}, ${j.path} (${j.outcome})`, `${j.workflows}`, `${j.events}`, `${j.bytes}`, `${j.largestRunEvents} / ${j.largestRunBytes}`, `${((j.largestRunEvents / WARN_EVENTS) * 100).toFixed(1)}% / ${((j.largestRunBytes / WARN_BYTES) * 100).toFixed(2)}%`, inputCell(j.largestInputBytes)]),
       ...pilots.map((p) => [
         `year-long pilot, ${p.rhythm} readings (${p.year.readings}${p.year.readings !== p.readings ? `, scaled from ${p.readings}` : ''})`,
         `${p.year.runs} pilot runs`,
@@ -221,18 +230,19 @@ async function main() {
         `${p.year.bytes}`,
         `${p.largestRunEvents} / ${p.largestRunBytes}`,
         `${((p.largestRunEvents / WARN_EVENTS) * 100).toFixed(1)}% / ${((p.largestRunBytes / WARN_BYTES) * 100).toFixed(2)}%`,
+        inputCell(p.largestInputBytes),
       ]),
     ];
     const md = [
-      `History per journey, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (every workflow of the journey: the idea's runs and its pilots' runs); Temporal warns past ${WARN_EVENTS} events or 10 MB in one run`,
+      `History per journey, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (every workflow of the journey: the idea's runs and its pilots' runs); Temporal warns past ${WARN_EVENTS} events or 10 MB in one run, and past 512 KB in one payload (a run's input, what it carries when it continues as new; refused past 2 MB)`,
       '',
-      '| journey | workflows (runs) | events | bytes | largest run: events / bytes | of the warning limits |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      '| journey | workflows (runs) | events | bytes | largest run: events / bytes | of the warning limits | largest run input: bytes, of 512 KB / 2 MB |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows.map((r) => `| ${r.join(' | ')} |`),
       '',
     ].join('\n');
     console.log(`\n${md}`);
-    writeResults('histories', { at: new Date().toISOString(), loadAtStart: load, flags, limits: { events: WARN_EVENTS, bytes: WARN_BYTES }, journeys, pilots }, md);
+    writeResults('histories', { at: new Date().toISOString(), loadAtStart: load, flags, limits: { events: WARN_EVENTS, bytes: WARN_BYTES, payloadWarning: WARN_PAYLOAD_BYTES, payload: MAX_PAYLOAD_BYTES }, journeys, pilots }, md);
     console.log(`written to .bench-results/histories.json and .md (${((performance.now() - started) / 1000).toFixed(0)} s in all)`);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => console.error(`cleanup: ${err.message}`));
