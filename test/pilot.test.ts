@@ -12,7 +12,8 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { recordKpiUpdate } from '../workflows/messages';
 import { MAX_WAITING_READINGS } from '../workflows/pilot';
 import type { PilotInput } from '../workflows/state';
-import { COUNTER, eventually, idea, inReview, messageTo, startWorker, testSettings, waitForIdea, withStack } from './helpers';
+import type { StoredEvent } from '../store';
+import { COUNTER, eventually, idea, inReview, messageTo, startWorker, testSettings, waitForIdea, withStack, type Stack } from './helpers';
 
 /** The firm's own system, answering KPI pulls over HTTP with the next of its prepared answers. */
 class KpiSource {
@@ -300,6 +301,18 @@ async function sendUntilTaken(pilot: PilotHandle, value: number): Promise<number
   }
 }
 
+/** The idea's events once its pilot's end is among them. */
+function eventsOnceEnded(store: Stack['store'], ideaId: string): Promise<StoredEvent[]> {
+  return eventually(async () => {
+    const all = await store.events({ ideaId });
+    if (!all.some((event) => event.type === 'pilot_ended')) throw new Error('not yet');
+    return all;
+  }, 30_000);
+}
+
+/** The values of the events of one type. */
+const valuesOf = (events: StoredEvent[], type: string): number[] => events.filter((event) => event.type === type).map((event) => event.detail.value as number);
+
 /** What each run of a pilot was started with: the readings it carried from the run before, taken and not yet recorded. */
 async function carriedPerRun(client: Client, workflowId: string): Promise<number[]> {
   const carried: number[] = [];
@@ -351,14 +364,10 @@ describe('a burst of readings into one pilot', () => {
       expect(runs.length).toBeGreaterThan(1);
       expect(Math.max(...runs)).toBeLessThanOrEqual(LIMIT + MARGIN);
 
-      const events = await eventually(async () => {
-        const all = await store.events({ ideaId });
-        if (!all.some((event) => event.type === 'pilot_ended')) throw new Error('not yet');
-        return all;
-      }, 30_000);
-      const recorded = events.filter((event) => event.type === 'kpi_recorded').map((event) => event.detail.value as number);
+      const events = await eventsOnceEnded(store, ideaId);
+      const recorded = valuesOf(events, 'kpi_recorded');
       expect(recorded.sort((a, b) => a - b)).toEqual([100, ...values].sort((a, b) => a - b));
-      const alerted = events.filter((event) => event.type === 'kpi_alert').map((event) => event.detail.value as number);
+      const alerted = valuesOf(events, 'kpi_alert');
       expect(alerted.sort((a, b) => a - b)).toEqual([...values.filter((value) => value < 400), 100].sort((a, b) => a - b));
     }, settings);
   }, 240_000);
@@ -399,12 +408,8 @@ describe('a burst of readings into one pilot', () => {
       const carried = await carriedPerRun(client, pilotId);
       expect(carried.length).toBeGreaterThan(1);
       expect(Math.max(...carried)).toBeLessThanOrEqual(MAX_WAITING_READINGS);
-      const events = await eventually(async () => {
-        const all = await store.events({ ideaId });
-        if (!all.some((event) => event.type === 'pilot_ended')) throw new Error('not yet');
-        return all;
-      }, 30_000);
-      const recorded = events.filter((event) => event.type === 'kpi_recorded').map((event) => event.detail.value as number);
+      const events = await eventsOnceEnded(store, ideaId);
+      const recorded = valuesOf(events, 'kpi_recorded');
       expect(recorded.sort((a, b) => a - b)).toEqual([100, ...values].sort((a, b) => a - b));
     }, settings);
   }, 300_000);
