@@ -55,7 +55,9 @@ export function invalidInput(what: string, error: z.ZodError): StageGateError {
 export function explain(err: unknown, ideaId: string, updateTimeoutMs?: number, timedOut = false): Error {
   if (err instanceof StageGateError) return err;
   if (err instanceof ConfigError) return new StageGateError('config', err.message, { cause: err });
-  if (err instanceof Error && /workflow execution already completed/i.test(err.message)) {
+  // Either the journey had ended when the command came, or it ended while the command waited for
+  // its turn (the server then aborts it; Temporal's WorkflowNotFoundError says so in its message).
+  if (err instanceof Error && /workflow execution already completed|workflow update was aborted by closing workflow/i.test(err.message)) {
     return new StageGateError('idea-ended', `Idea "${ideaId}" has ended; nothing more can change.`, { cause: err });
   }
   if (err instanceof WorkflowNotFoundError) return new StageGateError('unknown-idea', `No idea "${ideaId}" is known.`, { cause: err });
