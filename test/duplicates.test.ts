@@ -244,7 +244,7 @@ describe('duplicates', () => {
           client.merge(a, { into: b, by: HEAD_BAKER, reason: 'Same discount' }),
           client.merge(b, { into: a, by: SHOP_MANAGER, reason: 'Same discount' }),
         ]);
-        for (const id of [a, b]) await settled(client, id);
+        await settled(client, a, b);
         const ideas = { [a]: await client.getIdea(a), [b]: await client.getIdea(b) };
         const merged = Object.values(ideas).filter((status) => status.status === 'merged');
         expect({ attempt, bothMerged: merged.length === 2 }).toEqual({ attempt, bothMerged: false });

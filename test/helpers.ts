@@ -151,11 +151,28 @@ export async function messageTo(store: Store, ideaId: string, to: string, purpos
   });
 }
 
-/** Waits until the journey has nothing in flight (no activity, no workflow task), so its history holds still. */
-export async function settled(client: StageGateClient, ideaId: string): Promise<void> {
-  const handle = client.client.workflow.getHandle(`idea-${ideaId}`);
-  await eventually(async () => {
+/**
+ * Waits until the journeys have nothing in flight (no activity, no workflow task, no signal on its
+ * way to another journey), so their histories hold still. Journeys that signal each other are
+ * settled together: one pass finding all of them quiet, then a second, since a signal reaches its
+ * receiver before its sender hears it was delivered.
+ */
+export async function settled(client: StageGateClient, ...ideaIds: string[]): Promise<void> {
+  const busy = async (ideaId: string): Promise<string | undefined> => {
+    const handle = client.client.workflow.getHandle(`idea-${ideaId}`);
     const { raw } = await handle.describe();
-    if ((raw.pendingActivities?.length ?? 0) > 0 || raw.pendingWorkflowTask) throw new Error(`idea ${ideaId} is still busy`);
+    if ((raw.pendingActivities?.length ?? 0) > 0 || raw.pendingWorkflowTask) return `idea ${ideaId} is still busy`;
+    const { events } = await handle.fetchHistory();
+    const sent = events!.filter((event) => event.signalExternalWorkflowExecutionInitiatedEventAttributes).length;
+    const answered = events!.filter((event) => event.externalWorkflowExecutionSignaledEventAttributes || event.signalExternalWorkflowExecutionFailedEventAttributes).length;
+    return sent > answered ? `idea ${ideaId} is still signalling another journey` : undefined;
+  };
+  await eventually(async () => {
+    for (let pass = 0; pass < 2; pass += 1) {
+      for (const ideaId of ideaIds) {
+        const why = await busy(ideaId);
+        if (why) throw new Error(why);
+      }
+    }
   });
 }

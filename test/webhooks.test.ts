@@ -115,6 +115,8 @@ describe('webhooks', () => {
         // A retried recordEvent starts the same deliveries again: Temporal refuses, nothing is sent twice.
         const submitted = events.find((event) => event.type === 'submitted')!;
         const handle = client.client.workflow.getHandle(webhookDeliveryId(submitted.id, 'crm'));
+        // The delivery is listed once it is recorded, a moment before its workflow returns.
+        await handle.result();
         const firstRun = (await handle.describe()).runId;
         await startWebhookDeliveries(client.client, settings, submitted);
         const again = await handle.describe();
