@@ -48,7 +48,7 @@ const OLIVIA = 'olivia@cornerbakery.example';
 const CHAMPION = { email: 'leo@cornerbakery.example', name: 'Leo Martin' };
 const TEMPLATES = ['express', 'smb-lite', 'stage-gate-full'];
 const PATHS = ['launch', 'kill', 'recycle', 'hold/resume'];
-const YEAR_HOURS = 52 * 7 * 24;
+const YEAR_HOURS = 365 * 24;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const encoded = (history) => temporal.api.history.v1.History.encode(history).finish().length;
