@@ -62,6 +62,7 @@ import type { ideaJourney, reviewLinkResend, webhookDelivery } from '../../workf
 import type { ReviewLinkRequest } from '../../workflows/review-link';
 import { webhookDeliveryId, webhookDeliveryInput } from '../../workflows/webhook';
 import type { Campaign, CampaignAudience, PendingSubmission, Store, WebhookDelivery } from '../../store';
+import { clientInterceptors } from './connection';
 import { explain, invalidInput, StageGateError } from './errors';
 import {
   actionSchema,
@@ -236,7 +237,7 @@ export class StageGateClient {
     const scoped = networkScope(installation, options.member, options.prepare);
     const settings = scoped?.settings ?? installation;
     const temporal = loadTemporalConnection();
-    const connection = options.connection ?? (await Connection.connect(temporal.connectionOptions).catch(async (err: unknown) => {
+    const connection = options.connection ?? (await Connection.connect({ ...temporal.connectionOptions, interceptors: clientInterceptors() }).catch(async (err: unknown) => {
       throw await explainConnectFailure(err, temporal);
     }));
     const codec = createCodec(settings);
