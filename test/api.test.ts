@@ -6,12 +6,12 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { apiKeyHash, API_SCOPES, keptDevApiKey, loadSettings, newApiKey, PACKAGE_ROOT, SHIPPED_PROCESSES_DIR, withEmbeddedSecrets, type ApiScope } from '../config/settings';
 import { cliEnv, DEV_TEST_MS, runCli, startDev } from './cli-process';
-import { StageGateClient, type IdeaStatus } from '../client/sdk';
+import { StageGateClient } from '../client/sdk';
 import { startWebServer } from '../client/web/server';
 import { PROBLEM_CODES, problem } from '../client/web/api/problems';
 import { ADMIN_LOCKOUT } from '../client/web/lockout';
 import { openStore } from '../store';
-import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, eventually, idea, inReview, inStage, startWorker, testSettings, waitForIdea, withStack, type Stack } from './helpers';
+import { COUNTER, HEAD_BAKER, OWNER, SHOP_MANAGER, asked, eventually, idea, inReview, inStage, startWorker, testSettings, waitForIdea, withStack, type Stack } from './helpers';
 
 /** One key per scope, one with every scope, and one allowed three requests a minute. */
 const KEYS = {
@@ -92,8 +92,6 @@ async function snapshot(ideaId: string): Promise<string> {
   return JSON.stringify({ status: status.status, stage: status.stage, round: status.round, hold: status.hold, eventCount: status.eventCount, timeline: status.timeline, decisions: status.decisions });
 }
 
-/** In review, its reviewers asked: nothing more happens by itself for an hour. */
-const asked = (status: IdeaStatus) => inReview('screen')(status) && status.round!.requested === true;
 
 const submission = (overrides: Record<string, unknown> = {}) => ({ ...idea(), ...overrides });
 const goScores = { feasibility: 4, impact: 5 };
@@ -185,7 +183,7 @@ describe('HTTP API: keys and scopes', () => {
 
   test('every route refuses a key without its scope, and the idea is exactly as it was', async () => {
     const { ideaId } = await stack.client.submitIdea(idea());
-    await waitForIdea(stack.client, ideaId, asked);
+    await waitForIdea(stack.client, ideaId, asked('screen'));
     const before = await snapshot(ideaId);
     const attempts: [string, string, ApiScope, unknown?][] = [
       ['POST', '/ideas', 'submit', submission({ ideaId: 'refused-for-its-scope' })],
@@ -426,7 +424,7 @@ describe('HTTP API: reading ideas', () => {
 describe('HTTP API: acting on ideas', () => {
   test("a vote on behalf of a reviewer is counted once, recorded with the key's name; wrong votes are refused and change nothing", async () => {
     const { ideaId } = await stack.client.submitIdea(idea());
-    await waitForIdea(stack.client, ideaId, asked);
+    await waitForIdea(stack.client, ideaId, asked('screen'));
     const before = await snapshot(ideaId);
     const badScores = await call('POST', `/ideas/${ideaId}/votes`, { key: KEYS.decide, body: { reviewer: HEAD_BAKER, decision: 'go', scores: { feasibility: 7, impact: 5 } } });
     expect(badScores.status).toBe(422);

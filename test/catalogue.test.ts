@@ -9,8 +9,8 @@ import { loadProcessFile } from '../config/process';
 import { loadSettings, loadTemporalConnection, SHIPPED_PEOPLE_FILE, SHIPPED_PROCESSES_DIR } from '../config/settings';
 import { checkConfiguration, checkMailLinks } from '../config/startup';
 import { ConfigError } from '../config/yaml';
-import { StageGateError, type IdeaStatus, type StageGateClient } from '../client/sdk';
-import { HEAD_BAKER, OWNER, SHOP_MANAGER, idea, inReview, messageTo, scores, testSettings, waitForIdea, withStack } from './helpers';
+import { StageGateError, type StageGateClient } from '../client/sdk';
+import { HEAD_BAKER, OWNER, SHOP_MANAGER, asked, idea, inReview, messageTo, scores, testSettings, waitForIdea, withStack } from './helpers';
 import { get, withWeb } from './web-helpers';
 import { cliEnv, runCli } from './cli-process';
 
@@ -332,8 +332,6 @@ describe('bad-input catalogue: production settings', () => {
 });
 
 /** What a caller can see of an idea: if a refused call changed any of it, the refusal leaked. */
-/** In review at the screen with its reviewers asked: the round has settled, so only a refused call could change it. */
-const asked = (status: IdeaStatus) => inReview('screen')(status) && status.round?.requested === true;
 
 async function snapshot(client: StageGateClient, ideaId: string) {
   const status = await client.getIdea(ideaId);
@@ -446,7 +444,7 @@ describe('bad-input catalogue: SDK calls against a running idea', () => {
   test('every refused call names the problem and leaves the idea exactly as it was', async () => {
     await withStack(async ({ client }) => {
       const { ideaId } = await client.submitIdea(idea());
-      await waitForIdea(client, ideaId, asked);
+      await waitForIdea(client, ideaId, asked('screen'));
       const before = await snapshot(client, ideaId);
       const failures: string[] = [];
       for (const [name, call, code, message] of sdkCases) {
@@ -587,7 +585,7 @@ describe('bad-input catalogue: CLI flags', () => {
   test('every refused command exits non-zero, says what was wrong without a stack trace, and changes nothing', async () => {
     await withStack(async ({ client, settings }) => {
       const { ideaId } = await client.submitIdea(idea());
-      await waitForIdea(client, ideaId, asked);
+      await waitForIdea(client, ideaId, asked('screen'));
       const before = await snapshot(client, ideaId);
       const ideas = (await client.listIdeas()).length;
       const failures: string[] = [];

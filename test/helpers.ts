@@ -80,6 +80,8 @@ export function waitForIdea(client: StageGateClient, ideaId: string, check: (sta
 }
 
 export const inReview = (gate: string, round = 1) => (status: IdeaStatus) => status.status === 'in-review' && status.round?.gate === gate && status.round.round === round;
+/** In review with its reviewers asked: the round has settled, so nothing more happens by itself until a deadline or reminder. */
+export const asked = (gate: string, round = 1) => (status: IdeaStatus) => inReview(gate, round)(status) && status.round?.requested === true;
 /**
  * In the stage and waiting for its work, with the stage's `stage_entered` recorded: the first stage
  * is shown from submission on, and its `enteredAt` and event count change once the journey enters it.

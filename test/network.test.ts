@@ -2,7 +2,7 @@ import type { StageGateClient } from '../client/sdk';
 import { startNetworkWebServer } from '../client/web/network';
 import { findScope, scopeSettings } from '../config/network';
 import { openStore, type Store } from '../store';
-import { eventually, idea, messageTo, waitForIdea } from './helpers';
+import { asked, eventually, idea, messageTo, waitForIdea } from './helpers';
 import { get, post } from './web-helpers';
 import { runCli } from './cli-process';
 import { adminKeyOf, makeNetwork, owner, startNetworkWorkers, team, type MemberId, type TestNetwork } from './network-helpers';
@@ -79,7 +79,7 @@ describe('innovation network: each member is its own stagegate', () => {
 
   test("a member cannot read, list, report on or vote on another member's idea through the SDK: refused, nothing changed", async () => {
     const { ideaId } = await clients['bakery-a'].submitIdea(memberIdea('bakery-a'));
-    await waitForIdea(clients['bakery-a'], ideaId, (s) => s.status === 'in-review');
+    await waitForIdea(clients['bakery-a'], ideaId, asked('screen'));
     const before = await snapshot(clients['bakery-a'], ideaId);
     const other = clients['bakery-b'];
     await expect(other.getIdea(ideaId)).rejects.toMatchObject({ code: 'unknown-idea' });
@@ -98,7 +98,7 @@ describe('innovation network: each member is its own stagegate', () => {
 
   test("through the CLI with --member: another member's idea cannot be shown, listed, reported on or voted on; member list and show", async () => {
     const { ideaId } = await clients['bakery-a'].submitIdea(memberIdea('bakery-a', 'Bread subscription'));
-    await waitForIdea(clients['bakery-a'], ideaId, (s) => s.status === 'in-review');
+    await waitForIdea(clients['bakery-a'], ideaId, asked('screen'));
     const before = await snapshot(clients['bakery-a'], ideaId);
     const env = cliEnv();
 
