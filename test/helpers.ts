@@ -6,6 +6,7 @@ import { openStore, type Store } from '../store';
 import { loadSettings, type LoadSettingsOptions, type Settings } from '../config/settings';
 import { StageGateClient, type IdeaStatus, type IdeaSubmission } from '../client/sdk';
 import { createStageGateWorker, type StageGateWorker } from '../worker/worker';
+import { ideaWorkflowId } from '../workflows/messages';
 import { FIXTURE_PROCESSES_DIR, testRunDir } from './paths';
 
 // Workers in tests speak up only when something is wrong.
@@ -161,7 +162,7 @@ export async function messageTo(store: Store, ideaId: string, to: string, purpos
  */
 export async function settled(client: StageGateClient, ...ideaIds: string[]): Promise<void> {
   const busy = async (ideaId: string): Promise<string | undefined> => {
-    const handle = client.client.workflow.getHandle(`idea-${ideaId}`);
+    const handle = client.client.workflow.getHandle(ideaWorkflowId(ideaId));
     const { raw } = await handle.describe();
     if ((raw.pendingActivities?.length ?? 0) > 0 || raw.pendingWorkflowTask) return `idea ${ideaId} is still busy`;
     const { events } = await handle.fetchHistory();

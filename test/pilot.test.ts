@@ -283,9 +283,21 @@ describe('pilots with KPIs (second-long timers)', () => {
 /** A pilot's workflow, as the tests drive it past the SDK. */
 type PilotHandle = ReturnType<Client['client']['workflow']['getHandle']>;
 
-/** Whether an update was turned away because the pilot holds its most readings not yet recorded. */
+/** Whether a reading was turned away because the pilot holds its most readings not yet recorded: by the pilot itself, or by the SDK once its own tries ran out. */
 function isBusy(err: unknown): boolean {
+  if (err instanceof StageGateError) return err.code === 'pilot-busy';
   return err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'pilot-busy';
+}
+
+/** Sends through the SDK until the pilot takes it: the SDK sends again within updateTimeout, then says pilot-busy, having had nothing taken. */
+async function sdkUntilTaken<Result>(send: () => Promise<Result>): Promise<Result> {
+  for (;;) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+    }
+  }
 }
 
 /** Sends one reading straight to the pilot until it is taken, backing off as the SDK does (20 ms, 40, ... 250); returns how often it was turned away. */
@@ -394,21 +406,12 @@ describe('a burst of readings into one pilot', () => {
         }),
         ...Array.from({ length: 4 }, async (_, sender) => {
           for (let value = queue.shift(); value !== undefined; value = queue.shift()) {
-            const send = () =>
+            const receipts = await sdkUntilTaken(() =>
               sender % 2 === 0
                 ? client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value, by: COUNTER }).then((receipt) => [receipt])
-                : client.recordKpiReadings(ideaId, { readings: [{ kpi: 'weekly_sales', value }], by: COUNTER, form: `flood-reading-${value}` });
-            // The SDK sends again within updateTimeout; a sender that loses every turn to the flood
-            // meanwhile hears pilot-busy, having had nothing taken, and sends the same reading again.
-            for (;;) {
-              const receipts = await send().catch((err: unknown) => {
-                if (!(err instanceof StageGateError && err.code === 'pilot-busy')) throw err;
-                return undefined;
-              });
-              if (!receipts) continue;
-              sdkReceipts.push(...receipts.map((receipt) => receipt.value));
-              break;
-            }
+                : client.recordKpiReadings(ideaId, { readings: [{ kpi: 'weekly_sales', value }], by: COUNTER, form: `flood-reading-${value}` }),
+            );
+            sdkReceipts.push(...receipts.map((receipt) => receipt.value));
           }
         }),
       ]);
