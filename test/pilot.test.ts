@@ -12,6 +12,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { recordKpiUpdate } from '../workflows/messages';
 import { MAX_WAITING_READINGS } from '../workflows/pilot';
 import type { PilotInput } from '../workflows/state';
+import type { KpiReading } from '../workflows/inputs';
 import type { StoredEvent } from '../store';
 import { COUNTER, eventually, idea, inReview, messageTo, startWorker, testSettings, waitForIdea, withStack, type Stack } from './helpers';
 
@@ -383,6 +384,50 @@ describe('a burst of readings into one pilot', () => {
       expect(alerted.sort((a, b) => a - b)).toEqual([...values.filter((value) => value < 400), 100].sort((a, b) => a - b));
     }, settings);
   }, 240_000);
+
+  test('the same update sent again after the pilot continued as new (a KPI form posted again, its confirmation reloaded, the client retrying an update into the next run) is answered with its first receipts and recorded once', async () => {
+    const settings = testSettings({ processesDir: pilotProcess({ duration: '1h', checkEvery: '1h', url: 'http://127.0.0.1:9/unused', historyLimit: LIMIT }) });
+    await withStack(async ({ client, store }) => {
+      const { ideaId } = await client.submitIdea(idea({ process: 'pumpkin-pilot' }));
+      const running = await waitForIdea(client, ideaId, (s) => s.stage.pilot !== undefined);
+      // The handle names no run, as Temporal's client does when it sends an update again.
+      const pilot = client.client.workflow.getHandle(running.stage.pilot!.workflowId);
+      const retried = { args: [{ kpi: 'weekly_sales', value: 502, by: COUNTER, note: '', via: 'sdk', source: 'manual' }] as [KpiReading & { source: 'manual' }], updateId: 'update-retried-into-the-next-run' };
+      let value = 600;
+      const web = await startWebServer({ client, settings, port: 0 });
+      try {
+        // The champion's KPI link, emailed as the pilot starts: the form posted once, in the first run.
+        const reminder = await messageTo(store, ideaId, COUNTER, 'kpi-reminder');
+        const link = /https?:\/\/[^\s]+\/kpi\/[A-Za-z0-9_-]{40,}/.exec(reminder.text)![0].replace(/^https?:\/\/[^/]+/, web.url);
+        const nonce = /name="form" value="([A-Za-z0-9_-]{22})"/.exec(await (await fetch(link)).text())![1]!;
+        const post = () => fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': '501', note: '', form: nonce }) });
+        const posted = await post();
+        expect(posted.redirected).toBe(true);
+        expect(await posted.text()).toContain('Weekly sales 501');
+        const firstForm = await client.kpiForm(ideaId, nonce);
+        const firstRetried = await pilot.executeUpdate(recordKpiUpdate, retried);
+
+        // Readings one at a time until the pilot has continued as new, having recorded both above in its first run.
+        while ((await client.pilotStatus(ideaId)).continuedAsNew === 0) await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: value++, by: COUNTER });
+        expect(await client.kpiForm(ideaId, nonce)).toEqual(firstForm);
+        const reloaded = await fetch(posted.url);
+        expect(reloaded.status).toBe(200);
+        expect(await reloaded.text()).toContain('Weekly sales 501');
+        const again = await post();
+        expect([again.status, again.url]).toEqual([200, posted.url]);
+        expect(await client.recordKpiReadings(ideaId, { readings: [{ kpi: 'weekly_sales', value: 501 }], by: COUNTER, form: nonce })).toEqual(firstForm);
+        expect(await pilot.executeUpdate(recordKpiUpdate, retried)).toEqual(firstRetried);
+      } finally {
+        await web.close();
+      }
+      await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 100, by: COUNTER });
+      const status = await waitForIdea(client, ideaId, inReview('go-to-launch'), 60_000);
+      const sent = [501, 502, ...Array.from({ length: value - 600 }, (_, n) => 600 + n), 100];
+      expect(status.stage.pilot!.summary![0]).toMatchObject({ readings: sent.length, latest: 100 });
+      const recorded = valuesOf(await eventsOnceEnded(store, ideaId), 'kpi_recorded');
+      expect(recorded.sort((a, b) => a - b)).toEqual(sent.sort((a, b) => a - b));
+    }, settings);
+  }, 120_000);
 
   test('a flood of readings is turned away past what the pilot holds unrecorded, so no run carries more than that to the next; the SDK waits its turn and every reading is recorded once', async () => {
     // Under the flood the pilot answers its status query late too (Temporal clears buffered queries

@@ -42,6 +42,8 @@ export const recordKpiUpdate = defineUpdate<KpiReceipt, [KpiReading & { source: 
 /** Several readings at once, checked together: one bad KPI refuses them all, so a form records all it says or nothing. */
 export const recordKpiReadingsUpdate = defineUpdate<KpiReceipt[], [KpiReadings]>('recordKpiReadings');
 export const pilotStatusQuery = defineQuery<PilotStatus>('pilotStatus');
+/** The receipts a pilot gave an update it answered lately (in this run or one before), by the update's id; undefined if it does not remember it. */
+export const pilotAnswerQuery = defineQuery<KpiReceipt[] | undefined, [string]>('pilotAnswer');
 /** The idea was put on hold while its pilot ran: the pilot ends now, with what it measured so far. */
 export const endPilotSignal = defineSignal<[{ by: string; reason: string }]>('endPilot');
 

@@ -14,8 +14,8 @@ import type { Kpi } from '../config/process';
 import { notify, pullKpi, recordEvent } from './activity-proxies';
 import { iso } from './calendar';
 import { addReading, alertThreshold, assessReading, meetsTarget, summarise, type KpiTrack } from './kpi-rules';
-import { endPilotSignal, pilotStatusQuery, recordKpiReadingsUpdate, recordKpiUpdate, reject } from './messages';
-import type { EventType, KpiReceipt, PilotCarry, PilotEnd, PilotInput, PilotReading, PilotResult, TakenReading } from './state';
+import { endPilotSignal, pilotAnswerQuery, pilotStatusQuery, recordKpiReadingsUpdate, recordKpiUpdate, reject } from './messages';
+import type { AnsweredUpdate, EventType, KpiReceipt, PilotCarry, PilotEnd, PilotInput, PilotReading, PilotResult, TakenReading } from './state';
 
 /**
  * Each change to the pilot since it first shipped, by the name of its patch, in the order a run on
@@ -55,6 +55,22 @@ const EVERY_PILOT_CHANGE = 'pilot-every-change-at-once';
  */
 const BOUNDED_BACKLOG = 'pilot-bounded-backlog';
 
+/**
+ * `pilot-remembers-answers`: the server knows an update's id only in the run that took it, so the
+ * same update sent to the next run was taken again once the readings it brought had been recorded:
+ * a KPI form sent again after the pilot continued as new, or the client's retry of a call that
+ * straddled the continue-as-new (it names no run, so it reaches the newest). The pilot keeps the
+ * receipts of every update it answered within `ANSWERS_KEPT_MS`, the newest `MAX_ANSWERS_KEPT` of
+ * them, carries them to its next run (`carried.answers`), and answers the same update id with them.
+ */
+const REMEMBERS_ANSWERS = 'pilot-remembers-answers';
+
+/** How long a pilot answers an update sent again with its first receipts: a retry, a double tap, a form sent again from a page left open. */
+export const ANSWERS_KEPT_MS = 24 * 60 * 60 * 1000;
+
+/** The most answered updates a pilot carries to its next run (about 150 bytes each), so a flood of them stays far below Temporal's payload limits. */
+export const MAX_ANSWERS_KEPT = 500;
+
 /** How many readings a pilot holds taken but not yet recorded before it turns more away. */
 export const MAX_WAITING_READINGS = 50;
 
@@ -72,6 +88,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     Object.entries(PILOT_CHANGES).map(([change, patch]) => [change, everyChange || patched(patch)]),
   ) as { [Change in keyof typeof PILOT_CHANGES]: boolean };
   const boundsBacklog = patched(BOUNDED_BACKLOG);
+  const remembersAnswers = patched(REMEMBERS_ANSWERS);
   const { pilot } = input;
   const kpis = new Map(pilot.kpis.map((kpi) => [kpi.id, kpi]));
   const carry: PilotCarry = input.carried ?? {
@@ -87,11 +104,31 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
   const stream = `pilot-${input.stage.id}-${input.run}`;
   /** Readings accepted by the update handler (or carried from the run before), recorded and acted on by the loop below. */
   const arrived: TakenReading[] = [...(input.carried?.taken ?? [])];
-  /** The receipts of the updates whose readings the run before carried here, by update id: the same update again is answered with them. */
-  const carriedUpdates = new Map<string, KpiReceipt[]>();
-  if (boundsBacklog) for (const { updateId, receipt } of arrived) if (updateId) carriedUpdates.set(updateId, [...(carriedUpdates.get(updateId) ?? []), receipt]);
-  /** The receipts a retried update was already given in the run before, if it was. */
-  const answeredBefore = (): KpiReceipt[] | undefined => (boundsBacklog ? carriedUpdates.get(currentUpdateInfo()?.id ?? '') : undefined);
+  /**
+   * The receipts of the updates answered before, by update id: the same update again is answered
+   * with them. On the `pilot-bounded-backlog` path only those whose readings the run before carried
+   * here unrecorded; since `pilot-remembers-answers` every update answered lately, in this run or
+   * the ones before, oldest first.
+   */
+  const answers = new Map<string, KpiReceipt[]>(remembersAnswers ? (input.carried?.answers ?? []).map(({ updateId, receipts }) => [updateId, receipts]) : []);
+  const carriedBefore = new Map<string, KpiReceipt[]>();
+  // A run before `pilot-remembers-answers` carried only its unrecorded readings' update ids.
+  if (boundsBacklog) for (const { updateId, receipt } of arrived) if (updateId && !answers.has(updateId)) carriedBefore.set(updateId, [...(carriedBefore.get(updateId) ?? []), receipt]);
+  for (const [updateId, receipts] of carriedBefore) answers.set(updateId, receipts);
+  /** The receipts the update being handled was already given, in this run or one before, if it was. */
+  const answeredBefore = (): KpiReceipt[] | undefined => (boundsBacklog || remembersAnswers ? answers.get(currentUpdateInfo()?.id ?? '') : undefined);
+  /** Keeps the receipts of the update being handled, to answer it with them if it comes again. */
+  function answer<Receipts extends KpiReceipt | KpiReceipt[]>(receipts: Receipts): Receipts {
+    const id = currentUpdateInfo()?.id;
+    if (remembersAnswers && id) answers.set(id, Array.isArray(receipts) ? receipts : [receipts]);
+    return receipts;
+  }
+  /** The updates answered within `ANSWERS_KEPT_MS`, the newest `MAX_ANSWERS_KEPT`: what the next run answers again. */
+  function answersKept(): AnsweredUpdate[] {
+    const since = Date.now() - ANSWERS_KEPT_MS;
+    const recent = [...answers].filter(([, receipts]) => Date.parse(receipts[0]?.at ?? '') >= since);
+    return recent.slice(-MAX_ANSWERS_KEPT).map(([updateId, receipts]) => ({ updateId, receipts }));
+  }
   /** The id of the update being handled, kept with its readings once the backlog is bounded. */
   const updateIdOf = (): { updateId?: string } => {
     const id = boundsBacklog ? currentUpdateInfo()?.id : undefined;
@@ -164,6 +201,8 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     return [...new Set([input.champion.email, ...(pilot.recorders ?? []).map((person) => person.email), ...(input.admins ?? [])])];
   }
 
+  setHandler(pilotAnswerQuery, (updateId) => answers.get(updateId));
+
   setHandler(endPilotSignal, ({ by }) => {
     heldBy ??= by;
   });
@@ -189,7 +228,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
       if (reading.source === 'manual') carry.lastManualAt[kpi.id] = at;
       const receipt: KpiReceipt = { kpi: kpi.id, value: reading.value, ...judge(kpi, reading.value), at };
       arrived.push({ reading, receipt, ...updateIdOf() });
-      return receipt;
+      return answer(receipt);
     },
     {
       validator: (reading) => {
@@ -219,15 +258,17 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     recordKpiReadingsUpdate,
     ({ readings, ...by }) =>
       answeredBefore() ??
-      readings.map(({ kpi: id, value }) => {
-        const kpi = kpis.get(id)!;
-        const at = iso();
-        carry.tracks[kpi.id] = addReading(carry.tracks[kpi.id]!, value, at);
-        carry.lastManualAt[kpi.id] = at;
-        const receipt: KpiReceipt = { kpi: kpi.id, value, ...judge(kpi, value), at };
-        arrived.push({ reading: { ...by, kpi: kpi.id, value, source: 'manual' }, receipt, ...updateIdOf() });
-        return receipt;
-      }),
+      answer(
+        readings.map(({ kpi: id, value }) => {
+          const kpi = kpis.get(id)!;
+          const at = iso();
+          carry.tracks[kpi.id] = addReading(carry.tracks[kpi.id]!, value, at);
+          carry.lastManualAt[kpi.id] = at;
+          const receipt: KpiReceipt = { kpi: kpi.id, value, ...judge(kpi, value), at };
+          arrived.push({ reading: { ...by, kpi: kpi.id, value, source: 'manual' }, receipt, ...updateIdOf() });
+          return receipt;
+        }),
+      ),
     {
       validator: ({ readings, by }: KpiReadings) => {
         if (answeredBefore()) return;
@@ -295,7 +336,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
       if (carriesReadings) {
         // Taken after the handlers finished and before the run ends: nothing accepted meanwhile is left behind.
         carry.runs += 1;
-        await continueAsNew<typeof pilotRun>({ ...input, carried: { ...carry, taken: arrived } });
+        await continueAsNew<typeof pilotRun>({ ...input, carried: { ...carry, taken: arrived, ...(remembersAnswers ? { answers: answersKept() } : {}) } });
       } else if (arrived.length === 0) {
         carry.runs += 1;
         await continueAsNew<typeof pilotRun>({ ...input, carried: carry });

@@ -361,6 +361,14 @@ export interface PilotCarry {
   runs: number;
   /** Readings the last run took (and answered) but had not yet recorded and acted on: this run does. */
   taken?: TakenReading[];
+  /** The updates answered lately (since `pilot-remembers-answers`), oldest first: the same update sent to this run is answered with its receipts. */
+  answers?: AnsweredUpdate[];
+}
+
+/** An update a pilot answered: its id and the receipts it was given. */
+export interface AnsweredUpdate {
+  updateId: string;
+  receipts: KpiReceipt[];
 }
 
 /** A reading as the pilot acts on it: typed in by a person, or pulled over HTTP by the pilot itself (no `via`). */

@@ -40,6 +40,7 @@ import {
   resumeUpdate,
   recordKpiReadingsUpdate,
   recordKpiUpdate,
+  pilotAnswerQuery,
   pilotStatusQuery,
   releaseMergeClaimSignal,
   reviewOpenedSignal,
@@ -834,14 +835,18 @@ export class StageGateClient {
     }
   }
 
-  /** What a KPI form recorded (its receipts), or undefined when nothing was recorded under that form id in the pilot's current run. */
+  /**
+   * What a KPI form recorded (its receipts), or undefined when the pilot recorded nothing under
+   * that form id: asked of the pilot's current run, then of the answers the pilot carries from its
+   * runs before (`pilot-remembers-answers`), so a confirmation still shows after it continued as new.
+   */
   async kpiForm(ideaId: string, form: string): Promise<KpiReceipt[] | undefined> {
     const id = parse('form', kpiReadingsSchema.shape.form.unwrap(), form);
     const pilot = (await this.getIdea(ideaId)).stage.pilot;
     if (!pilot) return undefined;
-    return this.client.connection
-      .withDeadline(Date.now() + OUTCOME_CHECK_MS, () => this.client.workflow.getHandle(pilot.workflowId).getUpdateHandle<KpiReceipt[]>(kpiFormUpdateId(id)).result())
-      .catch((): undefined => undefined);
+    const handle = this.client.workflow.getHandle(pilot.workflowId);
+    const within = <Result>(call: () => Promise<Result>): Promise<Result | undefined> => this.client.connection.withDeadline(Date.now() + OUTCOME_CHECK_MS, call).catch((): undefined => undefined);
+    return (await within(() => handle.getUpdateHandle<KpiReceipt[]>(kpiFormUpdateId(id)).result())) ?? within(() => handle.query(pilotAnswerQuery, kpiFormUpdateId(id)));
   }
 
   /** The running pilot of an idea, if `by` may record its readings: the champion, the pilot's recorders, an admin. */
