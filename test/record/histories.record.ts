@@ -583,6 +583,27 @@ describe('recording the replay corpus (npm run record-histories)', () => {
     },
   );
 
+  if (ERA === 'answers') {
+    journey(
+      'history-pilot-answered',
+      "a KPI form taken in the pilot's first run and sent again after the pilot continued as new (history limit 50): the second run answers it with the first receipts it carried (carried.answers) and records nothing more; a reading past the kill line ends it; the gate goes; launch",
+      recordOnly,
+      async ({ client }, ideaId) => {
+        await client.submitIdea(idea({ ideaId, process: 'pilot-continued' }));
+        await waitForIdea(client, ideaId, (status) => status.stage.pilot !== undefined);
+        const form = { readings: [{ kpi: 'weekly_sales', value: 640 }], by: COUNTER, note: 'Week 1', form: 'answered-form-00000000001', via: 'link' as const };
+        const first = await client.recordKpiReadings(ideaId, form);
+        for (let value = 600; (await client.pilotStatus(ideaId)).continuedAsNew === 0; value++) await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value, by: COUNTER });
+        expect(await client.recordKpiReadings(ideaId, form)).toEqual(first);
+        expect(await client.kpiForm(ideaId, form.form)).toEqual(first);
+        await client.recordKpiReading(ideaId, { kpi: 'weekly_sales', value: 150, by: COUNTER, note: 'Road closed' });
+        await waitForIdea(client, ideaId, inReview('go-to-launch'));
+        await client.castVote(ideaId, { reviewer: OWNER, decision: 'go', scores: { results: 3 } });
+        await endsLaunched(client, ideaId);
+      },
+    );
+  }
+
   journey(
     'history-pilot-burst',
     'a burst of readings from four senders at once carries a pilot past its history limit (50 events) while readings keep arriving; an alert among them; a reading past the kill threshold ends it; the gate goes; launch',
