@@ -4,7 +4,7 @@ import { durationSchema, MAX_DURATION_MS } from '../config/duration';
 import { DECISIONS, type Criterion, type Decision } from '../config/process';
 import { cleanText } from '../config/text';
 import { decideGate, votesNeeded, type ScoredVote } from '../workflows/gate-rules';
-import { kpiNumberProblem, numberSeparators, parseKpiNumber } from '../workflows/kpi-rules';
+import { answersToCarry, kpiNumberProblem, numberSeparators, parseKpiNumber } from '../workflows/kpi-rules';
 
 /** Properties of the parsers and rules every channel shares, over many generated inputs (fast-check). */
 
@@ -118,6 +118,44 @@ describe("the KPI number grammar, in the firm's locale", () => {
         }
       }),
     );
+  });
+});
+
+describe("what a pilot carries of the updates it answered", () => {
+  const HOUR = 3_600_000;
+  const T0 = Date.parse('2026-12-01T00:00:00Z');
+  /** Updates answered an hour apart, oldest first, each with 1 to 5 receipts (a form of several KPIs). */
+  const answered = fc.array(fc.integer({ min: 1, max: 5 }), { maxLength: 60 }).map((sizes) =>
+    sizes.map((size, n): [string, { at: string }[]] => [`update-${n}`, Array.from({ length: size }, () => ({ at: new Date(T0 + n * HOUR).toISOString() }))]),
+  );
+
+  test('the newest updates answered since the window opened, whole, up to the most receipts, oldest first', () => {
+    fc.assert(
+      fc.property(answered, fc.integer({ min: 0, max: 70 }), fc.integer({ min: 0, max: 120 }), (answers, sinceHours, maxReceipts) => {
+        const since = T0 + sinceHours * HOUR;
+        const kept = answersToCarry(answers, since, maxReceipts);
+        const ids = answers.map(([id]) => id);
+        // A run of the newest, in the order they were answered.
+        expect(kept.map((one) => one.updateId)).toEqual(ids.slice(ids.length - kept.length));
+        expect(kept.every((one) => Date.parse(one.receipts[0]!.at) >= since)).toBe(true);
+        expect(kept.reduce((sum, one) => sum + one.receipts.length, 0)).toBeLessThanOrEqual(maxReceipts);
+        // The next older one is left out only because it is too old or would pass the most receipts.
+        const next = answers[answers.length - kept.length - 1];
+        if (next) expect(Date.parse(next[1][0]!.at) < since || kept.reduce((sum, one) => sum + one.receipts.length, 0) + next[1].length > maxReceipts).toBe(true);
+        // Nothing is split: each update keeps all its receipts.
+        for (const one of kept) expect(one.receipts).toEqual(answers.find(([id]) => id === one.updateId)![1]);
+      }),
+    );
+  });
+
+  test('case by case: the window and the most receipts', () => {
+    const at = (hours: number) => ({ at: new Date(T0 + hours * HOUR).toISOString() });
+    const answers: [string, { at: string }[]][] = [['a', [at(0)]], ['form', [at(1), at(1), at(1)]], ['c', [at(2)]]];
+    expect(answersToCarry(answers, T0, 10).map((one) => one.updateId)).toEqual(['a', 'form', 'c']);
+    expect(answersToCarry(answers, T0 + HOUR, 10).map((one) => one.updateId)).toEqual(['form', 'c']);
+    expect(answersToCarry(answers, T0, 3).map((one) => one.updateId)).toEqual(['c']);
+    expect(answersToCarry(answers, T0, 0)).toEqual([]);
+    expect(answersToCarry([], T0, 500)).toEqual([]);
   });
 });
 

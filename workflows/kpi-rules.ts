@@ -220,3 +220,19 @@ export function againstTarget(kpi: Pick<KpiSummary, 'direction' | 'target' | 'al
   const short = `${+Math.abs(kpi.target - value).toPrecision(12)} ${kpi.direction === 'higher' ? 'short of' : 'over'} target`;
   return level === 'alert' ? `${short}, past the alert line (${kpi.alertAt})` : short;
 }
+
+/**
+ * What a pilot carries to its next run of the updates it answered (`pilot-remembers-answers`): from
+ * the newest back, those answered since `since` (ms since the epoch, by their first receipt's time),
+ * up to `maxReceipts` receipts in all; oldest first, as they were answered. `answers` is oldest first.
+ */
+export function answersToCarry<Receipt extends { at: string }>(answers: Iterable<[string, Receipt[]]>, since: number, maxReceipts: number): { updateId: string; receipts: Receipt[] }[] {
+  const kept: { updateId: string; receipts: Receipt[] }[] = [];
+  let count = 0;
+  for (const [updateId, receipts] of [...answers].reverse()) {
+    if (!(Date.parse(receipts[0]?.at ?? '') >= since) || count + receipts.length > maxReceipts) break;
+    count += receipts.length;
+    kept.unshift({ updateId, receipts });
+  }
+  return kept;
+}

@@ -13,7 +13,7 @@ import type { NotificationPurpose, Notification } from './notification';
 import type { Kpi } from '../config/process';
 import { notify, pullKpi, recordEvent } from './activity-proxies';
 import { iso } from './calendar';
-import { addReading, alertThreshold, assessReading, meetsTarget, summarise, type KpiTrack } from './kpi-rules';
+import { addReading, alertThreshold, answersToCarry, assessReading, meetsTarget, summarise, type KpiTrack } from './kpi-rules';
 import { endPilotSignal, pilotAnswerQuery, pilotStatusQuery, recordKpiReadingsUpdate, recordKpiUpdate, reject } from './messages';
 import type { AnsweredUpdate, EventType, KpiReceipt, PilotCarry, PilotEnd, PilotInput, PilotReading, PilotResult, TakenReading } from './state';
 
@@ -60,16 +60,20 @@ const BOUNDED_BACKLOG = 'pilot-bounded-backlog';
  * same update sent to the next run was taken again once the readings it brought had been recorded:
  * a KPI form sent again after the pilot continued as new, or the client's retry of a call that
  * straddled the continue-as-new (it names no run, so it reaches the newest). The pilot keeps the
- * receipts of every update it answered within `ANSWERS_KEPT_MS`, the newest `MAX_ANSWERS_KEPT` of
- * them, carries them to its next run (`carried.answers`), and answers the same update id with them.
+ * receipts of every update it answered within `ANSWERS_KEPT_MS`, the newest up to `MAX_RECEIPTS_KEPT`
+ * receipts in all, carries them to its next run (`carried.answers`), and answers the same update id with them.
  */
 const REMEMBERS_ANSWERS = 'pilot-remembers-answers';
 
 /** How long a pilot answers an update sent again with its first receipts: a retry, a double tap, a form sent again from a page left open. */
 export const ANSWERS_KEPT_MS = 24 * 60 * 60 * 1000;
 
-/** The most answered updates a pilot carries to its next run (about 150 bytes each), so a flood of them stays far below Temporal's payload limits. */
-export const MAX_ANSWERS_KEPT = 500;
+/**
+ * The most receipts of answered updates a pilot carries to its next run (about 150 bytes each, with
+ * the update's id): counted in receipts, not updates, so forms of many KPIs stay as small, and a
+ * flood stays near 100 KB of Temporal's 512 KB payload warning.
+ */
+export const MAX_RECEIPTS_KEPT = 500;
 
 /** How many readings a pilot holds taken but not yet recorded before it turns more away. */
 export const MAX_WAITING_READINGS = 50;
@@ -123,11 +127,9 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     if (remembersAnswers && id) answers.set(id, Array.isArray(receipts) ? receipts : [receipts]);
     return receipts;
   }
-  /** The updates answered within `ANSWERS_KEPT_MS`, the newest `MAX_ANSWERS_KEPT`: what the next run answers again. */
+  /** The updates answered within `ANSWERS_KEPT_MS`, newest first up to `MAX_RECEIPTS_KEPT` receipts, oldest first: what the next run answers again. */
   function answersKept(): AnsweredUpdate[] {
-    const since = Date.now() - ANSWERS_KEPT_MS;
-    const recent = [...answers].filter(([, receipts]) => Date.parse(receipts[0]?.at ?? '') >= since);
-    return recent.slice(-MAX_ANSWERS_KEPT).map(([updateId, receipts]) => ({ updateId, receipts }));
+    return answersToCarry(answers, Date.now() - ANSWERS_KEPT_MS, MAX_RECEIPTS_KEPT);
   }
   /** The id of the update being handled, kept with its readings once the backlog is bounded. */
   const updateIdOf = (): { updateId?: string } => {
