@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   Client,
   Connection,
@@ -216,6 +216,13 @@ interface NetworkScope {
 export class StageGateClient {
   private processesCache?: Map<string, ProcessDefinition>;
   private separatorsCache?: NumberSeparators;
+  /**
+   * The key that signs page cursors, so a cursor this deployment did not hand out is refused before
+   * it reaches Temporal (whose client retries the UNKNOWN a forged token draws, for about 20 s):
+   * derived from the link secret, so every web server of the firm takes the others' cursors; without
+   * one, this client's own.
+   */
+  private readonly cursorKey: Buffer;
   private routingChecked = false;
 
   private constructor(
@@ -225,7 +232,9 @@ export class StageGateClient {
     /** The payload codec, when the settings name keys: everything this client sends is encrypted, and what it reads decrypted. */
     readonly codec: Codec | undefined,
     private readonly network?: NetworkScope,
-  ) {}
+  ) {
+    this.cursorKey = settings.linkSecret ? createHmac('sha256', settings.linkSecret).update('stagegate page cursor').digest() : randomBytes(32);
+  }
 
   /** The member this client acts for in an innovation network (`network` for the network's own ideas); undefined in a single-firm installation. */
   get member(): string | undefined {
@@ -610,11 +619,13 @@ export class StageGateClient {
   async listIdeasPage(filter: ListFilter = {}, cursor?: string): Promise<{ ideas: IdeaSummary[]; next?: string }> {
     const { limit, ...by } = parse('filter', listFilterSchema, filter);
     const query = this.listQuery(by);
-    const digest = createHash('sha256').update(query).digest('base64url').slice(0, 12);
+    // A cursor is the page token signed with the list's query: one from another filter, or altered, is refused here.
+    const sign = (token: string) => createHmac('sha256', this.cursorKey).update(`${query}\n${token}`).digest().subarray(0, 16);
     let nextPageToken: Uint8Array | undefined;
     if (cursor !== undefined) {
-      const [of, token] = cursor.split('.');
-      if (of !== digest || !token) throw new StageGateError('invalid-input', 'page: cursor: expected the `next` cursor of an earlier page of this same list (same filters)');
+      const [mac = '', token = '', ...rest] = cursor.split('.');
+      const given = Buffer.from(mac, 'base64url');
+      if (!token || rest.length > 0 || given.length !== 16 || !timingSafeEqual(given, sign(token))) throw new StageGateError('invalid-input', 'page: cursor: expected the `next` cursor of an earlier page of this same list (same filters)');
       nextPageToken = Buffer.from(token, 'base64url');
     }
     const namespace = this.client.options.namespace;
@@ -628,7 +639,9 @@ export class StageGateClient {
     }
     const ideas = await Promise.all(response.executions.map(async (raw) => summarise(await executionInfoFromRaw(raw, this.client.options.loadedDataConverter, raw, namespace))));
     const token = response.nextPageToken;
-    return token?.length ? { ideas, next: `${digest}.${Buffer.from(token).toString('base64url')}` } : { ideas };
+    if (!token?.length) return { ideas };
+    const encoded = Buffer.from(token).toString('base64url');
+    return { ideas, next: `${sign(encoded).toString('base64url')}.${encoded}` };
   }
 
   /** The visibility query of a list: this deployment's ideas, with the filter's clauses. */
