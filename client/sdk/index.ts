@@ -1207,8 +1207,10 @@ export class StageGateClient {
         try {
           return await this.client.connection.withDeadline(deadline, call);
         } catch (err) {
-          // A run that has just continued as new answers nothing until its first task is scheduled: a moment later it does.
-          if (!notScheduledYet(err) || Date.now() + wait >= deadline) throw err;
+          // A run that has just continued as new answers nothing until its first task is scheduled: a
+          // moment later it does. A query the server gave up on before our deadline (a pilot flooded
+          // with readings keeps it waiting behind its tasks) is asked again: a query changes nothing.
+          if (!(notScheduledYet(err) || queryTimedOutEarly(err)) || Date.now() + wait >= deadline) throw err;
           await new Promise((resolve) => setTimeout(resolve, wait));
         }
       }
@@ -1266,6 +1268,14 @@ function notScheduledYet(err: unknown): boolean {
   }
   return false;
 }
+/** The server's own timeout of a query it could not hand to a worker in time (DEADLINE_EXCEEDED), which comes before ours. */
+function queryTimedOutEarly(err: unknown): boolean {
+  for (let cause = err; cause instanceof Error; cause = cause.cause) {
+    if ((cause as { code?: unknown }).code === GRPC_DEADLINE_EXCEEDED && /query timed out before a worker could process it/i.test(cause.message)) return true;
+  }
+  return false;
+}
+const GRPC_DEADLINE_EXCEEDED = 4;
 const BUSY_RETRY_MS = 20;
 const BUSY_RETRY_MAX_MS = 250;
 /** The gRPC statuses (UNKNOWN, INVALID_ARGUMENT) of a list whose page token the server did not issue. */
