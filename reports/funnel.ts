@@ -99,7 +99,11 @@ export async function funnelInDatabase(db: ReportDatabase, range: ReportRange): 
      WHERE m.type = 'stage_entered' AND m.stage IS NOT NULL AND ${entered.known('m.')} AND m.submitted_at IS NOT NULL AND ${entered.known('m.submitted_')} AND ${entered.inRange('m.submitted_at')}
      GROUP BY m.process, m.stage`,
   );
-  for (const row of enteredRows) counts.stages.get(stepKey(String(row.process), String(row.stage)))!.entered = num(row.ideas);
+  for (const row of enteredRows) {
+    // A stage first entered after its steps were read (a journey writing meanwhile) waits for the next report, as a gate does below.
+    const stage = counts.stages.get(stepKey(String(row.process), String(row.stage)));
+    if (stage) stage.entered = num(row.ideas);
+  }
   const decided = new Sql(db, range);
   // Each round's latest decision from the gate rounds table (parameters bound in the order of the text: built where it is used); a round decided more than once, where the range ends, from its events (the latest may come after the end).
   const decisions = () => `(SELECT idea_id, gate, decided_at AS at, decided_seq AS seq, decision FROM gate_rounds WHERE decided_at IS NOT NULL${range.to ? ` AND decisions = 1 AND ${decided.known('decided_')}` : ''}

@@ -7,6 +7,7 @@ import { loadSettings } from '../config/settings';
 import { dashboardData } from '../client/web/dashboard';
 import { REPORTS, runReport, type LaunchedIdeasValue, type Portfolio, type Recognition, type ReportRange } from '../reports';
 import { iso } from '../reports/database';
+import { funnelInDatabase } from '../reports/funnel';
 import { openStore, storeFile, type Store, type StoredEvent } from '../store';
 import type { EventType } from '../workflows/state';
 import { TEST_LINK_SECRET } from './helpers';
@@ -401,4 +402,35 @@ describe.each(['SQLite', 'PostgreSQL'])('the gate rounds tables on %s', (backend
       await store.close();
     }
   }, FULL_LOG_MS);
+});
+
+describe.each(['SQLite', 'PostgreSQL'])('a report read while its journeys write, on %s', (backend) => {
+  test('a stage first entered between the funnel reading its steps and counting them is left for the next report, not a 500', async () => {
+    const store = await openStore(await where(backend));
+    try {
+      const event = (seq: number, type: EventType, stage: string | undefined, detail: Record<string, unknown> = {}): StoredEvent => ({ id: `idea-racing:${seq}`, ideaId: 'idea-racing', seq, type, at: new Date(START + seq * HOUR).toISOString(), process: 'smb-lite', processVersion: 1, source: 'employee', stage, detail });
+      await filled(store, [event(1, 'submitted', undefined, { title: 'Racing', submitter: PEOPLE[0], champion: PEOPLE[1] }), event(2, 'stage_entered', 'idea')]);
+      // The real store, with the journey's next event written just after the report has read the steps it knows.
+      let written = false;
+      const racing = {
+        dialect: store.dialect,
+        events: store.events.bind(store),
+        select: async (sql: string, params?: readonly unknown[]) => {
+          const rows = await store.select(sql, params);
+          if (!written && /FROM steps WHERE kind/.test(sql)) {
+            written = true;
+            await store.appendEvent(event(3, 'stage_entered', 'build'));
+          }
+          return rows;
+        },
+      };
+      const during = await funnelInDatabase(racing, {});
+      expect(written).toBe(true);
+      expect(during.processes.flatMap((one) => one.stages.map((stage) => [stage.stage, stage.entered]))).toEqual([['idea', 1]]);
+      const after = await funnelInDatabase(store, {});
+      expect(after.processes.flatMap((one) => one.stages.map((stage) => [stage.stage, stage.entered]))).toEqual([['idea', 1], ['build', 1]]);
+    } finally {
+      await store.close();
+    }
+  });
 });
