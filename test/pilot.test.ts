@@ -149,7 +149,7 @@ describe('pilots with KPIs (second-long timers)', () => {
       // The link opens the KPI entry page, where the champion types the numbers in.
       const web = await startWebServer({ client, settings, port: 0 });
       try {
-        const link = /https?:\/\/[^\s]+\/kpi\/[A-Za-z0-9_-]{40,}/.exec(reminder.text)![0].replace(/^https?:\/\/[^/]+/, web.url);
+        const link = kpiLink(reminder.text, web.url);
         const page = await fetch(link);
         expect(page.status).toBe(200);
         const form = await page.text();
@@ -281,6 +281,11 @@ describe('pilots with KPIs (second-long timers)', () => {
   });
 });
 
+/** The KPI page's link in an email, on the test's own web server. */
+function kpiLink(text: string, webUrl: string): string {
+  return /https?:\/\/[^\s]+\/kpi\/[A-Za-z0-9_-]{40,}/.exec(text)![0].replace(/^https?:\/\/[^/]+/, webUrl);
+}
+
 /** A pilot's workflow, as the tests drive it past the SDK. */
 type PilotHandle = ReturnType<Client['client']['workflow']['getHandle']>;
 
@@ -398,7 +403,7 @@ describe('a burst of readings into one pilot', () => {
       try {
         // The champion's KPI link, emailed as the pilot starts: the form posted once, in the first run.
         const reminder = await messageTo(store, ideaId, COUNTER, 'kpi-reminder');
-        const link = /https?:\/\/[^\s]+\/kpi\/[A-Za-z0-9_-]{40,}/.exec(reminder.text)![0].replace(/^https?:\/\/[^/]+/, web.url);
+        const link = kpiLink(reminder.text, web.url);
         const nonce = /name="form" value="([A-Za-z0-9_-]{22})"/.exec(await (await fetch(link)).text())![1]!;
         const post = () => fetch(link, { method: 'POST', body: new URLSearchParams({ 'kpi.weekly_sales': '501', note: '', form: nonce }) });
         const posted = await post();

@@ -15,7 +15,7 @@ import { notify, pullKpi, recordEvent } from './activity-proxies';
 import { iso } from './calendar';
 import { addReading, alertThreshold, answersToCarry, assessReading, meetsTarget, summarise, type KpiTrack } from './kpi-rules';
 import { endPilotSignal, pilotAnswerQuery, pilotStatusQuery, recordKpiReadingsUpdate, recordKpiUpdate, reject } from './messages';
-import type { AnsweredUpdate, EventType, KpiReceipt, PilotCarry, PilotEnd, PilotInput, PilotReading, PilotResult, TakenReading } from './state';
+import type { EventType, KpiReceipt, PilotCarry, PilotEnd, PilotInput, PilotReading, PilotResult, TakenReading } from './state';
 
 /**
  * Each change to the pilot since it first shipped, by the name of its patch, in the order a run on
@@ -115,10 +115,9 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
    * the ones before, oldest first.
    */
   const answers = new Map<string, KpiReceipt[]>(remembersAnswers ? (input.carried?.answers ?? []).map(({ updateId, receipts }) => [updateId, receipts]) : []);
-  const carriedBefore = new Map<string, KpiReceipt[]>();
   // A run before `pilot-remembers-answers` carried only its unrecorded readings' update ids.
-  if (boundsBacklog) for (const { updateId, receipt } of arrived) if (updateId && !answers.has(updateId)) carriedBefore.set(updateId, [...(carriedBefore.get(updateId) ?? []), receipt]);
-  for (const [updateId, receipts] of carriedBefore) answers.set(updateId, receipts);
+  const carriedAnswers = new Set(answers.keys());
+  if (boundsBacklog) for (const { updateId, receipt } of arrived) if (updateId && !carriedAnswers.has(updateId)) answers.set(updateId, [...(answers.get(updateId) ?? []), receipt]);
   /** The receipts the update being handled was already given, in this run or one before, if it was. */
   const answeredBefore = (): KpiReceipt[] | undefined => (boundsBacklog || remembersAnswers ? answers.get(currentUpdateInfo()?.id ?? '') : undefined);
   /** Keeps the receipts of the update being handled, to answer it with them if it comes again. */
@@ -126,10 +125,6 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
     const id = currentUpdateInfo()?.id;
     if (remembersAnswers && id) answers.set(id, Array.isArray(receipts) ? receipts : [receipts]);
     return receipts;
-  }
-  /** The updates answered within `ANSWERS_KEPT_MS`, newest first up to `MAX_RECEIPTS_KEPT` receipts, oldest first: what the next run answers again. */
-  function answersKept(): AnsweredUpdate[] {
-    return answersToCarry(answers, Date.now() - ANSWERS_KEPT_MS, MAX_RECEIPTS_KEPT);
   }
   /** The id of the update being handled, kept with its readings once the backlog is bounded. */
   const updateIdOf = (): { updateId?: string } => {
@@ -338,7 +333,7 @@ export async function pilotRun(input: PilotInput): Promise<PilotResult> {
       if (carriesReadings) {
         // Taken after the handlers finished and before the run ends: nothing accepted meanwhile is left behind.
         carry.runs += 1;
-        await continueAsNew<typeof pilotRun>({ ...input, carried: { ...carry, taken: arrived, ...(remembersAnswers ? { answers: answersKept() } : {}) } });
+        await continueAsNew<typeof pilotRun>({ ...input, carried: { ...carry, taken: arrived, ...(remembersAnswers ? { answers: answersToCarry(answers, Date.now() - ANSWERS_KEPT_MS, MAX_RECEIPTS_KEPT) } : {}) } });
       } else if (arrived.length === 0) {
         carry.runs += 1;
         await continueAsNew<typeof pilotRun>({ ...input, carried: carry });
